@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Pool } from '../db/pool.ts'
+import { currentUser, requireUser } from '../http/auth.ts'
+import { errors, IdParams, parseId } from '../http/schemas.ts'
+import { BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings } from './schemas.ts'
+import { acceptBooking, cancelBooking, createBooking, getBooking, ownerBookings, travelerBookings } from './service.ts'
+
+export const bookingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const traveler = requireUser(pool, 'traveler')
+  const owner = requireUser(pool, 'owner')
+  const anyone = requireUser(pool)
+
+  app.post('/api/bookings', {
+    preHandler: traveler,
+    schema: { tags: ['bookings'], body: BookingInput, response: { 201: BookingReply, ...errors(400, 401, 403, 404, 409, 413) } }
+  }, async (request, reply) => {
+    const booking = await createBooking(pool, currentUser(request).id, request.body)
+    return reply.status(201).send({ booking })
+  })
+
+  app.get('/api/bookings/me', {
+    preHandler: traveler,
+    schema: { tags: ['bookings'], response: { 200: TravelerBookings, ...errors(401, 403) } }
+  }, async (request) => ({ bookings: await travelerBookings(pool, currentUser(request).id) }))
+
+  app.get('/api/owner/bookings', {
+    preHandler: owner,
+    schema: { tags: ['bookings'], querystring: OwnerBookingsQuery, response: { 200: OwnerBookings, ...errors(400, 401, 403) } }
+  }, async (request) => ({ bookings: await ownerBookings(pool, currentUser(request).id, request.query.status) }))
+
+  app.get('/api/bookings/:id', {
+    preHandler: anyone,
+    schema: { tags: ['bookings'], params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404) } }
+  }, async (request) => ({ booking: await getBooking(pool, currentUser(request), parseId(request.params.id)) }))
+
+  app.post('/api/bookings/:id/accept', {
+    preHandler: owner,
+    schema: { tags: ['bookings'], params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) } }
+  }, async (request) => ({ booking: await acceptBooking(pool, currentUser(request), parseId(request.params.id)) }))
+
+  app.post('/api/bookings/:id/cancel', {
+    preHandler: anyone,
+    schema: { tags: ['bookings'], params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) } }
+  }, async (request) => ({ booking: await cancelBooking(pool, currentUser(request), parseId(request.params.id)) }))
+}

@@ -1,0 +1,122 @@
+import type { User } from '../auth/users.ts'
+import { transaction, type Client, type Pool, type Queryable } from '../db/pool.ts'
+import { checkStay } from '../dates.ts'
+import { badRequest, conflict, forbidden, notFound } from '../errors.ts'
+import { enqueue } from '../outbox/writer.ts'
+import { bookingCreated, bookingStatusUpdated } from './events.ts'
+import type { BookingInput } from './schemas.ts'
+
+const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at'
+const B_COLUMNS = COLUMNS.split(', ').map(c => `b.${c}`).join(', ')
+
+const datesTaken = () => conflict('DATES_UNAVAILABLE', 'These dates overlap an accepted booking of this property.')
+
+// Locking, in one order everywhere so that no two transactions wait on each other in a cycle:
+//   creating a request takes the property FOR SHARE (creations run side by side);
+//   accepting takes the property FOR NO KEY UPDATE, then the booking; so an accept waits for the
+//   creations in flight, sees them, and cancels the overlapping ones, and later creations see the accept.
+//   The exclusion constraint bookings_no_overlap stays the last word on double booking.
+
+async function overlapsAccepted (tx: Client, propertyId: number | string, start: string, end: string, exceptId = 0) {
+  const { rowCount } = await tx.query(
+    `SELECT 1 FROM bookings WHERE property_id = $1 AND status = 'accepted' AND id <> $4
+        AND daterange(start_date, end_date) && daterange($2::date, $3::date) LIMIT 1`,
+    [propertyId, start, end, exceptId])
+  return (rowCount ?? 0) > 0
+}
+
+export async function createBooking (pool: Pool, travelerId: number, input: BookingInput) {
+  const nights = checkStay(input.start_date, input.end_date)
+  return transaction(pool, async tx => {
+    const { rows: [property] } = await tx.query(
+      'SELECT id, max_guests FROM properties WHERE id = $1 FOR SHARE', [input.property_id])
+    if (!property) throw notFound('Property')
+    if (input.num_guests > property.max_guests) {
+      throw badRequest(`must be at most ${property.max_guests}, the guests this property holds`, 'num_guests')
+    }
+    if (await overlapsAccepted(tx, property.id, input.start_date, input.end_date)) throw datesTaken()
+    const { rows: [booking] } = await tx.query(
+      `INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price)
+       SELECT id, $2, $3, $4, $5, price_per_night * $6 FROM properties WHERE id = $1
+       RETURNING ${COLUMNS}`,
+      [property.id, travelerId, input.start_date, input.end_date, input.num_guests, nights])
+    await enqueue(tx, [bookingCreated(booking)])
+    return booking
+  })
+}
+
+export async function acceptBooking (pool: Pool, owner: User, bookingId: string) {
+  return transaction(pool, async tx => {
+    const { rows: [found] } = await tx.query('SELECT property_id FROM bookings WHERE id = $1', [bookingId])
+    if (!found) throw notFound('Booking')
+    const { rows: [property] } = await tx.query(
+      'SELECT owner_id FROM properties WHERE id = $1 FOR NO KEY UPDATE', [found.property_id])
+    if (property.owner_id !== owner.id) throw forbidden('This booking is not for one of your properties.')
+    const { rows: [booking] } = await tx.query(`SELECT ${COLUMNS} FROM bookings WHERE id = $1 FOR UPDATE`, [bookingId])
+    if (booking.status !== 'pending') throw invalidTransition(booking.status, 'accepted')
+    if (await overlapsAccepted(tx, booking.property_id, booking.start_date, booking.end_date, booking.id)) throw datesTaken()
+
+    const { rows: [accepted] } = await tx.query(
+      `UPDATE bookings SET status = 'accepted', updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [bookingId])
+    // The requests this acceptance makes impossible end now, each with its own event.
+    const { rows: cancelled } = await tx.query(
+      `UPDATE bookings SET status = 'cancelled', updated_at = now()
+        WHERE property_id = $1 AND status = 'pending' AND id <> $2
+          AND daterange(start_date, end_date) && daterange($3::date, $4::date)
+        RETURNING ${COLUMNS}`,
+      [accepted.property_id, accepted.id, accepted.start_date, accepted.end_date])
+    cancelled.sort((a, b) => a.id - b.id)
+    await enqueue(tx, [accepted, ...cancelled].map(bookingStatusUpdated))
+    return accepted
+  })
+}
+
+export async function cancelBooking (pool: Pool, user: User, bookingId: string) {
+  return transaction(pool, async tx => {
+    const { rows: [booking] } = await tx.query(
+      `SELECT ${B_COLUMNS}, p.owner_id FROM bookings b JOIN properties p ON p.id = b.property_id
+        WHERE b.id = $1 FOR UPDATE OF b`, [bookingId])
+    if (!booking) throw notFound('Booking')
+    assertParty(user, booking)
+    if (booking.status === 'cancelled') throw invalidTransition(booking.status, 'cancelled')
+    const { rows: [cancelled] } = await tx.query(
+      `UPDATE bookings SET status = 'cancelled', updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [bookingId])
+    await enqueue(tx, [bookingStatusUpdated(cancelled)])
+    return cancelled
+  })
+}
+
+export async function getBooking (db: Queryable, user: User, bookingId: string) {
+  const { rows: [booking] } = await db.query(
+    `SELECT ${B_COLUMNS}, p.owner_id FROM bookings b JOIN properties p ON p.id = b.property_id WHERE b.id = $1`,
+    [bookingId])
+  if (!booking) throw notFound('Booking')
+  assertParty(user, booking)
+  return booking
+}
+
+export async function travelerBookings (db: Queryable, travelerId: number) {
+  const { rows } = await db.query(
+    `SELECT ${B_COLUMNS}, p.name AS property_name FROM bookings b JOIN properties p ON p.id = b.property_id
+      WHERE b.traveler_id = $1 ORDER BY b.created_at DESC, b.id DESC`, [travelerId])
+  return rows
+}
+
+export async function ownerBookings (db: Queryable, ownerId: number, status?: string) {
+  const { rows } = await db.query(
+    `SELECT ${B_COLUMNS}, p.name AS property_name, u.name AS traveler_name
+       FROM bookings b JOIN properties p ON p.id = b.property_id JOIN users u ON u.id = b.traveler_id
+      WHERE p.owner_id = $1 AND ($2::text IS NULL OR b.status = $2)
+      ORDER BY b.created_at DESC, b.id DESC`, [ownerId, status ?? null])
+  return rows
+}
+
+/** Only the booking's traveler and its property's owner may see or cancel it. */
+function assertParty (user: User, booking: { traveler_id: number, owner_id: number }) {
+  const mine = user.role === 'traveler' ? booking.traveler_id === user.id : booking.owner_id === user.id
+  if (!mine) throw forbidden(user.role === 'traveler' ? 'This is not your booking.' : 'This booking is not for one of your properties.')
+}
+
+function invalidTransition (from: string, to: string) {
+  return conflict('INVALID_STATUS_TRANSITION', `This booking is ${from}; it cannot become ${to}.`)
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { resolve } from 'node:path'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { ensureDatabase, migrate } from './db/migrate.ts'
+import { startLocalBroker, type LocalBroker } from './kafka/local-broker.ts'
+import { createLogger } from './log.ts'
+import { services, type ServiceName } from './notifications/consumers.ts'
+import { startPieces, type Pieces } from './services.ts'
+
+const HELP: Record<string, string> = {
+  start: `hostly start
+  Runs all of Hostly in one process: migrations, the HTTP API, the outbox relay and both consumers
+  (owner and traveler services). Without KAFKA_BROKERS it first starts a local Kafka broker
+  (KAFKA_PORT, KAFKA_DATA_DIR) and stops it on exit.`,
+  api: `hostly api
+  Runs the HTTP API alone (on PORT). It writes bookings and their outbox events; it never waits for Kafka.`,
+  relay: `hostly relay
+  Runs the outbox relay alone: publishes committed outbox events to Kafka (KAFKA_BROKERS), in order.
+  Several may run; one leads at a time (a PostgreSQL advisory lock), the others stand by.`,
+  worker: `hostly worker <${Object.keys(services).join('|')}>
+  Runs one consumer service alone: owner (owner-service-group, on booking-created) or
+  traveler (traveler-service-group, on booking-status-updated). Copies of one share its partitions.`,
+  migrate: `hostly migrate
+  Creates the database if it is missing, applies the pending migrations, and exits.`,
+  kafka: `hostly kafka [--port <n>] [--data-dir <dir>]
+  Runs a local single-node Kafka broker (KRaft) in the foreground until SIGTERM or SIGINT.
+  Formats the folder on first use and reuses it afterwards. Defaults: KAFKA_PORT (9092), KAFKA_DATA_DIR (.data/kafka).`
+}
+
+const USAGE = `Usage: hostly <command> [options]
+
+Commands:
+${Object.values(HELP).map(h => '  ' + h.split('\n')[0]).join('\n')}
+
+Run "hostly <command> --help" for what a command does. Configuration is by environment (see README.md).`
+
+async function main (argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' }, port: { type: 'string' }, 'data-dir': { type: 'string' } }
+  })
+  const [command, ...rest] = positionals
+  if (!command) {
+    console.log(USAGE)
+    return values.help ? 0 : 1
+  }
+  if (!HELP[command]) {
+    console.error(`hostly: unknown command "${command}"\n\n${USAGE}`)
+    return 1
+  }
+  if (values.help) {
+    console.log(HELP[command])
+    return 0
+  }
+  const config = loadConfig()
+  const log = createLogger(config.logLevel)
+
+  switch (command) {
+    case 'migrate': {
+      await ensureDatabase(config.databaseUrl)
+      const applied = await migrate(config.databaseUrl)
+      log.info({ applied }, applied.length ? 'migrations applied' : 'database up to date')
+      return 0
+    }
+    case 'kafka': {
+      const port = values.port ? Number(values.port) : config.kafkaPort
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--port must be a port number, got "${values.port}"`)
+      const broker = await startLocalBroker({ port, dataDir: resolve(values['data-dir'] ?? config.kafkaDataDir), log: m => log.info(m) })
+      log.info({ brokers: broker.brokers }, 'Kafka broker ready')
+      await untilSignal()
+      await broker.stop()
+      return 0
+    }
+    case 'worker': {
+      const name = rest[0] as ServiceName
+      if (!services[name]) throw new ConfigError(`hostly worker needs one of: ${Object.keys(services).join(', ')}`)
+      return serve(config, { workers: [name] }, log, false)
+    }
+    case 'api': return serve(config, { api: true }, log, false)
+    case 'relay': return serve(config, { relay: true }, log, false)
+    case 'start': return serve(config, { api: true, relay: true, workers: ['owner', 'traveler'] }, log, true)
+  }
+  return 1
+}
+
+/** Runs pieces until SIGTERM/SIGINT, then stops them cleanly (and the local broker it started, if any). */
+async function serve (config: Config, pieces: Pieces, log: ReturnType<typeof createLogger>, mayStartBroker: boolean): Promise<number> {
+  const needsKafka = pieces.relay || (pieces.workers?.length ?? 0) > 0
+  let broker: LocalBroker | undefined
+  if (needsKafka && config.kafkaBrokers.length === 0) {
+    if (!mayStartBroker) throw new ConfigError('KAFKA_BROKERS is required (host:port, comma-separated)')
+    log.info({ port: config.kafkaPort, dataDir: config.kafkaDataDir }, 'Kafka: starting a local broker')
+    broker = await startLocalBroker({ port: config.kafkaPort, dataDir: resolve(config.kafkaDataDir), log: m => log.debug(m) })
+    config = { ...config, kafkaBrokers: [broker.brokers] }
+    log.info({ brokers: broker.brokers }, 'Kafka: local broker ready')
+  }
+  try {
+    await ensureDatabase(config.databaseUrl)
+    await migrate(config.databaseUrl)
+    const running = await startPieces(config, pieces, log)
+    if (running.url) console.log(`Hostly listening on ${running.url} (API docs: ${running.url}/docs)`)
+    await untilSignal()
+    log.info('shutting down')
+    const deadline = setTimeout(() => { log.error('shutdown took over 10 s, exiting'); process.exit(1) }, 10_000)
+    await running.stop()
+    clearTimeout(deadline)
+  } finally {
+    await broker?.stop()
+  }
+  return 0
+}
+
+function untilSignal (): Promise<NodeJS.Signals> {
+  return new Promise(resolve => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on)
+      process.off('SIGTERM', on)
+      resolve(signal)
+    }
+    process.on('SIGINT', on)
+    process.on('SIGTERM', on)
+  })
+}
+
+main(process.argv.slice(2)).then(code => process.exit(code), (err: Error) => {
+  console.error(err instanceof ConfigError ? `hostly: ${err.message}` : err)
+  process.exit(err instanceof ConfigError ? 2 : 1)
+})

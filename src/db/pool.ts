@@ -1,0 +1,36 @@
+import pg from 'pg'
+
+// bigint ids come back as strings by default; ours stay far below 2^53, so numbers are exact.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v))
+// Calendar dates stay 'YYYY-MM-DD' strings: no time zone ever touches them.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v)
+// numeric(…, 2) money: exact in the database, a JSON number with at most two decimals out.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v: string) => Number(v))
+
+export type Pool = pg.Pool
+export type Client = pg.PoolClient
+/** Anything that can run a query: the pool or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'>
+
+export function createPool (connectionString: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000 })
+  // An idle client losing its connection (server restart, pg_terminate_backend) must not crash us.
+  pool.on('error', () => {})
+  return pool
+}
+
+/** Runs fn in a transaction; commits on success, rolls back on any error and rethrows it. */
+export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    const result = await fn(client)
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    client.release()
+  }
+}

@@ -1,0 +1,31 @@
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import { SESSION_COOKIE, sessionUser } from '../auth/sessions.ts'
+import type { Role, User } from '../auth/users.ts'
+import type { Queryable } from '../db/pool.ts'
+import { forbidden, unauthorized } from '../errors.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest { user?: User }
+}
+
+/**
+ * A preHandler that requires a session (401 without one) and, when roles are given, one of them (403).
+ * The user is then on request.user.
+ */
+export function requireUser (db: Queryable, ...roles: Role[]): preHandlerAsyncHookHandler {
+  return async function (request: FastifyRequest, _reply: FastifyReply) {
+    const token = request.cookies[SESSION_COOKIE]
+    const user = token ? await sessionUser(db, token) : undefined
+    if (!user) throw unauthorized()
+    if (roles.length > 0 && !roles.includes(user.role)) {
+      throw forbidden(`Only ${roles.join(' or ')}s may do this.`)
+    }
+    request.user = user
+  }
+}
+
+/** The signed-in user of a route guarded by requireUser. */
+export function currentUser (request: FastifyRequest): User {
+  if (!request.user) throw unauthorized()
+  return request.user
+}

@@ -1,0 +1,72 @@
+import {
+  Admin, compatibilityPartitioner, Consumer, ProduceAcks, Producer, stringDeserializers, stringSerializers
+} from '@platformatic/kafka'
+
+// One place that builds Kafka clients, so every producer is idempotent with acks=all and every
+// consumer commits by hand.
+
+export const PARTITIONS = 3
+
+export function createProducer (brokers: string[], clientId = 'hostly-relay') {
+  return new Producer({
+    clientId,
+    bootstrapBrokers: brokers,
+    serializers: stringSerializers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    // Java's (and kafkajs's) murmur2 placement: other clients find a booking in the same partition.
+    partitioner: compatibilityPartitioner,
+    retries: 3,
+    timeout: 10_000
+  })
+}
+
+export function createConsumer (brokers: string[], groupId: string, clientId: string, sessionTimeout: number) {
+  return new Consumer({
+    clientId,
+    groupId,
+    bootstrapBrokers: brokers,
+    deserializers: stringDeserializers,
+    autocommit: false,
+    sessionTimeout,
+    heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
+    rebalanceTimeout: sessionTimeout,
+    maxWaitTime: 500,
+    highWaterMark: 256
+  })
+}
+
+export function createAdmin (brokers: string[], clientId = 'hostly-admin') {
+  return new Admin({ clientId, bootstrapBrokers: brokers, retries: 3 })
+}
+
+/** Creates the topics with PARTITIONS partitions each; a topic that exists already is left as it is. */
+export async function ensureTopics (brokers: string[], topics: string[]): Promise<void> {
+  const admin = createAdmin(brokers)
+  try {
+    const existing = new Set(await admin.listTopics())
+    const missing = topics.filter(t => !existing.has(t))
+    if (missing.length === 0) return
+    await admin.createTopics({ topics: missing, partitions: PARTITIONS, replicas: 1 }).catch((err: Error) => {
+      // Another process may have created one meanwhile.
+      if (!/already exists/i.test(JSON.stringify(errorDetails(err)))) throw err
+    })
+  } finally {
+    await admin.close()
+  }
+}
+
+function errorDetails (err: unknown): unknown {
+  const e = err as { message?: string, errors?: unknown[], response?: unknown }
+  return { message: e.message, errors: e.errors?.map(errorDetails), response: e.response }
+}
+
+/** Resolves when the cluster answers a metadata request, so a caller knows Kafka is reachable. */
+export async function pingKafka (brokers: string[]): Promise<void> {
+  const admin = createAdmin(brokers, 'hostly-ping')
+  try {
+    await admin.metadata({ topics: [] })
+  } finally {
+    await admin.close()
+  }
+}

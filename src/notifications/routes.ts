@@ -1,0 +1,37 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Pool } from '../db/pool.ts'
+import { currentUser, requireUser } from '../http/auth.ts'
+import { errors, NullableTimestamp, Timestamp } from '../http/schemas.ts'
+
+const Notification = Type.Object({
+  id: Type.Integer(),
+  type: Type.Union([Type.Literal('booking_requested'), Type.Literal('booking_accepted'), Type.Literal('booking_cancelled')]),
+  booking_id: Type.Integer(),
+  message: Type.String(),
+  created_at: Timestamp,
+  read_at: NullableTimestamp
+})
+
+const Query = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 })
+}, { additionalProperties: false })
+
+export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+
+  app.get('/api/notifications', {
+    preHandler: requireUser(pool),
+    schema: {
+      tags: ['notifications'],
+      querystring: Query,
+      response: { 200: Type.Object({ notifications: Type.Array(Notification) }), ...errors(400, 401) }
+    }
+  }, async (request) => {
+    const { rows } = await pool.query(
+      `SELECT id, type, booking_id, message, created_at, read_at FROM notifications
+        WHERE user_id = $1 ORDER BY id DESC LIMIT $2`, [currentUser(request).id, request.query.limit])
+    return { notifications: rows }
+  })
+}

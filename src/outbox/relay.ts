@@ -1,0 +1,102 @@
+import pg from 'pg'
+import type { Logger } from 'pino'
+import type { Pool } from '../db/pool.ts'
+import { EVENT_VERSION } from '../bookings/events.ts'
+import { createProducer } from '../kafka/client.ts'
+import { Backoff, Waker } from '../timing.ts'
+import { OUTBOX_CHANNEL } from './writer.ts'
+
+/** Only the relay holding this advisory lock publishes: one publisher keeps each booking's events in order. */
+const RELAY_LOCK = 7243012
+
+export interface RelayOptions {
+  pool: Pool
+  databaseUrl: string
+  brokers: string[]
+  log: Logger
+  pollMs: number
+  batchSize: number
+}
+
+export interface Relay { stop (): Promise<void> }
+
+/**
+ * The outbox relay: publishes unpublished outbox rows to Kafka in id order (per booking, commit order),
+ * then marks them published. Woken by NOTIFY at each commit, and polls every pollMs as a fallback.
+ * A crash between send and mark re-sends a batch: delivery is at-least-once, and consumers deduplicate.
+ */
+export function startRelay (opts: RelayOptions): Relay {
+  const { pool, log } = opts
+  const producer = createProducer(opts.brokers)
+  const waker = new Waker()
+  const backoff = new Backoff(200, 5000)
+  let running = true
+  let listener: pg.Client | undefined
+
+  /** A dedicated connection that holds the leader lock and LISTENs; undefined while another relay leads. */
+  async function lead (): Promise<pg.Client | undefined> {
+    const client = new pg.Client({ connectionString: opts.databaseUrl })
+    client.on('error', () => {}) // noticed below through 'end'
+    await client.connect()
+    const { rows: [{ locked }] } = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK])
+    if (!locked) {
+      await client.end()
+      return undefined
+    }
+    client.on('notification', () => waker.wake())
+    client.on('end', () => { if (listener === client) listener = undefined; waker.wake() })
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`)
+    log.info('Kafka outbox relay: leading, publishing outbox events')
+    return client
+  }
+
+  async function publishBatch (): Promise<number> {
+    const { rows } = await pool.query(
+      'SELECT id, event_id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
+      [opts.batchSize])
+    if (rows.length === 0) return 0
+    await producer.send({
+      messages: rows.map(r => ({
+        topic: r.topic,
+        key: r.key,
+        value: r.payload,
+        headers: { 'event-id': r.event_id, 'event-type': r.topic, 'event-version': EVENT_VERSION }
+      }))
+    })
+    await pool.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1)', [rows.map(r => r.id)])
+    log.debug({ count: rows.length }, 'Kafka outbox relay: published events')
+    return rows.length
+  }
+
+  async function loop () {
+    while (running) {
+      try {
+        listener ??= await lead()
+        if (!listener) {
+          await waker.sleep(opts.pollMs * 5) // standby: another relay leads
+          continue
+        }
+        const published = await publishBatch()
+        backoff.reset()
+        if (published < opts.batchSize) await waker.sleep(opts.pollMs)
+      } catch (err) {
+        const delay = backoff.next()
+        log.warn({ err: (err as Error).message, retryInMs: delay }, 'Kafka outbox relay: publishing failed, will retry')
+        await waker.sleep(delay)
+      }
+    }
+  }
+
+  const done = loop()
+  return {
+    async stop () {
+      running = false
+      waker.wake()
+      await done
+      await producer.close().catch(() => {})
+      const client = listener
+      listener = undefined
+      await client?.end().catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Pool } from '../db/pool.ts'
+import { currentUser, requireUser } from '../http/auth.ts'
+import { errors, IdParams, parseId } from '../http/schemas.ts'
+import { Property, PropertyInput, SearchQuery } from './schemas.ts'
+import { createProperty, getProperty, ownerProperties, searchProperties } from './service.ts'
+
+const PropertyReply = Type.Object({ property: Property })
+const PropertiesReply = Type.Object({ properties: Type.Array(Property) })
+
+export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+
+  app.post('/api/properties', {
+    preHandler: requireUser(pool, 'owner'),
+    schema: { tags: ['properties'], body: PropertyInput, response: { 201: PropertyReply, ...errors(400, 401, 403, 413) } }
+  }, async (request, reply) => {
+    const property = await createProperty(pool, currentUser(request).id, request.body)
+    return reply.status(201).send({ property })
+  })
+
+  app.get('/api/properties/search', {
+    schema: {
+      tags: ['properties'],
+      querystring: SearchQuery,
+      response: { 200: Type.Object({ properties: Type.Array(Property), total: Type.Integer() }), ...errors(400) }
+    }
+  }, async (request) => searchProperties(pool, request.query))
+
+  app.get('/api/properties/:id', {
+    schema: { tags: ['properties'], params: IdParams, response: { 200: PropertyReply, ...errors(400, 404) } }
+  }, async (request) => ({ property: await getProperty(pool, parseId(request.params.id)) }))
+
+  app.get('/api/owner/properties', {
+    preHandler: requireUser(pool, 'owner'),
+    schema: { tags: ['properties'], response: { 200: PropertiesReply, ...errors(401, 403) } }
+  }, async (request) => ({ properties: await ownerProperties(pool, currentUser(request).id) }))
+}

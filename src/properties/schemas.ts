@@ -1,0 +1,37 @@
+import { Type, type Static } from 'typebox'
+import { CalendarDate, Timestamp } from '../http/schemas.ts'
+
+const Text = (max: number, min = 1) => Type.String({ minLength: min, maxLength: max })
+
+export const PropertyInput = Type.Object({
+  name: Text(200),
+  description: Text(5000, 0),
+  city: Text(100),
+  state: Text(100),
+  country: Text(100),
+  property_type: Text(50),
+  price_per_night: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, multipleOf: 0.01 }),
+  bedrooms: Type.Integer({ minimum: 0, maximum: 100 }),
+  bathrooms: Type.Integer({ minimum: 0, maximum: 100 }),
+  max_guests: Type.Integer({ minimum: 1, maximum: 100 }),
+  amenities: Type.Array(Text(100), { maxItems: 50 })
+}, { additionalProperties: false })
+export type PropertyInput = Static<typeof PropertyInput>
+
+export const Property = Type.Object({
+  id: Type.Integer(),
+  owner_id: Type.Integer(),
+  ...PropertyInput.properties,
+  created_at: Timestamp,
+  updated_at: Timestamp
+})
+
+export const SearchQuery = Type.Object({
+  location: Type.Optional(Type.String({ maxLength: 100 })),
+  start_date: Type.Optional(CalendarDate),
+  end_date: Type.Optional(CalendarDate),
+  guests: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })
+}, { additionalProperties: false })
+export type SearchQuery = Static<typeof SearchQuery>

@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { TOPICS } from './bookings/events.ts'
+import type { Config } from './config.ts'
+import { createPool } from './db/pool.ts'
+import { buildApp } from './http/app.ts'
+import { ensureTopics } from './kafka/client.ts'
+import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
+import { services, type ServiceName } from './notifications/consumers.ts'
+import { startRelay, type Relay } from './outbox/relay.ts'
+import { Backoff } from './timing.ts'
+
+export interface Pieces {
+  api?: boolean
+  relay?: boolean
+  workers?: ServiceName[]
+}
+
+export interface Running {
+  /** Where the API listens, when it runs. */
+  url?: string
+  app?: FastifyInstance
+  stop (): Promise<void>
+}
+
+/**
+ * Starts the pieces asked for in this process, sharing one pool. Kafka being down delays nothing:
+ * the API never needs it, and the relay and consumers keep retrying until it answers.
+ */
+export async function startPieces (config: Config, pieces: Pieces, log: Logger): Promise<Running> {
+  const pool = createPool(config.databaseUrl, pieces.api ? 20 : 5)
+  const workers = pieces.workers ?? []
+  const usesKafka = pieces.relay || workers.length > 0
+  let stopping = false
+
+  const topicsReady = usesKafka ? ensureTopicsEventually(config.kafkaBrokers, log, () => stopping) : Promise.resolve()
+  const relay: Relay | undefined = pieces.relay
+    ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize })
+    : undefined
+  const consumers: RunningConsumer[] = workers.map(name => startConsumer({
+    spec: services[name], brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs
+  }))
+
+  let app: FastifyInstance | undefined
+  let url: string | undefined
+  if (pieces.api) {
+    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure })
+    url = await app.listen({ port: config.port, host: config.host })
+  }
+
+  return {
+    url,
+    app,
+    async stop () {
+      stopping = true
+      await app?.close() // stops taking requests, finishes those in flight
+      await Promise.all([relay?.stop(), ...consumers.map(c => c.stop())])
+      await topicsReady
+      await pool.end()
+    }
+  }
+}
+
+async function ensureTopicsEventually (brokers: string[], log: Logger, stopping: () => boolean) {
+  const backoff = new Backoff(500, 10_000)
+  while (!stopping()) {
+    try {
+      await ensureTopics(brokers, Object.values(TOPICS))
+      log.info({ topics: Object.values(TOPICS) }, 'Kafka topics ready')
+      return
+    } catch (err) {
+      const delay = backoff.next()
+      log.warn({ err: (err as Error).message, retryInMs: delay }, 'Kafka unreachable, topics not checked yet')
+      await new Promise(resolve => setTimeout(resolve, delay))
+    }
+  }
+}

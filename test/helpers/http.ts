@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto'
+import { stay } from './wait.ts'
+
+export interface Reply<T = any> { status: number, body: T, headers: Headers }
+
+/** An HTTP client with its own cookie jar: one signed-in (or anonymous) user. */
+export class Client {
+  readonly base: string
+  cookie = ''
+  user: { id: number, name: string, email: string, role: string } | undefined
+
+  constructor (base: string) {
+    this.base = base
+  }
+
+  async request<T = any> (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+    const raw = typeof body === 'string' || body === undefined ? body : JSON.stringify(body)
+    const res = await fetch(this.base + path, {
+      method,
+      headers: { ...(raw !== undefined && { 'content-type': 'application/json' }), ...(this.cookie && { cookie: this.cookie }), ...headers },
+      body: raw
+    })
+    const setCookie = res.headers.get('set-cookie')
+    if (setCookie) this.cookie = setCookie.split(';')[0]
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers }
+  }
+
+  get<T = any> (path: string) { return this.request<T>('GET', path) }
+  post<T = any> (path: string, body?: unknown) { return this.request<T>('POST', path, body) }
+}
+
+export async function signUp (base: string, role: 'owner' | 'traveler', name = role === 'owner' ? 'Olivia Owner' : 'Tom Traveler') {
+  const client = new Client(base)
+  const email = `${role}-${randomUUID()}@example.com`
+  const res = await client.post('/api/auth/register', { name, email, password: 'correct horse', role })
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`)
+  client.user = res.body.user
+  return client
+}
+
+export const propertyInput = (over: Record<string, unknown> = {}) => ({
+  name: 'Harbour Loft',
+  description: 'Two rooms over the harbour',
+  city: 'Lisbon',
+  state: 'Lisboa',
+  country: 'Portugal',
+  property_type: 'apartment',
+  price_per_night: 120.5,
+  bedrooms: 2,
+  bathrooms: 1,
+  max_guests: 4,
+  amenities: ['wifi', 'kitchen'],
+  ...over
+})
+
+export async function listProperty (owner: Client, over: Record<string, unknown> = {}) {
+  const res = await owner.post('/api/properties', propertyInput(over))
+  if (res.status !== 201) throw new Error(`property failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body.property as { id: number, owner_id: number, price_per_night: number, name: string }
+}
+
+export async function book (traveler: Client, propertyId: number, inDays: number, nights = 3, guests = 2) {
+  const res = await traveler.post('/api/bookings', { property_id: propertyId, ...stay(inDays, nights), num_guests: guests })
+  if (res.status !== 201) throw new Error(`booking failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body.booking as { id: number, property_id: number, traveler_id: number, status: string, start_date: string, end_date: string, total_price: number }
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto'
+import { Consumer, MessagesStreamModes, stringDeserializers, type Message } from '@platformatic/kafka'
+import { createAdmin, PARTITIONS } from '../../src/kafka/client.ts'
+
+export interface RecordSeen {
+  topic: string
+  partition: number
+  offset: bigint
+  key: string
+  value: string
+  headers: Record<string, string>
+}
+
+/** Reads every record of the topics from the beginning, in a group of its own, into `records`. */
+export async function recordTopics (brokers: string[], topics: string[]) {
+  const records: RecordSeen[] = []
+  const consumer = new Consumer({
+    clientId: 'test-recorder',
+    groupId: `test-recorder-${randomUUID()}`,
+    bootstrapBrokers: brokers,
+    deserializers: stringDeserializers,
+    autocommit: false,
+    sessionTimeout: 6000,
+    heartbeatInterval: 1000,
+    maxWaitTime: 200
+  })
+  const stream = await consumer.consume({ topics, mode: MessagesStreamModes.EARLIEST })
+  stream.on('data', (m: Message<string, string, string, string>) => {
+    records.push({
+      topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value,
+      headers: Object.fromEntries(m.headers)
+    })
+  })
+  return {
+    records,
+    forKey: (topic: string, key: string | number) => records.filter(r => r.topic === topic && r.key === String(key)),
+    async close () {
+      await stream.close()
+      await consumer.close(true)
+    }
+  }
+}
+
+/** True once the group has committed every record currently in the topic (it has processed them all). */
+export async function groupCaughtUp (brokers: string[], group: string, topic: string): Promise<boolean> {
+  const admin = createAdmin(brokers, 'test-lag')
+  try {
+    const partitions = Array.from({ length: PARTITIONS }, (_, i) => i)
+    const [ends] = await admin.listOffsets({
+      topics: [{ name: topic, partitions: partitions.map(partitionIndex => ({ partitionIndex, timestamp: -1n })) }]
+    })
+    const [committed] = await admin.listConsumerGroupOffsets({ groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: partitions }] }] })
+    const done = new Map(committed.topics[0]?.partitions.map(p => [p.partitionIndex, p.committedOffset]) ?? [])
+    return ends.partitions.every(p => p.offset === 0n || (done.get(p.partitionIndex) ?? -1n) >= p.offset)
+  } finally {
+    await admin.close()
+  }
+}

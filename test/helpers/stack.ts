@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { loadConfig, type Config } from '../../src/config.ts'
+import { createPool, type Pool } from '../../src/db/pool.ts'
+import { ensureDatabase, migrate } from '../../src/db/migrate.ts'
+import { freePort, startLocalBroker, type LocalBroker } from '../../src/kafka/local-broker.ts'
+import { createLogger } from '../../src/log.ts'
+import { startPieces, type Pieces, type Running } from '../../src/services.ts'
+
+const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/** A database of its own for one test file, migrated; dropped by dropDatabase. */
+export async function freshDatabase (): Promise<string> {
+  const url = new URL(ADMIN_URL)
+  url.pathname = `/hostly_test_${randomBytes(6).toString('hex')}`
+  await ensureDatabase(url.toString())
+  await migrate(url.toString())
+  return url.toString()
+}
+
+export async function dropDatabase (databaseUrl: string) {
+  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} WITH (FORCE)`)
+  await admin.end()
+}
+
+/** A real single-node broker of its own, in a temporary folder (removed by stop). */
+export async function freshBroker (): Promise<LocalBroker & { dataDir: string, port: number, restart (): Promise<LocalBroker> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'hostly-kafka-'))
+  const port = await freePort()
+  let broker = await startLocalBroker({ port, dataDir })
+  return {
+    get brokers () { return broker.brokers },
+    get pid () { return broker.pid },
+    get exited () { return broker.exited },
+    dataDir,
+    port,
+    /** Stops the JVM only; the folder stays, so restart() brings the same cluster back. */
+    stop: () => broker.stop(),
+    async restart () {
+      broker = await startLocalBroker({ port, dataDir })
+      return broker
+    }
+  }
+}
+
+export interface Stack {
+  url: string
+  databaseUrl: string
+  brokers: string[]
+  broker?: Awaited<ReturnType<typeof freshBroker>>
+  /** A pool of the test's own, for looking at rows. */
+  db: Pool
+  config: Config
+  running: Running
+  /** Stops the Hostly pieces only (to restart them with start()). */
+  stopPieces (): Promise<void>
+  startPieces (): Promise<void>
+  stop (): Promise<void>
+}
+
+/**
+ * Hostly as `hostly start` runs it (API, relay, both consumers, in this process) on a fresh database and,
+ * with kafka, a fresh broker. Options pick fewer pieces.
+ */
+export async function startStack (opts: { kafka?: boolean, pieces?: Pieces } = {}): Promise<Stack> {
+  const kafka = opts.kafka ?? true
+  const pieces = opts.pieces ?? (kafka ? { api: true, relay: true, workers: ['owner', 'traveler'] } : { api: true })
+  const databaseUrl = await freshDatabase()
+  const broker = kafka ? await freshBroker() : undefined
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: broker?.brokers ?? '',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    RELAY_POLL_MS: '200'
+  })
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
+  const db = createPool(databaseUrl, 4)
+  const stack: Stack = {
+    url: '',
+    databaseUrl,
+    brokers: config.kafkaBrokers,
+    broker,
+    db,
+    config,
+    running: undefined as unknown as Running,
+    async startPieces () {
+      stack.running = await startPieces(config, pieces, log)
+      if (stack.running.url) stack.url = stack.running.url
+    },
+    async stopPieces () { await stack.running.stop() },
+    async stop () {
+      await stack.running.stop()
+      await broker?.stop()
+      if (broker) await rm(broker.dataDir, { recursive: true, force: true })
+      await db.end()
+      await dropDatabase(databaseUrl)
+    }
+  }
+  await stack.startPieces()
+  return stack
+}
