@@ -56,7 +56,7 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
   })
 
   app.post('/api/auth/logout', {
-    preHandler: requireUser(pool),
+    onRequest: requireUser(pool),
     schema: { tags: ['auth'], response: { 204: Type.Null(), ...errors(401) } }
   }, async (request, reply) => {
     await closeSession(pool, request.cookies[SESSION_COOKIE]!)
@@ -64,7 +64,7 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
   })
 
   app.get('/api/auth/me', {
-    preHandler: requireUser(pool),
+    onRequest: requireUser(pool),
     schema: { tags: ['auth'], response: { 200: UserReply, ...errors(401) } }
   }, async (request) => ({ user: currentUser(request) }))
 }

@@ -13,7 +13,7 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify,
   const anyone = requireUser(pool)
 
   app.post('/api/bookings', {
-    preHandler: traveler,
+    onRequest: traveler,
     schema: { tags: ['bookings'], body: BookingInput, response: { 201: BookingReply, ...errors(400, 401, 403, 404, 409, 413) } }
   }, async (request, reply) => {
     const booking = await createBooking(pool, currentUser(request).id, request.body)
@@ -21,27 +21,27 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify,
   })
 
   app.get('/api/bookings/me', {
-    preHandler: traveler,
+    onRequest: traveler,
     schema: { tags: ['bookings'], response: { 200: TravelerBookings, ...errors(401, 403) } }
   }, async (request) => ({ bookings: await travelerBookings(pool, currentUser(request).id) }))
 
   app.get('/api/owner/bookings', {
-    preHandler: owner,
+    onRequest: owner,
     schema: { tags: ['bookings'], querystring: OwnerBookingsQuery, response: { 200: OwnerBookings, ...errors(400, 401, 403) } }
   }, async (request) => ({ bookings: await ownerBookings(pool, currentUser(request).id, request.query.status) }))
 
   app.get('/api/bookings/:id', {
-    preHandler: anyone,
+    onRequest: anyone,
     schema: { tags: ['bookings'], params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404) } }
   }, async (request) => ({ booking: await getBooking(pool, currentUser(request), parseId(request.params.id)) }))
 
   app.post('/api/bookings/:id/accept', {
-    preHandler: owner,
+    onRequest: owner,
     schema: { tags: ['bookings'], params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => ({ booking: await acceptBooking(pool, currentUser(request), parseId(request.params.id)) }))
 
   app.post('/api/bookings/:id/cancel', {
-    preHandler: anyone,
+    onRequest: anyone,
     schema: { tags: ['bookings'], params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => ({ booking: await cancelBooking(pool, currentUser(request), parseId(request.params.id)) }))
 }

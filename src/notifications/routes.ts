@@ -22,7 +22,7 @@ export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fas
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
   app.get('/api/notifications', {
-    preHandler: requireUser(pool),
+    onRequest: requireUser(pool),
     schema: {
       tags: ['notifications'],
       querystring: Query,

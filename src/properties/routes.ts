@@ -14,7 +14,7 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
   app.post('/api/properties', {
-    preHandler: requireUser(pool, 'owner'),
+    onRequest: requireUser(pool, 'owner'),
     schema: { tags: ['properties'], body: PropertyInput, response: { 201: PropertyReply, ...errors(400, 401, 403, 413) } }
   }, async (request, reply) => {
     const property = await createProperty(pool, currentUser(request).id, request.body)
@@ -34,7 +34,7 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
   }, async (request) => ({ property: await getProperty(pool, parseId(request.params.id)) }))
 
   app.get('/api/owner/properties', {
-    preHandler: requireUser(pool, 'owner'),
+    onRequest: requireUser(pool, 'owner'),
     schema: { tags: ['properties'], response: { 200: PropertiesReply, ...errors(401, 403) } }
   }, async (request) => ({ properties: await ownerProperties(pool, currentUser(request).id) }))
 }

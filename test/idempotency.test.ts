@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { TOPICS } from '../src/bookings/events.ts'
+import { createProducer } from '../src/kafka/client.ts'
+import { book, listProperty, signUp } from './helpers/http.ts'
+import { groupCaughtUp, recordTopics } from './helpers/kafka.ts'
+import { startStack, type Stack } from './helpers/stack.ts'
+import { waitFor } from './helpers/wait.ts'
+
+// Kafka delivers at least once; each event still has exactly one effect.
+
+let stack: Stack
+let recorder: Awaited<ReturnType<typeof recordTopics>>
+before(async () => {
+  stack = await startStack()
+  recorder = await recordTopics(stack.brokers, [TOPICS.created])
+})
+after(async () => {
+  await recorder?.close()
+  await stack?.stop()
+})
+
+const notifications = async (bookingId: number) =>
+  (await stack.db.query('SELECT id, event_id FROM notifications WHERE booking_id = $1', [bookingId])).rows
+
+async function settled () {
+  await waitFor('the owner service to commit everything', () => groupCaughtUp(stack.brokers, 'owner-service-group', TOPICS.created))
+}
+
+test('the same record delivered twice gives one notification', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const booking = await book(traveler, (await listProperty(owner)).id, 12)
+  const original = await waitFor('the record', () => recorder.forKey(TOPICS.created, booking.id)[0])
+  await waitFor('the notification', async () => (await notifications(booking.id)).length === 1)
+
+  // Deliver it again, byte for byte: the same event id, the same value.
+  const producer = createProducer(stack.brokers, 'test-duplicator')
+  await producer.send({ messages: [{ topic: original.topic, key: original.key, value: original.value, headers: original.headers }] })
+  await producer.close()
+  await waitFor('the copy to be in the topic', () => recorder.forKey(TOPICS.created, booking.id).length === 2)
+  await settled()
+
+  const notes = await notifications(booking.id)
+  assert.equal(notes.length, 1)
+  assert.equal(notes[0].event_id, original.headers['event-id'])
+  const { rows } = await stack.db.query(
+    `SELECT count(*)::int AS n FROM processed_events WHERE consumer_group = 'owner-service-group' AND event_id = $1`,
+    [original.headers['event-id']])
+  assert.equal(rows[0].n, 1)
+})
+
+test('a relay that publishes an event again (crash between send and mark) adds no notification', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const booking = await book(traveler, (await listProperty(owner)).id, 14)
+  await waitFor('the notification', async () => (await notifications(booking.id)).length === 1)
+
+  // As if the relay had died after Kafka acknowledged the batch but before it marked the rows published.
+  await stack.db.query('UPDATE outbox SET published_at = NULL WHERE key = $1', [String(booking.id)])
+  await waitFor('the republished record', () => recorder.forKey(TOPICS.created, booking.id).length === 2)
+  await settled()
+
+  const records = recorder.forKey(TOPICS.created, booking.id)
+  assert.equal(records[0].headers['event-id'], records[1].headers['event-id'], 'the same event, twice')
+  assert.equal((await notifications(booking.id)).length, 1)
+})
+
+test('a different event about the same booking is a new effect', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const booking = await book(traveler, (await listProperty(owner)).id, 16)
+  await waitFor('the request notification', async () => (await notifications(booking.id)).length === 1)
+  await owner.post(`/api/bookings/${booking.id}/accept`)
+  await traveler.post(`/api/bookings/${booking.id}/cancel`)
+  const types = async () => (await stack.db.query(
+    'SELECT type FROM notifications WHERE booking_id = $1 ORDER BY id', [booking.id])).rows.map(r => r.type)
+  await waitFor('three notifications', async () => (await types()).length === 3)
+  assert.deepEqual(await types(), ['booking_requested', 'booking_accepted', 'booking_cancelled'])
+})

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { TOPICS } from '../src/bookings/events.ts'
+import { book, Client, listProperty, signUp, type Reply } from './helpers/http.ts'
+import { recordTopics } from './helpers/kafka.ts'
+import { startStack, type Stack } from './helpers/stack.ts'
+import { stay, waitFor } from './helpers/wait.ts'
+
+// The role, ownership and state rules: each refusal has its status and publishes nothing; each allowed
+// change publishes exactly its events.
+
+let stack: Stack
+let recorder: Awaited<ReturnType<typeof recordTopics>>
+before(async () => {
+  stack = await startStack()
+  recorder = await recordTopics(stack.brokers, [TOPICS.created, TOPICS.statusUpdated])
+})
+after(async () => {
+  await recorder?.close()
+  await stack?.stop()
+})
+
+const outboxSize = async () => (await stack.db.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n
+
+/** Runs a request that must be refused with status (and code); checks it wrote no event. */
+async function refused (what: string, request: () => Promise<Reply>, status: number, code?: string) {
+  const before = await outboxSize()
+  const res = await request()
+  assert.equal(res.status, status, `${what}: ${JSON.stringify(res.body)}`)
+  assert.equal(typeof res.body.message, 'string', what)
+  if (code) assert.equal(res.body.code, code, what)
+  assert.equal(await outboxSize(), before, `${what} must publish nothing`)
+}
+
+/** Kafka records for a booking, once the relay has published all the outbox holds. */
+async function published (bookingId: number) {
+  const expected = (await stack.db.query('SELECT count(*)::int AS n FROM outbox WHERE key = $1', [String(bookingId)])).rows[0].n
+  await waitFor(`${expected} records of booking ${bookingId}`, () =>
+    recorder.forKey(TOPICS.created, bookingId).length + recorder.forKey(TOPICS.statusUpdated, bookingId).length >= expected)
+  return {
+    created: recorder.forKey(TOPICS.created, bookingId).length,
+    statuses: recorder.forKey(TOPICS.statusUpdated, bookingId).map(r => JSON.parse(r.value).status)
+  }
+}
+
+test('role and ownership rules', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const otherOwner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const otherTraveler = await signUp(stack.url, 'traveler')
+  const anonymous = new Client(stack.url)
+  const property = await listProperty(owner)
+  const booking = await book(traveler, property.id, 50)
+  const request = { property_id: property.id, ...stay(60), num_guests: 1 }
+
+  await refused('anonymous books', () => anonymous.post('/api/bookings', request), 401, 'UNAUTHORIZED')
+  await refused('an owner books', () => owner.post('/api/bookings', request), 403, 'FORBIDDEN')
+  await refused('a traveler lists a property', () => traveler.post('/api/properties', { name: 'x' }), 403)
+  await refused('anonymous accepts', () => anonymous.post(`/api/bookings/${booking.id}/accept`), 401)
+  await refused('a traveler accepts', () => traveler.post(`/api/bookings/${booking.id}/accept`), 403)
+  await refused('another owner accepts', () => otherOwner.post(`/api/bookings/${booking.id}/accept`), 403)
+  await refused('another traveler cancels', () => otherTraveler.post(`/api/bookings/${booking.id}/cancel`), 403)
+  await refused('another owner cancels', () => otherOwner.post(`/api/bookings/${booking.id}/cancel`), 403)
+  await refused('anonymous cancels', () => anonymous.post(`/api/bookings/${booking.id}/cancel`), 401)
+  await refused('accepting a missing booking', () => owner.post('/api/bookings/987654321/accept'), 404, 'NOT_FOUND')
+  await refused('cancelling a missing booking', () => traveler.post('/api/bookings/987654321/cancel'), 404, 'NOT_FOUND')
+
+  assert.equal((await otherTraveler.get(`/api/bookings/${booking.id}`)).status, 403)
+  assert.equal((await otherOwner.get(`/api/bookings/${booking.id}`)).status, 403)
+  assert.equal((await anonymous.get(`/api/bookings/${booking.id}`)).status, 401)
+  assert.equal((await owner.get(`/api/bookings/${booking.id}`)).status, 200)
+  assert.equal((await owner.get('/api/bookings/me')).status, 403, 'travelers only')
+  assert.equal((await traveler.get('/api/owner/bookings')).status, 403, 'owners only')
+  assert.deepEqual((await otherOwner.get('/api/owner/bookings')).body.bookings, [])
+  assert.deepEqual((await otherTraveler.get('/api/bookings/me')).body.bookings, [])
+
+  assert.equal((await traveler.get(`/api/bookings/${booking.id}`)).body.booking.status, 'pending', 'untouched')
+  assert.deepEqual(await published(booking.id), { created: 1, statuses: [] })
+})
+
+test('the status state machine: pending -> accepted -> cancelled, and nothing else', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const property = await listProperty(owner)
+  const a = await book(traveler, property.id, 70)
+
+  assert.equal((await owner.post(`/api/bookings/${a.id}/accept`)).status, 200)
+  await refused('accepting an accepted booking', () => owner.post(`/api/bookings/${a.id}/accept`), 409, 'INVALID_STATUS_TRANSITION')
+  const cancelled = await owner.post(`/api/bookings/${a.id}/cancel`)
+  assert.equal(cancelled.status, 200, 'an owner may cancel an accepted booking')
+  assert.equal(cancelled.body.booking.status, 'cancelled')
+  await refused('cancelling a cancelled booking', () => traveler.post(`/api/bookings/${a.id}/cancel`), 409, 'INVALID_STATUS_TRANSITION')
+  await refused('accepting a cancelled booking', () => owner.post(`/api/bookings/${a.id}/accept`), 409, 'INVALID_STATUS_TRANSITION')
+  assert.deepEqual(await published(a.id), { created: 1, statuses: ['accepted', 'cancelled'] })
+
+  const b = await book(traveler, property.id, 80)
+  assert.equal((await traveler.post(`/api/bookings/${b.id}/cancel`)).status, 200, 'a traveler cancels a pending request')
+  await refused('accepting a request its traveler cancelled', () => owner.post(`/api/bookings/${b.id}/accept`), 409)
+  assert.deepEqual(await published(b.id), { created: 1, statuses: ['cancelled'] })
+})
+
+test('accepting cancels the overlapping pending requests, each with its event, and later overlapping requests are refused', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const property = await listProperty(owner, { price_per_night: 80 })
+  const travelers = await Promise.all([1, 2, 3, 4].map(() => signUp(stack.url, 'traveler')))
+  const chosen = await book(travelers[0], property.id, 100, 5) // days 100..105
+  const overlapping = await book(travelers[1], property.id, 103, 4) // 103..107
+  const inside = await book(travelers[2], property.id, 101, 1) // 101..102
+  const adjacent = await book(travelers[3], property.id, 105, 2) // starts on the check-out day: no overlap
+  assert.equal(chosen.total_price, 400)
+
+  const res = await owner.post(`/api/bookings/${chosen.id}/accept`)
+  assert.equal(res.status, 200)
+  const status = async (client: Client, id: number) => (await client.get(`/api/bookings/${id}`)).body.booking.status
+  assert.equal(await status(travelers[1], overlapping.id), 'cancelled')
+  assert.equal(await status(travelers[2], inside.id), 'cancelled')
+  assert.equal(await status(travelers[3], adjacent.id), 'pending')
+
+  assert.deepEqual(await published(chosen.id), { created: 1, statuses: ['accepted'] })
+  assert.deepEqual(await published(overlapping.id), { created: 1, statuses: ['cancelled'] })
+  assert.deepEqual(await published(inside.id), { created: 1, statuses: ['cancelled'] })
+  assert.deepEqual(await published(adjacent.id), { created: 1, statuses: [] })
+  for (const [t, b] of [[travelers[1], overlapping], [travelers[2], inside]] as const) {
+    await waitFor('the automatic cancellation notice', async () =>
+      (await t.get('/api/notifications')).body.notifications.some((n: { type: string, booking_id: number }) => n.type === 'booking_cancelled' && n.booking_id === b.id))
+  }
+
+  await refused('a request overlapping an accepted booking',
+    () => travelers[1].post('/api/bookings', { property_id: property.id, ...stay(104, 3), num_guests: 2 }), 409, 'DATES_UNAVAILABLE')
+  const after = await travelers[1].post('/api/bookings', { property_id: property.id, ...stay(107, 3), num_guests: 2 })
+  assert.equal(after.status, 201, 'other dates stay bookable')
+})
+
+test('the database itself refuses two overlapping accepted stays', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const property = await listProperty(owner)
+  const a = await book(traveler, property.id, 120, 4)
+  const b = await book(traveler, property.id, 122, 4)
+  await stack.db.query(`UPDATE bookings SET status = 'accepted' WHERE id = $1`, [a.id])
+  await assert.rejects(stack.db.query(`UPDATE bookings SET status = 'accepted' WHERE id = $1`, [b.id]), { code: '23P01' })
+})
