@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
+import { createAdmin } from '../src/kafka/client.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { recordTopics } from './helpers/kafka.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
@@ -113,4 +114,15 @@ test('the API answers without waiting for Kafka, and /readyz reports both depend
   assert.equal(ready.status, 200)
   const health = await fetch(`${stack.url}/healthz`)
   assert.equal(health.status, 200)
+})
+
+test('both topics exist with 3 partitions', async () => {
+  const admin = createAdmin(stack.brokers, 'test-admin')
+  try {
+    const metadata = await admin.metadata({ topics: [TOPICS.created, TOPICS.statusUpdated] })
+    assert.equal(metadata.topics.get(TOPICS.created)?.partitionsCount, 3)
+    assert.equal(metadata.topics.get(TOPICS.statusUpdated)?.partitionsCount, 3)
+  } finally {
+    await admin.close()
+  }
 })
