@@ -56,7 +56,7 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     })
   }
 
-  async function process (message: KafkaMessage): Promise<void> {
+  async function handleMessage (message: KafkaMessage): Promise<void> {
     const where = { partition: message.partition, offset: String(message.offset) }
     const decoded = decodeEvent(message)
     if (!decoded.ok) {
@@ -96,7 +96,7 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     try {
       for await (const message of stream as AsyncIterable<KafkaMessage>) {
         if (!running) break // not processed, so not committed: delivered again later
-        inflight = process(message).then(() => message.commit())
+        inflight = handleMessage(message).then(() => message.commit())
         await inflight
       }
     } finally {
@@ -106,17 +106,19 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
 
   async function loop () {
     while (running) {
+      let reason = 'stream ended'
       try {
         await consumeUntilStopped()
       } catch (err) {
-        if (!running) break
-        const delay = backoff.next()
-        log.warn({ err: (err as Error).message, retryInMs: delay }, 'Kafka consumer: failed, reconnecting')
-        await waker.sleep(delay)
+        reason = (err as Error).message
       } finally {
         await consumer?.close(true).catch(() => {})
         consumer = undefined
       }
+      if (!running) break
+      const delay = backoff.next()
+      log.warn({ err: reason, retryInMs: delay }, 'Kafka consumer: disconnected, reconnecting')
+      await waker.sleep(delay)
     }
   }
 
