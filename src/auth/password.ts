@@ -13,15 +13,18 @@ export async function hashPassword (password: string): Promise<string> {
   const salt = randomBytes(16)
   const hash = await derive(password, salt)
   const { memory: m, passes: t, parallelism: p } = params
-  return `$argon2id$v=19$m=${m},t=${t},p=${p}$${salt.toString('base64url')}$${hash.toString('base64url')}`
+  // PHC's B64 is standard base64 (+ and /) without padding, so other argon2 libraries can read the string.
+  const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '')
+  return `$argon2id$v=19$m=${m},t=${t},p=${p}$${b64(salt)}$${b64(hash)}`
 }
 
 export async function verifyPassword (password: string, stored: string): Promise<boolean> {
-  const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([\w-]+)\$([\w-]+)$/.exec(stored)
+  // Node's base64 decoder also reads base64url, which earlier hashes were written in.
+  const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([\w+/-]+)\$([\w+/-]+)$/.exec(stored)
   if (!match) return false
   const [, m, t, p, salt, hash] = match
-  const expected = Buffer.from(hash, 'base64url')
-  const actual = await derive(password, Buffer.from(salt, 'base64url'), {
+  const expected = Buffer.from(hash, 'base64')
+  const actual = await derive(password, Buffer.from(salt, 'base64'), {
     memory: Number(m), passes: Number(t), parallelism: Number(p), tagLength: expected.length
   })
   return timingSafeEqual(actual, expected)

@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
 import type { ErrorDetail } from '../errors.ts'
@@ -19,8 +19,29 @@ function build (coerceTypes: boolean): Ajv {
 const bodyAjv = build(false)
 const textAjv = build(true)
 
-export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema) as ReturnType<FastifySchemaCompiler<object>>
+export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
+  const validate = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+  // PostgreSQL text cannot hold U+0000: refuse it here, naming its field, rather than fail in the database (a 500).
+  const check = Object.assign((data: unknown, cxt?: Parameters<ValidateFunction>[1]) => {
+    const valid = validate(data, cxt)
+    const at = valid ? nulAt(data, '') : undefined
+    check.errors = at === undefined ? validate.errors
+      : [{ keyword: 'nul', instancePath: at, schemaPath: '', params: {}, message: 'must not contain the NUL character' }]
+    return valid && at === undefined
+  }, { errors: null as ErrorObject[] | null | undefined, schemaEnv: validate.schemaEnv })
+  return check as ReturnType<FastifySchemaCompiler<object>>
+}
+
+/** The path (as ajv writes it) of the first string in value that holds U+0000, if any. */
+function nulAt (value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined
+  if (value === null || typeof value !== 'object') return undefined
+  for (const [key, item] of Object.entries(value)) {
+    const found = nulAt(item, `${path}/${key}`)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
 
 const article = (type: string) => (/^[aeiou]/.test(type) ? 'an' : 'a')
 

@@ -1,0 +1,328 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { book, Client, listProperty, propertyInput, signUp, type Reply } from './helpers/http.ts'
+import { startStack, type Stack } from './helpers/stack.ts'
+
+// Listing, reading and searching properties. The file's tests share one database: each search test
+// works in a city (or state, or country) of its own, so other tests' properties never show up in it.
+
+let stack: Stack
+let owner: Client, otherOwner: Client, traveler: Client
+before(async () => {
+  stack = await startStack({ kafka: false })
+  owner = await signUp(stack.url, 'owner', 'Olga Owner')
+  otherOwner = await signUp(stack.url, 'owner', 'Otto Owner')
+  traveler = await signUp(stack.url, 'traveler', 'Tara Traveler')
+})
+after(async () => { await stack?.stop() })
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+const PROPERTY_FIELDS = ['id', 'owner_id', 'name', 'description', 'city', 'state', 'country', 'property_type', 'price_per_night',
+  'bedrooms', 'bathrooms', 'max_guests', 'amenities', 'created_at', 'updated_at']
+
+/** A place name no other test uses. */
+const unique = (prefix = 'Town') => `${prefix}${randomBytes(5).toString('hex')}`
+const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10)
+const anonymous = () => new Client(stack.url)
+
+type Property = Record<string, any> & { id: number }
+interface SearchReply { properties: Property[], total: number }
+
+async function search (query: Record<string, string | number>): Promise<Reply<SearchReply>> {
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()
+  return anonymous().get<SearchReply>(`/api/properties/search${qs ? `?${qs}` : ''}`)
+}
+
+/** The ids a successful search returns, and its total. */
+async function found (query: Record<string, string | number>) {
+  const res = await search(query)
+  assert.equal(res.status, 200, JSON.stringify(res.body))
+  assert.deepEqual(Object.keys(res.body).sort(), ['properties', 'total'])
+  assert.ok(Number.isInteger(res.body.total))
+  for (const p of res.body.properties) assert.deepEqual(Object.keys(p).sort(), [...PROPERTY_FIELDS].sort())
+  return { ids: res.body.properties.map(p => p.id), total: res.body.total, properties: res.body.properties }
+}
+
+function checkError (res: Reply, status: number, code: string, field?: string) {
+  assert.equal(res.status, status, JSON.stringify(res.body))
+  assert.equal(res.body.code, code)
+  assert.equal(typeof res.body.message, 'string')
+  if (field) assert.ok(res.body.details?.some((d: { field: string }) => d.field === field), JSON.stringify(res.body))
+}
+
+describe('creating and reading', () => {
+  test('POST /api/properties: 201 with every field of the property, money as a number', async () => {
+    const input = propertyInput({ name: 'Tagus View', price_per_night: 120.5, amenities: ['wifi', 'kitchen', 'balcony'] })
+    const res = await owner.post('/api/properties', input)
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    assert.deepEqual(Object.keys(res.body), ['property'])
+    const p = res.body.property
+    assert.deepEqual(Object.keys(p).sort(), [...PROPERTY_FIELDS].sort())
+    assert.ok(Number.isInteger(p.id) && p.id > 0)
+    assert.equal(p.owner_id, owner.user!.id)
+    for (const [k, v] of Object.entries(input)) assert.deepEqual(p[k], v, k)
+    assert.equal(typeof p.price_per_night, 'number')
+    assert.equal(p.price_per_night, 120.5)
+    assert.match(p.created_at, ISO)
+    assert.match(p.updated_at, ISO)
+    // And the row agrees.
+    const { rows: [row] } = await stack.db.query('SELECT owner_id, price_per_night::text AS price, amenities FROM properties WHERE id = $1', [p.id])
+    assert.equal(Number(row.owner_id), owner.user!.id)
+    assert.equal(row.price, '120.50')
+    assert.deepEqual(row.amenities, ['wifi', 'kitchen', 'balcony'])
+  })
+
+  test('prices keep their cents exactly, and an empty amenity list is fine', async () => {
+    for (const price of [0.01, 99.99, 100, 1234.56, 1_000_000]) {
+      const p = await listProperty(owner, { price_per_night: price, amenities: [] })
+      assert.equal(p.price_per_night, price)
+      assert.deepEqual((p as Property).amenities, [])
+    }
+  })
+
+  test('GET /api/properties/:id: 200 for anyone, the same property; 404 for one that does not exist', async () => {
+    const created = await listProperty(owner, { name: 'Alfama Nook', city: unique() })
+    for (const client of [anonymous(), traveler, otherOwner, owner]) {
+      const res = await client.get(`/api/properties/${created.id}`)
+      assert.equal(res.status, 200)
+      assert.deepEqual(res.body, { property: created })
+    }
+    const { rows: [{ max }] } = await stack.db.query('SELECT max(id)::int AS max FROM properties')
+    checkError(await anonymous().get(`/api/properties/${max + 1000}`), 404, 'NOT_FOUND')
+    checkError(await anonymous().get('/api/properties/9223372036854775807'), 404, 'NOT_FOUND')
+  })
+
+  test('GET /api/owner/properties: the caller\'s own only; 403 for a traveler, 401 for nobody', async () => {
+    const o1 = await signUp(stack.url, 'owner')
+    const o2 = await signUp(stack.url, 'owner')
+    const mine = [await listProperty(o1, { name: 'One' }), await listProperty(o1, { name: 'Two' })]
+    const theirs = await listProperty(o2, { name: 'Three' })
+
+    const res = await o1.get('/api/owner/properties')
+    assert.equal(res.status, 200)
+    assert.deepEqual(Object.keys(res.body), ['properties'])
+    assert.deepEqual(res.body.properties.map((p: Property) => p.id).sort(), mine.map(p => p.id).sort())
+    for (const p of res.body.properties) {
+      assert.equal(p.owner_id, o1.user!.id)
+      assert.deepEqual(p, mine.find(m => m.id === p.id))
+    }
+    assert.deepEqual((await o2.get('/api/owner/properties')).body.properties.map((p: Property) => p.id), [theirs.id])
+
+    const none = await signUp(stack.url, 'owner')
+    assert.deepEqual((await none.get('/api/owner/properties')).body, { properties: [] })
+    checkError(await traveler.get('/api/owner/properties'), 403, 'FORBIDDEN')
+    checkError(await anonymous().get('/api/owner/properties'), 401, 'UNAUTHORIZED')
+  })
+})
+
+describe('search by location', () => {
+  test('location matches city, state or country, whatever the case', async () => {
+    const city = unique('City')
+    const state = unique('State')
+    const country = unique('Country')
+    const byCity = await listProperty(owner, { city })
+    const byState = await listProperty(owner, { state })
+    const byCountry = await listProperty(otherOwner, { country })
+    for (const [location, expected] of [
+      [city, byCity], [city.toUpperCase(), byCity], [city.toLowerCase(), byCity],
+      [state, byState], [state.toUpperCase(), byState],
+      [country, byCountry], [country.toLowerCase(), byCountry]
+    ] as const) {
+      const { ids, total } = await found({ location })
+      assert.deepEqual(ids, [expected.id], location)
+      assert.equal(total, 1)
+    }
+    // The three together share a word; all three match it.
+    const shared = unique('Shared')
+    const a = await listProperty(owner, { city: `${shared} City` })
+    const b = await listProperty(owner, { state: `${shared} State` })
+    const c = await listProperty(owner, { country: `${shared} Country` })
+    const res = await found({ location: shared.toLowerCase() })
+    assert.deepEqual(res.ids, [a.id, b.id, c.id])
+    assert.equal(res.total, 3)
+  })
+
+  test('part of a name matches, and surrounding blanks are ignored', async () => {
+    const city = unique('Porto')
+    const p = await listProperty(owner, { city: `Vila Nova de ${city}` })
+    assert.deepEqual((await found({ location: city.slice(0, -2) })).ids, [p.id])
+    assert.deepEqual((await found({ location: `  ${city}  ` })).ids, [p.id])
+    assert.deepEqual((await found({ location: `${city}x` })).ids, [])
+  })
+
+  test('% and _ in the location are plain text, not wildcards', async () => {
+    const tag = unique('Pct')
+    const percent = await listProperty(owner, { city: `100% ${tag}` })
+    const underscore = await listProperty(owner, { city: `Under_${tag}` })
+    const backslash = await listProperty(owner, { city: `Back\\${tag}` })
+    const plain = await listProperty(owner, { city: `Plain ${tag}` })
+
+    const check = async (location: string, char: string, expected: number[]) => {
+      const { ids, total, properties } = await found({ location, limit: 100 })
+      for (const p of properties) {
+        assert.ok([p.city, p.state, p.country].some(v => v.includes(char)), `${location} matched ${p.city}`)
+      }
+      assert.ok(!ids.includes(plain.id), `${location} must not match everything`)
+      for (const id of expected) assert.ok(ids.includes(id))
+      assert.equal(total, ids.length)
+    }
+    await check('%', '%', [percent.id])
+    await check('_', '_', [underscore.id])
+    await check('\\', '\\', [backslash.id])
+    assert.deepEqual((await found({ location: `%${tag}` })).ids, [], 'a leading % is not a wildcard')
+    assert.deepEqual((await found({ location: `100%${tag}` })).ids, [])
+    assert.deepEqual((await found({ location: `100% ${tag}` })).ids, [percent.id])
+    assert.deepEqual((await found({ location: `Under_${tag}` })).ids, [underscore.id])
+    assert.deepEqual((await found({ location: `Under?${tag}` })).ids, [])
+    assert.deepEqual((await found({ location: `Plai_ ${tag}` })).ids, [], '_ does not stand for one character')
+    assert.deepEqual((await found({ location: `P%${tag}` })).ids, [])
+    // Quotes and SQL are just text too.
+    assert.deepEqual((await found({ location: `${tag}' OR '1'='1` })).ids, [])
+  })
+
+  test('guests keeps the properties that hold that many', async () => {
+    const city = unique()
+    const two = await listProperty(owner, { city, max_guests: 2 })
+    const four = await listProperty(owner, { city, max_guests: 4 })
+    const six = await listProperty(owner, { city, max_guests: 6 })
+    assert.deepEqual((await found({ location: city })).ids, [two.id, four.id, six.id])
+    assert.deepEqual((await found({ location: city, guests: 1 })).ids, [two.id, four.id, six.id])
+    assert.deepEqual((await found({ location: city, guests: 4 })).ids, [four.id, six.id])
+    assert.deepEqual((await found({ location: city, guests: 6 })).ids, [six.id])
+    const none = await found({ location: city, guests: 7 })
+    assert.deepEqual(none, { ids: [], total: 0, properties: [] })
+    for (const guests of ['0', '-1', '1.5', 'two', '101']) {
+      checkError(await search({ location: city, guests }), 400, 'VALIDATION_ERROR', 'guests')
+    }
+  })
+})
+
+describe('paging', () => {
+  let city: string
+  let all: number[]
+  before(async () => {
+    city = unique('Paged')
+    all = []
+    for (let i = 0; i < 25; i++) all.push((await listProperty(owner, { city, name: `Flat ${i}` })).id)
+  })
+
+  test('20 by default, with the total of all matches', async () => {
+    const { ids, total } = await found({ location: city })
+    assert.equal(ids.length, 20)
+    assert.equal(total, 25)
+    assert.deepEqual(ids, all.slice(0, 20))
+  })
+
+  test('limit and offset page through every match once, in a stable order', async () => {
+    const seen: number[] = []
+    for (let offset = 0; offset < 25; offset += 10) {
+      const { ids, total } = await found({ location: city, limit: 10, offset })
+      assert.equal(total, 25)
+      assert.equal(ids.length, Math.min(10, 25 - offset))
+      seen.push(...ids)
+    }
+    assert.deepEqual(seen, all)
+    assert.deepEqual((await found({ location: city, limit: 1, offset: 24 })).ids, [all[24]])
+    assert.equal((await found({ location: city, limit: 100 })).ids.length, 25)
+  })
+
+  test('an offset at or past the end gives no properties and still the right total', async () => {
+    for (const offset of [25, 26, 1000, 1_000_000]) {
+      const res = await found({ location: city, offset })
+      assert.deepEqual(res.ids, [], `offset ${offset}`)
+      assert.equal(res.total, 25, `offset ${offset}`)
+    }
+  })
+
+  test('a limit over 100, or under 1, and a negative offset are refused (400)', async () => {
+    for (const limit of ['101', '1000', '0', '-1', '2.5', 'all']) {
+      checkError(await search({ location: city, limit }), 400, 'VALIDATION_ERROR', 'limit')
+    }
+    for (const offset of ['-1', '1.5', 'x']) {
+      checkError(await search({ location: city, offset }), 400, 'VALIDATION_ERROR', 'offset')
+    }
+  })
+})
+
+describe('search by dates', () => {
+  test('start_date without end_date, or end_date without start_date, is refused (400)', async () => {
+    checkError(await search({ start_date: day(10) }), 400, 'VALIDATION_ERROR', 'end_date')
+    checkError(await search({ end_date: day(10) }), 400, 'VALIDATION_ERROR', 'start_date')
+  })
+
+  test('impossible, reversed, empty, past and too long stays are refused (400)', async () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ start_date: '2027-02-30', end_date: '2027-03-02' }, 'start_date'],
+      [{ start_date: day(10), end_date: '2027-13-01' }, 'end_date'],
+      [{ start_date: day(12), end_date: day(10) }, 'end_date'],
+      [{ start_date: day(10), end_date: day(10) }, 'end_date'],
+      [{ start_date: day(-3), end_date: day(2) }, 'start_date'],
+      [{ start_date: day(10), end_date: day(376) }, 'end_date']
+    ]
+    for (const [query, field] of cases) checkError(await search(query), 400, 'VALIDATION_ERROR', field)
+    assert.equal((await search({ start_date: day(10), end_date: day(375) })).status, 200, '365 nights is fine')
+  })
+
+  test('an accepted booking overlapping the dates excludes the property; pending and cancelled ones do not', async () => {
+    const city = unique('Avail')
+    const acceptedHere = await listProperty(owner, { city, name: 'Accepted' })
+    const pendingHere = await listProperty(owner, { city, name: 'Pending' })
+    const cancelledHere = await listProperty(owner, { city, name: 'Cancelled' })
+    const acceptedThenCancelledHere = await listProperty(owner, { city, name: 'Accepted then cancelled' })
+    const free = await listProperty(owner, { city, name: 'Free' })
+
+    // Each booked for days 30..33 (3 nights: check-in day 30, check-out day 33).
+    const accepted = await book(traveler, acceptedHere.id, 30, 3)
+    assert.equal((await owner.post(`/api/bookings/${accepted.id}/accept`)).body.booking.status, 'accepted')
+    await book(traveler, pendingHere.id, 30, 3)
+    const cancelled = await book(traveler, cancelledHere.id, 30, 3)
+    assert.equal((await traveler.post(`/api/bookings/${cancelled.id}/cancel`)).body.booking.status, 'cancelled')
+    const undone = await book(traveler, acceptedThenCancelledHere.id, 30, 3)
+    assert.equal((await owner.post(`/api/bookings/${undone.id}/accept`)).status, 200)
+    assert.equal((await owner.post(`/api/bookings/${undone.id}/cancel`)).body.booking.status, 'cancelled')
+
+    const everything = [acceptedHere.id, pendingHere.id, cancelledHere.id, acceptedThenCancelledHere.id, free.id]
+    const allButAccepted = everything.filter(id => id !== acceptedHere.id)
+    const overlapping: Array<[number, number, string]> = [
+      [30, 33, 'the same dates'],
+      [31, 32, 'inside'],
+      [28, 31, 'over the check-in day'],
+      [32, 40, 'over the last night'],
+      [20, 50, 'around it'],
+      [30, 31, 'the first night'],
+      [32, 33, 'the last night']
+    ]
+    for (const [from, to, what] of overlapping) {
+      const res = await found({ location: city, start_date: day(from), end_date: day(to) })
+      assert.deepEqual(res.ids, allButAccepted, what)
+      assert.equal(res.total, allButAccepted.length, what)
+    }
+    const clear: Array<[number, number, string]> = [
+      [33, 35, 'checking in on the day the accepted stay checks out'],
+      [27, 30, 'checking out on the day the accepted stay checks in'],
+      [40, 45, 'later'],
+      [1, 5, 'earlier']
+    ]
+    for (const [from, to, what] of clear) {
+      const res = await found({ location: city, start_date: day(from), end_date: day(to) })
+      assert.deepEqual(res.ids, everything, what)
+      assert.equal(res.total, everything.length, what)
+    }
+    // Without dates every property is there.
+    assert.deepEqual((await found({ location: city })).ids, everything)
+    // Dates and guests and paging together: total counts the available ones only.
+    const paged = await found({ location: city, start_date: day(30), end_date: day(33), limit: 2, offset: 2 })
+    assert.deepEqual(paged.ids, allButAccepted.slice(2, 4))
+    assert.equal(paged.total, allButAccepted.length)
+  })
+
+  test('another property\'s accepted booking excludes nothing here', async () => {
+    const city = unique('Near')
+    const here = await listProperty(owner, { city })
+    const elsewhere = await listProperty(owner, { city: unique('Far') })
+    const b = await book(traveler, elsewhere.id, 50, 4)
+    assert.equal((await owner.post(`/api/bookings/${b.id}/accept`)).status, 200)
+    assert.deepEqual((await found({ location: city, start_date: day(50), end_date: day(54) })).ids, [here.id])
+  })
+})
