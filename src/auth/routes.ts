@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
 import { currentUser, requireUser } from '../http/auth.ts'
-import { errors, Timestamp } from '../http/schemas.ts'
+import { errors, noBody, Timestamp } from '../http/schemas.ts'
 import { closeSession, openSession, SESSION_COOKIE } from './sessions.ts'
 import { authenticate, register } from './users.ts'
 
@@ -57,6 +57,7 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
 
   app.post('/api/auth/logout', {
     onRequest: requireUser(pool),
+    preValidation: noBody,
     schema: { tags: ['auth'], response: { 204: Type.Null(), ...errors(401) } }
   }, async (request, reply) => {
     await closeSession(pool, request.cookies[SESSION_COOKIE]!)

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Pool } from '../db/pool.ts'
 import { currentUser, requireUser } from '../http/auth.ts'
-import { errors, IdParams, parseId } from '../http/schemas.ts'
+import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
 import { BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings } from './schemas.ts'
 import { acceptBooking, cancelBooking, createBooking, getBooking, ownerBookings, travelerBookings } from './service.ts'
 
@@ -37,11 +37,13 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify,
 
   app.post('/api/bookings/:id/accept', {
     onRequest: owner,
+    preValidation: noBody,
     schema: { tags: ['bookings'], params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => ({ booking: await acceptBooking(pool, currentUser(request), parseId(request.params.id)) }))
 
   app.post('/api/bookings/:id/cancel', {
     onRequest: anyone,
+    preValidation: noBody,
     schema: { tags: ['bookings'], params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) } }
   }, async (request) => ({ booking: await cancelBooking(pool, currentUser(request), parseId(request.params.id)) }))
 }

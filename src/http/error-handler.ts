@@ -24,7 +24,8 @@ export function toErrorResponse (err: FastifyError & { code?: string }): { statu
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, body: { code: 'MALFORMED_JSON', message: 'The request body must be a JSON object.' } }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as application/json.' } }
+      // api.md's status table has no 415: a body we cannot read is a bad request.
+      return { status: 400, body: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as application/json.' } }
     case '23P01': // exclusion_violation: the database refused an overlapping accepted stay
       return { status: 409, body: { code: 'DATES_UNAVAILABLE', message: 'These dates overlap an accepted booking of this property.' } }
     case '23505':

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { badRequest } from '../errors.ts'
 
@@ -37,3 +38,10 @@ export function parseId (raw: string, field = 'id'): string {
 
 /** A JSON body id: a positive integer JavaScript holds exactly. */
 export const BodyId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+
+/** preValidation hook of the routes that take no body: an empty JSON object is tolerated, anything else is 400. */
+export async function noBody (request: FastifyRequest) {
+  const body = request.body
+  if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) return
+  throw badRequest('must be empty: this request takes none', 'body')
+}
