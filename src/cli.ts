@@ -36,11 +36,17 @@ ${Object.values(HELP).map(h => '  ' + h.split('\n')[0]).join('\n')}
 Run "hostly <command> --help" for what a command does. Configuration is by environment (see README.md).`
 
 async function main (argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, port: { type: 'string' }, 'data-dir': { type: 'string' } }
-  })
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { help: { type: 'boolean', short: 'h' }, port: { type: 'string' }, 'data-dir': { type: 'string' } }
+    })
+  } catch (err) { // an unknown option or a missing value: a usage error, not a crash
+    throw new ConfigError(`${(err as Error).message}\n\n${USAGE}`)
+  }
+  const { values, positionals } = parsed
   const [command, ...rest] = positionals
   if (!command) {
     console.log(USAGE)
@@ -113,14 +119,11 @@ async function serve (config: Config, pieces: Pieces, log: ReturnType<typeof cre
 }
 
 function untilSignal (): Promise<NodeJS.Signals> {
+  // The listeners stay: a second signal must not kill the process mid-shutdown (Ctrl+C under bin/hostly.js
+  // arrives twice, from the terminal and from the launcher). The shutdown deadline bounds the wait.
   return new Promise(resolve => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on)
-      process.off('SIGTERM', on)
-      resolve(signal)
-    }
-    process.on('SIGINT', on)
-    process.on('SIGTERM', on)
+    process.on('SIGINT', resolve)
+    process.on('SIGTERM', resolve)
   })
 }
 

@@ -8,7 +8,7 @@ import { ensureTopics } from './kafka/client.ts'
 import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
-import { Backoff } from './timing.ts'
+import { Backoff, Waker } from './timing.ts'
 
 export interface Pieces {
   api?: boolean
@@ -33,7 +33,8 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   const usesKafka = pieces.relay || workers.length > 0
   let stopping = false
 
-  const topicsReady = usesKafka ? ensureTopicsEventually(config.kafkaBrokers, log, () => stopping) : Promise.resolve()
+  const topicsWaker = new Waker()
+  if (usesKafka) void ensureTopicsEventually(config.kafkaBrokers, log, () => stopping, topicsWaker)
   const relay: Relay | undefined = pieces.relay
     ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize })
     : undefined
@@ -55,13 +56,13 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
       await Promise.all([relay?.stop(), ...consumers.map(c => c.stop())])
-      await topicsReady
+      topicsWaker.wake()
       await pool.end()
     }
   }
 }
 
-async function ensureTopicsEventually (brokers: string[], log: Logger, stopping: () => boolean) {
+async function ensureTopicsEventually (brokers: string[], log: Logger, stopping: () => boolean, waker: Waker) {
   const backoff = new Backoff(500, 10_000)
   while (!stopping()) {
     try {
@@ -71,7 +72,7 @@ async function ensureTopicsEventually (brokers: string[], log: Logger, stopping:
     } catch (err) {
       const delay = backoff.next()
       log.warn({ err: (err as Error).message, retryInMs: delay }, 'Kafka unreachable, topics not checked yet')
-      await new Promise(resolve => setTimeout(resolve, delay))
+      await waker.sleep(delay)
     }
   }
 }

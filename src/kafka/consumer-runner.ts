@@ -90,9 +90,10 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
       mode: MessagesStreamModes.COMMITTED,
       fallbackMode: MessagesStreamFallbackModes.EARLIEST
     })
+    current = stream
+    if (!running) return // stopped while joining
     log.info('Kafka consumer: joined group')
     backoff.reset()
-    current = stream
     try {
       for await (const message of stream as AsyncIterable<KafkaMessage>) {
         if (!running) break // not processed, so not committed: delivered again later
@@ -129,7 +130,8 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
       waker.wake()
       // Let the event in hand finish and commit, then leave the group so its partitions move at once.
       await inflight.catch(() => {})
-      await current?.close().catch(() => {})
+      if (current) await current.close().catch(() => {})
+      else await consumer?.close(true).catch(() => {}) // still connecting or joining: give up on it
       await done
       log.info('Kafka consumer: stopped')
     }

@@ -1,0 +1,408 @@
+import { Admin } from '@platformatic/kafka'
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { basename, join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { after, describe, test, type TestContext } from 'node:test'
+import pg from 'pg'
+import { freePort } from '../src/kafka/local-broker.ts'
+import { book, listProperty, signUp } from './helpers/http.ts'
+import { groupCaughtUp } from './helpers/kafka.ts'
+import { dropDatabase, freshBroker, freshDatabase } from './helpers/stack.ts'
+import { waitFor } from './helpers/wait.ts'
+
+// Real `hostly` processes, as a developer or Kubernetes starts them: exit codes, signals, the local broker.
+
+const ROOT = resolve(import.meta.dirname, '..')
+const CLI = join(ROOT, 'src', 'cli.ts')
+const BIN = join(ROOT, 'bin', 'hostly.js')
+const SYSTEM_NODE = '/usr/bin/node' // Node 20: bin/hostly.js must hand over to the pinned Node 24
+
+// ---- bookkeeping: everything spawned or created here is removed in `after`, even when a test fails
+
+const spawned: Hostly[] = []
+const tempDirs: string[] = []
+const databases: string[] = []
+
+after(async () => {
+  // Each hostly runs in a process group of its own (detached), so this also takes a JVM it started.
+  for (const p of spawned) {
+    if (p.child.exitCode === null && p.child.signalCode === null) process.kill(-p.child.pid!, 'SIGKILL')
+  }
+  await Promise.all(spawned.map(p => p.exited))
+  // A JVM whose hostly died before stopping it: found by its data folder, which is one of ours.
+  for (const dir of tempDirs) javaProcessesUsing(dir).forEach(pid => process.kill(pid, 'SIGKILL'))
+  const cleanups = await Promise.allSettled([
+    ...tempDirs.map(dir => rm(dir, { recursive: true, force: true })),
+    ...databases.map(url => dropDatabase(url))
+  ])
+  for (const c of cleanups) if (c.status === 'rejected') console.error('cleanup failed:', c.reason)
+})
+
+async function tempDir () {
+  const dir = await mkdtemp(join(tmpdir(), 'hostly-cli-'))
+  tempDirs.push(dir)
+  return dir
+}
+
+/** The URL of a database that does not exist yet (dropped in `after`). */
+function newDatabaseUrl () {
+  const url = `postgres://postgres@127.0.0.1:5432/hostly_test_${randomBytes(6).toString('hex')}`
+  databases.push(url)
+  return url
+}
+
+// ---- a hostly process
+
+interface Hostly {
+  child: ChildProcess
+  /** stdout and stderr, line by line, as they come */
+  out: string[]
+  err: string[]
+  exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+}
+
+// The environment of the test runner, minus Hostly's own settings.
+const HOSTLY_VARS = ['PORT', 'HOST', 'DATABASE_URL', 'KAFKA_BROKERS', 'KAFKA_BROKER', 'KAFKA_PORT', 'KAFKA_DATA_DIR', 'LOG_LEVEL',
+  'KAFKA_SESSION_TIMEOUT_MS', 'RELAY_POLL_MS', 'RELAY_BATCH_SIZE', 'SESSION_TTL_HOURS', 'COOKIE_SECURE']
+const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !HOSTLY_VARS.includes(name)))
+
+function hostly (args: string[], env: Record<string, string> = {}, opts: { viaBin?: boolean } = {}): Hostly {
+  const [command, argv] = opts.viaBin ? [SYSTEM_NODE, [BIN, ...args]] : [process.execPath, [CLI, ...args]]
+  const child = spawn(command, argv, {
+    cwd: ROOT,
+    env: { ...baseEnv, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true // a process group of its own, as a terminal gives a command
+  })
+  const p: Hostly = {
+    child,
+    out: [],
+    err: [],
+    exited: once(child, 'close').then(([code, signal]) => ({ code, signal }))
+  }
+  createInterface({ input: child.stdout! }).on('line', line => p.out.push(line))
+  createInterface({ input: child.stderr! }).on('line', line => p.err.push(line))
+  spawned.push(p)
+  return p
+}
+
+/** Runs a command to its end. */
+async function run (args: string[], env: Record<string, string> = {}) {
+  const p = hostly(args, env)
+  const { code } = await p.exited
+  return { code, lines: p.out, stdout: p.out.join('\n'), stderr: output(p) }
+}
+
+/** The pino log lines (JSON) among stdout lines. */
+function logs (lines: string[]): Array<Record<string, any>> {
+  return lines.filter(line => line.startsWith('{')).map(line => JSON.parse(line))
+}
+
+/** All it printed, for assertion messages. */
+function output (p: Hostly): string {
+  return [...p.out, ...p.err].join('\n')
+}
+
+/** Waits until a stdout line matches; fails at once, with stderr, when the process exits first. */
+async function lineMatching (p: Hostly, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+  return waitFor(`a line matching ${pattern}`, () => {
+    for (const line of p.out) {
+      const match = line.match(pattern)
+      if (match) return match
+    }
+    if (p.child.exitCode !== null) {
+      throw new Error(`hostly exited with ${p.child.exitCode} before printing ${pattern}:\n${output(p)}`)
+    }
+    return undefined
+  }, timeoutMs)
+}
+
+/** Until both consumers of `hostly start` are in their groups. */
+async function consumersJoined (p: Hostly, count = 2) {
+  await waitFor(`${count} consumers in their groups`, () => logs(p.out).filter(l => l.msg === 'Kafka consumer: joined group').length >= count)
+}
+
+/**
+ * Sends the signal and waits for the exit. group: to the whole process group, as Ctrl+C does in a terminal.
+ * twice: again 50 ms later, while it shuts down, as an impatient operator does.
+ */
+async function stop (p: Hostly, signal: NodeJS.Signals, opts: { group?: boolean, twice?: boolean, timeoutMs?: number } = {}) {
+  const started = Date.now()
+  const send = () => process.kill(opts.group ? -p.child.pid! : p.child.pid!, signal)
+  send()
+  if (opts.twice) setTimeout(send, 50)
+  const timeoutMs = opts.timeoutMs ?? 15_000
+  let timer: NodeJS.Timeout | undefined
+  const exit = await Promise.race([
+    p.exited,
+    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms of ${signal}`)), timeoutMs) })
+  ]).finally(() => clearTimeout(timer))
+  return { ...exit, ms: Date.now() - started }
+}
+
+/** Java processes whose command line names the folder (the local broker's JVM). */
+function javaProcessesUsing (dir: string): number[] {
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let argv: string[]
+    try { argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0') } catch { continue } // gone meanwhile
+    if (basename(argv[0]) === 'java' && argv.some(arg => arg.includes(dir))) pids.push(Number(entry))
+  }
+  return pids
+}
+
+async function portIsFree (port: number): Promise<boolean> {
+  const server = createServer()
+  return new Promise(resolve => {
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+async function clusterId (dataDir: string): Promise<string> {
+  const meta = await readFile(join(dataDir, 'data', 'meta.properties'), 'utf8')
+  return meta.match(/^cluster\.id=(.+)$/m)![1]
+}
+
+async function brokerAnswers (brokers: string): Promise<boolean> {
+  const admin = new Admin({ clientId: 'cli-test', bootstrapBrokers: [brokers], retries: 0 })
+  try {
+    return (await admin.metadata({ topics: [] })).brokers.size > 0
+  } finally {
+    await admin.close()
+  }
+}
+
+async function notificationCount (databaseUrl: string, bookingId: number, type: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM notifications WHERE booking_id = $1 AND type = $2', [bookingId, type])
+    return rows[0].n
+  } finally {
+    await client.end()
+  }
+}
+
+// ---- the tests
+
+test('every command explains itself; bad commands and settings exit non-zero with a message', async () => {
+  const says: Record<string, RegExp> = {
+    start: /all of Hostly in one process/,
+    api: /HTTP API/,
+    relay: /outbox relay/,
+    worker: /consumer service/,
+    migrate: /migrations/,
+    kafka: /Kafka broker/
+  }
+  await Promise.all(Object.entries(says).map(async ([command, what]) => {
+    const { code, stdout } = await run([command, '--help'])
+    assert.equal(code, 0, command)
+    assert.match(stdout, new RegExp(`^hostly ${command}`), command)
+    assert.match(stdout, what, command)
+  }))
+
+  const unknown = await run(['frobnicate'])
+  assert.notEqual(unknown.code, 0)
+  assert.match(unknown.stderr, /unknown command "frobnicate"/)
+  assert.match(unknown.stderr, /Usage: hostly <command>/)
+
+  const worker = await run(['worker', 'nope'])
+  assert.equal(worker.code, 2)
+  assert.match(worker.stderr, /hostly worker needs one of: owner, traveler/)
+
+  const option = await run(['start', '--bogus'])
+  assert.equal(option.code, 2)
+  assert.match(option.stderr, /^hostly: Unknown option '--bogus'/)
+  assert.match(option.stderr, /Usage: hostly <command>/)
+  assert.doesNotMatch(option.stderr, /\n\s+at /, 'a message, not a stack trace')
+
+  const port = await run(['api'], { PORT: 'abc' })
+  assert.equal(port.code, 2)
+  assert.match(port.stderr, /PORT must be an integer .* got "abc"/)
+  assert.doesNotMatch(port.stderr, /\n\s+at /, 'a message, not a stack trace')
+})
+
+test('hostly migrate creates a missing database and its tables, and is a no-op the second time', async () => {
+  const databaseUrl = newDatabaseUrl()
+  const first = await run(['migrate'], { DATABASE_URL: databaseUrl })
+  assert.equal(first.code, 0, first.stderr)
+  assert.deepEqual(logs(first.lines).find(l => l.msg === 'migrations applied')?.applied, ['001_init.sql'])
+
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  const { rows } = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+  await client.end()
+  assert.deepEqual(rows.map(r => r.tablename),
+    ['bookings', 'login_failures', 'notifications', 'outbox', 'processed_events', 'properties', 'schema_migrations', 'sessions', 'users'])
+
+  const again = await run(['migrate'], { DATABASE_URL: databaseUrl })
+  assert.equal(again.code, 0, again.stderr)
+  const line = logs(again.lines).find(l => l.msg === 'database up to date')
+  assert.deepEqual(line?.applied, [])
+})
+
+test('hostly kafka formats its folder, stops on SIGTERM with its JVM, and reuses the folder', { timeout: 120_000 }, async (t: TestContext) => {
+  const dataDir = await tempDir()
+  const port = await freePort()
+  const brokers = `127.0.0.1:${port}`
+
+  let started = Date.now()
+  const first = hostly(['kafka', '--port', String(port), '--data-dir', dataDir])
+  await lineMatching(first, /"msg":"Kafka broker ready"/)
+  t.diagnostic(`hostly kafka on an empty folder: ready in ${Date.now() - started} ms`)
+  assert.equal(logs(first.out).find(l => l.msg === 'Kafka broker ready')!.brokers, brokers)
+  assert.ok(await brokerAnswers(brokers))
+  assert.ok(existsSync(join(dataDir, 'data', 'meta.properties')), 'formatted')
+  const id = await clusterId(dataDir)
+  assert.equal(javaProcessesUsing(dataDir).length, 1)
+
+  const exit = await stop(first, 'SIGTERM', { twice: true })
+  t.diagnostic(`hostly kafka: exited ${exit.ms} ms after SIGTERM`)
+  assert.deepEqual([exit.code, exit.signal], [0, null], output(first))
+  assert.deepEqual(javaProcessesUsing(dataDir), [], 'no JVM left behind')
+
+  // Again, this time through bin/hostly.js started by the system's Node 20, which hands over to the pinned Node,
+  // and stopped by Ctrl+C: the launcher and the CLI both get SIGINT from the terminal, and the CLI one more from the launcher.
+  started = Date.now()
+  const second = hostly(['kafka', '--port', String(port), '--data-dir', dataDir], {}, { viaBin: true })
+  await lineMatching(second, /"msg":"Kafka broker ready"/)
+  t.diagnostic(`hostly kafka on a formatted folder (via bin/hostly.js on Node 20): ready in ${Date.now() - started} ms`)
+  assert.notEqual(logs(second.out)[0].pid, second.child.pid, 'the broker runs in the pinned Node, a child of the launcher')
+  assert.ok(await brokerAnswers(brokers))
+  assert.equal(await clusterId(dataDir), id, 'the same cluster, not a new format')
+  const again = await stop(second, 'SIGINT', { group: true })
+  assert.deepEqual([again.code, again.signal], [0, null], output(second))
+  assert.deepEqual(javaProcessesUsing(dataDir), [])
+})
+
+test('hostly start without KAFKA_BROKERS runs everything with a broker of its own, and takes it down on exit', { timeout: 180_000 }, async (t: TestContext) => {
+  const dataDir = join(await tempDir(), 'kafka')
+  const env = {
+    PORT: String(await freePort()),
+    KAFKA_PORT: String(await freePort()),
+    KAFKA_DATA_DIR: dataDir,
+    DATABASE_URL: newDatabaseUrl(),
+    KAFKA_SESSION_TIMEOUT_MS: '6000'
+  }
+
+  let started = Date.now()
+  const first = hostly(['start'], env)
+  const [, url] = await lineMatching(first, /^Hostly listening on (http:\/\/\S+)/)
+  t.diagnostic(`hostly start, fresh data folder and database: "listening" after ${Date.now() - started} ms`)
+  assert.equal(url, `http://127.0.0.1:${env.PORT}`)
+  assert.equal((await fetch(`${url}/readyz`)).status, 200)
+
+  // The API, the relay and the owner consumer all run in this one process.
+  const owner = await signUp(url, 'owner')
+  const property = await listProperty(owner)
+  const traveler = await signUp(url, 'traveler')
+  const booking = await book(traveler, property.id, 20)
+  const note = await waitFor('the owner notification', async () => (await owner.get('/api/notifications')).body.notifications[0], 30_000)
+  assert.equal(note.booking_id, booking.id)
+  assert.equal(note.type, 'booking_requested')
+
+  // SIGINT to the process alone: it must stop its broker itself.
+  await consumersJoined(first)
+  const exit = await stop(first, 'SIGINT')
+  t.diagnostic(`hostly start: exited ${exit.ms} ms after SIGINT`)
+  assert.deepEqual([exit.code, exit.signal], [0, null], output(first))
+  assert.deepEqual(javaProcessesUsing(dataDir), [], 'no JVM left behind')
+  assert.ok(await portIsFree(Number(env.PORT)), 'HTTP port free again')
+  assert.ok(await portIsFree(Number(env.KAFKA_PORT)), 'Kafka port free again')
+
+  // Again on the same folder and database, stopped by Ctrl+C as a terminal sends it: SIGINT to the whole
+  // process group, so the JVM gets it too.
+  started = Date.now()
+  const second = hostly(['start'], env)
+  await lineMatching(second, /^Hostly listening on/)
+  t.diagnostic(`hostly start, formatted data folder: "listening" after ${Date.now() - started} ms`)
+  assert.equal((await fetch(`${url}/readyz`)).status, 200)
+  assert.equal((await owner.get('/api/notifications')).body.notifications[0].id, note.id, 'same database, same session')
+  await consumersJoined(second)
+  const ctrlC = await stop(second, 'SIGINT', { group: true })
+  t.diagnostic(`hostly start: exited ${ctrlC.ms} ms after Ctrl+C`)
+  assert.deepEqual([ctrlC.code, ctrlC.signal], [0, null], output(second))
+  assert.deepEqual(javaProcessesUsing(dataDir), [])
+  assert.ok(await portIsFree(Number(env.PORT)))
+})
+
+describe('with a broker of the test\'s own', () => {
+  let broker: Awaited<ReturnType<typeof freshBroker>> | undefined
+  const sharedBroker = async () => (broker ??= await freshBroker())
+  after(async () => {
+    await broker?.stop()
+    if (broker) await rm(broker.dataDir, { recursive: true, force: true })
+  })
+
+  test('hostly start with KAFKA_BROKERS starts no broker of its own', { timeout: 120_000 }, async () => {
+    const { brokers } = await sharedBroker()
+    const dataDir = join(await tempDir(), 'kafka')
+    const p = hostly(['start'], {
+      PORT: String(await freePort()),
+      KAFKA_BROKERS: brokers,
+      KAFKA_DATA_DIR: dataDir,
+      DATABASE_URL: newDatabaseUrl(),
+      KAFKA_SESSION_TIMEOUT_MS: '6000'
+    })
+    const [, url] = await lineMatching(p, /^Hostly listening on (http:\/\/\S+)/)
+    assert.equal((await fetch(`${url}/readyz`)).status, 200, 'Kafka reachable: the given one')
+    await lineMatching(p, /"msg":"Kafka topics ready"/)
+    await consumersJoined(p)
+    assert.deepEqual(javaProcessesUsing(dataDir), [])
+    assert.equal(existsSync(dataDir), false, 'the data folder is never touched')
+    assert.equal(logs(p.out).some(l => /local broker/.test(l.msg)), false)
+    const exit = await stop(p, 'SIGTERM')
+    assert.deepEqual([exit.code, exit.signal], [0, null], output(p))
+  })
+
+  test('split processes (api, relay, 2 owner workers, 1 traveler worker) notify exactly once, and stop on SIGTERM', { timeout: 180_000 }, async (t: TestContext) => {
+    const { brokers } = await sharedBroker()
+    const databaseUrl = await freshDatabase()
+    databases.push(databaseUrl)
+    const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, KAFKA_SESSION_TIMEOUT_MS: '6000', RELAY_POLL_MS: '200' }
+    const api = hostly(['api'], { ...env, PORT: String(await freePort()) })
+    const relay = hostly(['relay'], env)
+    const owners = [hostly(['worker', 'owner'], env), hostly(['worker', 'owner'], env)]
+    const travelers = [hostly(['worker', 'traveler'], env)]
+    const all = [api, relay, ...owners, ...travelers]
+
+    const [, url] = await lineMatching(api, /^Hostly listening on (http:\/\/\S+)/)
+    await Promise.all([...owners, ...travelers].map(w => lineMatching(w, /"msg":"Kafka consumer: joined group"/)))
+    assert.equal(logs(api.out).some(l => /Kafka/.test(l.msg)), false, 'the API alone never talks to Kafka')
+
+    const owner = await signUp(url, 'owner')
+    const property = await listProperty(owner)
+    const traveler = await signUp(url, 'traveler')
+    const booking = await book(traveler, property.id, 10)
+
+    await waitFor('the owner notification', () => notificationCount(databaseUrl, booking.id, 'booking_requested'))
+    await waitFor('the owner group to commit', () => groupCaughtUp([brokers], 'owner-service-group', 'booking-created'))
+    assert.equal(await notificationCount(databaseUrl, booking.id, 'booking_requested'), 1)
+
+    assert.equal((await owner.post(`/api/bookings/${booking.id}/accept`)).status, 200)
+    await waitFor('the traveler notification', () => notificationCount(databaseUrl, booking.id, 'booking_accepted'))
+    await waitFor('the traveler group to commit', () => groupCaughtUp([brokers], 'traveler-service-group', 'booking-status-updated'))
+    assert.equal(await notificationCount(databaseUrl, booking.id, 'booking_accepted'), 1)
+    assert.equal(await notificationCount(databaseUrl, booking.id, 'booking_requested'), 1, 'still once')
+
+    const exits = await Promise.all(all.map(p => stop(p, 'SIGTERM')))
+    t.diagnostic(`split processes: exited ${exits.map(e => e.ms).join(', ')} ms after SIGTERM (api, relay, owner, owner, traveler)`)
+    exits.forEach((exit, i) => assert.deepEqual([exit.code, exit.signal], [0, null], output(all[i])))
+  })
+})
+
+test('a worker stops on SIGTERM while Kafka is unreachable (its consumer still connecting)', { timeout: 60_000 }, async () => {
+  const p = hostly(['worker', 'owner'], { DATABASE_URL: newDatabaseUrl(), KAFKA_BROKERS: `127.0.0.1:${await freePort()}` })
+  await lineMatching(p, /"msg":"Kafka unreachable/)
+  const exit = await stop(p, 'SIGTERM', { timeoutMs: 5000 })
+  assert.deepEqual([exit.code, exit.signal], [0, null], output(p))
+})
