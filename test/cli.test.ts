@@ -1,163 +1,23 @@
 import { Admin } from '@platformatic/kafka'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { basename, join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+import { join } from 'node:path'
 import { after, describe, test, type TestContext } from 'node:test'
 import pg from 'pg'
 import { freePort } from '../src/kafka/local-broker.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
-import { dropDatabase, freshBroker, freshDatabase } from './helpers/stack.ts'
+import {
+  cleanUp, consumersJoined, databases, hostly, javaProcessesUsing, lineMatching, logs, newDatabaseUrl, output, run, stop, tempDir
+} from './helpers/processes.ts'
+import { freshBroker, freshDatabase } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
 
 // Real `hostly` processes, as a developer or Kubernetes starts them: exit codes, signals, the local broker.
 
-const ROOT = resolve(import.meta.dirname, '..')
-const CLI = join(ROOT, 'src', 'cli.ts')
-const BIN = join(ROOT, 'bin', 'hostly.js')
-const SYSTEM_NODE = '/usr/bin/node' // Node 20: bin/hostly.js must hand over to the pinned Node 24
-
-// ---- bookkeeping: everything spawned or created here is removed in `after`, even when a test fails
-
-const spawned: Hostly[] = []
-const tempDirs: string[] = []
-const databases: string[] = []
-
-after(async () => {
-  // Each hostly runs in a process group of its own (detached), so this also takes a JVM it started.
-  for (const p of spawned) {
-    if (p.child.exitCode === null && p.child.signalCode === null) process.kill(-p.child.pid!, 'SIGKILL')
-  }
-  await Promise.all(spawned.map(p => p.exited))
-  // A JVM whose hostly died before stopping it: found by its data folder, which is one of ours.
-  for (const dir of tempDirs) javaProcessesUsing(dir).forEach(pid => process.kill(pid, 'SIGKILL'))
-  const cleanups = await Promise.allSettled([
-    ...tempDirs.map(dir => rm(dir, { recursive: true, force: true })),
-    ...databases.map(url => dropDatabase(url))
-  ])
-  for (const c of cleanups) if (c.status === 'rejected') console.error('cleanup failed:', c.reason)
-})
-
-async function tempDir () {
-  const dir = await mkdtemp(join(tmpdir(), 'hostly-cli-'))
-  tempDirs.push(dir)
-  return dir
-}
-
-/** The URL of a database that does not exist yet (dropped in `after`). */
-function newDatabaseUrl () {
-  const url = `postgres://postgres@127.0.0.1:5432/hostly_test_${randomBytes(6).toString('hex')}`
-  databases.push(url)
-  return url
-}
-
-// ---- a hostly process
-
-interface Hostly {
-  child: ChildProcess
-  /** stdout and stderr, line by line, as they come */
-  out: string[]
-  err: string[]
-  exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
-}
-
-// The environment of the test runner, minus Hostly's own settings.
-const HOSTLY_VARS = ['PORT', 'HOST', 'DATABASE_URL', 'KAFKA_BROKERS', 'KAFKA_BROKER', 'KAFKA_PORT', 'KAFKA_DATA_DIR', 'LOG_LEVEL',
-  'KAFKA_SESSION_TIMEOUT_MS', 'RELAY_POLL_MS', 'RELAY_BATCH_SIZE', 'SESSION_TTL_HOURS', 'COOKIE_SECURE']
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !HOSTLY_VARS.includes(name)))
-
-function hostly (args: string[], env: Record<string, string> = {}, opts: { viaBin?: boolean } = {}): Hostly {
-  const [command, argv] = opts.viaBin ? [SYSTEM_NODE, [BIN, ...args]] : [process.execPath, [CLI, ...args]]
-  const child = spawn(command, argv, {
-    cwd: ROOT,
-    env: { ...baseEnv, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true // a process group of its own, as a terminal gives a command
-  })
-  const p: Hostly = {
-    child,
-    out: [],
-    err: [],
-    exited: once(child, 'close').then(([code, signal]) => ({ code, signal }))
-  }
-  createInterface({ input: child.stdout! }).on('line', line => p.out.push(line))
-  createInterface({ input: child.stderr! }).on('line', line => p.err.push(line))
-  spawned.push(p)
-  return p
-}
-
-/** Runs a command to its end. */
-async function run (args: string[], env: Record<string, string> = {}) {
-  const p = hostly(args, env)
-  const { code } = await p.exited
-  return { code, lines: p.out, stdout: p.out.join('\n'), stderr: output(p) }
-}
-
-/** The pino log lines (JSON) among stdout lines. */
-function logs (lines: string[]): Array<Record<string, any>> {
-  return lines.filter(line => line.startsWith('{')).map(line => JSON.parse(line))
-}
-
-/** All it printed, for assertion messages. */
-function output (p: Hostly): string {
-  return [...p.out, ...p.err].join('\n')
-}
-
-/** Waits until a stdout line matches; fails at once, with stderr, when the process exits first. */
-async function lineMatching (p: Hostly, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
-  return waitFor(`a line matching ${pattern}`, () => {
-    for (const line of p.out) {
-      const match = line.match(pattern)
-      if (match) return match
-    }
-    if (p.child.exitCode !== null) {
-      throw new Error(`hostly exited with ${p.child.exitCode} before printing ${pattern}:\n${output(p)}`)
-    }
-    return undefined
-  }, timeoutMs)
-}
-
-/** Until both consumers of `hostly start` are in their groups. */
-async function consumersJoined (p: Hostly, count = 2) {
-  await waitFor(`${count} consumers in their groups`, () => logs(p.out).filter(l => l.msg === 'Kafka consumer: joined group').length >= count)
-}
-
-/**
- * Sends the signal and waits for the exit. group: to the whole process group, as Ctrl+C does in a terminal.
- * twice: again 50 ms later, while it shuts down, as an impatient operator does.
- */
-async function stop (p: Hostly, signal: NodeJS.Signals, opts: { group?: boolean, twice?: boolean, timeoutMs?: number } = {}) {
-  const started = Date.now()
-  const send = () => process.kill(opts.group ? -p.child.pid! : p.child.pid!, signal)
-  send()
-  if (opts.twice) setTimeout(send, 50)
-  const timeoutMs = opts.timeoutMs ?? 15_000
-  let timer: NodeJS.Timeout | undefined
-  const exit = await Promise.race([
-    p.exited,
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms of ${signal}`)), timeoutMs) })
-  ]).finally(() => clearTimeout(timer))
-  return { ...exit, ms: Date.now() - started }
-}
-
-/** Java processes whose command line names the folder (the local broker's JVM). */
-function javaProcessesUsing (dir: string): number[] {
-  const pids: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let argv: string[]
-    try { argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0') } catch { continue } // gone meanwhile
-    if (basename(argv[0]) === 'java' && argv.some(arg => arg.includes(dir))) pids.push(Number(entry))
-  }
-  return pids
-}
+after(cleanUp)
 
 async function portIsFree (port: number): Promise<boolean> {
   const server = createServer()
