@@ -85,8 +85,8 @@ async function main (argv: string[]): Promise<number> {
       return serve(config, { workers: [name] }, log, false)
     }
     case 'api': return serve(config, { api: true }, log, false)
-    case 'relay': return serve(config, { relay: true }, log, false)
-    case 'start': return serve(config, { api: true, relay: true, workers: ['owner', 'traveler'] }, log, true)
+    case 'relay': return serve(config, { relay: true, sweeper: true }, log, false)
+    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] }, log, true)
   }
   return 1
 }

@@ -18,6 +18,16 @@ export interface Config {
   sessionTtlHours: number
   /** Set the cookie's Secure flag (serve behind HTTPS). */
   cookieSecure: boolean
+  /** A pending request not answered within this time is cancelled automatically, ms. */
+  bookingPendingTtlMs: number
+  /** How often the expiry sweeper looks for such requests, ms. */
+  expirySweepMs: number
+  /** Attempts at a failing event in place, before it moves to the retry topic. */
+  handlerAttempts: number
+  /** Rounds through the retry topic before the dead-letter topic. */
+  retryRounds: number
+  /** How long an event waits in the retry topic before its next round, ms. */
+  retryDelayMs: number
 }
 
 export class ConfigError extends Error {}
@@ -31,6 +41,19 @@ function int (env: Env, name: string, fallback: number, min = 0, max = Number.MA
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`)
   }
   return Number(raw)
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** A duration: "24h", "30m", "90s", "500ms", "2d", or a number of milliseconds. */
+function duration (env: Env, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim())
+  if (!match || Number(match[1]) === 0) {
+    throw new ConfigError(`${name} must be a positive duration such as 24h, 30m, 90s or 500ms, got "${raw}"`)
+  }
+  return Number(match[1]) * UNITS[match[2] ?? 'ms']
 }
 
 function bool (env: Env, name: string, fallback: boolean): boolean {
@@ -71,6 +94,11 @@ export function loadConfig (env: Env = process.env): Config {
     relayPollMs: int(env, 'RELAY_POLL_MS', 1000, 10),
     relayBatchSize: int(env, 'RELAY_BATCH_SIZE', 500, 1, 10_000),
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 24 * 14, 1),
-    cookieSecure: bool(env, 'COOKIE_SECURE', false)
+    cookieSecure: bool(env, 'COOKIE_SECURE', false),
+    bookingPendingTtlMs: duration(env, 'BOOKING_PENDING_TTL', UNITS.h * 24),
+    expirySweepMs: duration(env, 'EXPIRY_SWEEP_INTERVAL', UNITS.m),
+    handlerAttempts: int(env, 'HANDLER_ATTEMPTS', 3, 1, 20),
+    retryRounds: int(env, 'RETRY_ROUNDS', 3, 0, 20),
+    retryDelayMs: duration(env, 'RETRY_DELAY', 10_000)
   }
 }

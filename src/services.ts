@@ -8,11 +8,15 @@ import { ensureTopics } from './kafka/client.ts'
 import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
+import { startExpirySweeper } from './bookings/expiry.ts'
+import { withFailureTopics } from './kafka/topics.ts'
 import { Backoff, Waker } from './timing.ts'
 
 export interface Pieces {
   api?: boolean
   relay?: boolean
+  /** The sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL. */
+  sweeper?: boolean
   workers?: ServiceName[]
 }
 
@@ -38,9 +42,13 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   const relay: Relay | undefined = pieces.relay
     ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize })
     : undefined
-  const consumers: RunningConsumer[] = workers.map(name => startConsumer({
-    spec: services[name], brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs
-  }))
+  const sweeper = pieces.sweeper
+    ? startExpirySweeper({ pool, ttlMs: config.bookingPendingTtlMs, intervalMs: config.expirySweepMs, log })
+    : undefined
+  // Each service runs two members: one on its topic, one on the topic's retry lane.
+  const consumers: RunningConsumer[] = workers.flatMap(name => (['main', 'retry'] as const).map(lane => startConsumer({
+    spec: services[name], lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config
+  })))
 
   let app: FastifyInstance | undefined
   let url: string | undefined
@@ -55,7 +63,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
     async stop () {
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
-      await Promise.all([relay?.stop(), ...consumers.map(c => c.stop())])
+      await Promise.all([relay?.stop(), sweeper?.stop(), ...consumers.map(c => c.stop())])
       topicsWaker.wake()
       await pool.end()
     }
@@ -66,8 +74,9 @@ async function ensureTopicsEventually (brokers: string[], log: Logger, stopping:
   const backoff = new Backoff(500, 10_000)
   while (!stopping()) {
     try {
-      await ensureTopics(brokers, Object.values(TOPICS))
-      log.info({ topics: Object.values(TOPICS) }, 'Kafka topics ready')
+      const topics = withFailureTopics(Object.values(TOPICS))
+      await ensureTopics(brokers, topics)
+      log.info({ topics }, 'Kafka topics ready')
       return
     } catch (err) {
       const delay = backoff.next()

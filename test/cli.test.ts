@@ -1,6 +1,6 @@
 import { Admin } from '@platformatic/kafka'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -10,7 +10,7 @@ import { freePort } from '../src/kafka/local-broker.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
 import {
-  cleanUp, consumersJoined, databases, hostly, javaProcessesUsing, lineMatching, logs, newDatabaseUrl, output, run, stop, tempDir
+  cleanUp, consumersJoined, databases, hostly, ROOT, javaProcessesUsing, lineMatching, logs, newDatabaseUrl, output, run, stop, tempDir
 } from './helpers/processes.ts'
 import { freshBroker, freshDatabase } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -95,7 +95,8 @@ test('hostly migrate creates a missing database and its tables, and is a no-op t
   const databaseUrl = newDatabaseUrl()
   const first = await run(['migrate'], { DATABASE_URL: databaseUrl })
   assert.equal(first.code, 0, first.stderr)
-  assert.deepEqual(logs(first.lines).find(l => l.msg === 'migrations applied')?.applied, ['001_init.sql'])
+  const migrations = readdirSync(join(ROOT, 'src', 'db', 'migrations')).sort()
+  assert.deepEqual(logs(first.lines).find(l => l.msg === 'migrations applied')?.applied, migrations)
 
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()

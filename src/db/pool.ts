@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { isTransient } from './transient.ts'
 
 // bigint ids come back as strings by default; ours stay far below 2^53, so numbers are exact.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v))
@@ -22,6 +23,7 @@ export function createPool (connectionString: string, max = 10): pg.Pool {
 /** Runs fn in a transaction; commits on success, rolls back on any error and rethrows it. */
 export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
+  let broken = false
   try {
     await client.query('BEGIN')
     const result = await fn(client)
@@ -29,8 +31,10 @@ export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient)
     return result
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
+    broken = isTransient(err)
     throw err
   } finally {
-    client.release()
+    // A connection that failed (terminated, reset) is closed rather than handed to the next request.
+    client.release(broken)
   }
 }

@@ -1,10 +1,12 @@
-import { MessagesStreamFallbackModes, MessagesStreamModes, type Message } from '@platformatic/kafka'
+import { MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Logger } from 'pino'
 import { transaction, type Client, type Pool } from '../db/pool.ts'
 import { isTransient } from '../db/transient.ts'
 import { Backoff, Waker } from '../timing.ts'
 import { createConsumer } from './client.ts'
 import { decodeEvent, type DecodedEvent } from './decode.ts'
+import { FailureRouter, H, type Failure, type KafkaMessage } from './failures.ts'
+import { retryTopic } from './topics.ts'
 
 /** A consumer group's work: what it reads and the effect of one event, run inside a transaction. */
 export interface ConsumerSpec {
@@ -14,29 +16,43 @@ export interface ConsumerSpec {
   handle (tx: Client, event: DecodedEvent): Promise<void>
 }
 
+export interface FailurePolicy {
+  /** Attempts in place (quick backoff) before the event leaves its partition for the retry topic. */
+  handlerAttempts: number
+  /** Rounds through T.retry before T.dlq. */
+  retryRounds: number
+  /** Wait in T.retry before the next round, ms. */
+  retryDelayMs: number
+}
+
 export interface ConsumerOptions {
   spec: ConsumerSpec
   brokers: string[]
   pool: Pool
   log: Logger
   sessionTimeoutMs: number
-  /** Attempts at a failing (non-transient) event before giving up on it. */
-  maxAttempts?: number
+  policy: FailurePolicy
+  /** 'retry' runs the member of the group's retry consumer (group "<group>.retry", topic "<topic>.retry"). */
+  lane?: 'main' | 'retry'
 }
 
 export interface RunningConsumer { stop (): Promise<void> }
 
-type KafkaMessage = Message<string, string, string, string>
+class Stopping extends Error {}
 
 /**
  * Runs one member of a consumer group. Each event is processed exactly once in effect: its id is recorded
  * in processed_events in the same transaction as the effect, and the offset is committed only after that
- * transaction. A crash in between redelivers the event, which then finds its id and does nothing.
+ * transaction, or after the event was handed to the retry or dead-letter topic. A crash in between
+ * redelivers the event, which then finds its id and does nothing.
  */
 export function startConsumer (opts: ConsumerOptions): RunningConsumer {
-  const { spec, pool } = opts
-  const log = opts.log.child({ consumer: spec.name, group: spec.group, topic: spec.topic })
-  const maxAttempts = opts.maxAttempts ?? 5
+  const { spec, pool, policy } = opts
+  const retryLane = opts.lane === 'retry'
+  const topic = retryLane ? retryTopic(spec.topic) : spec.topic
+  const group = retryLane ? `${spec.group}.retry` : spec.group
+  const log = opts.log.child({ consumer: spec.name, group, topic })
+  const router = new FailureRouter(opts.brokers, spec.group, spec.topic)
   const waker = new Waker()
   const backoff = new Backoff(100, 5000)
   let running = true
@@ -56,37 +72,68 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     })
   }
 
-  async function handleMessage (message: KafkaMessage): Promise<void> {
-    const where = { partition: message.partition, offset: String(message.offset) }
-    const decoded = decodeEvent(message)
-    if (!decoded.ok) {
-      log.error({ ...where, reason: decoded.reason }, 'Kafka consumer: poison record skipped')
-      return
-    }
-    const retry = new Backoff(100, 5000)
-    for (let attempt = 1; ; attempt++) {
+  /**
+   * Applies the event, retrying in place. The database being away is no fault of the event: that waits as
+   * long as it takes, uncounted. Returns the failure once handlerAttempts attempts have failed otherwise.
+   */
+  async function attempt (event: DecodedEvent, where: object): Promise<Failure | undefined> {
+    const retry = new Backoff(100, 2000)
+    for (let attempts = 1; ;) {
       try {
-        const fresh = await apply(decoded.event)
-        log.debug({ ...where, eventId: decoded.event.id, duplicate: !fresh }, 'Kafka consumer: event processed')
-        return
+        const fresh = await apply(event)
+        log.debug({ ...where, eventId: event.id, duplicate: !fresh }, 'Kafka consumer: event processed')
+        return undefined
       } catch (err) {
-        // The database being away is no fault of the event: wait for it as long as it takes.
-        if (!running) throw err
-        if (!isTransient(err) && attempt >= maxAttempts) {
-          log.error({ ...where, eventId: decoded.event.id, err }, 'Kafka consumer: giving up on event after retries')
-          return
+        if (!running) throw new Stopping()
+        const e = err as Error & { code?: string }
+        if (!isTransient(err)) {
+          if (attempts >= policy.handlerAttempts) {
+            return { errorClass: e.constructor?.name ?? 'Error', message: `${e.code ? e.code + ': ' : ''}${e.message}`, attempts }
+          }
+          attempts++
         }
         const delay = retry.next()
-        log.warn({ ...where, attempt, err: (err as Error).message, retryInMs: delay }, 'Kafka consumer: event failed, retrying')
+        log.warn({ ...where, eventId: event.id, attempts, err: e.message, retryInMs: delay }, 'Kafka consumer: event failed, retrying')
         await waker.sleep(delay)
       }
     }
   }
 
+  async function handleMessage (message: KafkaMessage): Promise<void> {
+    const where = { partition: message.partition, offset: String(message.offset) }
+    if (retryLane && message.headers.get(H.group) !== spec.group) return // another group's round
+    const round = Number(message.headers.get(H.retryRound) ?? 0)
+    const before = Number(message.headers.get(H.attempts) ?? 0)
+    if (retryLane) await until(Date.parse(message.headers.get(H.retryAt) ?? ''))
+
+    const decoded = decodeEvent(message, spec.topic)
+    if (!decoded.ok) {
+      await router.toDeadLetter(message, { errorClass: 'PoisonRecord', message: decoded.reason, attempts: before })
+      log.error({ ...where, reason: decoded.reason }, 'Kafka consumer: poison record sent to the dead-letter topic')
+      return
+    }
+    const failure = await attempt(decoded.event, where)
+    if (!failure) return
+    const total = { ...failure, attempts: before + failure.attempts }
+    if (round < policy.retryRounds) {
+      await router.toRetry(message, total, round + 1, policy.retryDelayMs)
+      log.warn({ ...where, eventId: decoded.event.id, round: round + 1, err: failure.message }, 'Kafka consumer: event moved to the retry topic')
+    } else {
+      await router.toDeadLetter(message, total)
+      log.error({ ...where, eventId: decoded.event.id, attempts: total.attempts, err: failure.message }, 'Kafka consumer: event sent to the dead-letter topic')
+    }
+  }
+
+  /** Sleeps until the time (ms since the epoch), unless stopped first. */
+  async function until (time: number) {
+    while (running && Number.isFinite(time) && Date.now() < time) await waker.sleep(time - Date.now())
+    if (!running) throw new Stopping()
+  }
+
   async function consumeUntilStopped () {
-    consumer = createConsumer(opts.brokers, spec.group, `hostly-${spec.name}`, opts.sessionTimeoutMs)
+    consumer = createConsumer(opts.brokers, group, `hostly-${spec.name}${retryLane ? '-retry' : ''}`, opts.sessionTimeoutMs)
     const stream = await consumer.consume({
-      topics: [spec.topic],
+      topics: [topic],
       mode: MessagesStreamModes.COMMITTED,
       fallbackMode: MessagesStreamFallbackModes.EARLIEST
     })
@@ -133,6 +180,7 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
       if (current) await current.close().catch(() => {})
       else await consumer?.close(true).catch(() => {}) // still connecting or joining: give up on it
       await done
+      await router.close()
       log.info('Kafka consumer: stopped')
     }
   }

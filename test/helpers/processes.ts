@@ -118,8 +118,8 @@ export async function lineMatching (p: Hostly, pattern: RegExp, timeoutMs = 60_0
   }, timeoutMs)
 }
 
-/** Until both consumers of `hostly start` are in their groups. */
-export async function consumersJoined (p: Hostly, count = 2) {
+/** Until both services of `hostly start` are in their groups (each with a member on its topic and one on its retry lane). */
+export async function consumersJoined (p: Hostly, count = 4) {
   await waitFor(`${count} consumers in their groups`, () => logs(p.out).filter(l => l.msg === 'Kafka consumer: joined group').length >= count)
 }
 

@@ -67,9 +67,9 @@ export interface Stack {
  * Hostly as `hostly start` runs it (API, relay, both consumers, in this process) on a fresh database and,
  * with kafka, a fresh broker. Options pick fewer pieces.
  */
-export async function startStack (opts: { kafka?: boolean, pieces?: Pieces } = {}): Promise<Stack> {
+export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?: Record<string, string> } = {}): Promise<Stack> {
   const kafka = opts.kafka ?? true
-  const pieces = opts.pieces ?? (kafka ? { api: true, relay: true, workers: ['owner', 'traveler'] } : { api: true })
+  const pieces = opts.pieces ?? (kafka ? { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] } : { api: true })
   const databaseUrl = await freshDatabase()
   const broker = kafka ? await freshBroker() : undefined
   const config = loadConfig({
@@ -78,7 +78,8 @@ export async function startStack (opts: { kafka?: boolean, pieces?: Pieces } = {
     PORT: '0',
     HOST: '127.0.0.1',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
-    RELAY_POLL_MS: '200'
+    RELAY_POLL_MS: '200',
+    ...opts.env
   })
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
   const db = createPool(databaseUrl, 4)

@@ -1,0 +1,60 @@
+import type { Logger } from 'pino'
+import { transaction, type Pool } from '../db/pool.ts'
+import { enqueue } from '../outbox/writer.ts'
+import { Backoff, Waker } from '../timing.ts'
+import { bookingStatusUpdated } from './events.ts'
+
+const BATCH = 200
+const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at'
+
+/**
+ * Cancels up to BATCH pending requests older than ttlMs, each with its booking-status-updated event, in one
+ * transaction. SKIP LOCKED lets several sweepers (several processes) share the work without waiting on each
+ * other or on an owner who is accepting one of them right now; the status check in UPDATE makes each
+ * cancellation happen once. Returns how many it cancelled.
+ */
+export async function expirePendingBookings (pool: Pool, ttlMs: number): Promise<number> {
+  return transaction(pool, async tx => {
+    const { rows } = await tx.query(
+      `UPDATE bookings SET status = 'cancelled', updated_at = now()
+        WHERE id IN (SELECT id FROM bookings
+                      WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1 / 1000.0)
+                      ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+          AND status = 'pending'
+        RETURNING ${COLUMNS}`, [ttlMs, BATCH])
+    rows.sort((a, b) => a.id - b.id)
+    await enqueue(tx, rows.map(bookingStatusUpdated))
+    return rows.length
+  })
+}
+
+export interface Sweeper { stop (): Promise<void> }
+
+/** Runs expirePendingBookings every intervalMs (at once again while a batch comes back full). */
+export function startExpirySweeper (opts: { pool: Pool, ttlMs: number, intervalMs: number, log: Logger }): Sweeper {
+  const waker = new Waker()
+  const backoff = new Backoff(500, 30_000)
+  let running = true
+  async function loop () {
+    while (running) {
+      try {
+        const expired = await expirePendingBookings(opts.pool, opts.ttlMs)
+        if (expired > 0) opts.log.info({ expired }, 'expired pending booking requests')
+        backoff.reset()
+        if (expired < BATCH) await waker.sleep(opts.intervalMs)
+      } catch (err) {
+        const delay = backoff.next()
+        opts.log.warn({ err: (err as Error).message, retryInMs: delay }, 'booking expiry failed, will retry')
+        await waker.sleep(delay)
+      }
+    }
+  }
+  const done = loop()
+  return {
+    async stop () {
+      running = false
+      waker.wake()
+      await done
+    }
+  }
+}

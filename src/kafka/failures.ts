@@ -1,0 +1,81 @@
+import type { Message } from '@platformatic/kafka'
+import { createProducer } from './client.ts'
+import { deadLetterTopic, retryTopic } from './topics.ts'
+
+/** Headers a retried or dead-lettered record carries besides the event's own (event-id, event-type, event-version). */
+export const H = {
+  originalTopic: 'original-topic',
+  originalPartition: 'original-partition',
+  originalOffset: 'original-offset',
+  group: 'consumer-group',
+  errorClass: 'error-class',
+  errorMessage: 'error-message',
+  attempts: 'attempt-count',
+  retryRound: 'retry-round',
+  retryAt: 'retry-at',
+  failedAt: 'failed-at'
+} as const
+
+export type KafkaMessage = Message<string, string, string, string>
+
+export interface Failure {
+  errorClass: string
+  message: string
+  /** Attempts made so far, all rounds included. */
+  attempts: number
+}
+
+/**
+ * Moves a record that could not be processed out of its partition's way: to T.retry for another round
+ * later, or to T.dlq for good. The original's key, value and event headers travel unchanged; where it
+ * first came from (topic, partition, offset) is kept across rounds.
+ */
+export class FailureRouter {
+  private readonly producer: ReturnType<typeof createProducer>
+  private readonly group: string
+  private readonly topic: string
+
+  constructor (brokers: string[], group: string, topic: string) {
+    this.producer = createProducer(brokers, `hostly-failures-${group}`)
+    this.group = group
+    this.topic = topic
+  }
+
+  async toRetry (message: KafkaMessage, failure: Failure, round: number, delayMs: number): Promise<void> {
+    await this.send(retryTopic(this.topic), message, failure, {
+      [H.retryRound]: String(round),
+      [H.retryAt]: new Date(Date.now() + delayMs).toISOString()
+    })
+  }
+
+  async toDeadLetter (message: KafkaMessage, failure: Failure): Promise<void> {
+    await this.send(deadLetterTopic(this.topic), message, failure, {})
+  }
+
+  async close () {
+    await this.producer.close().catch(() => {})
+  }
+
+  private async send (topic: string, message: KafkaMessage, failure: Failure, extra: Record<string, string>) {
+    const headers = Object.fromEntries(message.headers)
+    await this.producer.send({
+      messages: [{
+        topic,
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...headers,
+          [H.originalTopic]: headers[H.originalTopic] ?? message.topic,
+          [H.originalPartition]: headers[H.originalPartition] ?? String(message.partition),
+          [H.originalOffset]: headers[H.originalOffset] ?? String(message.offset),
+          [H.group]: this.group,
+          [H.errorClass]: failure.errorClass,
+          [H.errorMessage]: failure.message.slice(0, 1000),
+          [H.attempts]: String(failure.attempts),
+          [H.failedAt]: new Date().toISOString(),
+          ...extra
+        }
+      }]
+    })
+  }
+}
