@@ -4,7 +4,12 @@ import { resolve } from 'node:path'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { ensureDatabase, migrate } from './db/migrate.ts'
 import { startLocalBroker, type LocalBroker } from './kafka/local-broker.ts'
+import { createPool } from './db/pool.ts'
+import { listDeadLetters, redrive } from './kafka/dlq.ts'
+import { H } from './kafka/failures.ts'
+import { replay, ReplayRefused, type ReplayFrom } from './kafka/replay.ts'
 import { createLogger } from './log.ts'
+import { table } from './table.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { startPieces, type Pieces } from './services.ts'
 
@@ -23,6 +28,15 @@ const HELP: Record<string, string> = {
   traveler (traveler-service-group, on booking-status-updated). Copies of one share its partitions.`,
   migrate: `hostly migrate
   Creates the database if it is missing, applies the pending migrations, and exits.`,
+  dlq: `hostly dlq list <topic> [--json]  |  hostly dlq redrive <topic> [--event-id <id>]
+  list: the dead letters of <topic> (records in <topic>.dlq) as a table, or as JSON lines with --json:
+  where each came from, its group, error, attempts, and whether the group has processed it since.
+  redrive: sends the dead letters not processed since (or the one event) back to their group through the
+  retry lane; each is processed once in effect, however often it is redriven.`,
+  replay: `hostly replay --group <group> --topic <topic> (--from-beginning | --from <ISO time> | --offset <n>)
+  Moves the group's committed offsets on the topic so that its events are processed again when its
+  consumers next start. Refused while the group has live members. Consumers are idempotent: a replay
+  adds no second effect.`,
   kafka: `hostly kafka [--port <n>] [--data-dir <dir>]
   Runs a local single-node Kafka broker (KRaft) in the foreground until SIGTERM or SIGINT.
   Formats the folder on first use and reuses it afterwards. Defaults: KAFKA_PORT (9092), KAFKA_DATA_DIR (.data/kafka).`
@@ -41,7 +55,18 @@ async function main (argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' }, port: { type: 'string' }, 'data-dir': { type: 'string' } }
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean' },
+        'event-id': { type: 'string' },
+        group: { type: 'string' },
+        topic: { type: 'string' },
+        'from-beginning': { type: 'boolean' },
+        from: { type: 'string' },
+        offset: { type: 'string' }
+      }
     })
   } catch (err) { // an unknown option or a missing value: a usage error, not a crash
     throw new ConfigError(`${(err as Error).message}\n\n${USAGE}`)
@@ -79,6 +104,8 @@ async function main (argv: string[]): Promise<number> {
       await broker.stop()
       return 0
     }
+    case 'dlq': return deadLetters(config, rest, values)
+    case 'replay': return replayGroup(config, values)
     case 'worker': {
       const name = rest[0] as ServiceName
       if (!services[name]) throw new ConfigError(`hostly worker needs one of: ${Object.keys(services).join(', ')}`)
@@ -89,6 +116,70 @@ async function main (argv: string[]): Promise<number> {
     case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] }, log, true)
   }
   return 1
+}
+
+type Values = Record<string, string | boolean | undefined>
+
+function kafkaBrokers (config: Config): string[] {
+  if (config.kafkaBrokers.length === 0) throw new ConfigError('KAFKA_BROKERS is required (host:port, comma-separated)')
+  return config.kafkaBrokers
+}
+
+async function deadLetters (config: Config, [action, topic]: string[], values: Values): Promise<number> {
+  if (!['list', 'redrive'].includes(action) || !topic) throw new ConfigError(`usage: ${HELP.dlq.split('\n')[0]}`)
+  const pool = createPool(config.databaseUrl, 1)
+  try {
+    if (action === 'redrive') {
+      const sent = await redrive(kafkaBrokers(config), pool, topic, values['event-id'] as string | undefined)
+      console.log(`redrove ${sent.length} dead letter${sent.length === 1 ? '' : 's'} of ${topic}` +
+        (sent.length ? `: ${sent.map(l => l.eventId ?? `${l.partition}:${l.offset}`).join(', ')}` : ''))
+      return 0
+    }
+    const letters = await listDeadLetters(kafkaBrokers(config), pool, topic)
+    if (values.json) {
+      for (const l of letters) console.log(JSON.stringify({ ...l, offset: String(l.offset) }))
+      return 0
+    }
+    console.log(letters.length === 0 ? `no dead letters in ${topic}.dlq` : table(
+      ['AT', 'EVENT ID', 'KEY', 'FROM', 'GROUP', 'ERROR', 'ATTEMPTS', 'FAILED AT', 'STATUS'],
+      letters.map(l => [
+        `${l.partition}:${l.offset}`, l.eventId ?? '-', l.key ?? '-',
+        `${l.headers[H.originalTopic]}[${l.headers[H.originalPartition]}]@${l.headers[H.originalOffset]}`,
+        l.group, `${l.headers[H.errorClass]}: ${(l.headers[H.errorMessage] ?? '').slice(0, 60)}`,
+        l.headers[H.attempts] ?? '0', l.headers[H.failedAt] ?? '-', l.processed ? 'processed since' : 'waiting'
+      ])))
+    return 0
+  } finally {
+    await pool.end()
+  }
+}
+
+async function replayGroup (config: Config, values: Values): Promise<number> {
+  const { group, topic, from, offset } = values as Record<string, string | undefined>
+  const starts = [values['from-beginning'], from, offset].filter(v => v !== undefined)
+  if (!group || !topic || starts.length !== 1) throw new ConfigError(`usage: ${HELP.replay.split('\n')[0]}`)
+  let position: ReplayFrom
+  if (values['from-beginning']) position = { beginning: true }
+  else if (from !== undefined) {
+    const time = new Date(from)
+    if (!/^\d{4}-\d{2}-\d{2}/.test(from) || Number.isNaN(time.getTime())) throw new ConfigError(`--from must be an ISO time, got "${from}"`)
+    position = { time }
+  } else {
+    if (!/^\d+$/.test(offset!)) throw new ConfigError(`--offset must be a non-negative integer, got "${offset}"`)
+    position = { offset: BigInt(offset!) }
+  }
+  try {
+    const moves = await replay(kafkaBrokers(config), group, topic, position)
+    console.log(table(['PARTITION', 'FROM', 'TO'], moves.map(m => [String(m.partition), m.from < 0n ? '-' : String(m.from), String(m.to)])))
+    console.log(`group ${group} will process ${topic} again from there when its consumers start`)
+    return 0
+  } catch (err) {
+    if (err instanceof ReplayRefused) {
+      console.error(`hostly replay: refused: ${err.message}`)
+      return 3
+    }
+    throw err
+  }
 }
 
 /** Runs pieces until SIGTERM/SIGINT, then stops them cleanly (and the local broker it started, if any). */
