@@ -24,6 +24,10 @@ export function createPool (connectionString: string, max = 10): pg.Pool {
 export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
   let broken = false
+  // The pool stops listening for errors on a client it lends out: a connection lost between two queries
+  // would be an unhandled 'error' event, which ends the process. The next query fails and tells the caller.
+  const onError = () => { broken = true }
+  client.on('error', onError)
   try {
     await client.query('BEGIN')
     const result = await fn(client)
@@ -31,9 +35,10 @@ export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient)
     return result
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
-    broken = isTransient(err)
+    broken ||= isTransient(err)
     throw err
   } finally {
+    client.off('error', onError)
     // A connection that failed (terminated, reset) is closed rather than handed to the next request.
     client.release(broken)
   }
