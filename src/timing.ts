@@ -45,3 +45,42 @@ export class Waker {
     else this.woken = true
   }
 }
+
+export interface Loop {
+  /** Ends the current wait early: the next step runs now. */
+  wake (): void
+  /** Lets the step in progress finish, then ends the loop. */
+  stop (): Promise<void>
+}
+
+/**
+ * Runs step again and again until stop(). Each step returns how long to wait before the next (0: at once);
+ * a step that throws is reported to onError and retried after an exponential backoff (min..max ms).
+ */
+export function repeat (step: () => Promise<number>, onError: (err: Error, retryInMs: number) => void, min = 200, max = 5000): Loop {
+  const waker = new Waker()
+  const backoff = new Backoff(min, max)
+  let running = true
+  const done = (async () => {
+    await Promise.resolve() // the first step runs once the caller holds the returned Loop
+    while (running) {
+      let wait: number
+      try {
+        wait = await step()
+        backoff.reset()
+      } catch (err) {
+        wait = backoff.next()
+        onError(err as Error, wait)
+      }
+      if (wait > 0 && running) await waker.sleep(wait)
+    }
+  })()
+  return {
+    wake: () => waker.wake(),
+    async stop () {
+      running = false
+      waker.wake()
+      await done
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { transaction, type Pool } from '../db/pool.ts'
 import { enqueue } from '../outbox/writer.ts'
-import { Backoff, Waker } from '../timing.ts'
+import { repeat, type Loop } from '../timing.ts'
 import { bookingStatusUpdated } from './events.ts'
 
 const BATCH = 200
@@ -28,33 +28,11 @@ export async function expirePendingBookings (pool: Pool, ttlMs: number): Promise
   })
 }
 
-export interface Sweeper { stop (): Promise<void> }
-
 /** Runs expirePendingBookings every intervalMs (at once again while a batch comes back full). */
-export function startExpirySweeper (opts: { pool: Pool, ttlMs: number, intervalMs: number, log: Logger }): Sweeper {
-  const waker = new Waker()
-  const backoff = new Backoff(500, 30_000)
-  let running = true
-  async function loop () {
-    while (running) {
-      try {
-        const expired = await expirePendingBookings(opts.pool, opts.ttlMs)
-        if (expired > 0) opts.log.info({ expired }, 'expired pending booking requests')
-        backoff.reset()
-        if (expired < BATCH) await waker.sleep(opts.intervalMs)
-      } catch (err) {
-        const delay = backoff.next()
-        opts.log.warn({ err: (err as Error).message, retryInMs: delay }, 'booking expiry failed, will retry')
-        await waker.sleep(delay)
-      }
-    }
-  }
-  const done = loop()
-  return {
-    async stop () {
-      running = false
-      waker.wake()
-      await done
-    }
-  }
+export function startExpirySweeper (opts: { pool: Pool, ttlMs: number, intervalMs: number, log: Logger }): Loop {
+  return repeat(async () => {
+    const expired = await expirePendingBookings(opts.pool, opts.ttlMs)
+    if (expired > 0) opts.log.info({ expired }, 'expired pending booking requests')
+    return expired < BATCH ? opts.intervalMs : 0
+  }, (err, retryInMs) => opts.log.warn({ err: err.message, retryInMs }, 'booking expiry failed, will retry'), 500, 30_000)
 }

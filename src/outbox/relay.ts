@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { Pool } from '../db/pool.ts'
 import { EVENT_VERSION } from '../bookings/events.ts'
 import { createProducer } from '../kafka/client.ts'
-import { Backoff, Waker } from '../timing.ts'
+import { repeat } from '../timing.ts'
 import { OUTBOX_CHANNEL } from './writer.ts'
 
 /** Only the relay holding this advisory lock publishes: one publisher keeps each booking's events in order. */
@@ -28,9 +28,6 @@ export interface Relay { stop (): Promise<void> }
 export function startRelay (opts: RelayOptions): Relay {
   const { pool, log } = opts
   const producer = createProducer(opts.brokers)
-  const waker = new Waker()
-  const backoff = new Backoff(200, 5000)
-  let running = true
   let listener: pg.Client | undefined
 
   /** A dedicated connection that holds the leader lock and LISTENs; undefined while another relay leads. */
@@ -43,8 +40,8 @@ export function startRelay (opts: RelayOptions): Relay {
       await client.end()
       return undefined
     }
-    client.on('notification', () => waker.wake())
-    client.on('end', () => { if (listener === client) listener = undefined; waker.wake() })
+    client.on('notification', () => loop.wake())
+    client.on('end', () => { if (listener === client) listener = undefined; loop.wake() })
     await client.query(`LISTEN ${OUTBOX_CHANNEL}`)
     log.info('Kafka outbox relay: leading, publishing outbox events')
     return client
@@ -68,31 +65,19 @@ export function startRelay (opts: RelayOptions): Relay {
     return rows.length
   }
 
-  async function loop () {
-    while (running) {
-      try {
-        listener ??= await lead()
-        if (!listener) {
-          await waker.sleep(opts.pollMs * 5) // standby: another relay leads
-          continue
-        }
-        const published = await publishBatch()
-        backoff.reset()
-        if (published < opts.batchSize) await waker.sleep(opts.pollMs)
-      } catch (err) {
-        const delay = backoff.next()
-        log.warn({ err: (err as Error).message, retryInMs: delay }, 'Kafka outbox relay: publishing failed, will retry')
-        await waker.sleep(delay)
-      }
-    }
+  /** One turn: lead if no one does, publish a batch; the wait before the next turn. */
+  async function turn (): Promise<number> {
+    listener ??= await lead()
+    if (!listener) return opts.pollMs * 5 // standby: another relay leads
+    const published = await publishBatch()
+    return published < opts.batchSize ? opts.pollMs : 0
   }
 
-  const done = loop()
+  const loop = repeat(turn, (err, retryInMs) =>
+    log.warn({ err: err.message, retryInMs }, 'Kafka outbox relay: publishing failed, will retry'))
   return {
     async stop () {
-      running = false
-      waker.wake()
-      await done
+      await loop.stop()
       await producer.close().catch(() => {})
       const client = listener
       listener = undefined
