@@ -2,22 +2,14 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
-import { recordTopics } from './helpers/kafka.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
 
 // No property is ever double-booked, however many accepts race.
 
 let stack: Stack
-let recorder: Awaited<ReturnType<typeof recordTopics>>
-before(async () => {
-  stack = await startStack()
-  recorder = await recordTopics(stack.brokers, [TOPICS.statusUpdated])
-})
-after(async () => {
-  await recorder?.close()
-  await stack?.stop()
-})
+before(async () => { stack = await startStack({ record: [TOPICS.statusUpdated] }) })
+after(async () => { await stack?.stop() })
 
 test('twenty concurrent accepts of overlapping requests: exactly one wins, the rest get 409', async () => {
   const owner = await signUp(stack.url, 'owner')
@@ -39,9 +31,9 @@ test('twenty concurrent accepts of overlapping requests: exactly one wins, the r
 
   // The events match the database: one accepted for the winner, one cancelled for each other request.
   const ids = requests.map(r => r.id)
-  await waitFor('20 status events', () => ids.every(id => recorder.forKey(TOPICS.statusUpdated, id).length >= 1))
+  await waitFor('20 status events', () => ids.every(id => stack.recorder.forKey(TOPICS.statusUpdated, id).length >= 1))
   for (const id of ids) {
-    const events = recorder.forKey(TOPICS.statusUpdated, id).map(r => JSON.parse(r.value).status)
+    const events = stack.recorder.forKey(TOPICS.statusUpdated, id).map(r => JSON.parse(r.value).status)
     assert.deepEqual(events, [id === winner.id ? 'accepted' : 'cancelled'], `booking ${id}`)
   }
 })

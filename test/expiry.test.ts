@@ -4,22 +4,14 @@ import { TOPICS } from '../src/bookings/events.ts'
 import { expirePendingBookings } from '../src/bookings/expiry.ts'
 import { createPool } from '../src/db/pool.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
-import { recordTopics } from './helpers/kafka.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
 
 // A pending request nobody answers within BOOKING_PENDING_TTL is cancelled, once, with its event.
 
 let stack: Stack
-let recorder: Awaited<ReturnType<typeof recordTopics>>
-before(async () => {
-  stack = await startStack({ env: { BOOKING_PENDING_TTL: '2s', EXPIRY_SWEEP_INTERVAL: '200ms' } })
-  recorder = await recordTopics(stack.brokers, [TOPICS.statusUpdated])
-})
-after(async () => {
-  await recorder?.close()
-  await stack?.stop()
-})
+before(async () => { stack = await startStack({ env: { BOOKING_PENDING_TTL: '2s', EXPIRY_SWEEP_INTERVAL: '200ms' }, record: [TOPICS.statusUpdated] }) })
+after(async () => { await stack?.stop() })
 
 test('an unanswered request is cancelled after the TTL, with its event and the traveler notified; an answered one is not', async () => {
   const owner = await signUp(stack.url, 'owner')
@@ -31,14 +23,14 @@ test('an unanswered request is cancelled after the TTL, with its event and the t
   assert.equal((await traveler.get(`/api/bookings/${forgotten.id}`)).body.booking.status, 'pending', 'not before the TTL')
 
   await waitFor('the expiry', async () => (await traveler.get(`/api/bookings/${forgotten.id}`)).body.booking.status === 'cancelled', 15_000)
-  const event = await waitFor('its event', () => recorder.forKey(TOPICS.statusUpdated, forgotten.id)[0])
+  const event = await waitFor('its event', () => stack.recorder.forKey(TOPICS.statusUpdated, forgotten.id)[0])
   assert.equal(JSON.parse(event.value).status, 'cancelled')
   const note = await waitFor('the notice', async () => (await traveler.get('/api/notifications')).body.notifications
     .find((n: { booking_id: number }) => n.booking_id === forgotten.id))
   assert.equal(note.type, 'booking_cancelled')
 
   await new Promise(resolve => setTimeout(resolve, 1000)) // several more sweeps
-  assert.equal(recorder.forKey(TOPICS.statusUpdated, forgotten.id).length, 1, 'cancelled once')
+  assert.equal(stack.recorder.forKey(TOPICS.statusUpdated, forgotten.id).length, 1, 'cancelled once')
   assert.equal((await owner.get(`/api/bookings/${answered.id}`)).body.booking.status, 'accepted')
   assert.equal((await stack.db.query(`SELECT count(*)::int AS n FROM outbox WHERE key = $1`, [String(forgotten.id)])).rows[0].n, 2)
 })

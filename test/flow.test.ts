@@ -3,22 +3,14 @@ import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
 import { createAdmin } from '../src/kafka/client.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
-import { recordTopics } from './helpers/kafka.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
 
 // The seed's whole asynchronous flow on a real broker and database: API -> outbox -> Kafka -> consumers.
 
 let stack: Stack
-let recorder: Awaited<ReturnType<typeof recordTopics>>
-before(async () => {
-  stack = await startStack()
-  recorder = await recordTopics(stack.brokers, [TOPICS.created, TOPICS.statusUpdated])
-})
-after(async () => {
-  await recorder?.close()
-  await stack?.stop()
-})
+before(async () => { stack = await startStack({ record: [TOPICS.created, TOPICS.statusUpdated] }) })
+after(async () => { await stack?.stop() })
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
@@ -38,7 +30,7 @@ test('a booking travels from the API through Kafka to the owner, and its accepta
   assert.equal(booking.total_price, 499.95) // 5 nights x 99.99, exact
 
   // booking-created, field for field, type for type.
-  const created = await waitFor('the booking-created record', () => recorder.forKey(TOPICS.created, booking.id)[0])
+  const created = await waitFor('the booking-created record', () => stack.recorder.forKey(TOPICS.created, booking.id)[0])
   assert.equal(created.key, String(booking.id))
   checkHeaders(created.headers, TOPICS.created)
   const event = JSON.parse(created.value)
@@ -70,7 +62,7 @@ test('a booking travels from the API through Kafka to the owner, and its accepta
   assert.equal(accepted.status, 200)
   assert.equal(accepted.body.booking.status, 'accepted')
 
-  const updated = await waitFor('the booking-status-updated record', () => recorder.forKey(TOPICS.statusUpdated, booking.id)[0])
+  const updated = await waitFor('the booking-status-updated record', () => stack.recorder.forKey(TOPICS.statusUpdated, booking.id)[0])
   assert.equal(updated.key, String(booking.id))
   checkHeaders(updated.headers, TOPICS.statusUpdated)
   assert.notEqual(updated.headers['event-id'], created.headers['event-id'])

@@ -3,22 +3,15 @@ import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
 import { createProducer } from '../src/kafka/client.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
-import { groupCaughtUp, recordTopics } from './helpers/kafka.ts'
+import { groupCaughtUp } from './helpers/kafka.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
 
 // Kafka delivers at least once; each event still has exactly one effect.
 
 let stack: Stack
-let recorder: Awaited<ReturnType<typeof recordTopics>>
-before(async () => {
-  stack = await startStack()
-  recorder = await recordTopics(stack.brokers, [TOPICS.created])
-})
-after(async () => {
-  await recorder?.close()
-  await stack?.stop()
-})
+before(async () => { stack = await startStack({ record: [TOPICS.created] }) })
+after(async () => { await stack?.stop() })
 
 const notifications = async (bookingId: number) =>
   (await stack.db.query('SELECT id, event_id FROM notifications WHERE booking_id = $1', [bookingId])).rows
@@ -31,14 +24,14 @@ test('the same record delivered twice gives one notification', async () => {
   const owner = await signUp(stack.url, 'owner')
   const traveler = await signUp(stack.url, 'traveler')
   const booking = await book(traveler, (await listProperty(owner)).id, 12)
-  const original = await waitFor('the record', () => recorder.forKey(TOPICS.created, booking.id)[0])
+  const original = await waitFor('the record', () => stack.recorder.forKey(TOPICS.created, booking.id)[0])
   await waitFor('the notification', async () => (await notifications(booking.id)).length === 1)
 
   // Deliver it again, byte for byte: the same event id, the same value.
   const producer = createProducer(stack.brokers, 'test-duplicator')
   await producer.send({ messages: [{ topic: original.topic, key: original.key, value: original.value, headers: original.headers }] })
   await producer.close()
-  await waitFor('the copy to be in the topic', () => recorder.forKey(TOPICS.created, booking.id).length === 2)
+  await waitFor('the copy to be in the topic', () => stack.recorder.forKey(TOPICS.created, booking.id).length === 2)
   await settled()
 
   const notes = await notifications(booking.id)
@@ -58,10 +51,10 @@ test('a relay that publishes an event again (crash between send and mark) adds n
 
   // As if the relay had died after Kafka acknowledged the batch but before it marked the rows published.
   await stack.db.query('UPDATE outbox SET published_at = NULL WHERE key = $1', [String(booking.id)])
-  await waitFor('the republished record', () => recorder.forKey(TOPICS.created, booking.id).length === 2)
+  await waitFor('the republished record', () => stack.recorder.forKey(TOPICS.created, booking.id).length === 2)
   await settled()
 
-  const records = recorder.forKey(TOPICS.created, booking.id)
+  const records = stack.recorder.forKey(TOPICS.created, booking.id)
   assert.equal(records[0].headers['event-id'], records[1].headers['event-id'], 'the same event, twice')
   assert.equal((await notifications(booking.id)).length, 1)
 })

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
 import { book, Client, listProperty, signUp, type Reply } from './helpers/http.ts'
-import { recordTopics } from './helpers/kafka.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { stay, waitFor } from './helpers/wait.ts'
 
@@ -10,15 +9,8 @@ import { stay, waitFor } from './helpers/wait.ts'
 // change publishes exactly its events.
 
 let stack: Stack
-let recorder: Awaited<ReturnType<typeof recordTopics>>
-before(async () => {
-  stack = await startStack()
-  recorder = await recordTopics(stack.brokers, [TOPICS.created, TOPICS.statusUpdated])
-})
-after(async () => {
-  await recorder?.close()
-  await stack?.stop()
-})
+before(async () => { stack = await startStack({ record: [TOPICS.created, TOPICS.statusUpdated] }) })
+after(async () => { await stack?.stop() })
 
 const outboxSize = async () => (await stack.db.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n
 
@@ -36,10 +28,10 @@ async function refused (what: string, request: () => Promise<Reply>, status: num
 async function published (bookingId: number) {
   const expected = (await stack.db.query('SELECT count(*)::int AS n FROM outbox WHERE key = $1', [String(bookingId)])).rows[0].n
   await waitFor(`${expected} records of booking ${bookingId}`, () =>
-    recorder.forKey(TOPICS.created, bookingId).length + recorder.forKey(TOPICS.statusUpdated, bookingId).length >= expected)
+    stack.recorder.forKey(TOPICS.created, bookingId).length + stack.recorder.forKey(TOPICS.statusUpdated, bookingId).length >= expected)
   return {
-    created: recorder.forKey(TOPICS.created, bookingId).length,
-    statuses: recorder.forKey(TOPICS.statusUpdated, bookingId).map(r => JSON.parse(r.value).status)
+    created: stack.recorder.forKey(TOPICS.created, bookingId).length,
+    statuses: stack.recorder.forKey(TOPICS.statusUpdated, bookingId).map(r => JSON.parse(r.value).status)
   }
 }
 

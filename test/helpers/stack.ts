@@ -9,6 +9,7 @@ import { ensureDatabase, migrate } from '../../src/db/migrate.ts'
 import { freePort, startLocalBroker, type LocalBroker } from '../../src/kafka/local-broker.ts'
 import { createLogger } from '../../src/log.ts'
 import { startPieces, type Pieces, type Running } from '../../src/services.ts'
+import { recordTopics } from './kafka.ts'
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -57,6 +58,8 @@ export interface Stack {
   db: Pool
   config: Config
   running: Running
+  /** Every record of the topics asked for with `record`, read from the beginning as they come. */
+  recorder: Awaited<ReturnType<typeof recordTopics>>
   /** Stops the Hostly pieces only (to restart them with start()). */
   stopPieces (): Promise<void>
   startPieces (): Promise<void>
@@ -67,7 +70,7 @@ export interface Stack {
  * Hostly as `hostly start` runs it (API, relay, both consumers, in this process) on a fresh database and,
  * with kafka, a fresh broker. Options pick fewer pieces.
  */
-export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?: Record<string, string>, record?: string[] } = {}): Promise<Stack> {
   const kafka = opts.kafka ?? true
   const pieces = opts.pieces ?? (kafka ? { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] } : { api: true })
   const databaseUrl = await freshDatabase()
@@ -91,12 +94,14 @@ export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?
     db,
     config,
     running: undefined as unknown as Running,
+    recorder: undefined as unknown as Stack['recorder'],
     async startPieces () {
       stack.running = await startPieces(config, pieces, log)
       if (stack.running.url) stack.url = stack.running.url
     },
     async stopPieces () { await stack.running.stop() },
     async stop () {
+      await stack.recorder?.close()
       await stack.running.stop()
       await broker?.stop()
       if (broker) await rm(broker.dataDir, { recursive: true, force: true })
@@ -105,5 +110,6 @@ export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?
     }
   }
   await stack.startPieces()
+  if (opts.record) stack.recorder = await recordTopics(stack.brokers, opts.record)
   return stack
 }

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { test, type TestContext } from 'node:test'
+
+// The benchmark in smoke mode (a second or so per phase, tiny counts): it runs from start to end against
+// its own broker and databases, cleans up, and writes every figure scripts read. Speed is not asserted here.
+
+const root = resolve(import.meta.dirname, '..')
+
+const NAMED = [
+  'baseline.throughput_ratio',
+  'baseline.p99_ratio',
+  'kafka_clients.throughput_ratio',
+  'db_ceiling.share',
+  'end_to_end.p99_ms',
+  'api.peak_rss_mb'
+]
+
+const at = (value: unknown, path: string) => path.split('.').reduce<any>((v, key) => v?.[key], value)
+
+test('npm run bench -- --smoke writes every named figure as a finite positive number', { timeout: 120_000 }, async (t: TestContext) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hostly-bench-smoke-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const out = join(dir, 'results.json')
+
+  const started = Date.now()
+  const child = spawn(process.execPath, ['bench/run.ts', '--smoke', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', d => { output += d })
+  child.stderr.on('data', d => { output += d })
+  t.after(() => { if (child.exitCode === null) child.kill('SIGTERM') })
+  const [code] = await once(child, 'close')
+  t.diagnostic(`bench --smoke took ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  assert.equal(code, 0, output)
+
+  const results = JSON.parse(await readFile(out, 'utf8'))
+  assert.equal(results.mode, 'smoke')
+  for (const path of NAMED) {
+    const value = at(results, path)
+    assert.ok(typeof value === 'number' && Number.isFinite(value) && value > 0, `${path} = ${value}`)
+  }
+  // Every measured phase says where the CPU went, and the table was printed.
+  assert.ok(Object.keys(results.cpu).length >= 8, Object.keys(results.cpu).join(', '))
+  assert.match(output, /Booking creation/)
+  assert.match(output, /results in /)
+})
