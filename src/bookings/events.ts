@@ -10,6 +10,8 @@ const Id = Type.Integer({ minimum: 1 })
 const Iso = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' })
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
 
+// The payloads, as consumers check them. The database builds them (booking_created_payload and
+// booking_status_payload in migrations/003), in the transaction of the change they describe.
 // Fields may be added later, never removed or renamed: consumers accept additional properties.
 export const BookingCreated = Type.Object({
   id: Id,
@@ -38,39 +40,4 @@ export type BookingStatusUpdated = Static<typeof BookingStatusUpdated>
 export const payloadValidators = {
   [TOPICS.created]: Compile(BookingCreated),
   [TOPICS.statusUpdated]: Compile(BookingStatusUpdated)
-}
-
-interface BookingRow {
-  id: number, property_id: number, traveler_id: number, start_date: string, end_date: string,
-  num_guests: number, status: string, total_price: number, created_at: Date, updated_at: Date
-}
-
-export interface OutgoingEvent { topic: Topic, key: string, payload: object }
-
-export function bookingCreated (b: BookingRow): OutgoingEvent {
-  const payload: BookingCreated = {
-    id: b.id,
-    property_id: b.property_id,
-    traveler_id: b.traveler_id,
-    start_date: b.start_date,
-    end_date: b.end_date,
-    num_guests: b.num_guests,
-    status: 'pending',
-    total_price: b.total_price,
-    created_at: b.created_at.toISOString(),
-    timestamp: new Date().toISOString()
-  }
-  return { topic: TOPICS.created, key: String(b.id), payload }
-}
-
-export function bookingStatusUpdated (b: BookingRow): OutgoingEvent {
-  const payload: BookingStatusUpdated = {
-    id: b.id,
-    property_id: b.property_id,
-    traveler_id: b.traveler_id,
-    status: b.status as BookingStatusUpdated['status'],
-    updated_at: b.updated_at.toISOString(),
-    timestamp: new Date().toISOString()
-  }
-  return { topic: TOPICS.statusUpdated, key: String(b.id), payload }
 }

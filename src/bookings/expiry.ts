@@ -1,11 +1,9 @@
 import type { Logger } from 'pino'
 import { transaction, type Pool } from '../db/pool.ts'
-import { enqueue } from '../outbox/writer.ts'
+import { recordStatusChanges } from '../outbox/writer.ts'
 import { repeat, type Loop } from '../timing.ts'
-import { bookingStatusUpdated } from './events.ts'
 
 const BATCH = 200
-const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at'
 
 /**
  * Cancels up to BATCH pending requests older than ttlMs, each with its booking-status-updated event, in one
@@ -21,9 +19,8 @@ export async function expirePendingBookings (pool: Pool, ttlMs: number): Promise
                       WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1 / 1000.0)
                       ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
           AND status = 'pending'
-        RETURNING ${COLUMNS}`, [ttlMs, BATCH])
-    rows.sort((a, b) => a.id - b.id)
-    await enqueue(tx, rows.map(bookingStatusUpdated))
+        RETURNING id`, [ttlMs, BATCH])
+    await recordStatusChanges(tx, rows.map(r => r.id).sort((a, b) => a - b))
     return rows.length
   })
 }

@@ -2,8 +2,7 @@ import type { User } from '../auth/users.ts'
 import { transaction, type Client, type Pool, type Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts'
-import { enqueue } from '../outbox/writer.ts'
-import { bookingCreated, bookingStatusUpdated } from './events.ts'
+import { recordStatusChanges } from '../outbox/writer.ts'
 import type { BookingInput } from './schemas.ts'
 
 const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at'
@@ -12,7 +11,7 @@ const B_COLUMNS = COLUMNS.split(', ').map(c => `b.${c}`).join(', ')
 const datesTaken = () => conflict('DATES_UNAVAILABLE', 'These dates overlap an accepted booking of this property.')
 
 // Locking, in one order everywhere so that no two transactions wait on each other in a cycle:
-//   creating a request takes the property FOR SHARE (creations run side by side);
+//   creating a request takes the property FOR SHARE (creations run side by side; see request_booking);
 //   accepting takes the property FOR NO KEY UPDATE, then the booking; so an accept waits for the
 //   creations in flight, sees them, and cancels the overlapping ones, and later creations see the accept.
 //   The exclusion constraint bookings_no_overlap stays the last word on double booking.
@@ -26,23 +25,18 @@ async function overlapsAccepted (tx: Client, propertyId: number | string, start:
 }
 
 export async function createBooking (pool: Pool, travelerId: number, input: BookingInput) {
-  const nights = checkStay(input.start_date, input.end_date)
-  return transaction(pool, async tx => {
-    const { rows: [property] } = await tx.query(
-      'SELECT id, max_guests FROM properties WHERE id = $1 FOR SHARE', [input.property_id])
-    if (!property) throw notFound('Property')
-    if (input.num_guests > property.max_guests) {
-      throw badRequest(`must be at most ${property.max_guests}, the guests this property holds`, 'num_guests')
-    }
-    if (await overlapsAccepted(tx, property.id, input.start_date, input.end_date)) throw datesTaken()
-    const { rows: [booking] } = await tx.query(
-      `INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price)
-       SELECT id, $2, $3, $4, $5, price_per_night * $6 FROM properties WHERE id = $1
-       RETURNING ${COLUMNS}`,
-      [property.id, travelerId, input.start_date, input.end_date, input.num_guests, nights])
-    await enqueue(tx, [bookingCreated(booking)])
-    return booking
-  })
+  checkStay(input.start_date, input.end_date)
+  // request_booking (migrations/003) locks, checks, inserts and records the event in one round trip.
+  const { rows: [r] } = await pool.query(
+    `SELECT outcome, max_guests, (booking).* FROM request_booking($1, $2, $3, $4, $5)`,
+    [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests])
+  switch (r.outcome) {
+    case 'no_property': throw notFound('Property')
+    case 'too_many_guests': throw badRequest(`must be at most ${r.max_guests}, the guests this property holds`, 'num_guests')
+    case 'dates_taken': throw datesTaken()
+  }
+  const { outcome: _, max_guests: __, ...booking } = r
+  return booking
 }
 
 export async function acceptBooking (pool: Pool, owner: User, bookingId: string) {
@@ -63,10 +57,9 @@ export async function acceptBooking (pool: Pool, owner: User, bookingId: string)
       `UPDATE bookings SET status = 'cancelled', updated_at = now()
         WHERE property_id = $1 AND status = 'pending' AND id <> $2
           AND daterange(start_date, end_date) && daterange($3::date, $4::date)
-        RETURNING ${COLUMNS}`,
+        RETURNING id`,
       [accepted.property_id, accepted.id, accepted.start_date, accepted.end_date])
-    cancelled.sort((a, b) => a.id - b.id)
-    await enqueue(tx, [accepted, ...cancelled].map(bookingStatusUpdated))
+    await recordStatusChanges(tx, [accepted.id, ...cancelled.map(c => c.id).sort((a, b) => a - b)])
     return accepted
   })
 }
@@ -81,7 +74,7 @@ export async function cancelBooking (pool: Pool, user: User, bookingId: string) 
     if (booking.status === 'cancelled') throw invalidTransition(booking.status, 'cancelled')
     const { rows: [cancelled] } = await tx.query(
       `UPDATE bookings SET status = 'cancelled', updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [bookingId])
-    await enqueue(tx, [bookingStatusUpdated(cancelled)])
+    await recordStatusChanges(tx, [cancelled.id])
     return cancelled
   })
 }

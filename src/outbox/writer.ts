@@ -1,21 +1,22 @@
-import { randomUUID } from 'node:crypto'
 import type { Client } from '../db/pool.ts'
-import type { OutgoingEvent } from '../bookings/events.ts'
+import { TOPICS } from '../bookings/events.ts'
 
 /** The channel the relay LISTENs on; a NOTIFY is delivered only when the transaction commits. */
 export const OUTBOX_CHANNEL = 'hostly_outbox'
 
 /**
- * Records events in the outbox inside the caller's transaction: they exist if and only if the change
- * that caused them commits. Rows are inserted in the order given, which is the order they are published in.
+ * Records a booking-status-updated event for each booking, in the order given, inside the caller's
+ * transaction: the events exist if and only if the change that caused them commits. The payload is built
+ * by booking_status_payload() from the rows as this transaction left them (migrations/003), as
+ * request_booking() builds booking-created: the database writes the events of what it commits.
  */
-export async function enqueue (tx: Client, events: OutgoingEvent[]): Promise<void> {
-  if (events.length === 0) return
-  const ids = events.map(() => randomUUID())
+export async function recordStatusChanges (tx: Client, bookingIds: number[]): Promise<void> {
+  if (bookingIds.length === 0) return
   await tx.query(
     `INSERT INTO outbox (event_id, topic, key, payload)
-     SELECT event_id, topic, key, payload FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(event_id, topic, key, payload, n)
-     ORDER BY n`,
-    [ids, events.map(e => e.topic), events.map(e => e.key), events.map(e => JSON.stringify(e.payload))])
+     SELECT gen_random_uuid(), $2, b.id::text, booking_status_payload(b)
+       FROM unnest($1::bigint[]) WITH ORDINALITY AS s(id, n) JOIN bookings b ON b.id = s.id
+      ORDER BY s.n`,
+    [bookingIds, TOPICS.statusUpdated])
   await tx.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`)
 }
