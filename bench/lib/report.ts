@@ -1,0 +1,61 @@
+// The tables `npm run bench` prints (and BENCHMARKS.md quotes), from the results JSON.
+
+type Row = (string | number)[]
+
+function table (header: Row, rows: Row[]): string {
+  const cells = [header, ...rows].map(r => r.map(c => typeof c === 'number' ? fmt(c) : c))
+  const widths = header.map((_, i) => Math.max(...cells.map(r => r[i]?.length ?? 0)))
+  const line = (r: string[]) => '| ' + r.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join(' | ') + ' |'
+  return [line(cells[0]), '|' + widths.map((w, i) => i === 0 ? '-'.repeat(w + 1) + '-' : '-'.repeat(w + 1) + ':').join('|') + '|', ...cells.slice(1).map(line)].join('\n')
+}
+
+function fmt (n: number): string {
+  if (!Number.isFinite(n)) return String(n)
+  if (Math.abs(n) >= 100) return n.toFixed(0)
+  if (Math.abs(n) >= 10) return n.toFixed(1)
+  return n.toFixed(2)
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export function render (r: any): string {
+  const out: string[] = []
+  const lat = (s: any) => [s.p50, s.p95, s.p99]
+  out.push('Booking creation (POST /api/bookings, closed loop; latency in ms)', table(
+    ['system', 'connections', 'req/s', 'p50', 'p95', 'p99', 'failed', 'API RSS max MiB'],
+    r.booking_creation.levels.flatMap((l: any) => [
+      ['Hostly', l.connections, l.ours.rps, ...lat(l.ours.latency), l.ours.failed, l.ours.rss_max_mb],
+      ['baseline (seed)', l.connections, l.baseline.rps, ...lat(l.baseline.latency), l.baseline.failed, l.baseline.rss_max_mb],
+      ['  Hostly / baseline', l.connections, l.throughput_ratio, '', '', l.p99_ratio, '', '']
+    ])))
+  out.push('', 'End to end (201 received → owner notification created_at; "visible by": first seen by a 10 ms poll; ms)', table(
+    ['target rate/s', 'achieved/s', 'bookings', 'p50', 'p95', 'p99', 'visible by p99', 'backlog drain s'],
+    r.end_to_end.rates.map((e: any) => [e.rate, e.requests.achievedRate, e.e2e_ms.count, ...lat(e.e2e_ms), e.visible_ms.p99, e.backlog_drain_s])))
+  out.push('', 'Accept (POST /api/bookings/:id/accept by owners; ms)', table(
+    ['connections', 'req/s', 'p50', 'p95', 'p99', 'failed'],
+    [[r.accept.connections, r.accept.rps, ...lat(r.accept.latency), r.accept.failed]]))
+  const k = r.kafka_clients
+  out.push('', `Kafka clients (${k.records} records of ${k.record_bytes} B, batches of ${k.batch}, idempotent, acks=all; records/s)`, table(
+    ['client', 'produce', 'consume', 'both', 'group join s'],
+    [['@platformatic/kafka', k.platformatic.produce_records_per_s, k.platformatic.consume_records_per_s, k.platformatic.records_per_s, k.platformatic.join_s],
+      ['kafkajs 2.2.4', k.kafkajs.produce_records_per_s, k.kafkajs.consume_records_per_s, k.kafkajs.records_per_s, k.kafkajs.join_s],
+      ['  platformatic / kafkajs', k.produce_ratio, k.consume_ratio, k.throughput_ratio, '']]))
+  out.push('', 'Database ceiling (pgbench, the booking transaction; tps)', table(
+    ['clients', 'as Hostly (extended, NOTIFY)', 'without NOTIFY', 'prepared', 'Hostly req/s', 'share'],
+    r.db_ceiling.levels.map((l: any) => [l.clients, l.as_hostly, l.no_notify, l.prepared, l.ours_rps, l.share])))
+  out.push('', 'Summary', table(['figure', 'value', 'target'], [
+    ['baseline.throughput_ratio (worst level)', r.baseline.throughput_ratio, '≥ 2'],
+    ['baseline.p99_ratio (worst level)', r.baseline.p99_ratio, '< 1'],
+    ['end_to_end.p99_ms at 100/s', r.end_to_end.p99_ms, '≤ 50'],
+    ['db_ceiling.share', r.db_ceiling.share, '≥ 0.6'],
+    ['kafka_clients.throughput_ratio', r.kafka_clients.throughput_ratio, ''],
+    ['api.peak_rss_mb', r.api.peak_rss_mb, '']
+  ]))
+  const phases = Object.keys(r.cpu)
+  const names = [...new Set(phases.flatMap(p => Object.keys(r.cpu[p])))].sort((a, b) => order(a) - order(b) || a.localeCompare(b))
+  out.push('', 'CPU per process (% of one core; the machine has ' + r.machine.cpus + ' cores)', table(
+    ['phase', ...names], phases.map(p => [p, ...names.map(n => r.cpu[p][n] ?? 0)])))
+  return out.join('\n')
+}
+
+const ORDER = ['api', 'relay', 'owner-worker', 'traveler-worker', 'baseline', 'postgres', 'kafka-broker', 'bench', 'pgbench', 'interrupts', 'other', 'machine']
+const order = (name: string) => { const i = ORDER.findIndex(o => name.startsWith(o)); return i < 0 ? ORDER.length : i }

@@ -1,0 +1,98 @@
+// The two systems under test, each as child processes of the bench: Hostly split as Kubernetes runs it
+// (`hostly api`, `hostly relay`, `hostly worker owner`, `hostly worker traveler`) and the seed's baseline
+// (bench/baseline/server.ts, one process). Each is ready once a first booking has reached its owner's
+// notification, which proves the whole path (and, for Hostly, an accepted booking its traveler's).
+import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from '../../src/kafka/local-broker.ts'
+import { startChild, type Child } from './children.ts'
+import type { Cleanup } from './cleanup.ts'
+import type { Fixtures, Stays } from './fixtures.ts'
+import type { Monitor } from './monitor.ts'
+
+const root = resolve(import.meta.dirname, '../..')
+
+export interface Server {
+  url: string
+  /** Named processes, the first one the one that serves HTTP. */
+  processes: Child[]
+  stop (): Promise<void>
+}
+
+interface Context { cleanup: Cleanup, monitor: Monitor, workDir: string, brokers: string, extraNodeArgs?: string[] }
+
+function launch (ctx: Context, name: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Child {
+  const child = startChild(name, process.execPath, [...nodeArgs, ...args], { cwd: root, env, logFile: join(ctx.workDir, `${name}.log`) })
+  ctx.monitor.track(name, child.pid)
+  ctx.cleanup.add(`stop ${name}`, () => child.stop())
+  return child
+}
+
+async function untilHealthy (url: string, processes: Child[], timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const dead = processes.find(p => p.child.exitCode !== null)
+    if (dead) throw new Error(`${dead.name} exited with ${dead.child.exitCode} while starting:\n${await dead.tail()}`)
+    const ok = await fetch(`${url}/healthz`).then(r => r.ok, () => false)
+    if (ok) return
+    await sleep(100)
+  }
+  throw new Error(`${url} was not healthy within ${timeoutMs} ms:\n${await processes[0].tail()}`)
+}
+
+export async function startHostly (ctx: Context, databaseUrl: string, opts: { ownerWorkers: number, apiNodeArgs?: string[] }): Promise<Server> {
+  const port = await freePort()
+  const env = {
+    DATABASE_URL: databaseUrl, KAFKA_BROKERS: ctx.brokers, LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000', HOST: '127.0.0.1'
+  }
+  const processes = [
+    launch(ctx, 'api', ['src/cli.ts', 'api'], { ...env, PORT: String(port) }, opts.apiNodeArgs),
+    launch(ctx, 'relay', ['src/cli.ts', 'relay'], env),
+    ...Array.from({ length: opts.ownerWorkers }, (_, i) => launch(ctx, opts.ownerWorkers === 1 ? 'owner-worker' : `owner-worker-${i + 1}`, ['src/cli.ts', 'worker', 'owner'], env)),
+    launch(ctx, 'traveler-worker', ['src/cli.ts', 'worker', 'traveler'], env)
+  ]
+  const url = `http://127.0.0.1:${port}`
+  await untilHealthy(url, processes)
+  return { url, processes, stop: () => Promise.all(processes.map(p => p.stop())).then(() => {}) }
+}
+
+export async function startBaseline (ctx: Context, databaseUrl: string, topic: string): Promise<Server> {
+  const port = await freePort()
+  const child = launch(ctx, 'baseline', ['bench/baseline/server.ts'], {
+    DATABASE_URL: databaseUrl, KAFKA_BROKERS: ctx.brokers, PORT: String(port), TOPIC: topic,
+    GROUP: 'baseline-owner-service-group', KAFKAJS_NO_PARTITIONER_WARNING: '1'
+  })
+  const url = `http://127.0.0.1:${port}`
+  await untilHealthy(url, [child])
+  return { url, processes: [child], stop: () => child.stop() }
+}
+
+/** Polls fn until it returns true; throws after timeoutMs. */
+export async function until (what: string, fn: () => Promise<boolean>, timeoutMs: number, everyMs = 50) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await fn()) return
+    await sleep(everyMs)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+export const bookingRequest = (stay: { cookie: string, body: string }) => ({
+  method: 'POST' as const, path: '/api/bookings', headers: { cookie: stay.cookie, 'content-type': 'application/json' }, body: stay.body
+})
+
+/** Books one stay through the API and returns the booking's id. */
+export async function bookOne (url: string, stays: Stays): Promise<number> {
+  const req = bookingRequest(stays.take())
+  const res = await fetch(url + req.path, { method: req.method, headers: req.headers, body: req.body })
+  const text = await res.text()
+  if (res.status !== 201) throw new Error(`canary booking: ${res.status} ${text}`)
+  return JSON.parse(text).booking.id
+}
+
+/** Accepts a booking as its owner. */
+export async function acceptOne (url: string, fixtures: Fixtures, bookingId: number, ownerId: number) {
+  const owner = fixtures.owners.find(o => o.id === ownerId)!
+  const res = await fetch(`${url}/api/bookings/${bookingId}/accept`, { method: 'POST', headers: { cookie: owner.cookie } })
+  if (res.status !== 200) throw new Error(`canary accept: ${res.status} ${await res.text()}`)
+}

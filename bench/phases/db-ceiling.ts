@@ -1,0 +1,69 @@
+// (f) The database ceiling: pgbench running, in one transaction, what creating a booking does in
+// PostgreSQL (src/bookings/service.ts createBooking + src/outbox/writer.ts enqueue): the property FOR SHARE,
+// the overlap check, the booking insert, the outbox insert and pg_notify; against a fresh database with
+// Hostly's schema and the same number of properties. The session lookup of each request is left out, as is
+// everything outside PostgreSQL. Same client counts as booking creation, -j 2.
+//   as-hostly:  -M extended, as node-postgres sends parameterised queries (parse, bind, execute each time)
+//   no-notify:  the same without pg_notify (what the per-commit NOTIFY costs)
+//   prepared:   -M prepared (what re-parsing costs)
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { runToEnd } from '../lib/children.ts'
+import type { Fixtures } from '../lib/fixtures.ts'
+import type { Monitor } from '../lib/monitor.ts'
+
+const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench'
+
+const SEED_PAYLOAD = `{"id":' || (:id)::text || ',"property_id":' || (:p)::text || ',"traveler_id":' || (:traveler)::text || ',"start_date":"2024-01-15","end_date":"2024-01-20","num_guests":2,"status":"pending","total_price":241,"created_at":"2024-01-10T10:00:00.000Z","timestamp":"2024-01-10T10:00:00.000Z"}`
+
+const script = (notify: boolean) => `\\set p random(:pmin, :pmax)
+\\set d random(1, 3000)
+BEGIN;
+SELECT id, max_guests FROM properties WHERE id = :p FOR SHARE;
+SELECT 1 FROM bookings WHERE property_id = :p AND status = 'accepted' AND id <> 0 AND daterange(start_date, end_date) && daterange(current_date + :d::int, current_date + :d::int + 2) LIMIT 1;
+INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price) SELECT id, :traveler, current_date + :d::int, current_date + :d::int + 2, 2, price_per_night * 2 FROM properties WHERE id = :p RETURNING id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at \\gset
+INSERT INTO outbox (event_id, topic, key, payload) SELECT event_id, topic, key, payload FROM unnest(ARRAY[gen_random_uuid()], ARRAY['booking-created'], ARRAY[(:id)::text], ARRAY['${SEED_PAYLOAD}']) WITH ORDINALITY AS e(event_id, topic, key, payload, n) ORDER BY n;
+${notify ? "SELECT pg_notify('hostly_outbox', '');\n" : ''}END;
+`
+
+const VARIANTS = [
+  { name: 'as_hostly', notify: true, mode: 'extended' },
+  { name: 'no_notify', notify: false, mode: 'extended' },
+  { name: 'prepared', notify: true, mode: 'prepared' }
+] as const
+
+export interface PgbenchRun { clients: number, variant: string, tps: number, latency_avg_ms: number, cpu: Record<string, number> }
+
+export async function dbCeiling (databaseUrl: string, fixtures: Fixtures, opts: { levels: number[], seconds: number, warmupS: number, workDir: string, monitor: Monitor, log: (line: string) => void }) {
+  const ids = fixtures.properties
+  if (ids.some((id, i) => id !== ids[0] + i)) throw new Error('db ceiling: property ids are not contiguous')
+  const url = new URL(databaseUrl)
+  const files: Record<string, string> = {}
+  for (const notify of [true, false]) {
+    files[String(notify)] = join(opts.workDir, `booking-${notify ? 'notify' : 'no-notify'}.sql`)
+    await writeFile(files[String(notify)], script(notify))
+  }
+  const pgbench = async (clients: number, seconds: number, variant: typeof VARIANTS[number]) => {
+    const out = await runToEnd(PGBENCH, [
+      '-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username) || 'postgres', '-n',
+      '-c', String(clients), '-j', '2', '-T', String(seconds), '-M', variant.mode, '-f', files[String(variant.notify)],
+      '-D', `pmin=${ids[0]}`, '-D', `pmax=${ids[ids.length - 1]}`, '-D', `traveler=${fixtures.travelers[0].id}`,
+      decodeURIComponent(url.pathname.slice(1))
+    ])
+    const number = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN)
+    if (number(/number of failed transactions: (\d+)/) > 0) throw new Error(`pgbench: failed transactions:\n${out}`)
+    return { tps: number(/^tps = ([\d.]+)/m), latency_avg_ms: number(/^latency average = ([\d.]+) ms/m) }
+  }
+
+  await pgbench(opts.levels[0], opts.warmupS, VARIANTS[0])
+  const runs: PgbenchRun[] = []
+  for (const clients of opts.levels) {
+    for (const variant of VARIANTS) {
+      const window = opts.monitor.window(`pgbench ${variant.name} c${clients}`)
+      const r = await pgbench(clients, opts.seconds, variant)
+      runs.push({ clients, variant: variant.name, ...r, cpu: window.stop().cpu })
+      opts.log(`db ceiling, pgbench ${variant.name}, ${clients} clients: ${r.tps.toFixed(0)} tps`)
+    }
+  }
+  return runs
+}

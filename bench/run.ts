@@ -1,0 +1,242 @@
+// npm run bench [-- --smoke] [-- --out <file>] [-- --profile]
+//
+// Measures Hostly against the seed's design on a fresh local Kafka broker and fresh PostgreSQL databases,
+// prints tables and writes bench/results/<timestamp>.json. See BENCHMARKS.md for what each figure means.
+//   --smoke    a second or so per phase and tiny counts: checks the bench itself works (test/bench-smoke.test.ts)
+//   --out      where to write the JSON (default bench/results/<timestamp>.json)
+//   --profile  only booking creation of Hostly at the highest level, with the API under --cpu-prof; prints
+//              the API's top self-time functions and writes the profile next to the JSON
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { cpus, release, tmpdir, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { TOPICS } from '../src/bookings/events.ts'
+import { createPool } from '../src/db/pool.ts'
+import { ensureTopics } from '../src/kafka/client.ts'
+import { dropDatabase, freshBroker, freshDatabase } from '../test/helpers/stack.ts'
+import { Cleanup } from './lib/cleanup.ts'
+import { makeFixtures, Stays, type Fixtures } from './lib/fixtures.ts'
+import { Monitor } from './lib/monitor.ts'
+import { summarizeProfile } from './lib/profile.ts'
+import { render } from './lib/report.ts'
+import { acceptOne, bookOne, startBaseline, startHostly, until } from './lib/servers.ts'
+import { nowMs, rounded } from './lib/stats.ts'
+import { acceptThroughput } from './phases/accept.ts'
+import { creationAgainstBaseline } from './phases/baseline.ts'
+import { caughtUp, measureCreation, type Target } from './phases/booking-creation.ts'
+import { dbCeiling } from './phases/db-ceiling.ts'
+import { endToEnd } from './phases/end-to-end.ts'
+import { kafkaClients, kafkaClientTopics } from './phases/kafka-clients.ts'
+
+const FULL = {
+  people: { travelers: 200, owners: 20, properties: 200 },
+  creation: { levels: [16, 64], seconds: 15, warmupS: 3 },
+  endToEnd: { rates: [100, 500], seconds: 20, maxInFlight: 256 },
+  accept: { connections: 16, seconds: 10 },
+  kafkaClients: { records: 20_000 },
+  dbCeiling: { seconds: 10, warmupS: 3 },
+  settleS: 120
+}
+const SMOKE: typeof FULL = {
+  people: { travelers: 20, owners: 4, properties: 20 },
+  creation: { levels: [16, 64], seconds: 1, warmupS: 1 },
+  endToEnd: { rates: [100, 500], seconds: 1, maxInFlight: 256 },
+  accept: { connections: 16, seconds: 1 },
+  kafkaClients: { records: 500 },
+  dbCeiling: { seconds: 1, warmupS: 1 },
+  settleS: 30
+}
+const BASELINE_TOPIC = 'bench-baseline-booking-created'
+
+const { values: flags } = parseArgs({ options: { smoke: { type: 'boolean' }, profile: { type: 'boolean' }, out: { type: 'string' } } })
+const smoke = flags.smoke || process.env.BENCH_SMOKE === '1'
+const cfg = smoke ? SMOKE : FULL
+const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+const outFile = resolve(flags.out ?? join(import.meta.dirname, 'results', `${stamp}${flags.profile ? '-profile' : ''}.json`))
+const log = (line: string) => console.log(`bench: ${line}`)
+// kafkajs 2.2.4 on Node 24 sets negative timeouts (Node clamps them to 1 ms, as older Nodes did silently).
+process.removeAllListeners('warning')
+process.on('warning', w => { if (w.name !== 'TimeoutNegativeWarning') console.warn(w) })
+
+const cleanup = new Cleanup()
+cleanup.onSignals()
+const monitor = new Monitor()
+monitor.track('bench', process.pid)
+const started = nowMs()
+
+async function database (): Promise<string> {
+  const url = await freshDatabase()
+  cleanup.add(`drop ${url}`, () => dropDatabase(url))
+  monitor.trackDatabase(new URL(url).pathname.slice(1))
+  return url
+}
+
+async function target (name: string, databaseUrl: string, fixtures: Fixtures, server: Target['server']): Promise<Target> {
+  const db = createPool(databaseUrl, 4)
+  cleanup.add(`close pool of ${name}`, () => db.end())
+  return { name, server, db, stays: new Stays(fixtures) }
+}
+
+/** A first booking reaches its owner's notification (and, for Hostly, its acceptance the traveler's). */
+async function canary (t: Target, fixtures: Fixtures, accept: boolean) {
+  const id = await bookOne(t.server.url, t.stays)
+  await until(`${t.name}: the first booking's notification`, () => caughtUp(t.db), 60_000)
+  if (!accept) return
+  const { rows: [{ owner_id }] } = await t.db.query('SELECT p.owner_id FROM bookings b JOIN properties p ON p.id = b.property_id WHERE b.id = $1', [id])
+  await acceptOne(t.server.url, fixtures, id, owner_id)
+  await until(`${t.name}: the traveler's notification`, async () =>
+    (await t.db.query("SELECT 1 FROM notifications WHERE type = 'booking_accepted' AND booking_id = $1", [id])).rowCount === 1, 60_000)
+}
+
+/** Other work on the machine skews every figure: say where it was seen. */
+function noise (busyBefore: number): string[] {
+  const warnings = [
+    ...(busyBefore > 10 ? [`before the bench, the machine was ${busyBefore.toFixed(0)} % of a core busy`] : []),
+    ...monitor.warnings
+  ]
+  for (const w of warnings) console.error(`bench: warning: ${w}`)
+  return warnings
+}
+
+let busyBefore = 0
+
+async function main () {
+  const quiet = monitor.window('before the bench')
+  await new Promise(resolve => setTimeout(resolve, 1000))
+  busyBefore = quiet.stop().cpu.machine
+  const workDir = await mkdtemp(join(tmpdir(), 'hostly-bench-'))
+  cleanup.add('remove the work folder', () => rm(workDir, { recursive: true, force: true }))
+  const broker = await freshBroker()
+  cleanup.add('stop the broker', async () => { await broker.stop(); await rm(broker.dataDir, { recursive: true, force: true }) })
+  monitor.track('kafka-broker', broker.pid)
+  const brokers = [broker.brokers]
+  await ensureTopics(brokers, [...Object.values(TOPICS), BASELINE_TOPIC, ...kafkaClientTopics])
+  log(`broker on ${broker.brokers}, work folder ${workDir}`)
+
+  const ctx = { cleanup, monitor, workDir, brokers: broker.brokers }
+  const oursUrl = await database()
+  const oursPeople = await makeFixtures(oursUrl, cfg.people)
+  const profileDir = join(workDir, 'profile')
+  const hostly = await startHostly(ctx, oursUrl, { ownerWorkers: 1, apiNodeArgs: flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] })
+  const ours = await target('Hostly', oursUrl, oursPeople, hostly)
+  await canary(ours, oursPeople, true)
+  log(`Hostly ready on ${hostly.url}`)
+
+  if (flags.profile) return profile(ours, profileDir)
+
+  const baseUrl = await database()
+  const basePeople = await makeFixtures(baseUrl, cfg.people)
+  const baselineServer = await startBaseline(ctx, baseUrl, BASELINE_TOPIC)
+  const baseline = await target('baseline', baseUrl, basePeople, baselineServer)
+  await canary(baseline, basePeople, false)
+  log(`baseline ready on ${baselineServer.url}`)
+
+  const cpu: Record<string, Record<string, number>> = {}
+  const creation = await creationAgainstBaseline(ours, baseline, { ...cfg.creation, settleS: cfg.settleS, monitor, log })
+  for (const l of creation.levels) {
+    cpu[`creation Hostly c${l.connections}`] = l.ours.cpu
+    cpu[`creation baseline c${l.connections}`] = l.baseline.cpu
+  }
+  const e2e = await endToEnd(ours, { ...cfg.endToEnd, settleS: cfg.settleS, monitor, log })
+  for (const e of e2e) cpu[`end to end ${e.rate}/s`] = e.cpu
+  const accept = await acceptThroughput(ours, oursPeople, { ...cfg.accept, monitor })
+  cpu[`accept c${cfg.accept.connections}`] = accept.cpu
+  log(`accept: ${accept.rps.toFixed(0)} req/s, p99 ${accept.latency.p99.toFixed(1)} ms`)
+  await Promise.all([hostly.stop(), baselineServer.stop()]) // the phases below want a quiet machine
+
+  const kafka = await kafkaClients(brokers, { ...cfg.kafkaClients, monitor, log })
+  cpu['kafka clients: platformatic produce'] = kafka.platformatic.cpu_produce
+  cpu['kafka clients: platformatic consume'] = kafka.platformatic.cpu_consume
+  cpu['kafka clients: kafkajs produce'] = kafka.kafkajs.cpu_produce
+  cpu['kafka clients: kafkajs consume'] = kafka.kafkajs.cpu_consume
+
+  const pgbUrl = await database()
+  const pgbPeople = await makeFixtures(pgbUrl, cfg.people)
+  const pgbench = await dbCeiling(pgbUrl, pgbPeople, { ...cfg.dbCeiling, levels: cfg.creation.levels, workDir, monitor, log })
+  for (const run of pgbench) cpu[`pgbench ${run.variant} c${run.clients}`] = run.cpu
+
+  const tps = (clients: number, variant: string) => pgbench.find(p => p.clients === clients && p.variant === variant)!.tps
+  const dbLevels = creation.levels.map(l => ({
+    clients: l.connections, ours_rps: l.ours.rps,
+    as_hostly: tps(l.connections, 'as_hostly'), no_notify: tps(l.connections, 'no_notify'), prepared: tps(l.connections, 'prepared'),
+    share: l.ours.rps / tps(l.connections, 'as_hostly')
+  }))
+  const oursBest = Math.max(...dbLevels.map(l => l.ours_rps))
+  const ceiling = Math.max(...dbLevels.map(l => l.as_hostly))
+  const at100 = e2e.find(e => e.rate === 100) ?? e2e[0]
+
+  const results = {
+    version: 1,
+    mode: smoke ? 'smoke' : 'full',
+    started_at: new Date(started).toISOString(),
+    duration_s: (nowMs() - started) / 1000,
+    machine: await machine(oursUrl),
+    settings: cfg,
+    booking_creation: { levels: creation.levels },
+    baseline: {
+      // Hostly / baseline at the least favourable level (see phases/baseline.ts).
+      throughput_ratio: creation.throughput_ratio,
+      p99_ratio: creation.p99_ratio,
+      levels: creation.levels.map(l => ({ connections: l.connections, throughput_ratio: l.throughput_ratio, p99_ratio: l.p99_ratio })),
+      peak_rss_mb: Math.max(...creation.levels.map(l => l.baseline.rss_hwm_mb))
+    },
+    end_to_end: { p99_ms: at100.e2e_ms.p99, visible_p99_ms: at100.visible_ms.p99, rate: at100.rate, rates: e2e },
+    accept,
+    kafka_clients: kafka,
+    db_ceiling: { share: oursBest / ceiling, ours_best_rps: oursBest, pgbench_best_tps: ceiling, levels: dbLevels, runs: pgbench },
+    api: {
+      // VmHWM after the booking-creation windows: the peak since the API started, which those windows hold.
+      peak_rss_mb: Math.max(...creation.levels.map(l => l.ours.rss_hwm_mb)),
+      sampled_max_rss_mb: Math.max(...creation.levels.map(l => l.ours.rss_max_mb))
+    },
+    cpu,
+    warnings: noise(busyBefore)
+  }
+  await save(rounded(results, 3))
+}
+
+async function profile (ours: Target, profileDir: string) {
+  const connections = Math.max(...cfg.creation.levels)
+  const run = await measureCreation(ours, connections, { ...cfg.creation, settleS: cfg.settleS, monitor })
+  log(`booking creation under --cpu-prof, ${connections} connections: ${run.rps.toFixed(0)} req/s`)
+  await ours.server.processes[0].stop() // the profile is written at exit
+  const [file] = (await readdir(profileDir)).filter(f => f.endsWith('.cpuprofile'))
+  const summary = await summarizeProfile(join(profileDir, file))
+  const kept = outFile.replace(/\.json$/, '.cpuprofile.json') // *.json: ignored by git like the results
+  await mkdir(resolve(kept, '..'), { recursive: true })
+  await copyFile(join(profileDir, file), kept)
+  console.log('\nAPI self time by area (% of busy time)')
+  for (const a of summary.areas) console.log(`${a.pct.toFixed(1).padStart(6)} %  ${a.name}`)
+  console.log('\nAPI top functions by self time (% of busy time)')
+  for (const f of summary.top_functions) console.log(`${f.pct.toFixed(1).padStart(6)} %  ${f.name}`)
+  await save(rounded({ version: 1, mode: 'profile', connections, creation: run, profile: summary, cpuprofile: kept }, 3), false)
+}
+
+async function machine (databaseUrl: string) {
+  const db = createPool(databaseUrl, 1)
+  const { rows: [{ version }] } = await db.query('SELECT version()')
+  await db.end()
+  const jar = (await readdir(resolve(import.meta.dirname, '../kafka/libs'))).find(f => /^kafka_2\.13-/.test(f))
+  return {
+    cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gib: totalmem() / 2 ** 30, kernel: release(),
+    node: process.version, postgres: version.split(' on ')[0], kafka: jar?.replace(/^kafka_2\.13-|\.jar$/g, '')
+  }
+}
+
+async function save (results: Record<string, unknown>, print = true) {
+  await mkdir(resolve(outFile, '..'), { recursive: true })
+  await writeFile(outFile, JSON.stringify(results, null, 2) + '\n')
+  if (print) console.log('\n' + render(results))
+  console.log(`\nbench: results in ${outFile} (${((nowMs() - started) / 1000).toFixed(0)} s)`)
+}
+
+let code = 0
+try {
+  await main()
+} catch (err) {
+  console.error('bench: failed:', err)
+  code = 1
+} finally {
+  await cleanup.run()
+}
+process.exit(code)
