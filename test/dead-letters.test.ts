@@ -19,9 +19,10 @@ import { waitFor } from './helpers/wait.ts'
 const failing = new Set<number>()
 const flakyOwner: ConsumerSpec = {
   ...ownerService,
-  async handle (tx, event) {
-    if (failing.has(event.payload.id as number)) throw new TypeError(`cannot notify about booking ${event.payload.id}`)
-    return ownerService.handle(tx, event)
+  async handle (tx, events) {
+    const doomed = events.find(e => failing.has(e.payload.id as number))
+    if (doomed) throw new TypeError(`cannot notify about booking ${doomed.payload.id}`)
+    return ownerService.handle(tx, events)
   }
 }
 
@@ -32,7 +33,7 @@ const policy = { handlerAttempts: 2, retryRounds: 2, retryDelayMs: 300 }
 
 before(async () => {
   stack = await startStack({ pieces: { api: true, relay: true } })
-  const common = { brokers: stack.brokers, pool: stack.db, log: createLogger('silent'), sessionTimeoutMs: 6000, policy }
+  const common = { brokers: stack.brokers, pool: stack.db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), sessionTimeoutMs: 6000, policy }
   for (const spec of [flakyOwner, travelerService]) {
     for (const lane of ['main', 'retry'] as const) consumers.push(startConsumer({ ...common, spec, lane }))
   }

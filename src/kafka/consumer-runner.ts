@@ -4,16 +4,20 @@ import { transaction, type Client, type Pool } from '../db/pool.ts'
 import { isTransient } from '../db/transient.ts'
 import { Backoff, Waker } from '../timing.ts'
 import { createConsumer } from './client.ts'
+import { inBatches } from './batches.ts'
 import { decodeEvent, type DecodedEvent } from './decode.ts'
 import { FailureRouter, H, type Failure, type KafkaMessage } from './failures.ts'
 import { retryTopic } from './topics.ts'
 
-/** A consumer group's work: what it reads and the effect of one event, run inside a transaction. */
+/**
+ * A consumer group's work: what it reads, and the effect of events it has not processed before, applied in
+ * one transaction. It gets a batch when records come fast, or a single event when one is being isolated.
+ */
 export interface ConsumerSpec {
   name: string
   group: string
   topic: string
-  handle (tx: Client, event: DecodedEvent): Promise<void>
+  handle (tx: Client, events: DecodedEvent[]): Promise<void>
 }
 
 export interface FailurePolicy {
@@ -34,6 +38,8 @@ export interface ConsumerOptions {
   policy: FailurePolicy
   /** 'retry' runs the member of the group's retry consumer (group "<group>.retry", topic "<topic>.retry"). */
   lane?: 'main' | 'retry'
+  /** Records processed in one transaction at most. */
+  batchSize?: number
 }
 
 export interface RunningConsumer { stop (): Promise<void> }
@@ -60,15 +66,17 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
   let current: { close (): Promise<void> } | undefined
   let inflight: Promise<unknown> = Promise.resolve()
 
-  /** Records the event and applies its effect; false when this group had processed it already. */
-  async function apply (event: DecodedEvent): Promise<boolean> {
+  /** Records the events and applies the effect of those this group had not processed; returns how many. */
+  async function apply (events: DecodedEvent[]): Promise<number> {
     return transaction(pool, async tx => {
-      const { rowCount } = await tx.query(
-        'INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-        [spec.group, event.id])
-      if (rowCount === 0) return false
-      await spec.handle(tx, event)
-      return true
+      const { rows } = await tx.query(
+        `INSERT INTO processed_events (consumer_group, event_id) SELECT $1, unnest($2::uuid[])
+         ON CONFLICT DO NOTHING RETURNING event_id::text`, [spec.group, events.map(e => e.id)])
+      const fresh = new Set(rows.map(r => r.event_id))
+      // An event delivered twice within one batch counts once.
+      const todo = events.filter(e => fresh.delete(e.id))
+      if (todo.length > 0) await spec.handle(tx, todo)
+      return todo.length
     })
   }
 
@@ -80,8 +88,8 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     const retry = new Backoff(100, 2000)
     for (let attempts = 1; ;) {
       try {
-        const fresh = await apply(event)
-        log.debug({ ...where, eventId: event.id, duplicate: !fresh }, 'Kafka consumer: event processed')
+        const fresh = await apply([event])
+        log.debug({ ...where, eventId: event.id, duplicate: fresh === 0 }, 'Kafka consumer: event processed')
         return undefined
       } catch (err) {
         if (!running) throw new Stopping()
@@ -99,7 +107,8 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     }
   }
 
-  async function handleMessage (message: KafkaMessage): Promise<void> {
+  /** One record on its own: the retry lane, and the records of a batch that failed together. */
+  async function handleOne (message: KafkaMessage): Promise<void> {
     const where = { partition: message.partition, offset: String(message.offset) }
     if (retryLane && message.headers.get(H.group) !== spec.group) return // another group's round
     const round = Number(message.headers.get(H.retryRound) ?? 0)
@@ -107,11 +116,7 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     if (retryLane) await until(Date.parse(message.headers.get(H.retryAt) ?? ''))
 
     const decoded = decodeEvent(message, spec.topic)
-    if (!decoded.ok) {
-      await router.toDeadLetter(message, { errorClass: 'PoisonRecord', message: decoded.reason, attempts: before })
-      log.error({ ...where, reason: decoded.reason }, 'Kafka consumer: poison record sent to the dead-letter topic')
-      return
-    }
+    if (!decoded.ok) return poison(message, decoded.reason, before)
     const failure = await attempt(decoded.event, where)
     if (!failure) return
     const total = { ...failure, attempts: before + failure.attempts }
@@ -122,6 +127,56 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
       await router.toDeadLetter(message, total)
       log.error({ ...where, eventId: decoded.event.id, attempts: total.attempts, err: failure.message }, 'Kafka consumer: event sent to the dead-letter topic')
     }
+  }
+
+  async function poison (message: KafkaMessage, reason: string, attempts: number) {
+    await router.toDeadLetter(message, { errorClass: 'PoisonRecord', message: reason, attempts })
+    log.error({ partition: message.partition, offset: String(message.offset), reason }, 'Kafka consumer: poison record sent to the dead-letter topic')
+  }
+
+  /**
+   * Records of the main lane, as many as came together: one transaction for all. If it fails for a reason
+   * other than the database being away, each record is taken on its own, so that only the guilty one is
+   * retried and, in the end, dead-lettered.
+   */
+  async function handleBatch (messages: KafkaMessage[]): Promise<void> {
+    if (retryLane) {
+      for (const message of messages) await handleOne(message)
+      return
+    }
+    const readable: KafkaMessage[] = []
+    const events: DecodedEvent[] = []
+    for (const message of messages) {
+      const decoded = decodeEvent(message, spec.topic)
+      if (!decoded.ok) {
+        await poison(message, decoded.reason, 0)
+        continue
+      }
+      readable.push(message)
+      events.push(decoded.event)
+    }
+    if (events.length === 0) return
+    const retry = new Backoff(100, 5000)
+    for (;;) {
+      try {
+        const fresh = await apply(events)
+        log.debug({ events: events.length, fresh }, 'Kafka consumer: batch processed')
+        return
+      } catch (err) {
+        if (!running) throw new Stopping()
+        if (!isTransient(err)) break
+        const delay = retry.next()
+        log.warn({ err: (err as Error).message, retryInMs: delay }, 'Kafka consumer: database unavailable, retrying the batch')
+        await waker.sleep(delay)
+      }
+    }
+    for (const message of readable) await handleOne(message)
+  }
+
+  /** Commits each partition's last record of the batch. */
+  async function commit (messages: KafkaMessage[]) {
+    const last = new Map(messages.map(m => [m.partition, m]))
+    for (const message of last.values()) await message.commit()
   }
 
   /** Sleeps until the time (ms since the epoch), unless stopped first. */
@@ -142,9 +197,9 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     log.info('Kafka consumer: joined group')
     backoff.reset()
     try {
-      for await (const message of stream as AsyncIterable<KafkaMessage>) {
+      for await (const batch of inBatches<KafkaMessage>(stream, opts.batchSize ?? 200)) {
         if (!running) break // not processed, so not committed: delivered again later
-        inflight = handleMessage(message).then(() => message.commit())
+        inflight = handleBatch(batch).then(() => commit(batch))
         await inflight
       }
     } finally {

@@ -1,50 +1,59 @@
 import type { BookingCreated, BookingStatusUpdated } from '../bookings/events.ts'
 import { TOPICS } from '../bookings/events.ts'
 import type { Client } from '../db/pool.ts'
+import type { DecodedEvent } from '../kafka/decode.ts'
 import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
 
 // The seed's two back-end services. Each turns one event into one notification; the consumer runner
-// makes "one" hold however often Kafka delivers the event.
+// makes "one" hold however often Kafka delivers the event, and hands over events in batches.
 
-/** Names for the notification text: the property and the traveler of a booking. */
-async function names (tx: Client, bookingId: number) {
-  const { rows: [row] } = await tx.query(
-    `SELECT p.name AS property, p.owner_id, u.name AS traveler, b.start_date, b.end_date
+interface Names { property: string, owner_id: number, traveler: string, start_date: string, end_date: string }
+
+/** Names for the notification text, per booking: the property, its owner, the traveler, the stay. */
+async function names (tx: Client, bookingIds: number[]): Promise<Map<number, Names>> {
+  const { rows } = await tx.query(
+    `SELECT b.id, p.name AS property, p.owner_id, u.name AS traveler, b.start_date, b.end_date
        FROM bookings b JOIN properties p ON p.id = b.property_id JOIN users u ON u.id = b.traveler_id
-      WHERE b.id = $1`, [bookingId])
-  if (!row) throw new Error(`booking ${bookingId} does not exist`)
-  return row as { property: string, owner_id: number, traveler: string, start_date: string, end_date: string }
+      WHERE b.id = ANY($1)`, [bookingIds])
+  return new Map(rows.map(r => [r.id, r]))
 }
 
-async function notify (tx: Client, userId: number, type: string, bookingId: number, eventId: string, message: string) {
+interface Notice { userId: number, type: string, bookingId: number, eventId: string, message: string }
+
+/** One notification per event; an event about a booking that does not exist is an error. */
+async function notify<P> (tx: Client, events: DecodedEvent[], notice: (payload: P, n: Names) => Omit<Notice, 'eventId' | 'bookingId'>) {
+  const known = await names(tx, events.map(e => e.payload.id as number))
+  const notices: Notice[] = events.map(e => {
+    const n = known.get(e.payload.id as number)
+    if (!n) throw new Error(`booking ${e.payload.id} does not exist`)
+    return { ...notice(e.payload as P, n), bookingId: e.payload.id as number, eventId: e.id }
+  })
   await tx.query(
-    'INSERT INTO notifications (user_id, type, booking_id, event_id, message) VALUES ($1, $2, $3, $4, $5)',
-    [userId, type, bookingId, eventId, message])
+    `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[])`,
+    [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)])
 }
 
 export const ownerService: ConsumerSpec = {
   name: 'owner',
   group: 'owner-service-group',
   topic: TOPICS.created,
-  async handle (tx, event) {
-    const e = event.payload as BookingCreated
-    const n = await names(tx, e.id)
-    const guests = e.num_guests === 1 ? '1 guest' : `${e.num_guests} guests`
-    await notify(tx, n.owner_id, 'booking_requested', e.id, event.id,
-      `${n.traveler} requested ${n.property} from ${e.start_date} to ${e.end_date} for ${guests}.`)
-  }
+  handle: (tx, events) => notify<BookingCreated>(tx, events, (e, n) => ({
+    userId: n.owner_id,
+    type: 'booking_requested',
+    message: `${n.traveler} requested ${n.property} from ${e.start_date} to ${e.end_date} for ${e.num_guests === 1 ? '1 guest' : `${e.num_guests} guests`}.`
+  }))
 }
 
 export const travelerService: ConsumerSpec = {
   name: 'traveler',
   group: 'traveler-service-group',
   topic: TOPICS.statusUpdated,
-  async handle (tx, event) {
-    const e = event.payload as BookingStatusUpdated
-    const n = await names(tx, e.id)
-    await notify(tx, e.traveler_id, `booking_${e.status}`, e.id, event.id,
-      `Your booking at ${n.property} from ${n.start_date} to ${n.end_date} was ${e.status}.`)
-  }
+  handle: (tx, events) => notify<BookingStatusUpdated>(tx, events, (e, n) => ({
+    userId: e.traveler_id,
+    type: `booking_${e.status}`,
+    message: `Your booking at ${n.property} from ${n.start_date} to ${n.end_date} was ${e.status}.`
+  }))
 }
 
 export const services = { owner: ownerService, traveler: travelerService }
