@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { transaction, type Pool } from '../db/pool.ts'
-import { recordStatusChanges } from '../outbox/writer.ts'
+import { recordStatusChanges, wakeRelay } from '../outbox/writer.ts'
 import { repeat, type Loop } from '../timing.ts'
 
 const BATCH = 200
@@ -29,7 +29,10 @@ export async function expirePendingBookings (pool: Pool, ttlMs: number): Promise
 export function startExpirySweeper (opts: { pool: Pool, ttlMs: number, intervalMs: number, log: Logger }): Loop {
   return repeat(async () => {
     const expired = await expirePendingBookings(opts.pool, opts.ttlMs)
-    if (expired > 0) opts.log.info({ expired }, 'expired pending booking requests')
+    if (expired > 0) {
+      wakeRelay(opts.pool)
+      opts.log.info({ expired }, 'expired pending booking requests')
+    }
     return expired < BATCH ? opts.intervalMs : 0
   }, (err, retryInMs) => opts.log.warn({ err: err.message, retryInMs }, 'booking expiry failed, will retry'), 500, 30_000)
 }

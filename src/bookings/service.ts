@@ -2,7 +2,7 @@ import type { User } from '../auth/users.ts'
 import { transaction, type Client, type Pool, type Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts'
-import { recordStatusChanges } from '../outbox/writer.ts'
+import { recordStatusChanges, wakeRelay } from '../outbox/writer.ts'
 import type { BookingInput } from './schemas.ts'
 
 const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at'
@@ -27,20 +27,23 @@ async function overlapsAccepted (tx: Client, propertyId: number | string, start:
 export async function createBooking (pool: Pool, travelerId: number, input: BookingInput) {
   checkStay(input.start_date, input.end_date)
   // request_booking (migrations/003) locks, checks, inserts and records the event in one round trip.
-  const { rows: [r] } = await pool.query(
-    `SELECT outcome, max_guests, (booking).* FROM request_booking($1, $2, $3, $4, $5)`,
-    [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests])
+  const { rows: [r] } = await pool.query({
+    name: 'request-booking',
+    text: 'SELECT outcome, max_guests, (booking).* FROM request_booking($1, $2, $3, $4, $5)',
+    values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests]
+  })
   switch (r.outcome) {
     case 'no_property': throw notFound('Property')
     case 'too_many_guests': throw badRequest(`must be at most ${r.max_guests}, the guests this property holds`, 'num_guests')
     case 'dates_taken': throw datesTaken()
   }
+  wakeRelay(pool)
   const { outcome: _, max_guests: __, ...booking } = r
   return booking
 }
 
 export async function acceptBooking (pool: Pool, owner: User, bookingId: string) {
-  return transaction(pool, async tx => {
+  const accepted = await transaction(pool, async tx => {
     const { rows: [found] } = await tx.query('SELECT property_id FROM bookings WHERE id = $1', [bookingId])
     if (!found) throw notFound('Booking')
     const { rows: [property] } = await tx.query(
@@ -62,10 +65,12 @@ export async function acceptBooking (pool: Pool, owner: User, bookingId: string)
     await recordStatusChanges(tx, [accepted.id, ...cancelled.map(c => c.id).sort((a, b) => a - b)])
     return accepted
   })
+  wakeRelay(pool)
+  return accepted
 }
 
 export async function cancelBooking (pool: Pool, user: User, bookingId: string) {
-  return transaction(pool, async tx => {
+  const cancelled = await transaction(pool, async tx => {
     const { rows: [booking] } = await tx.query(
       `SELECT ${B_COLUMNS}, p.owner_id FROM bookings b JOIN properties p ON p.id = b.property_id
         WHERE b.id = $1 FOR UPDATE OF b`, [bookingId])
@@ -77,6 +82,8 @@ export async function cancelBooking (pool: Pool, user: User, bookingId: string) 
     await recordStatusChanges(tx, [cancelled.id])
     return cancelled
   })
+  wakeRelay(pool)
+  return cancelled
 }
 
 export async function getBooking (db: Queryable, user: User, bookingId: string) {

@@ -69,9 +69,12 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
   /** Records the events and applies the effect of those this group had not processed; returns how many. */
   async function apply (events: DecodedEvent[]): Promise<number> {
     return transaction(pool, async tx => {
-      const { rows } = await tx.query(
-        `INSERT INTO processed_events (consumer_group, event_id) SELECT $1, unnest($2::uuid[])
-         ON CONFLICT DO NOTHING RETURNING event_id::text`, [spec.group, events.map(e => e.id)])
+      const { rows } = await tx.query({
+        name: 'record-processed',
+        text: `INSERT INTO processed_events (consumer_group, event_id) SELECT $1, unnest($2::uuid[])
+               ON CONFLICT DO NOTHING RETURNING event_id::text`,
+        values: [spec.group, events.map(e => e.id)]
+      })
       const fresh = new Set(rows.map(r => r.event_id))
       // An event delivered twice within one batch counts once.
       const todo = events.filter(e => fresh.delete(e.id))

@@ -11,10 +11,13 @@ interface Names { property: string, owner_id: number, traveler: string, start_da
 
 /** Names for the notification text, per booking: the property, its owner, the traveler, the stay. */
 async function names (tx: Client, bookingIds: number[]): Promise<Map<number, Names>> {
-  const { rows } = await tx.query(
-    `SELECT b.id, p.name AS property, p.owner_id, u.name AS traveler, b.start_date, b.end_date
-       FROM bookings b JOIN properties p ON p.id = b.property_id JOIN users u ON u.id = b.traveler_id
-      WHERE b.id = ANY($1)`, [bookingIds])
+  const { rows } = await tx.query({
+    name: 'notification-names',
+    text: `SELECT b.id, p.name AS property, p.owner_id, u.name AS traveler, b.start_date, b.end_date
+             FROM bookings b JOIN properties p ON p.id = b.property_id JOIN users u ON u.id = b.traveler_id
+            WHERE b.id = ANY($1)`,
+    values: [bookingIds]
+  })
   return new Map(rows.map(r => [r.id, r]))
 }
 
@@ -28,10 +31,12 @@ async function notify<P> (tx: Client, events: DecodedEvent[], notice: (payload: 
     if (!n) throw new Error(`booking ${e.payload.id} does not exist`)
     return { ...notice(e.payload as P, n), bookingId: e.payload.id as number, eventId: e.id }
   })
-  await tx.query(
-    `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[])`,
-    [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)])
+  await tx.query({
+    name: 'insert-notifications',
+    text: `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[])`,
+    values: [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)]
+  })
 }
 
 export const ownerService: ConsumerSpec = {

@@ -48,9 +48,11 @@ export function startRelay (opts: RelayOptions): Relay {
   }
 
   async function publishBatch (): Promise<number> {
-    const { rows } = await pool.query(
-      'SELECT id, event_id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
-      [opts.batchSize])
+    const { rows } = await pool.query({
+      name: 'relay-unpublished',
+      text: 'SELECT id, event_id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
+      values: [opts.batchSize]
+    })
     if (rows.length === 0) return 0
     await producer.send({
       messages: rows.map(r => ({
@@ -60,7 +62,7 @@ export function startRelay (opts: RelayOptions): Relay {
         headers: { 'event-id': r.event_id, 'event-type': r.topic, 'event-version': EVENT_VERSION }
       }))
     })
-    await pool.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1)', [rows.map(r => r.id)])
+    await pool.query({ name: 'relay-mark', text: 'UPDATE outbox SET published_at = now() WHERE id = ANY($1)', values: [rows.map(r => r.id)] })
     log.debug({ count: rows.length }, 'Kafka outbox relay: published events')
     return rows.length
   }

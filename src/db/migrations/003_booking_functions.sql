@@ -51,7 +51,6 @@ BEGIN
   RETURNING * INTO b;
   INSERT INTO outbox (event_id, topic, key, payload)
   VALUES (gen_random_uuid(), 'booking-created', b.id::text, booking_created_payload(b));
-  PERFORM pg_notify('hostly_outbox', '');
   RETURN QUERY SELECT 'created', NULL::int, b;
 END
 $$;
