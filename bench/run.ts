@@ -158,7 +158,7 @@ async function main () {
   const tps = (clients: number, variant: string) => pgbench.find(p => p.clients === clients && p.variant === variant)!.tps
   const dbLevels = creation.levels.map(l => ({
     clients: l.connections, ours_rps: l.ours.rps,
-    as_hostly: tps(l.connections, 'as_hostly'), no_notify: tps(l.connections, 'no_notify'), prepared: tps(l.connections, 'prepared'),
+    as_hostly: tps(l.connections, 'as_hostly'), seven_statements: tps(l.connections, 'seven_statements'),
     share: l.ours.rps / tps(l.connections, 'as_hostly')
   }))
   const oursBest = Math.max(...dbLevels.map(l => l.ours_rps))

@@ -1,11 +1,10 @@
-// (f) The database ceiling: pgbench running, in one transaction, what creating a booking does in
-// PostgreSQL (src/bookings/service.ts createBooking + src/outbox/writer.ts enqueue): the property FOR SHARE,
-// the overlap check, the booking insert, the outbox insert and pg_notify; against a fresh database with
-// Hostly's schema and the same number of properties. The session lookup of each request is left out, as is
-// everything outside PostgreSQL. Same client counts as booking creation, -j 2.
-//   as-hostly:  -M extended, as node-postgres sends parameterised queries (parse, bind, execute each time)
-//   no-notify:  the same without pg_notify (what the per-commit NOTIFY costs)
-//   prepared:   -M prepared (what re-parsing costs)
+// (f) The database ceiling: pgbench running what creating a booking does in PostgreSQL, against a fresh
+// database with Hostly's schema and the same number of properties. The session lookup of each request is left
+// out, as is everything outside PostgreSQL. Same client counts as booking creation, -j 2.
+//   as_hostly:   SELECT ... FROM request_booking(...), prepared (-M prepared), as src/bookings/service.ts sends
+//                it: the property FOR SHARE, the overlap check, the booking and its outbox row, one statement
+//   seven_statements: the transaction the first version sent (BEGIN, lock, check, insert, outbox, pg_notify,
+//                COMMIT), prepared: what moving it into one function and NOTIFY out of it gained
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runToEnd } from '../lib/children.ts'
@@ -16,20 +15,25 @@ const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench'
 
 const SEED_PAYLOAD = `{"id":' || (:id)::text || ',"property_id":' || (:p)::text || ',"traveler_id":' || (:traveler)::text || ',"start_date":"2024-01-15","end_date":"2024-01-20","num_guests":2,"status":"pending","total_price":241,"created_at":"2024-01-10T10:00:00.000Z","timestamp":"2024-01-10T10:00:00.000Z"}`
 
-const script = (notify: boolean) => `\\set p random(:pmin, :pmax)
+const REQUEST = `\\set p random(:pmin, :pmax)
+\\set d random(1, 3000)
+SELECT outcome, max_guests, (booking).* FROM request_booking(:p, :traveler, current_date + :d::int, current_date + :d::int + 2, 2);
+`
+
+const SEVEN = `\\set p random(:pmin, :pmax)
 \\set d random(1, 3000)
 BEGIN;
 SELECT id, max_guests FROM properties WHERE id = :p FOR SHARE;
 SELECT 1 FROM bookings WHERE property_id = :p AND status = 'accepted' AND id <> 0 AND daterange(start_date, end_date) && daterange(current_date + :d::int, current_date + :d::int + 2) LIMIT 1;
 INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price) SELECT id, :traveler, current_date + :d::int, current_date + :d::int + 2, 2, price_per_night * 2 FROM properties WHERE id = :p RETURNING id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at \\gset
 INSERT INTO outbox (event_id, topic, key, payload) SELECT event_id, topic, key, payload FROM unnest(ARRAY[gen_random_uuid()], ARRAY['booking-created'], ARRAY[(:id)::text], ARRAY['${SEED_PAYLOAD}']) WITH ORDINALITY AS e(event_id, topic, key, payload, n) ORDER BY n;
-${notify ? "SELECT pg_notify('hostly_outbox', '');\n" : ''}END;
+SELECT pg_notify('hostly_outbox', '');
+END;
 `
 
 const VARIANTS = [
-  { name: 'as_hostly', notify: true, mode: 'extended' },
-  { name: 'no_notify', notify: false, mode: 'extended' },
-  { name: 'prepared', notify: true, mode: 'prepared' }
+  { name: 'as_hostly', file: 'request', mode: 'prepared' },
+  { name: 'seven_statements', file: 'seven', mode: 'prepared' }
 ] as const
 
 export interface PgbenchRun { clients: number, variant: string, tps: number, latency_avg_ms: number, cpu: Record<string, number> }
@@ -38,15 +42,13 @@ export async function dbCeiling (databaseUrl: string, fixtures: Fixtures, opts: 
   const ids = fixtures.properties
   if (ids.some((id, i) => id !== ids[0] + i)) throw new Error('db ceiling: property ids are not contiguous')
   const url = new URL(databaseUrl)
-  const files: Record<string, string> = {}
-  for (const notify of [true, false]) {
-    files[String(notify)] = join(opts.workDir, `booking-${notify ? 'notify' : 'no-notify'}.sql`)
-    await writeFile(files[String(notify)], script(notify))
-  }
+  const files = { request: join(opts.workDir, 'booking-request.sql'), seven: join(opts.workDir, 'booking-seven.sql') }
+  await writeFile(files.request, REQUEST)
+  await writeFile(files.seven, SEVEN)
   const pgbench = async (clients: number, seconds: number, variant: typeof VARIANTS[number]) => {
     const out = await runToEnd(PGBENCH, [
       '-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username) || 'postgres', '-n',
-      '-c', String(clients), '-j', '2', '-T', String(seconds), '-M', variant.mode, '-f', files[String(variant.notify)],
+      '-c', String(clients), '-j', '2', '-T', String(seconds), '-M', variant.mode, '-f', files[variant.file],
       '-D', `pmin=${ids[0]}`, '-D', `pmax=${ids[ids.length - 1]}`, '-D', `traveler=${fixtures.travelers[0].id}`,
       decodeURIComponent(url.pathname.slice(1))
     ])
