@@ -21,8 +21,13 @@ export function createProducer (brokers: string[], clientId = 'hostly-relay') {
   })
 }
 
-export function createConsumer (brokers: string[], groupId: string, clientId: string, sessionTimeout: number) {
-  return new Consumer({
+/**
+ * A consumer that commits by hand. onError hears the errors the client emits on its own (not through a call),
+ * which would otherwise end the process: @platformatic/kafka 2.12.1 can emit one after close(), when a
+ * heartbeat in flight at close comes back failed and it tries to rejoin.
+ */
+export function createConsumer (brokers: string[], groupId: string, clientId: string, sessionTimeout: number, onError: (err: Error) => void) {
+  const consumer = new Consumer({
     clientId,
     groupId,
     bootstrapBrokers: brokers,
@@ -34,6 +39,8 @@ export function createConsumer (brokers: string[], groupId: string, clientId: st
     maxWaitTime: 500,
     highWaterMark: 256
   })
+  consumer.on('error', onError)
+  return consumer
 }
 
 export function createAdmin (brokers: string[], clientId = 'hostly-admin') {

@@ -46,6 +46,15 @@ export interface RunningConsumer { stop (): Promise<void> }
 
 class Stopping extends Error {}
 
+/** Whether the promise settles (either way) within ms. */
+async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<boolean>(resolve => { timer = setTimeout(resolve, ms, false) })
+  const settled = await Promise.race([promise.then(() => true, () => true), late])
+  clearTimeout(timer)
+  return settled
+}
+
 /**
  * Runs one member of a consumer group. Each event is processed exactly once in effect: its id is recorded
  * in processed_events in the same transaction as the effect, and the offset is committed only after that
@@ -64,6 +73,7 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
   let running = true
   let consumer: ReturnType<typeof createConsumer> | undefined
   let current: { close (): Promise<void> } | undefined
+  let joining: Promise<unknown> | undefined
   let inflight: Promise<unknown> = Promise.resolve()
 
   /** Records the events and applies the effect of those this group had not processed; returns how many. */
@@ -189,12 +199,20 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
   }
 
   async function consumeUntilStopped () {
-    consumer = createConsumer(opts.brokers, group, `hostly-${spec.name}${retryLane ? '-retry' : ''}`, opts.sessionTimeoutMs)
-    const stream = await consumer.consume({
+    consumer = createConsumer(opts.brokers, group, `hostly-${spec.name}${retryLane ? '-retry' : ''}`, opts.sessionTimeoutMs,
+      err => { if (running) log.warn({ err: err.message }, 'Kafka consumer: client error') })
+    const consuming = consumer.consume({
       topics: [topic],
       mode: MessagesStreamModes.COMMITTED,
       fallbackMode: MessagesStreamFallbackModes.EARLIEST
     })
+    joining = consuming
+    const stream = await consuming.finally(() => { joining = undefined })
+    // The stream builds itself on the next tick, and @platformatic/kafka 2.12.1 throws outside any callback
+    // if its consumer was closed by then: let it finish before anyone may close either.
+    await new Promise(resolve => setImmediate(resolve))
+    // Errors after the loop has let go of the stream (its close racing a fetch) must not end the process.
+    stream.on('error', err => { if (running) log.warn({ err: err.message }, 'Kafka consumer: stream error') })
     current = stream
     if (!running) return // stopped while joining
     log.info('Kafka consumer: joined group')
@@ -235,8 +253,13 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
       waker.wake()
       // Let the event in hand finish and commit, then leave the group so its partitions move at once.
       await inflight.catch(() => {})
-      if (current) await current.close().catch(() => {})
-      else await consumer?.close(true).catch(() => {}) // still connecting or joining: give up on it
+      if (current) {
+        await current.close().catch(() => {})
+      } else if (joining && !(await settlesWithin(joining, 3000))) {
+        // Joining takes too long (Kafka unreachable, say): give up on it. A join that does finish is left to
+        // finish, and the loop then closes its stream and consumer in order (see the library's quirk above).
+        await consumer?.close(true).catch(() => {})
+      }
       await done
       await router.close()
       log.info('Kafka consumer: stopped')

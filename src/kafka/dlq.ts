@@ -73,6 +73,7 @@ async function readAll (brokers: string[], topic: string) {
     if (pending.size === 0) return records
 
     const consumer = new Consumer({ clientId: 'hostly-dlq', groupId: group, bootstrapBrokers: brokers, deserializers: stringDeserializers, autocommit: false, maxWaitTime: 200 })
+    consumer.on('error', () => {}) // late errors of a closed client (see createConsumer); reading errors reach the loop
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST })
     try {
       for await (const m of stream as AsyncIterable<KafkaMessage>) {
