@@ -1,5 +1,5 @@
 import type { User } from '../auth/users.ts'
-import { transaction, type Client, type Pool, type Queryable } from '../db/pool.ts'
+import { transaction, type Pool, type Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts'
 import { recordStatusChanges, wakeRelay } from '../outbox/writer.ts'
@@ -12,17 +12,9 @@ const datesTaken = () => conflict('DATES_UNAVAILABLE', 'These dates overlap an a
 
 // Locking, in one order everywhere so that no two transactions wait on each other in a cycle:
 //   creating a request takes the property FOR SHARE (creations run side by side; see request_booking);
-//   accepting takes the property FOR NO KEY UPDATE, then the booking; so an accept waits for the
+//   accepting takes the property FOR NO KEY UPDATE, then the booking (accept_booking); so an accept waits for the
 //   creations in flight, sees them, and cancels the overlapping ones, and later creations see the accept.
 //   The exclusion constraint bookings_no_overlap stays the last word on double booking.
-
-async function overlapsAccepted (tx: Client, propertyId: number | string, start: string, end: string, exceptId = 0) {
-  const { rowCount } = await tx.query(
-    `SELECT 1 FROM bookings WHERE property_id = $1 AND status = 'accepted' AND id <> $4
-        AND daterange(start_date, end_date) && daterange($2::date, $3::date) LIMIT 1`,
-    [propertyId, start, end, exceptId])
-  return (rowCount ?? 0) > 0
-}
 
 export async function createBooking (pool: Pool, travelerId: number, input: BookingInput) {
   checkStay(input.start_date, input.end_date)
@@ -43,30 +35,22 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
 }
 
 export async function acceptBooking (pool: Pool, owner: User, bookingId: string) {
-  const accepted = await transaction(pool, async tx => {
-    const { rows: [found] } = await tx.query('SELECT property_id FROM bookings WHERE id = $1', [bookingId])
-    if (!found) throw notFound('Booking')
-    const { rows: [property] } = await tx.query(
-      'SELECT owner_id FROM properties WHERE id = $1 FOR NO KEY UPDATE', [found.property_id])
-    if (property.owner_id !== owner.id) throw forbidden('This booking is not for one of your properties.')
-    const { rows: [booking] } = await tx.query(`SELECT ${COLUMNS} FROM bookings WHERE id = $1 FOR UPDATE`, [bookingId])
-    if (booking.status !== 'pending') throw invalidTransition(booking.status, 'accepted')
-    if (await overlapsAccepted(tx, booking.property_id, booking.start_date, booking.end_date, booking.id)) throw datesTaken()
-
-    const { rows: [accepted] } = await tx.query(
-      `UPDATE bookings SET status = 'accepted', updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [bookingId])
-    // The requests this acceptance makes impossible end now, each with its own event.
-    const { rows: cancelled } = await tx.query(
-      `UPDATE bookings SET status = 'cancelled', updated_at = now()
-        WHERE property_id = $1 AND status = 'pending' AND id <> $2
-          AND daterange(start_date, end_date) && daterange($3::date, $4::date)
-        RETURNING id`,
-      [accepted.property_id, accepted.id, accepted.start_date, accepted.end_date])
-    await recordStatusChanges(tx, [accepted.id, ...cancelled.map(c => c.id).sort((a, b) => a - b)])
-    return accepted
+  // accept_booking (migrations/004) locks, checks, accepts, cancels the overlapping requests and records
+  // every event in one round trip.
+  const { rows: [r] } = await pool.query({
+    name: 'accept-booking',
+    text: 'SELECT outcome, current_status, (booking).* FROM accept_booking($1, $2)',
+    values: [bookingId, owner.id]
   })
+  switch (r.outcome) {
+    case 'not_found': throw notFound('Booking')
+    case 'forbidden': throw forbidden('This booking is not for one of your properties.')
+    case 'invalid_transition': throw invalidTransition(r.current_status, 'accepted')
+    case 'dates_taken': throw datesTaken()
+  }
   wakeRelay(pool)
-  return accepted
+  const { outcome: _, current_status: __, ...booking } = r
+  return booking
 }
 
 export async function cancelBooking (pool: Pool, user: User, bookingId: string) {
