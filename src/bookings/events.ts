@@ -3,7 +3,6 @@ import { Compile } from 'typebox/compile'
 
 /** The two topics of the seed, and the version of the payloads below. */
 export const TOPICS = { created: 'booking-created', statusUpdated: 'booking-status-updated' } as const
-export type Topic = typeof TOPICS[keyof typeof TOPICS]
 export const EVENT_VERSION = '1'
 
 const Id = Type.Integer({ minimum: 1 })
