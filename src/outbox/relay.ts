@@ -28,23 +28,33 @@ export interface Relay { stop (): Promise<void> }
 export function startRelay (opts: RelayOptions): Relay {
   const { pool, log } = opts
   const producer = createProducer(opts.brokers)
-  let listener: pg.Client | undefined
+  // One dedicated connection: it asks for the leader lock (again each standby turn, without reconnecting),
+  // then holds it and LISTENs. If it drops, the lock is gone with it, and the next turn starts over.
+  let session: pg.Client | undefined
+  let leading = false
 
-  /** A dedicated connection that holds the leader lock and LISTENs; undefined while another relay leads. */
-  async function lead (): Promise<pg.Client | undefined> {
+  async function connect (): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: opts.databaseUrl })
-    client.on('error', () => {}) // noticed below through 'end'
-    await client.connect()
-    const { rows: [{ locked }] } = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK])
-    if (!locked) {
-      await client.end()
-      return undefined
-    }
+    client.on('error', () => {}) // noticed through 'end'
     client.on('notification', () => loop.wake())
-    client.on('end', () => { if (listener === client) listener = undefined; loop.wake() })
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`)
-    log.info('Kafka outbox relay: leading, publishing outbox events')
+    client.on('end', () => {
+      if (session !== client) return
+      session = undefined
+      leading = false
+      loop.wake()
+    })
+    await client.connect()
     return client
+  }
+
+  /** True once this relay holds the leader lock; false while another relay leads. */
+  async function lead (): Promise<boolean> {
+    session ??= await connect()
+    const { rows: [{ locked }] } = await session.query('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK])
+    if (!locked) return false
+    await session.query(`LISTEN ${OUTBOX_CHANNEL}`)
+    log.info('Kafka outbox relay: leading, publishing outbox events')
+    return true
   }
 
   async function publishBatch (): Promise<number> {
@@ -69,8 +79,8 @@ export function startRelay (opts: RelayOptions): Relay {
 
   /** One turn: lead if no one does, publish a batch; the wait before the next turn. */
   async function turn (): Promise<number> {
-    listener ??= await lead()
-    if (!listener) return opts.pollMs * 5 // standby: another relay leads
+    leading ||= await lead()
+    if (!leading) return opts.pollMs * 5 // standby: another relay leads
     const published = await publishBatch()
     return published < opts.batchSize ? opts.pollMs : 0
   }
@@ -81,8 +91,8 @@ export function startRelay (opts: RelayOptions): Relay {
     async stop () {
       await loop.stop()
       await producer.close().catch(() => {})
-      const client = listener
-      listener = undefined
+      const client = session
+      session = undefined
       await client?.end().catch(() => {})
     }
   }
