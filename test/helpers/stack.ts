@@ -62,7 +62,8 @@ export interface Stack {
   recorder: Awaited<ReturnType<typeof recordTopics>>
   /** Stops the Hostly pieces only (to restart them with start()). */
   stopPieces (): Promise<void>
-  startPieces (): Promise<void>
+  /** Starts the pieces again: the same ones, or those given. */
+  startPieces (only?: Pieces): Promise<void>
   stop (): Promise<void>
 }
 
@@ -95,8 +96,8 @@ export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?
     config,
     running: undefined as unknown as Running,
     recorder: undefined as unknown as Stack['recorder'],
-    async startPieces () {
-      stack.running = await startPieces(config, pieces, log)
+    async startPieces (only?: Pieces) {
+      stack.running = await startPieces(config, only ?? pieces, log)
       if (stack.running.url) stack.url = stack.running.url
     },
     async stopPieces () { await stack.running.stop() },
