@@ -9,7 +9,7 @@ export interface DecodedEvent {
 
 export type Decoded = { ok: true, event: DecodedEvent } | { ok: false, reason: string }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * Checks a record against the event contract of `topic` (its own topic, or the one it was retried from):

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Consumer, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka'
 import type { Queryable } from '../db/pool.ts'
 import { createAdmin, createProducer } from './client.ts'
+import { UUID } from './decode.ts'
 import { H, type KafkaMessage } from './failures.ts'
 import { EARLIEST, LATEST, offsetsAt } from './offsets.ts'
 import { deadLetterTopic, retryTopic, sourceTopic } from './topics.ts'
@@ -22,7 +23,7 @@ export interface DeadLetter {
 export async function listDeadLetters (brokers: string[], db: Queryable, topic: string): Promise<DeadLetter[]> {
   const dlq = deadLetterTopic(sourceTopic(topic))
   const records = await readAll(brokers, dlq)
-  const ids = records.map(r => r.headers['event-id']).filter(id => id && /^[0-9a-f-]{36}$/i.test(id))
+  const ids = records.map(r => r.headers['event-id']).filter(id => id && UUID.test(id))
   const { rows } = await db.query(
     'SELECT consumer_group, event_id::text FROM processed_events WHERE event_id = ANY($1::uuid[])', [ids])
   const done = new Set(rows.map(r => `${r.consumer_group} ${r.event_id}`))
