@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { TOPICS } from './bookings/events.ts'
+import { EVENT_VERSION, TOPICS } from './bookings/events.ts'
 import type { Config } from './config.ts'
 import { createPool } from './db/pool.ts'
 import { buildApp } from './http/app.ts'
@@ -40,7 +40,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   const topicsWaker = new Waker()
   if (usesKafka) void ensureTopicsEventually(config.kafkaBrokers, log, () => stopping, topicsWaker)
   const relay: Relay | undefined = pieces.relay
-    ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize })
+    ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize, eventVersion: EVENT_VERSION })
     : undefined
   const sweeper = pieces.sweeper
     ? startExpirySweeper({ pool, ttlMs: config.bookingPendingTtlMs, intervalMs: config.expirySweepMs, log })
