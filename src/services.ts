@@ -8,6 +8,7 @@ import { ensureTopics } from './kafka/client.ts'
 import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
+import { featureRoutes } from './routes.ts'
 import { startExpirySweeper } from './bookings/expiry.ts'
 import { withFailureTopics } from './kafka/topics.ts'
 import { Backoff, Waker } from './timing.ts'
@@ -53,7 +54,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   let app: FastifyInstance | undefined
   let url: string | undefined
   if (pieces.api) {
-    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure })
+    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: featureRoutes(pool, config) })
     url = await app.listen({ port: config.port, host: config.host })
   }
 
