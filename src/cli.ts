@@ -7,9 +7,11 @@ import { replayGroup } from './commands/replay.ts'
 import { serve } from './commands/serve.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { ensureDatabase, migrate } from './db/migrate.ts'
+import { SchemaError } from './db/schema-check.ts'
 import { startLocalBroker } from './kafka/local-broker.ts'
 import { createLogger } from './log.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
+import { SCHEMA } from './schema.ts'
 
 const HELP: Record<string, string> = {
   start: `hostly start
@@ -17,16 +19,21 @@ const HELP: Record<string, string> = {
   (owner and traveler services). Without KAFKA_BROKERS it first starts a local Kafka broker
   (KAFKA_PORT, KAFKA_DATA_DIR) and stops it on exit.`,
   api: `hostly api
-  Runs the HTTP API alone (on PORT). It writes bookings and their outbox events; it never waits for Kafka.`,
+  Runs the HTTP API alone (on PORT). It writes bookings and their outbox events; it never waits for Kafka.
+  Like relay and worker, it does not change the schema: it stops with a message unless the database is at its
+  version (run hostly migrate first).`,
   relay: `hostly relay
   Runs the outbox relay alone: publishes committed outbox events to Kafka (KAFKA_BROKERS), in order.
   Several may run; one leads at a time (a PostgreSQL advisory lock), the others stand by. It also runs
-  the sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL.`,
+  the sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL. Stops with a message
+  unless the database is at its version (run hostly migrate first).`,
   worker: `hostly worker <${Object.keys(services).join('|')}>
   Runs one consumer service alone: owner (owner-service-group, on booking-created) or
-  traveler (traveler-service-group, on booking-status-updated). Copies of one share its partitions.`,
+  traveler (traveler-service-group, on booking-status-updated). Copies of one share its partitions.
+  Stops with a message unless the database is at its version (run hostly migrate first).`,
   migrate: `hostly migrate
-  Creates the database if it is missing, applies the pending migrations, and exits.`,
+  Creates the database if it is missing, applies the pending migrations, re-applies the stored functions
+  (src/bookings/booking.sql), and exits. With hostly start, the only command that changes the schema.`,
   dlq: `hostly dlq list <topic> [--json]  |  hostly dlq redrive <topic> [--event-id <id>]
   list: the dead letters of <topic> (records in <topic>.dlq) as a table, or as JSON lines with --json:
   where each came from, its group, error, attempts, and whether the group has processed it since.
@@ -90,8 +97,8 @@ async function main (argv: string[]): Promise<number> {
   switch (command) {
     case 'migrate': {
       await ensureDatabase(config.databaseUrl)
-      const applied = await migrate(config.databaseUrl)
-      log.info({ applied }, applied.length ? 'migrations applied' : 'database up to date')
+      const { applied, functions } = await migrate(config.databaseUrl, SCHEMA)
+      log.info({ applied, functions }, applied.length ? 'migrations applied' : 'database up to date')
       return 0
     }
     case 'kafka': {
@@ -108,16 +115,17 @@ async function main (argv: string[]): Promise<number> {
     case 'worker': {
       const name = rest[0] as ServiceName
       if (!services[name]) throw new ConfigError(`hostly worker needs one of: ${Object.keys(services).join(', ')}`)
-      return serve(config, { workers: [name] }, log, false)
+      return serve(config, { workers: [name] }, log)
     }
-    case 'api': return serve(config, { api: true }, log, false)
-    case 'relay': return serve(config, { relay: true, sweeper: true }, log, false)
-    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] }, log, true)
+    case 'api': return serve(config, { api: true }, log)
+    case 'relay': return serve(config, { relay: true, sweeper: true }, log)
+    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] }, log, { startBroker: true, migrate: true })
   }
   return 1
 }
 
 main(process.argv.slice(2)).then(code => process.exit(code), (err: Error) => {
-  console.error(err instanceof ConfigError ? `hostly: ${err.message}` : err)
+  // A usage or configuration error, or a database at another version: a message for a person, not a stack trace.
+  console.error(err instanceof ConfigError || err instanceof SchemaError ? `hostly: ${err.message}` : err)
   process.exit(err instanceof ConfigError ? 2 : 1)
 })

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { TOPICS } from './bookings/events.ts'
+import { EVENT_VERSION, TOPICS } from './bookings/events.ts'
 import type { Config } from './config.ts'
 import { createPool } from './db/pool.ts'
 import { buildApp } from './http/app.ts'
@@ -8,6 +8,7 @@ import { ensureTopics } from './kafka/client.ts'
 import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
+import { featureRoutes } from './routes.ts'
 import { startExpirySweeper } from './bookings/expiry.ts'
 import { withFailureTopics } from './kafka/topics.ts'
 import { Backoff, Waker } from './timing.ts'
@@ -40,7 +41,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   const topicsWaker = new Waker()
   if (usesKafka) void ensureTopicsEventually(config.kafkaBrokers, log, () => stopping, topicsWaker)
   const relay: Relay | undefined = pieces.relay
-    ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize })
+    ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize, eventVersion: EVENT_VERSION })
     : undefined
   const sweeper = pieces.sweeper
     ? startExpirySweeper({ pool, ttlMs: config.bookingPendingTtlMs, intervalMs: config.expirySweepMs, log })
@@ -53,7 +54,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   let app: FastifyInstance | undefined
   let url: string | undefined
   if (pieces.api) {
-    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure })
+    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: featureRoutes(pool, config) })
     url = await app.listen({ port: config.port, host: config.host })
   }
 

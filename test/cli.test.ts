@@ -103,12 +103,47 @@ test('hostly migrate creates a missing database and its tables, and is a no-op t
   const { rows } = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
   await client.end()
   assert.deepEqual(rows.map(r => r.tablename),
-    ['bookings', 'login_failures', 'notifications', 'outbox', 'processed_events', 'properties', 'schema_migrations', 'sessions', 'users'])
+    ['bookings', 'login_failures', 'notifications', 'outbox', 'processed_events', 'properties', 'schema_functions', 'schema_migrations', 'sessions', 'users'])
 
   const again = await run(['migrate'], { DATABASE_URL: databaseUrl })
   assert.equal(again.code, 0, again.stderr)
   const line = logs(again.lines).find(l => l.msg === 'database up to date')
   assert.deepEqual(line?.applied, [])
+})
+
+test('hostly api, relay and worker change no schema: on a database not at their version they exit 1 with what to run', async () => {
+  const databaseUrl = newDatabaseUrl()
+  const name = new URL(databaseUrl).pathname.slice(1)
+  // Kafka is never reached: the check comes first.
+  const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: `127.0.0.1:${await freePort()}`, PORT: String(await freePort()) }
+  const commands = [['api'], ['relay'], ['worker', 'owner']]
+  const refusals = async (pattern: RegExp) => {
+    for (const command of commands) {
+      const { code, stderr } = await run(command, env)
+      assert.equal(code, 1, `${command.join(' ')}: ${stderr}`)
+      assert.match(stderr, pattern, command.join(' '))
+      assert.match(stderr, /Run "hostly migrate"/, command.join(' '))
+      assert.doesNotMatch(stderr, /\n\s+at /, 'a message, not a stack trace')
+    }
+  }
+  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
+  await admin.connect()
+  try {
+    await refusals(new RegExp(`^hostly: database "${name}" does not exist`))
+    assert.equal((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount, 0, 'no process created it')
+
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)
+    await refusals(/^hostly: the database is not at this version of Hostly: migrations not applied: 001_init\.sql, .*stored functions missing or different: bookings\/booking\.sql/)
+  } finally {
+    await admin.end()
+  }
+
+  assert.equal((await run(['migrate'], env)).code, 0)
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  await client.query("UPDATE schema_functions SET sha256 = 'an older version'")
+  await client.end()
+  await refusals(/^hostly: the database is not at this version of Hostly: stored functions missing or different: bookings\/booking\.sql\./)
 })
 
 test('hostly kafka formats its folder, stops on SIGTERM with its JVM, and reuses the folder', { timeout: 120_000 }, async (t: TestContext) => {
@@ -262,7 +297,9 @@ describe('with a broker of the test\'s own', () => {
 })
 
 test('a worker stops on SIGTERM while Kafka is unreachable (its consumer still connecting)', { timeout: 60_000 }, async () => {
-  const p = hostly(['worker', 'owner'], { DATABASE_URL: newDatabaseUrl(), KAFKA_BROKERS: `127.0.0.1:${await freePort()}` })
+  const databaseUrl = await freshDatabase()
+  databases.push(databaseUrl)
+  const p = hostly(['worker', 'owner'], { DATABASE_URL: databaseUrl, KAFKA_BROKERS: `127.0.0.1:${await freePort()}` })
   await lineMatching(p, /"msg":"Kafka unreachable/)
   const exit = await stop(p, 'SIGTERM', { timeoutMs: 5000 })
   assert.deepEqual([exit.code, exit.signal], [0, null], output(p))

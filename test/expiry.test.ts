@@ -13,7 +13,7 @@ let stack: Stack
 before(async () => { stack = await startStack({ env: { BOOKING_PENDING_TTL: '2s', EXPIRY_SWEEP_INTERVAL: '200ms' }, record: [TOPICS.statusUpdated] }) })
 after(async () => { await stack?.stop() })
 
-test('an unanswered request is cancelled after the TTL, with its event and the traveler notified; an answered one is not', async () => {
+test('an unanswered request is cancelled after the TTL, with its event (reason expired) and the traveler notified; an answered one is not', async () => {
   const owner = await signUp(stack.url, 'owner')
   const traveler = await signUp(stack.url, 'traveler')
   const property = await listProperty(owner)
@@ -24,7 +24,7 @@ test('an unanswered request is cancelled after the TTL, with its event and the t
 
   await waitFor('the expiry', async () => (await traveler.get(`/api/bookings/${forgotten.id}`)).body.booking.status === 'cancelled', 15_000)
   const event = await waitFor('its event', () => stack.recorder.forKey(TOPICS.statusUpdated, forgotten.id)[0])
-  assert.equal(JSON.parse(event.value).status, 'cancelled')
+  assert.deepEqual([JSON.parse(event.value).status, JSON.parse(event.value).reason], ['cancelled', 'expired'])
   const note = await waitFor('the notice', async () => (await traveler.get('/api/notifications')).body.notifications
     .find((n: { booking_id: number }) => n.booking_id === forgotten.id))
   assert.equal(note.type, 'booking_cancelled')

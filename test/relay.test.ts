@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { TOPICS } from '../src/bookings/events.ts'
+import { EVENT_VERSION, TOPICS } from '../src/bookings/events.ts'
 import { createLogger } from '../src/log.ts'
 import { startRelay, type Relay } from '../src/outbox/relay.ts'
 import { book, Client, listProperty, signUp } from './helpers/http.ts'
@@ -14,7 +14,7 @@ let standby: Relay
 before(async () => {
   stack = await startStack({ pieces: { api: true, relay: true }, record: [TOPICS.created] })
   standby = startRelay({
-    pool: stack.db, databaseUrl: stack.databaseUrl, brokers: stack.brokers, log: createLogger('silent'), pollMs: 100, batchSize: 500
+    pool: stack.db, databaseUrl: stack.databaseUrl, brokers: stack.brokers, log: createLogger('silent'), pollMs: 100, batchSize: 500, eventVersion: EVENT_VERSION
   })
 })
 after(async () => {

@@ -24,14 +24,17 @@ async function refused (what: string, request: () => Promise<Reply>, status: num
   assert.equal(await outboxSize(), before, `${what} must publish nothing`)
 }
 
-/** Kafka records for a booking, once the relay has published all the outbox holds. */
+/** Kafka records for a booking, once the relay has published all the outbox holds; statuses as status:reason. */
 async function published (bookingId: number) {
   const expected = (await stack.db.query('SELECT count(*)::int AS n FROM outbox WHERE key = $1', [String(bookingId)])).rows[0].n
   await waitFor(`${expected} records of booking ${bookingId}`, () =>
     stack.recorder.forKey(TOPICS.created, bookingId).length + stack.recorder.forKey(TOPICS.statusUpdated, bookingId).length >= expected)
   return {
     created: stack.recorder.forKey(TOPICS.created, bookingId).length,
-    statuses: stack.recorder.forKey(TOPICS.statusUpdated, bookingId).map(r => JSON.parse(r.value).status)
+    statuses: stack.recorder.forKey(TOPICS.statusUpdated, bookingId).map(r => {
+      const { status, reason } = JSON.parse(r.value)
+      return reason === undefined ? status : `${status}:${reason}`
+    })
   }
 }
 
@@ -70,7 +73,7 @@ test('role and ownership rules', async () => {
   assert.deepEqual(await published(booking.id), { created: 1, statuses: [] })
 })
 
-test('the status state machine: pending -> accepted -> cancelled, and nothing else', async () => {
+test('the status state machine: pending -> accepted -> cancelled, and nothing else; each cancellation says who', async () => {
   const owner = await signUp(stack.url, 'owner')
   const traveler = await signUp(stack.url, 'traveler')
   const property = await listProperty(owner)
@@ -83,15 +86,15 @@ test('the status state machine: pending -> accepted -> cancelled, and nothing el
   assert.equal(cancelled.body.booking.status, 'cancelled')
   await refused('cancelling a cancelled booking', () => traveler.post(`/api/bookings/${a.id}/cancel`), 409, 'INVALID_STATUS_TRANSITION')
   await refused('accepting a cancelled booking', () => owner.post(`/api/bookings/${a.id}/accept`), 409, 'INVALID_STATUS_TRANSITION')
-  assert.deepEqual(await published(a.id), { created: 1, statuses: ['accepted', 'cancelled'] })
+  assert.deepEqual(await published(a.id), { created: 1, statuses: ['accepted', 'cancelled:owner_declined'] })
 
   const b = await book(traveler, property.id, 80)
   assert.equal((await traveler.post(`/api/bookings/${b.id}/cancel`)).status, 200, 'a traveler cancels a pending request')
   await refused('accepting a request its traveler cancelled', () => owner.post(`/api/bookings/${b.id}/accept`), 409)
-  assert.deepEqual(await published(b.id), { created: 1, statuses: ['cancelled'] })
+  assert.deepEqual(await published(b.id), { created: 1, statuses: ['cancelled:traveler_cancelled'] })
 })
 
-test('accepting cancels the overlapping pending requests, each with its event, and later overlapping requests are refused', async () => {
+test('accepting cancels the overlapping pending requests, each with its event (reason dates_taken), and later overlapping requests are refused', async () => {
   const owner = await signUp(stack.url, 'owner')
   const property = await listProperty(owner, { price_per_night: 80 })
   const travelers = await Promise.all([1, 2, 3, 4].map(() => signUp(stack.url, 'traveler')))
@@ -109,8 +112,8 @@ test('accepting cancels the overlapping pending requests, each with its event, a
   assert.equal(await status(travelers[3], adjacent.id), 'pending')
 
   assert.deepEqual(await published(chosen.id), { created: 1, statuses: ['accepted'] })
-  assert.deepEqual(await published(overlapping.id), { created: 1, statuses: ['cancelled'] })
-  assert.deepEqual(await published(inside.id), { created: 1, statuses: ['cancelled'] })
+  assert.deepEqual(await published(overlapping.id), { created: 1, statuses: ['cancelled:dates_taken'] })
+  assert.deepEqual(await published(inside.id), { created: 1, statuses: ['cancelled:dates_taken'] })
   assert.deepEqual(await published(adjacent.id), { created: 1, statuses: [] })
   for (const [t, b] of [[travelers[1], overlapping], [travelers[2], inside]] as const) {
     await waitFor('the automatic cancellation notice', async () =>

@@ -7,6 +7,7 @@
 //                COMMIT), prepared: what moving it into one function and NOTIFY out of it gained
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { TOPICS } from '../../src/bookings/events.ts'
 import { runToEnd } from '../lib/children.ts'
 import type { Fixtures } from '../lib/fixtures.ts'
 import type { Monitor } from '../lib/monitor.ts'
@@ -17,7 +18,7 @@ const SEED_PAYLOAD = `{"id":' || (:id)::text || ',"property_id":' || (:p)::text 
 
 const REQUEST = `\\set p random(:pmin, :pmax)
 \\set d random(1, 3000)
-SELECT outcome, max_guests, (booking).* FROM request_booking(:p, :traveler, current_date + :d::int, current_date + :d::int + 2, 2);
+SELECT outcome, max_guests, (booking).* FROM request_booking(:p, :traveler, current_date + :d::int, current_date + :d::int + 2, 2, '${TOPICS.created}');
 `
 
 const SEVEN = `\\set p random(:pmin, :pmax)
@@ -26,7 +27,7 @@ BEGIN;
 SELECT id, max_guests FROM properties WHERE id = :p FOR SHARE;
 SELECT 1 FROM bookings WHERE property_id = :p AND status = 'accepted' AND id <> 0 AND daterange(start_date, end_date) && daterange(current_date + :d::int, current_date + :d::int + 2) LIMIT 1;
 INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price) SELECT id, :traveler, current_date + :d::int, current_date + :d::int + 2, 2, price_per_night * 2 FROM properties WHERE id = :p RETURNING id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at \\gset
-INSERT INTO outbox (event_id, topic, key, payload) SELECT event_id, topic, key, payload FROM unnest(ARRAY[gen_random_uuid()], ARRAY['booking-created'], ARRAY[(:id)::text], ARRAY['${SEED_PAYLOAD}']) WITH ORDINALITY AS e(event_id, topic, key, payload, n) ORDER BY n;
+INSERT INTO outbox (event_id, topic, key, payload) SELECT event_id, topic, key, payload FROM unnest(ARRAY[gen_random_uuid()], ARRAY['${TOPICS.created}'], ARRAY[(:id)::text], ARRAY['${SEED_PAYLOAD}']) WITH ORDINALITY AS e(event_id, topic, key, payload, n) ORDER BY n;
 SELECT pg_notify('hostly_outbox', '');
 END;
 `

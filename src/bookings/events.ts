@@ -1,7 +1,10 @@
 import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 
-/** The two topics of the seed, and the version of the payloads below. */
+/**
+ * The two topics of the seed, and the version of the payloads below. The one place topic names are written: the
+ * stored functions of booking.sql take them as parameters (service.ts and expiry.ts pass them).
+ */
 export const TOPICS = { created: 'booking-created', statusUpdated: 'booking-status-updated' } as const
 export const EVENT_VERSION = '1'
 
@@ -10,7 +13,7 @@ const Iso = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
 
 // The payloads, as consumers check them. The database builds them (booking_created_payload and
-// booking_status_payload in migrations/003), in the transaction of the change they describe.
+// booking_status_payload in booking.sql), in the transaction of the change they describe.
 // Fields may be added later, never removed or renamed: consumers accept additional properties.
 export const BookingCreated = Type.Object({
   id: Id,
@@ -26,13 +29,20 @@ export const BookingCreated = Type.Object({
 })
 export type BookingCreated = Static<typeof BookingCreated>
 
+/** Why a booking was cancelled, in booking-status-updated (booking.sql writes it; absent when accepted). */
+const CancelReason = Type.Union([
+  Type.Literal('owner_declined'), Type.Literal('traveler_cancelled'), Type.Literal('dates_taken'), Type.Literal('expired')
+])
+export type CancelReason = Static<typeof CancelReason>
+
 export const BookingStatusUpdated = Type.Object({
   id: Id,
   property_id: Id,
   traveler_id: Id,
   status: Type.Union([Type.Literal('accepted'), Type.Literal('cancelled')]),
   updated_at: Iso,
-  timestamp: Iso
+  timestamp: Iso,
+  reason: Type.Optional(CancelReason)
 })
 export type BookingStatusUpdated = Static<typeof BookingStatusUpdated>
 

@@ -1,28 +1,23 @@
 import type { Logger } from 'pino'
-import { transaction, type Pool } from '../db/pool.ts'
-import { recordStatusChanges, wakeRelay } from '../outbox/writer.ts'
+import type { Pool } from '../db/pool.ts'
+import { wakeRelay } from '../outbox/writer.ts'
 import { repeat, type Loop } from '../timing.ts'
+import { TOPICS } from './events.ts'
 
 const BATCH = 200
 
 /**
- * Cancels up to BATCH pending requests older than ttlMs, each with its booking-status-updated event, in one
- * transaction. SKIP LOCKED lets several sweepers (several processes) share the work without waiting on each
- * other or on an owner who is accepting one of them right now; the status check in UPDATE makes each
- * cancellation happen once. Returns how many it cancelled.
+ * Cancels up to BATCH pending requests older than ttlMs, each with its booking-status-updated event (reason
+ * expired), in one transaction: expire_bookings() in booking.sql, which several sweepers may run at once.
+ * Returns how many it cancelled.
  */
 export async function expirePendingBookings (pool: Pool, ttlMs: number): Promise<number> {
-  return transaction(pool, async tx => {
-    const { rows } = await tx.query(
-      `UPDATE bookings SET status = 'cancelled', updated_at = now()
-        WHERE id IN (SELECT id FROM bookings
-                      WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1 / 1000.0)
-                      ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-          AND status = 'pending'
-        RETURNING id`, [ttlMs, BATCH])
-    await recordStatusChanges(tx, rows.map(r => r.id).sort((a, b) => a - b))
-    return rows.length
+  const { rows: [{ expired }] } = await pool.query({
+    name: 'expire-bookings',
+    text: 'SELECT expire_bookings(make_interval(secs => $1 / 1000.0), $2, $3) AS expired',
+    values: [ttlMs, BATCH, TOPICS.statusUpdated]
   })
+  return expired
 }
 
 /** Runs expirePendingBookings every intervalMs (at once again while a batch comes back full). */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { currentUser, requireUser } from '../auth/guard.ts'
 import type { Pool } from '../db/pool.ts'
-import { currentUser, requireUser } from '../http/auth.ts'
 import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
 import { BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings } from './schemas.ts'
 import { acceptBooking, cancelBooking, createBooking, getBooking, ownerBookings, travelerBookings } from './service.ts'

@@ -2,24 +2,37 @@ import { resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { ensureDatabase, migrate } from '../db/migrate.ts'
+import { checkSchema } from '../db/schema-check.ts'
 import { startLocalBroker, type LocalBroker } from '../kafka/local-broker.ts'
+import { SCHEMA } from '../schema.ts'
 import { startPieces, type Pieces } from '../services.ts'
 import { kafkaBrokers, untilSignal } from './common.ts'
 
+export interface ServeOptions {
+  /** Without KAFKA_BROKERS, start a local broker (hostly start). */
+  startBroker?: boolean
+  /** Create the database and migrate it (hostly start); otherwise check that it is at this version, and stop if not. */
+  migrate?: boolean
+}
+
 /** Runs pieces until SIGTERM/SIGINT, then stops them cleanly (and the local broker it started, if any). */
-export async function serve (config: Config, pieces: Pieces, log: Logger, mayStartBroker: boolean): Promise<number> {
+export async function serve (config: Config, pieces: Pieces, log: Logger, opts: ServeOptions = {}): Promise<number> {
+  // Before anything starts: a process that cannot run on this database says so at once.
+  if (!opts.migrate) await checkSchema(config.databaseUrl, SCHEMA)
   const needsKafka = pieces.relay || (pieces.workers?.length ?? 0) > 0
   let broker: LocalBroker | undefined
   if (needsKafka && config.kafkaBrokers.length === 0) {
-    if (!mayStartBroker) kafkaBrokers(config) // throws: the pieces need KAFKA_BROKERS
+    if (!opts.startBroker) kafkaBrokers(config) // throws: the pieces need KAFKA_BROKERS
     log.info({ port: config.kafkaPort, dataDir: config.kafkaDataDir }, 'Kafka: starting a local broker')
     broker = await startLocalBroker({ port: config.kafkaPort, dataDir: resolve(config.kafkaDataDir), log: m => log.debug(m) })
     config = { ...config, kafkaBrokers: [broker.brokers] }
     log.info({ brokers: broker.brokers }, 'Kafka: local broker ready')
   }
   try {
-    await ensureDatabase(config.databaseUrl)
-    await migrate(config.databaseUrl)
+    if (opts.migrate) {
+      await ensureDatabase(config.databaseUrl)
+      await migrate(config.databaseUrl, SCHEMA)
+    }
     const running = await startPieces(config, pieces, log)
     if (running.url) console.log(`Hostly listening on ${running.url} (API docs: ${running.url}/docs)`)
     await untilSignal()

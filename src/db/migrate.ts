@@ -1,8 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import pg from 'pg'
-
-const dir = join(import.meta.dirname, 'migrations')
+import { BOOKKEEPING, functionFiles, migrationNames, type Schema } from './schema.ts'
 
 /** Creates the database named in the URL if it does not exist (connecting to `postgres` to do so). */
 export async function ensureDatabase (databaseUrl: string): Promise<void> {
@@ -23,36 +22,56 @@ export async function ensureDatabase (databaseUrl: string): Promise<void> {
   }
 }
 
+export interface Migrated {
+  /** The numbered migrations this run applied. */
+  applied: string[]
+  /** The function files it (re-)applied: all of them, every time. */
+  functions: string[]
+}
+
 /**
- * Applies every migrations/NNN_name.sql not yet applied, each in its own transaction, in name order.
- * An advisory lock makes concurrent starts (several replicas) apply each migration once.
+ * Applies every numbered migration not yet applied, each in its own transaction, in name order; then re-applies
+ * every function file, all in one transaction, and records each file's hash. An advisory lock makes concurrent
+ * starts (several replicas) take turns. Migrations run before the function files: a migration must not rely on a
+ * function defined in one (it may drop an old signature, which CREATE OR REPLACE cannot change).
  */
-export async function migrate (databaseUrl: string): Promise<string[]> {
+export async function migrate (databaseUrl: string, schema: Schema): Promise<Migrated> {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   const applied: string[] = []
   try {
     await client.query('SELECT pg_advisory_lock(7243011)')
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+    await client.query(BOOKKEEPING)
     const done = new Set((await client.query('SELECT name FROM schema_migrations')).rows.map(r => r.name))
-    const files = (await readdir(dir)).filter(f => /^\d+_.+\.sql$/.test(f)).sort()
-    for (const file of files) {
+    for (const file of await migrationNames(schema)) {
       if (done.has(file)) continue
-      const sql = await readFile(join(dir, file), 'utf8')
-      await client.query('BEGIN')
-      try {
-        await client.query(sql)
+      await inTransaction(client, `migration ${file}`, async () => {
+        await client.query(await readFile(join(schema.migrationsDir, file), 'utf8'))
         await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file])
-        await client.query('COMMIT')
-      } catch (err) {
-        await client.query('ROLLBACK')
-        throw new Error(`migration ${file} failed: ${(err as Error).message}`)
-      }
+      })
       applied.push(file)
     }
+    const files = await functionFiles(schema)
+    await inTransaction(client, 'function files', async () => {
+      for (const file of files) {
+        await client.query(file.sql).catch((err: Error) => { throw new Error(`${file.name}: ${err.message}`) })
+        await client.query(`INSERT INTO schema_functions (name, sha256) VALUES ($1, $2)
+          ON CONFLICT (name) DO UPDATE SET sha256 = excluded.sha256, applied_at = now()`, [file.name, file.sha256])
+      }
+    })
+    return { applied, functions: files.map(f => f.name) }
   } finally {
     await client.end() // ends the session, releasing the advisory lock
   }
-  return applied
+}
+
+async function inTransaction (client: pg.Client, what: string, fn: () => Promise<void>) {
+  await client.query('BEGIN')
+  try {
+    await fn()
+    await client.query('COMMIT')
+  } catch (err) {
+    await client.query('ROLLBACK')
+    throw new Error(`${what} failed: ${(err as Error).message}`)
+  }
 }

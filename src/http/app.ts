@@ -3,11 +3,7 @@ import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Logger } from 'pino'
-import { authRoutes } from '../auth/routes.ts'
-import { bookingRoutes } from '../bookings/routes.ts'
 import type { Pool } from '../db/pool.ts'
-import { notificationRoutes } from '../notifications/routes.ts'
-import { propertyRoutes } from '../properties/routes.ts'
 import { errorHandler } from './error-handler.ts'
 import { operationsRoutes } from './operations.ts'
 import { ErrorBody } from './schemas.ts'
@@ -18,8 +14,8 @@ export interface AppOptions {
   logger: Logger
   /** Brokers /readyz checks; none configured means Kafka is not this process's concern. */
   kafkaBrokers: string[]
-  sessionTtlHours: number
-  cookieSecure: boolean
+  /** Adds the features' routes (src/routes.ts): http/ assembles the server and knows no feature. */
+  routes (app: FastifyInstance): Promise<void>
 }
 
 /** Every request body is small JSON; 64 KiB leaves a property description plenty of room. */
@@ -46,11 +42,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(cookie)
 
-  const { pool } = opts
-  await app.register(authRoutes, { pool, sessionTtlHours: opts.sessionTtlHours, cookieSecure: opts.cookieSecure })
-  await app.register(propertyRoutes, { pool })
-  await app.register(bookingRoutes, { pool })
-  await app.register(notificationRoutes, { pool })
-  await app.register(operationsRoutes, { pool, kafkaBrokers: opts.kafkaBrokers })
+  await opts.routes(app)
+  await app.register(operationsRoutes, { pool: opts.pool, kafkaBrokers: opts.kafkaBrokers })
   return app
 }

@@ -5,7 +5,7 @@ import { isTransient } from '../db/transient.ts'
 import { Backoff, Waker } from '../timing.ts'
 import { createConsumer } from './client.ts'
 import { inBatches } from './batches.ts'
-import { decodeEvent, type DecodedEvent } from './decode.ts'
+import { decodeEvent, type DecodedEvent, type EventContract } from './decode.ts'
 import { FailureRouter, H, type Failure, type KafkaMessage } from './failures.ts'
 import { retryTopic } from './topics.ts'
 
@@ -17,6 +17,8 @@ export interface ConsumerSpec {
   name: string
   group: string
   topic: string
+  /** What records on the topic must be (given by the topic's owner: kafka/ knows no feature). */
+  contract: EventContract
   handle (tx: Client, events: DecodedEvent[]): Promise<void>
 }
 
@@ -128,7 +130,7 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     const before = Number(message.headers.get(H.attempts) ?? 0)
     if (retryLane) await until(Date.parse(message.headers.get(H.retryAt) ?? ''))
 
-    const decoded = decodeEvent(message, spec.topic)
+    const decoded = decodeEvent(message, spec.topic, spec.contract)
     if (!decoded.ok) return poison(message, decoded.reason, before)
     const failure = await attempt(decoded.event, where)
     if (!failure) return
@@ -160,7 +162,7 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     const readable: KafkaMessage[] = []
     const events: DecodedEvent[] = []
     for (const message of messages) {
-      const decoded = decodeEvent(message, spec.topic)
+      const decoded = decodeEvent(message, spec.topic, spec.contract)
       if (!decoded.ok) {
         await poison(message, decoded.reason, 0)
         continue

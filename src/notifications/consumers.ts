@@ -1,5 +1,5 @@
 import type { BookingCreated, BookingStatusUpdated } from '../bookings/events.ts'
-import { TOPICS } from '../bookings/events.ts'
+import { EVENT_VERSION, payloadValidators, TOPICS } from '../bookings/events.ts'
 import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/decode.ts'
 import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
@@ -43,6 +43,7 @@ export const ownerService: ConsumerSpec = {
   name: 'owner',
   group: 'owner-service-group',
   topic: TOPICS.created,
+  contract: { version: EVENT_VERSION, payload: payloadValidators[TOPICS.created] },
   handle: (tx, events) => notify<BookingCreated>(tx, events, (e, n) => ({
     userId: n.owner_id,
     type: 'booking_requested',
@@ -54,6 +55,7 @@ export const travelerService: ConsumerSpec = {
   name: 'traveler',
   group: 'traveler-service-group',
   topic: TOPICS.statusUpdated,
+  contract: { version: EVENT_VERSION, payload: payloadValidators[TOPICS.statusUpdated] },
   handle: (tx, events) => notify<BookingStatusUpdated>(tx, events, (e, n) => ({
     userId: e.traveler_id,
     type: `booking_${e.status}`,

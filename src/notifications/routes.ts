@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { currentUser, requireUser } from '../auth/guard.ts'
 import type { Pool } from '../db/pool.ts'
-import { currentUser, requireUser } from '../http/auth.ts'
 import { errors, NullableTimestamp, Timestamp } from '../http/schemas.ts'
 
 const Notification = Type.Object({

@@ -1,7 +1,6 @@
 import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Pool } from '../db/pool.ts'
-import { EVENT_VERSION } from '../bookings/events.ts'
 import { createProducer } from '../kafka/client.ts'
 import { repeat } from '../timing.ts'
 import { OUTBOX_CHANNEL } from './writer.ts'
@@ -16,6 +15,8 @@ export interface RelayOptions {
   log: Logger
   pollMs: number
   batchSize: number
+  /** The event-version header of every record (the event contract's version, given by whoever knows it). */
+  eventVersion: string
 }
 
 export interface Relay { stop (): Promise<void> }
@@ -69,7 +70,7 @@ export function startRelay (opts: RelayOptions): Relay {
         topic: r.topic,
         key: r.key,
         value: r.payload,
-        headers: { 'event-id': r.event_id, 'event-type': r.topic, 'event-version': EVENT_VERSION }
+        headers: { 'event-id': r.event_id, 'event-type': r.topic, 'event-version': opts.eventVersion }
       }))
     })
     await pool.query({ name: 'relay-mark', text: 'UPDATE outbox SET published_at = now() WHERE id = ANY($1)', values: [rows.map(r => r.id)] })

@@ -1,53 +1,15 @@
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import pg from 'pg'
+import { rm } from 'node:fs/promises'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { createPool, type Pool } from '../../src/db/pool.ts'
-import { ensureDatabase, migrate } from '../../src/db/migrate.ts'
-import { freePort, startLocalBroker, type LocalBroker } from '../../src/kafka/local-broker.ts'
 import { createLogger } from '../../src/log.ts'
 import { startPieces, type Pieces, type Running } from '../../src/services.ts'
+import { freshBroker } from '../../support/broker.ts'
+import { dropDatabase, freshDatabase } from '../../support/databases.ts'
 import { recordTopics } from './kafka.ts'
 
-const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
-
-/** A database of its own for one test file, migrated; dropped by dropDatabase. */
-export async function freshDatabase (): Promise<string> {
-  const url = new URL(ADMIN_URL)
-  url.pathname = `/hostly_test_${randomBytes(6).toString('hex')}`
-  await ensureDatabase(url.toString())
-  await migrate(url.toString())
-  return url.toString()
-}
-
-export async function dropDatabase (databaseUrl: string) {
-  const admin = new pg.Client({ connectionString: ADMIN_URL })
-  await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(new URL(databaseUrl).pathname.slice(1))} WITH (FORCE)`)
-  await admin.end()
-}
-
-/** A real single-node broker of its own, in a temporary folder (removed by stop). */
-export async function freshBroker (): Promise<LocalBroker & { dataDir: string, port: number, restart (): Promise<LocalBroker> }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'hostly-kafka-'))
-  const port = await freePort()
-  let broker = await startLocalBroker({ port, dataDir })
-  return {
-    get brokers () { return broker.brokers },
-    get pid () { return broker.pid },
-    get exited () { return broker.exited },
-    dataDir,
-    port,
-    /** Stops the JVM only; the folder stays, so restart() brings the same cluster back. */
-    stop: () => broker.stop(),
-    async restart () {
-      broker = await startLocalBroker({ port, dataDir })
-      return broker
-    }
-  }
-}
+// The throw-away databases and brokers live in support/, which the bench uses too.
+export { freshBroker } from '../../support/broker.ts'
+export { dropDatabase, freshDatabase } from '../../support/databases.ts'
 
 export interface Stack {
   url: string

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
-import { SESSION_COOKIE, sessionUser } from '../auth/sessions.ts'
-import type { Role, User } from '../auth/users.ts'
 import type { Queryable } from '../db/pool.ts'
 import { forbidden, unauthorized } from '../errors.ts'
+import { SESSION_COOKIE, sessionUser } from './sessions.ts'
+import type { Role, User } from './users.ts'
 
 declare module 'fastify' {
   interface FastifyRequest { user?: User }

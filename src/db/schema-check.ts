@@ -1,0 +1,44 @@
+import pg from 'pg'
+import { functionFiles, migrationNames, type Schema } from './schema.ts'
+
+/** The database is not at this version of Hostly: a message for the operator, not a stack trace. */
+export class SchemaError extends Error {}
+
+const RUN_MIGRATE = 'Run "hostly migrate" (or "hostly start") with this version first.'
+
+/**
+ * Checks that the database is at this version: every numbered migration applied and every function file
+ * applied as it is now (same hash). Processes that do not migrate (hostly api, relay, worker) call it at start,
+ * so they need no right beyond their own database's. Migrations the database has and this version does not know
+ * are allowed: a newer version migrated first, and migrations only add.
+ */
+export async function checkSchema (databaseUrl: string, schema: Schema): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  try {
+    await client.connect()
+  } catch (err) {
+    const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1))
+    if ((err as { code?: string }).code === '3D000') throw new SchemaError(`database "${name}" does not exist. ${RUN_MIGRATE}`)
+    throw new SchemaError(`cannot reach the database to check its schema: ${(err as Error).message}`)
+  }
+  client.on('error', () => {}) // a lost connection fails the query below, which says so
+  try {
+    const { rows: [tables] } = await client.query(
+      "SELECT to_regclass('schema_migrations') IS NOT NULL AS migrations, to_regclass('schema_functions') IS NOT NULL AS functions")
+    const applied = new Set(tables.migrations ? (await client.query('SELECT name FROM schema_migrations')).rows.map(r => r.name) : [])
+    const hashes = new Map<string, string>(tables.functions
+      ? (await client.query('SELECT name, sha256 FROM schema_functions')).rows.map(r => [r.name, r.sha256])
+      : [])
+    const missing = (await migrationNames(schema)).filter(name => !applied.has(name))
+    const stale = (await functionFiles(schema)).filter(f => hashes.get(f.name) !== f.sha256).map(f => f.name)
+    if (missing.length === 0 && stale.length === 0) return
+    throw new SchemaError([
+      'the database is not at this version of Hostly:',
+      ...(missing.length > 0 ? [`migrations not applied: ${missing.join(', ')};`] : []),
+      ...(stale.length > 0 ? [`stored functions missing or different: ${stale.join(', ')}.`] : []),
+      RUN_MIGRATE
+    ].join(' '))
+  } finally {
+    await client.end().catch(() => {})
+  }
+}

@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify'
+import { authRoutes } from './auth/routes.ts'
+import { bookingRoutes } from './bookings/routes.ts'
+import type { Config } from './config.ts'
+import type { Pool } from './db/pool.ts'
+import { notificationRoutes } from './notifications/routes.ts'
+import { propertyRoutes } from './properties/routes.ts'
+
+/** The features' HTTP routes, for buildApp (http/ knows no feature; this composition root does). */
+export function featureRoutes (pool: Pool, config: Pick<Config, 'sessionTtlHours' | 'cookieSecure'>) {
+  return async (app: FastifyInstance) => {
+    await app.register(authRoutes, { pool, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure })
+    await app.register(propertyRoutes, { pool })
+    await app.register(bookingRoutes, { pool })
+    await app.register(notificationRoutes, { pool })
+  }
+}
