@@ -74,7 +74,8 @@ describe('creating and reading', () => {
   })
 
   test('prices keep their cents exactly, and an empty amenity list is fine', async () => {
-    for (const price of [0.01, 99.99, 100, 1234.56, 1_000_000]) {
+    // 1.11, 4.35 and 0.07 are no exact multiples of 0.01 in binary floating point: a multipleOf check refuses them.
+    for (const price of [0.01, 0.07, 1.11, 4.35, 99.99, 100, 1234.56, 999_999.99, 1_000_000]) {
       const p = await listProperty(owner, { price_per_night: price, amenities: [] })
       assert.equal(p.price_per_night, price)
       assert.deepEqual((p as Property).amenities, [])
