@@ -102,7 +102,8 @@ describe('creating and reading', () => {
 
     const res = await o1.get('/api/owner/properties')
     assert.equal(res.status, 200)
-    assert.deepEqual(Object.keys(res.body), ['properties'])
+    assert.deepEqual(Object.keys(res.body).sort(), ['next_cursor', 'properties'])
+    assert.equal(res.body.next_cursor, null, 'one page holds them all')
     assert.deepEqual(res.body.properties.map((p: Property) => p.id).sort(), mine.map(p => p.id).sort())
     for (const p of res.body.properties) {
       assert.equal(p.owner_id, o1.user!.id)
@@ -111,7 +112,7 @@ describe('creating and reading', () => {
     assert.deepEqual((await o2.get('/api/owner/properties')).body.properties.map((p: Property) => p.id), [theirs.id])
 
     const none = await signUp(stack.url, 'owner')
-    assert.deepEqual((await none.get('/api/owner/properties')).body, { properties: [] })
+    assert.deepEqual((await none.get('/api/owner/properties')).body, { properties: [], next_cursor: null })
     checkError(await traveler.get('/api/owner/properties'), 403, 'FORBIDDEN')
     checkError(await anonymous().get('/api/owner/properties'), 401, 'UNAUTHORIZED')
   })

@@ -3,8 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Pool } from '../db/pool.ts'
 import { currentUser, requireUser } from '../http/auth.ts'
 import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
-import { BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings } from './schemas.ts'
-import { acceptBooking, cancelBooking, createBooking, getBooking, ownerBookings, travelerBookings } from './service.ts'
+import { ownerBookings, travelerBookings } from './lists.ts'
+import { BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings, TravelerBookingsQuery } from './schemas.ts'
+import { acceptBooking, cancelBooking, createBooking, getBooking } from './service.ts'
 
 export const bookingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -22,13 +23,13 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify,
 
   app.get('/api/bookings/me', {
     onRequest: traveler,
-    schema: { tags: ['bookings'], response: { 200: TravelerBookings, ...errors(401, 403) } }
-  }, async (request) => ({ bookings: await travelerBookings(pool, currentUser(request).id) }))
+    schema: { tags: ['bookings'], querystring: TravelerBookingsQuery, response: { 200: TravelerBookings, ...errors(400, 401, 403) } }
+  }, async (request) => travelerBookings(pool, currentUser(request).id, request.query))
 
   app.get('/api/owner/bookings', {
     onRequest: owner,
     schema: { tags: ['bookings'], querystring: OwnerBookingsQuery, response: { 200: OwnerBookings, ...errors(400, 401, 403) } }
-  }, async (request) => ({ bookings: await ownerBookings(pool, currentUser(request).id, request.query.status) }))
+  }, async (request) => ownerBookings(pool, currentUser(request).id, request.query))
 
   app.get('/api/bookings/:id', {
     onRequest: anyone,

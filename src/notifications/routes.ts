@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
 import { currentUser, requireUser } from '../http/auth.ts'
+import { NextCursor, PageQuery, readPage, toPage } from '../http/paging.ts'
 import { errors, NullableTimestamp, Timestamp } from '../http/schemas.ts'
 
 const Notification = Type.Object({
@@ -14,9 +15,7 @@ const Notification = Type.Object({
   read_at: NullableTimestamp
 })
 
-const Query = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 })
-}, { additionalProperties: false })
+const Query = Type.Object(PageQuery, { additionalProperties: false })
 
 export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -26,12 +25,16 @@ export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fas
     schema: {
       tags: ['notifications'],
       querystring: Query,
-      response: { 200: Type.Object({ notifications: Type.Array(Notification) }), ...errors(400, 401) }
+      response: { 200: Type.Object({ notifications: Type.Array(Notification), next_cursor: NextCursor }), ...errors(400, 401) }
     }
   }, async (request) => {
+    // Newest first, a page at a time, from the index notifications (user_id, id DESC).
+    const { limit, below } = readPage(request.query)
     const { rows } = await pool.query(
       `SELECT id, type, booking_id, message, created_at, read_at FROM notifications
-        WHERE user_id = $1 ORDER BY id DESC LIMIT $2`, [currentUser(request).id, request.query.limit])
-    return { notifications: rows }
+        WHERE user_id = $1 ${below ? 'AND id < $3' : ''} ORDER BY id DESC LIMIT $2`,
+      [currentUser(request).id, limit + 1, ...(below ? [below] : [])])
+    const { items, next_cursor } = toPage(rows, limit)
+    return { notifications: items, next_cursor }
   })
 }

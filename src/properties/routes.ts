@@ -3,12 +3,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
 import { currentUser, requireUser } from '../http/auth.ts'
+import { NextCursor, PageQuery } from '../http/paging.ts'
 import { errors, IdParams, parseId } from '../http/schemas.ts'
 import { Property, PropertyInput, SearchQuery } from './schemas.ts'
 import { createProperty, getProperty, ownerProperties, searchProperties } from './service.ts'
 
 const PropertyReply = Type.Object({ property: Property })
-const PropertiesReply = Type.Object({ properties: Type.Array(Property) })
+const OwnerPropertiesReply = Type.Object({ properties: Type.Array(Property), next_cursor: NextCursor })
+const OwnerPropertiesQuery = Type.Object(PageQuery, { additionalProperties: false })
 
 export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -35,6 +37,6 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
 
   app.get('/api/owner/properties', {
     onRequest: requireUser(pool, 'owner'),
-    schema: { tags: ['properties'], response: { 200: PropertiesReply, ...errors(401, 403) } }
-  }, async (request) => ({ properties: await ownerProperties(pool, currentUser(request).id) }))
+    schema: { tags: ['properties'], querystring: OwnerPropertiesQuery, response: { 200: OwnerPropertiesReply, ...errors(400, 401, 403) } }
+  }, async (request) => ownerProperties(pool, currentUser(request).id, request.query))
 }

@@ -40,7 +40,7 @@ export const SearchQuery = Type.Object({
   start_date: Type.Optional(CalendarDate),
   end_date: Type.Optional(CalendarDate),
   guests: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }))
 }, { additionalProperties: false })
 export type SearchQuery = Static<typeof SearchQuery>
