@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { book, Client, listProperty, signUp } from './helpers/http.ts'
+import { book, Client, listProperty, signUp, type Reply } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 
 // Paging as api.md says: limit 1–100 (default 20), an opaque cursor, next_cursor null on the last page,
@@ -28,7 +28,7 @@ async function walk (client: Client, path: string, key: string, limit: number, m
   let cursor: string | null = null
   do {
     const sep = path.includes('?') ? '&' : '?'
-    const res = await client.get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    const res: Reply = await client.get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
     assert.equal(res.status, 200, JSON.stringify(res.body))
     assert.ok(Array.isArray(res.body[key]), `${key} is an array`)
     assert.ok(res.body.next_cursor === null || typeof res.body.next_cursor === 'string')
