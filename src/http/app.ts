@@ -4,11 +4,13 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Logger } from 'pino'
 import { authRoutes } from '../auth/routes.ts'
+import { SESSION_COOKIE } from '../auth/sessions.ts'
 import { bookingRoutes } from '../bookings/routes.ts'
 import type { Pool } from '../db/pool.ts'
 import { notificationRoutes } from '../notifications/routes.ts'
 import { propertyRoutes } from '../properties/routes.ts'
 import { errorHandler } from './error-handler.ts'
+import { openapiOptions } from './openapi.ts'
 import { operationsRoutes } from './operations.ts'
 import { ErrorBody } from './schemas.ts'
 import { validatorCompiler } from './validation.ts'
@@ -37,12 +39,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
   app.addSchema(ErrorBody)
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Hostly Booking API', version: '1.0.0', description: 'Vacation rentals: properties, bookings, notifications.' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'hostly_session' } } }
-    }
-  })
+  await app.register(swagger, openapiOptions(SESSION_COOKIE))
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(cookie)
 

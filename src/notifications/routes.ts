@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
 import { currentUser, requireUser } from '../http/auth.ts'
+import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, readPage, toPage } from '../http/paging.ts'
 import { errors, NullableTimestamp, Timestamp } from '../http/schemas.ts'
 
@@ -23,7 +24,7 @@ export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fas
   app.get('/api/notifications', {
     onRequest: requireUser(pool),
     schema: {
-      tags: ['notifications'],
+      tags: ['notifications'], operationId: 'listNotifications', summary: "The caller's notifications, newest first, paged", security: SESSION,
       querystring: Query,
       response: { 200: Type.Object({ notifications: Type.Array(Notification), next_cursor: NextCursor }), ...errors(400, 401) }
     }

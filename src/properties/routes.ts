@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
 import { currentUser, requireUser } from '../http/auth.ts'
+import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery } from '../http/paging.ts'
 import { errors, IdParams, parseId } from '../http/schemas.ts'
 import { Property, PropertyInput, SearchQuery } from './schemas.ts'
@@ -17,7 +18,10 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
 
   app.post('/api/properties', {
     onRequest: requireUser(pool, 'owner'),
-    schema: { tags: ['properties'], body: PropertyInput, response: { 201: PropertyReply, ...errors(400, 401, 403, 413) } }
+    schema: {
+      tags: ['properties'], operationId: 'createProperty', summary: 'List a property (owners)', security: SESSION,
+      body: PropertyInput, response: { 201: PropertyReply, ...errors(400, 401, 403, 413) }
+    }
   }, async (request, reply) => {
     const property = await createProperty(pool, currentUser(request).id, request.body)
     return reply.status(201).send({ property })
@@ -25,18 +29,24 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
 
   app.get('/api/properties/search', {
     schema: {
-      tags: ['properties'],
+      tags: ['properties'], operationId: 'searchProperties', summary: 'Find properties by place, guests and free dates',
       querystring: SearchQuery,
       response: { 200: Type.Object({ properties: Type.Array(Property), total: Type.Integer() }), ...errors(400) }
     }
   }, async (request) => searchProperties(pool, request.query))
 
   app.get('/api/properties/:id', {
-    schema: { tags: ['properties'], params: IdParams, response: { 200: PropertyReply, ...errors(400, 404) } }
+    schema: {
+      tags: ['properties'], operationId: 'getProperty', summary: 'One property',
+      params: IdParams, response: { 200: PropertyReply, ...errors(400, 404) }
+    }
   }, async (request) => ({ property: await getProperty(pool, parseId(request.params.id)) }))
 
   app.get('/api/owner/properties', {
     onRequest: requireUser(pool, 'owner'),
-    schema: { tags: ['properties'], querystring: OwnerPropertiesQuery, response: { 200: OwnerPropertiesReply, ...errors(400, 401, 403) } }
+    schema: {
+      tags: ['properties'], operationId: 'listOwnerProperties', summary: "The caller's properties, newest first, paged (owners)", security: SESSION,
+      querystring: OwnerPropertiesQuery, response: { 200: OwnerPropertiesReply, ...errors(400, 401, 403) }
+    }
   }, async (request) => ownerProperties(pool, currentUser(request).id, request.query))
 }
