@@ -29,11 +29,14 @@ export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fas
       response: { 200: Type.Object({ notifications: Type.Array(Notification), next_cursor: NextCursor }), ...errors(400, 401) }
     }
   }, async (request) => {
-    // Newest first, a page at a time, from the index notifications (user_id, id DESC).
+    // Newest first, a page at a time: the page's ids from the index notifications (user_id, id DESC), then
+    // their rows (asked for rows at once, the planner may walk the primary key backwards, filtering on the user).
     const { limit, below } = readPage(request.query)
     const { rows } = await pool.query(
-      `SELECT id, type, booking_id, message, created_at, read_at FROM notifications
-        WHERE user_id = $1 ${below ? 'AND id < $3' : ''} ORDER BY id DESC LIMIT $2`,
+      `SELECT n.id, n.type, n.booking_id, n.message, n.created_at, n.read_at
+         FROM (SELECT id FROM notifications WHERE user_id = $1 ${below ? 'AND id < $3' : ''} ORDER BY id DESC LIMIT $2) page
+         JOIN notifications n ON n.id = page.id
+        ORDER BY n.id DESC`,
       [currentUser(request).id, limit + 1, ...(below ? [below] : [])])
     const { items, next_cursor } = toPage(rows, limit)
     return { notifications: items, next_cursor }

@@ -23,11 +23,13 @@ export async function getProperty (db: Queryable, id: string) {
   return rows[0]
 }
 
-/** The owner's properties, newest first, a page at a time. Index: properties (owner_id, id DESC). */
+/** The owner's properties, newest first, a page at a time: ids from properties (owner_id, id DESC), then rows. */
 export async function ownerProperties (db: Queryable, ownerId: number, page: PageInput) {
   const { limit, below } = readPage(page)
   const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM properties WHERE owner_id = $1 ${below ? 'AND id < $3' : ''} ORDER BY id DESC LIMIT $2`,
+    `SELECT ${COLUMNS} FROM properties
+      WHERE id IN (SELECT id FROM properties WHERE owner_id = $1 ${below ? 'AND id < $3' : ''} ORDER BY id DESC LIMIT $2)
+      ORDER BY id DESC`,
     [ownerId, limit + 1, ...(below ? [below] : [])])
   const { items, next_cursor } = toPage(rows, limit)
   return { properties: items, next_cursor }
