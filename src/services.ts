@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { EVENT_VERSION, TOPICS } from './bookings/events.ts'
 import type { Config } from './config.ts'
 import { createPool } from './db/pool.ts'
+import { SESSION_COOKIE } from './auth/sessions.ts'
 import { buildApp } from './http/app.ts'
 import { ensureTopics } from './kafka/client.ts'
 import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
@@ -54,7 +55,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   let app: FastifyInstance | undefined
   let url: string | undefined
   if (pieces.api) {
-    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: featureRoutes(pool, config) })
+    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: featureRoutes(pool, config), sessionCookie: SESSION_COOKIE })
     url = await app.listen({ port: config.port, host: config.host })
   }
 

@@ -74,7 +74,8 @@ describe('creating and reading', () => {
   })
 
   test('prices keep their cents exactly, and an empty amenity list is fine', async () => {
-    for (const price of [0.01, 99.99, 100, 1234.56, 1_000_000]) {
+    // 1.11, 4.35 and 0.07 are no exact multiples of 0.01 in binary floating point: a multipleOf check refuses them.
+    for (const price of [0.01, 0.07, 1.11, 4.35, 99.99, 100, 1234.56, 999_999.99, 1_000_000]) {
       const p = await listProperty(owner, { price_per_night: price, amenities: [] })
       assert.equal(p.price_per_night, price)
       assert.deepEqual((p as Property).amenities, [])
@@ -101,7 +102,8 @@ describe('creating and reading', () => {
 
     const res = await o1.get('/api/owner/properties')
     assert.equal(res.status, 200)
-    assert.deepEqual(Object.keys(res.body), ['properties'])
+    assert.deepEqual(Object.keys(res.body).sort(), ['next_cursor', 'properties'])
+    assert.equal(res.body.next_cursor, null, 'one page holds them all')
     assert.deepEqual(res.body.properties.map((p: Property) => p.id).sort(), mine.map(p => p.id).sort())
     for (const p of res.body.properties) {
       assert.equal(p.owner_id, o1.user!.id)
@@ -110,7 +112,7 @@ describe('creating and reading', () => {
     assert.deepEqual((await o2.get('/api/owner/properties')).body.properties.map((p: Property) => p.id), [theirs.id])
 
     const none = await signUp(stack.url, 'owner')
-    assert.deepEqual((await none.get('/api/owner/properties')).body, { properties: [] })
+    assert.deepEqual((await none.get('/api/owner/properties')).body, { properties: [], next_cursor: null })
     checkError(await traveler.get('/api/owner/properties'), 403, 'FORBIDDEN')
     checkError(await anonymous().get('/api/owner/properties'), 401, 'UNAUTHORIZED')
   })

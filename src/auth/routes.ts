@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
+import { SESSION } from '../http/openapi.ts'
 import { errors, noBody, Timestamp } from '../http/schemas.ts'
 import { currentUser, requireUser } from './guard.ts'
 import { closeSession, openSession, SESSION_COOKIE } from './sessions.ts'
@@ -37,7 +38,10 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
   const cookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: cookieSecure, maxAge: sessionTtlHours * 3600 }
 
   app.post('/api/auth/register', {
-    schema: { tags: ['auth'], body: RegisterBody, response: { 201: UserReply, ...errors(400, 409, 413) } }
+    schema: {
+      tags: ['auth'], operationId: 'register', summary: 'Create an account and sign in',
+      body: RegisterBody, response: { 201: UserReply, ...errors(400, 409, 413) }
+    }
   }, async (request, reply) => {
     const user = await register(pool, request.body)
     const token = await openSession(pool, user.id, sessionTtlHours)
@@ -45,7 +49,10 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
   })
 
   app.post('/api/auth/login', {
-    schema: { tags: ['auth'], body: LoginBody, response: { 200: UserReply, ...errors(400, 401, 429) } }
+    schema: {
+      tags: ['auth'], operationId: 'login', summary: 'Sign in: a new session cookie',
+      body: LoginBody, response: { 200: UserReply, ...errors(400, 401, 429) }
+    }
   }, async (request, reply) => {
     const user = await authenticate(pool, request.body.email, request.body.password)
     // A new session (and id) at every sign-in; the old one, if any, ends.
@@ -58,7 +65,10 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
   app.post('/api/auth/logout', {
     onRequest: requireUser(pool),
     preValidation: noBody,
-    schema: { tags: ['auth'], response: { 204: Type.Null(), ...errors(401) } }
+    schema: {
+      tags: ['auth'], operationId: 'logout', summary: 'Sign out: end the session', security: SESSION,
+      response: { 204: Type.Null(), ...errors(401) }
+    }
   }, async (request, reply) => {
     await closeSession(pool, request.cookies[SESSION_COOKIE]!)
     return reply.status(204).clearCookie(SESSION_COOKIE, { path: '/' }).send(null)
@@ -66,6 +76,9 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
 
   app.get('/api/auth/me', {
     onRequest: requireUser(pool),
-    schema: { tags: ['auth'], response: { 200: UserReply, ...errors(401) } }
+    schema: {
+      tags: ['auth'], operationId: 'getCurrentUser', summary: 'The signed-in user', security: SESSION,
+      response: { 200: UserReply, ...errors(401) }
+    }
   }, async (request) => ({ user: currentUser(request) }))
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { NextCursor, PageQuery } from '../http/paging.ts'
 import { BodyId, CalendarDate, Timestamp } from '../http/schemas.ts'
 
 export const BookingInput = Type.Object({
@@ -26,9 +27,12 @@ export const Booking = Type.Object({
 
 export const BookingReply = Type.Object({ booking: Booking })
 export const TravelerBookings = Type.Object({
-  bookings: Type.Array(Type.Object({ ...Booking.properties, property_name: Type.String() }))
+  bookings: Type.Array(Type.Object({ ...Booking.properties, property_name: Type.String() })),
+  next_cursor: NextCursor
 })
 export const OwnerBookings = Type.Object({
-  bookings: Type.Array(Type.Object({ ...Booking.properties, property_name: Type.String(), traveler_name: Type.String() }))
+  bookings: Type.Array(Type.Object({ ...Booking.properties, property_name: Type.String(), traveler_name: Type.String() })),
+  next_cursor: NextCursor
 })
-export const OwnerBookingsQuery = Type.Object({ status: Type.Optional(Status) }, { additionalProperties: false })
+export const TravelerBookingsQuery = Type.Object(PageQuery, { additionalProperties: false })
+export const OwnerBookingsQuery = Type.Object({ status: Type.Optional(Status), ...PageQuery }, { additionalProperties: false })

@@ -74,22 +74,6 @@ export async function getBooking (db: Queryable, user: User, bookingId: string) 
   return booking
 }
 
-export async function travelerBookings (db: Queryable, travelerId: number) {
-  const { rows } = await db.query(
-    `SELECT ${B_COLUMNS}, p.name AS property_name FROM bookings b JOIN properties p ON p.id = b.property_id
-      WHERE b.traveler_id = $1 ORDER BY b.created_at DESC, b.id DESC`, [travelerId])
-  return rows
-}
-
-export async function ownerBookings (db: Queryable, ownerId: number, status?: string) {
-  const { rows } = await db.query(
-    `SELECT ${B_COLUMNS}, p.name AS property_name, u.name AS traveler_name
-       FROM bookings b JOIN properties p ON p.id = b.property_id JOIN users u ON u.id = b.traveler_id
-      WHERE p.owner_id = $1 AND ($2::text IS NULL OR b.status = $2)
-      ORDER BY b.created_at DESC, b.id DESC`, [ownerId, status ?? null])
-  return rows
-}
-
 /** Only the booking's traveler and its property's owner may see it (and cancel it: cancel_booking checks). */
 function assertParty (user: User, booking: { traveler_id: number, owner_id: number }) {
   const mine = user.role === 'traveler' ? booking.traveler_id === user.id : booking.owner_id === user.id

@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { Logger } from 'pino'
 import type { Pool } from '../db/pool.ts'
 import { errorHandler } from './error-handler.ts'
+import { openapiOptions } from './openapi.ts'
 import { operationsRoutes } from './operations.ts'
 import { ErrorBody } from './schemas.ts'
 import { validatorCompiler } from './validation.ts'
@@ -16,6 +17,8 @@ export interface AppOptions {
   kafkaBrokers: string[]
   /** Adds the features' routes (src/routes.ts): http/ assembles the server and knows no feature. */
   routes (app: FastifyInstance): Promise<void>
+  /** The session cookie's name, for the OpenAPI security scheme. */
+  sessionCookie: string
 }
 
 /** Every request body is small JSON; 64 KiB leaves a property description plenty of room. */
@@ -33,12 +36,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
   app.addSchema(ErrorBody)
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Hostly Booking API', version: '1.0.0', description: 'Vacation rentals: properties, bookings, notifications.' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'hostly_session' } } }
-    }
-  })
+  await app.register(swagger, openapiOptions(opts.sessionCookie))
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(cookie)
 

@@ -1,6 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
 import { pingKafka } from '../kafka/client.ts'
+
+const NotReady = Type.Object({
+  code: Type.Literal('NOT_READY'),
+  message: Type.String(),
+  down: Type.Record(Type.String(), Type.String(), { description: 'each part that is down (database, kafka), with why' })
+}, { description: 'Not ready: a part this process needs is down' })
 
 const within = <T>(ms: number, p: Promise<T>) => Promise.race([
   p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())
@@ -16,9 +23,19 @@ async function check (fn: () => Promise<unknown>): Promise<string | undefined> {
 }
 
 export const operationsRoutes: FastifyPluginAsync<{ pool: Pool, kafkaBrokers: string[] }> = async (app, { pool, kafkaBrokers }) => {
-  app.get('/healthz', { schema: { tags: ['operations'] } }, async () => ({ status: 'ok' }))
+  app.get('/healthz', {
+    schema: {
+      tags: ['operations'], operationId: 'getHealth', summary: '200 while the process runs',
+      response: { 200: Type.Object({ status: Type.Literal('ok') }) }
+    }
+  }, async () => ({ status: 'ok' }))
 
-  app.get('/readyz', { schema: { tags: ['operations'] } }, async (_request, reply) => {
+  app.get('/readyz', {
+    schema: {
+      tags: ['operations'], operationId: 'getReadiness', summary: '200 when what this process needs answers; 503 naming what is down',
+      response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: NotReady }
+    }
+  }, async (_request, reply) => {
     const [database, kafka] = await Promise.all([
       check(() => pool.query('SELECT 1')),
       kafkaBrokers.length > 0 ? check(() => pingKafka(kafkaBrokers)) : undefined

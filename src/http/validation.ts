@@ -8,10 +8,21 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv, formats: string[]) 
 function build (coerceTypes: boolean): Ajv {
   // removeAdditional is off so that an unknown field is an error, not silently dropped (Fastify's default).
   const ajv = new Ajv({ coerceTypes, removeAdditional: false, useDefaults: true, allErrors: true, strict: false,
-    verbose: true, multipleOfPrecision: 9 }) // verbose: errors carry their schema, for its description
+    verbose: true }) // verbose: errors carry their schema, for its description
   // 'date' in full mode refuses impossible days such as 2024-02-30.
   addFormats(ajv, ['date', 'email'])
+  ajv.addKeyword({ keyword: 'x-decimals', type: 'number', schemaType: 'number', validate: hasDecimals })
   return ajv
+}
+
+/**
+ * The `x-decimals: n` keyword: the number is exactly one with at most n decimals, as a numeric(p, n) column
+ * stores it. JSON Schema's `multipleOf: 0.01` cannot say this: in binary floating point 1.11 is no exact
+ * multiple of 0.01, so standard validators refuse real prices. Rounding to n decimals and comparing is exact:
+ * 1.11 rounds to itself; 10.005 and 1e-12 do not.
+ */
+function hasDecimals (decimals: number, value: number): boolean {
+  return Number.isFinite(value) && Number(value.toFixed(decimals)) === value
 }
 
 // A JSON body is taken as typed: "2" is not a number. Query strings and path parameters are text
@@ -71,8 +82,8 @@ export function describe (error: ErrorObject, part: string): ErrorDetail {
       return { field: path, message: `must be one of: ${(p.allowedValues as unknown[]).join(', ')}` }
     case 'pattern':
       return { field: path, message: error.parentSchema?.description ?? 'has the wrong format' }
-    case 'multipleOf':
-      return { field: path, message: 'must have at most two decimals' }
+    case 'x-decimals':
+      return { field: path, message: `must have at most ${error.schema} decimals` }
     default:
       return { field: path || part, message: error.message ?? 'is invalid' }
   }

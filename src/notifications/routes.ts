@@ -3,6 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { currentUser, requireUser } from '../auth/guard.ts'
 import type { Pool } from '../db/pool.ts'
+import { SESSION } from '../http/openapi.ts'
+import { NextCursor, PageQuery, readPage, toPage } from '../http/paging.ts'
 import { errors, NullableTimestamp, Timestamp } from '../http/schemas.ts'
 
 const Notification = Type.Object({
@@ -14,9 +16,7 @@ const Notification = Type.Object({
   read_at: NullableTimestamp
 })
 
-const Query = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 })
-}, { additionalProperties: false })
+const Query = Type.Object(PageQuery, { additionalProperties: false })
 
 export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -24,14 +24,21 @@ export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fas
   app.get('/api/notifications', {
     onRequest: requireUser(pool),
     schema: {
-      tags: ['notifications'],
+      tags: ['notifications'], operationId: 'listNotifications', summary: "The caller's notifications, newest first, paged", security: SESSION,
       querystring: Query,
-      response: { 200: Type.Object({ notifications: Type.Array(Notification) }), ...errors(400, 401) }
+      response: { 200: Type.Object({ notifications: Type.Array(Notification), next_cursor: NextCursor }), ...errors(400, 401) }
     }
   }, async (request) => {
+    // Newest first, a page at a time: the page's ids from the index notifications (user_id, id DESC), then
+    // their rows (asked for rows at once, the planner may walk the primary key backwards, filtering on the user).
+    const { limit, below } = readPage(request.query)
     const { rows } = await pool.query(
-      `SELECT id, type, booking_id, message, created_at, read_at FROM notifications
-        WHERE user_id = $1 ORDER BY id DESC LIMIT $2`, [currentUser(request).id, request.query.limit])
-    return { notifications: rows }
+      `SELECT n.id, n.type, n.booking_id, n.message, n.created_at, n.read_at
+         FROM (SELECT id FROM notifications WHERE user_id = $1 ${below ? 'AND id < $3' : ''} ORDER BY id DESC LIMIT $2) page
+         JOIN notifications n ON n.id = page.id
+        ORDER BY n.id DESC`,
+      [currentUser(request).id, limit + 1, ...(below ? [below] : [])])
+    const { items, next_cursor } = toPage(rows, limit)
+    return { notifications: items, next_cursor }
   })
 }

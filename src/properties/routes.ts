@@ -3,19 +3,25 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { currentUser, requireUser } from '../auth/guard.ts'
 import type { Pool } from '../db/pool.ts'
+import { SESSION } from '../http/openapi.ts'
+import { NextCursor, PageQuery } from '../http/paging.ts'
 import { errors, IdParams, parseId } from '../http/schemas.ts'
 import { Property, PropertyInput, SearchQuery } from './schemas.ts'
 import { createProperty, getProperty, ownerProperties, searchProperties } from './service.ts'
 
 const PropertyReply = Type.Object({ property: Property })
-const PropertiesReply = Type.Object({ properties: Type.Array(Property) })
+const OwnerPropertiesReply = Type.Object({ properties: Type.Array(Property), next_cursor: NextCursor })
+const OwnerPropertiesQuery = Type.Object(PageQuery, { additionalProperties: false })
 
 export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
   app.post('/api/properties', {
     onRequest: requireUser(pool, 'owner'),
-    schema: { tags: ['properties'], body: PropertyInput, response: { 201: PropertyReply, ...errors(400, 401, 403, 413) } }
+    schema: {
+      tags: ['properties'], operationId: 'createProperty', summary: 'List a property (owners)', security: SESSION,
+      body: PropertyInput, response: { 201: PropertyReply, ...errors(400, 401, 403, 413) }
+    }
   }, async (request, reply) => {
     const property = await createProperty(pool, currentUser(request).id, request.body)
     return reply.status(201).send({ property })
@@ -23,18 +29,24 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
 
   app.get('/api/properties/search', {
     schema: {
-      tags: ['properties'],
+      tags: ['properties'], operationId: 'searchProperties', summary: 'Find properties by place, guests and free dates',
       querystring: SearchQuery,
       response: { 200: Type.Object({ properties: Type.Array(Property), total: Type.Integer() }), ...errors(400) }
     }
   }, async (request) => searchProperties(pool, request.query))
 
   app.get('/api/properties/:id', {
-    schema: { tags: ['properties'], params: IdParams, response: { 200: PropertyReply, ...errors(400, 404) } }
+    schema: {
+      tags: ['properties'], operationId: 'getProperty', summary: 'One property',
+      params: IdParams, response: { 200: PropertyReply, ...errors(400, 404) }
+    }
   }, async (request) => ({ property: await getProperty(pool, parseId(request.params.id)) }))
 
   app.get('/api/owner/properties', {
     onRequest: requireUser(pool, 'owner'),
-    schema: { tags: ['properties'], response: { 200: PropertiesReply, ...errors(401, 403) } }
-  }, async (request) => ({ properties: await ownerProperties(pool, currentUser(request).id) }))
+    schema: {
+      tags: ['properties'], operationId: 'listOwnerProperties', summary: "The caller's properties, newest first, paged (owners)", security: SESSION,
+      querystring: OwnerPropertiesQuery, response: { 200: OwnerPropertiesReply, ...errors(400, 401, 403) }
+    }
+  }, async (request) => ownerProperties(pool, currentUser(request).id, request.query))
 }

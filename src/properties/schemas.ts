@@ -4,6 +4,14 @@ import { CalendarDate, Timestamp } from '../http/schemas.ts'
 /** Required text: not empty, not only blanks. */
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description: 'must not be blank' })
 
+/**
+ * A price as the column numeric(10, 2) stores it, and the CHECK (> 0) accepts: 0.01 to 1,000,000 (so a
+ * booking's total, at most 365 nights of it, fits numeric(12, 2)), with at most two decimals.
+ */
+const Money = Type.Number({
+  minimum: 0.01, maximum: 1_000_000, 'x-decimals': 2, description: 'at least 0.01, at most 1000000, at most two decimals'
+})
+
 export const PropertyInput = Type.Object({
   name: Text(200),
   description: Type.String({ maxLength: 5000 }),
@@ -11,7 +19,7 @@ export const PropertyInput = Type.Object({
   state: Text(100),
   country: Text(100),
   property_type: Text(50),
-  price_per_night: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, multipleOf: 0.01 }),
+  price_per_night: Money,
   bedrooms: Type.Integer({ minimum: 0, maximum: 100 }),
   bathrooms: Type.Integer({ minimum: 0, maximum: 100 }),
   max_guests: Type.Integer({ minimum: 1, maximum: 100 }),
@@ -32,7 +40,7 @@ export const SearchQuery = Type.Object({
   start_date: Type.Optional(CalendarDate),
   end_date: Type.Optional(CalendarDate),
   guests: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }))
 }, { additionalProperties: false })
 export type SearchQuery = Static<typeof SearchQuery>

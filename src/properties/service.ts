@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
 import { badRequest, notFound } from '../errors.ts'
+import { readPage, toPage, type PageInput } from '../http/paging.ts'
 import type { PropertyInput, SearchQuery } from './schemas.ts'
 
 const COLUMNS = `id, owner_id, name, description, city, state, country, property_type, price_per_night,
@@ -22,9 +23,16 @@ export async function getProperty (db: Queryable, id: string) {
   return rows[0]
 }
 
-export async function ownerProperties (db: Queryable, ownerId: number) {
-  const { rows } = await db.query(`SELECT ${COLUMNS} FROM properties WHERE owner_id = $1 ORDER BY id DESC`, [ownerId])
-  return rows
+/** The owner's properties, newest first, a page at a time: ids from properties (owner_id, id DESC), then rows. */
+export async function ownerProperties (db: Queryable, ownerId: number, page: PageInput) {
+  const { limit, below } = readPage(page)
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS} FROM properties
+      WHERE id IN (SELECT id FROM properties WHERE owner_id = $1 ${below ? 'AND id < $3' : ''} ORDER BY id DESC LIMIT $2)
+      ORDER BY id DESC`,
+    [ownerId, limit + 1, ...(below ? [below] : [])])
+  const { items, next_cursor } = toPage(rows, limit)
+  return { properties: items, next_cursor }
 }
 
 /** LIKE pattern that matches the text literally: %, _ and \ lose their special meaning. */
@@ -47,7 +55,7 @@ export async function searchProperties (db: Queryable, q: SearchQuery) {
   const filters = [location, q.guests ?? null, q.start_date ?? null, q.end_date ?? null]
   const { rows } = await db.query(
     `SELECT ${COLUMNS}, count(*) OVER () AS total FROM properties p ${MATCHES} ORDER BY p.id LIMIT $5 OFFSET $6`,
-    [...filters, q.limit, q.offset])
+    [...filters, q.limit ?? 20, q.offset ?? 0]) // the schema fills in both; the types cannot know
   if (rows[0]) return { properties: rows, total: Number(rows[0].total) }
   // An offset past the end returns no row, and so no window total: count on its own then.
   const { rows: [{ n }] } = await db.query(`SELECT count(*)::int AS n FROM properties p ${MATCHES}`, filters)

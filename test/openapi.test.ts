@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import net from 'node:net'
+import { after, before, describe, test } from 'node:test'
+import SwaggerParser from '@apidevtools/swagger-parser'
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
+import addFormatsModule from 'ajv-formats'
+import { createLogger } from '../src/log.ts'
+import { startPieces, type Running } from '../src/services.ts'
+import { book, Client, listProperty, propertyInput, signUp, type Reply } from './helpers/http.ts'
+import { startStack, type Stack } from './helpers/stack.ts'
+
+// The OpenAPI document at /docs/json: valid for a standard validator, and true. Every operation is driven on
+// the real stack into each status it documents (500 aside), every response body is checked against the
+// document's schema for its status, and a status the document does not list fails the test.
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020, formats: string[]) => Ajv2020
+
+interface Operation { operationId: string, summary?: string, security?: unknown[], parameters?: Array<{ name: string, in: string, required?: boolean }>, responses: Record<string, { content?: Record<string, { schema: object }> }> }
+interface Doc { openapi: string, paths: Record<string, Record<string, Operation>>, components: { securitySchemes: Record<string, unknown> } }
+
+let stack: Stack
+let doc: Doc
+const ops = new Map<string, { method: string, path: string, op: Operation, validators: Map<string, ValidateFunction> }>()
+const observed = new Map<string, Set<string>>()
+
+before(async () => {
+  stack = await startStack({ kafka: false })
+  doc = await (await fetch(`${stack.url}/docs/json`)).json() as Doc
+  const deref = await SwaggerParser.dereference(structuredClone(doc) as never) as unknown as Doc
+  const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }), ['date-time', 'date', 'email'])
+  for (const [path, methods] of Object.entries(deref.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const validators = new Map<string, ValidateFunction>()
+      for (const [status, response] of Object.entries(op.responses)) {
+        const schema = response.content?.['application/json']?.schema
+        if (schema) validators.set(status, ajv.compile(schema))
+      }
+      ops.set(op.operationId, { method: method.toUpperCase(), path, op, validators })
+      observed.set(op.operationId, new Set())
+    }
+  }
+})
+after(async () => { await stack?.stop() })
+
+interface Call { params?: Record<string, string | number>, query?: string, body?: unknown }
+
+/** Calls an operation by its operationId and checks the reply against the document: a documented status, a body its schema accepts. */
+async function call (client: Client, operationId: string, c: Call = {}): Promise<Reply> {
+  const o = ops.get(operationId)
+  assert.ok(o, `${operationId} is in the document`)
+  const path = o.path.replace(/\{(\w+)\}/g, (_, name: string) => String(c.params?.[name]))
+  const res = await client.request(o.method, path + (c.query ? `?${c.query}` : ''), c.body)
+  const status = String(res.status)
+  observed.get(operationId)!.add(status)
+  assert.ok(o.op.responses[status], `${operationId} answered ${status}, which the document does not list (body: ${JSON.stringify(res.body)})`)
+  const validate = o.validators.get(status)
+  if (validate) {
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
+    assert.ok(validate(res.body), `${operationId} ${status}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(res.body)}`)
+  } else {
+    assert.equal(res.body, undefined, `${operationId} ${status} documents no body`)
+  }
+  return res
+}
+
+const expect = async (status: number, client: Client, operationId: string, c: Call = {}) => {
+  const res = await call(client, operationId, c)
+  assert.equal(res.status, status, `${operationId}: ${JSON.stringify(res.body)}`)
+  return res
+}
+
+const anonymous = () => new Client(stack.url)
+const huge = { blob: 'x'.repeat(70 * 1024) }
+const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10)
+
+describe('the OpenAPI document', () => {
+  test('is OpenAPI 3.1.0 and valid for @apidevtools/swagger-parser', async () => {
+    assert.equal(doc.openapi, '3.1.0')
+    await SwaggerParser.validate(structuredClone(doc) as never)
+  })
+
+  test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
+    const ids = [...ops.keys()]
+    assert.equal(ids.length, 17)
+    assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
+    for (const { op } of ops.values()) {
+      assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
+      for (const p of op.parameters ?? []) {
+        if (p.in === 'query') assert.notEqual(p.required, true, `${op.operationId}: ${p.name} is optional`)
+      }
+    }
+    assert.ok(doc.components.securitySchemes.session)
+    assert.ok([...ops.values()].some(({ op }) => op.security?.length), 'the cookie scheme is used')
+    const price = (doc.paths['/api/properties'].post as unknown as { requestBody: { content: Record<string, { schema: { properties: Record<string, object> } }> } })
+      .requestBody.content['application/json'].schema.properties.price_per_night
+    assert.deepEqual({ ...price, description: undefined }, { type: 'number', minimum: 0.01, maximum: 1_000_000, 'x-decimals': 2, description: undefined })
+  })
+})
+
+describe('real responses, checked against the document', () => {
+  let owner: Client, otherOwner: Client, traveler: Client, otherTraveler: Client
+  let property: { id: number }
+  before(async () => {
+    owner = await signUp(stack.url, 'owner')
+    otherOwner = await signUp(stack.url, 'owner')
+    traveler = await signUp(stack.url, 'traveler')
+    otherTraveler = await signUp(stack.url, 'traveler')
+    property = await listProperty(owner)
+  })
+
+  test('anonymous callers get 401 from exactly the operations that declare session security', async () => {
+    const calls: Record<string, Call> = {
+      register: { body: {} }, login: { body: {} }, getProperty: { params: { id: property.id } },
+      getBooking: { params: { id: 1 } }, acceptBooking: { params: { id: 1 } }, cancelBooking: { params: { id: 1 } }
+    }
+    for (const [id, { op }] of ops) {
+      const res = await call(anonymous(), id, calls[id])
+      assert.equal(res.status === 401, Boolean(op.security?.length), `${id}: ${res.status}`)
+    }
+  })
+
+  test('auth: register, login, logout, me in each documented status', async () => {
+    const email = `doc-${randomUUID()}@example.com`
+    const account = { name: 'Dora Doc', email, password: 'correct horse', role: 'traveler' }
+    const me = anonymous()
+    await expect(201, me, 'register', { body: account })
+    await expect(400, anonymous(), 'register', { body: { ...account, email: 'not an address' } })
+    await expect(409, anonymous(), 'register', { body: account })
+    await expect(413, anonymous(), 'register', { body: { ...account, ...huge } })
+    await expect(200, me, 'getCurrentUser')
+    await expect(400, me, 'logout', { body: { please: true } })
+    await expect(413, me, 'logout', { body: huge })
+    await expect(204, me, 'logout')
+    await expect(401, me, 'getCurrentUser')
+    await expect(200, me, 'login', { body: { email, password: account.password } })
+    await expect(400, anonymous(), 'login', { body: { email } })
+    await expect(413, anonymous(), 'login', { body: { email, password: 'x', ...huge } })
+    for (let i = 0; i < 10; i++) await expect(401, anonymous(), 'login', { body: { email, password: 'wrong horse' } })
+    await expect(429, anonymous(), 'login', { body: { email, password: 'wrong horse' } })
+  })
+
+  test('properties: create, search, read, the owner\'s list in each documented status', async () => {
+    await expect(201, owner, 'createProperty', { body: propertyInput({ price_per_night: 1.11 }) })
+    await expect(400, owner, 'createProperty', { body: propertyInput({ price_per_night: 1e-12 }) })
+    await expect(403, traveler, 'createProperty', { body: propertyInput() })
+    await expect(413, owner, 'createProperty', { body: propertyInput({ description: huge.blob }) })
+    await expect(200, anonymous(), 'searchProperties', { query: `location=Lisbon&start_date=${day(5)}&end_date=${day(8)}` })
+    await expect(400, anonymous(), 'searchProperties', { query: 'limit=0' })
+    await expect(200, anonymous(), 'getProperty', { params: { id: property.id } })
+    await expect(400, anonymous(), 'getProperty', { params: { id: 'abc' } })
+    await expect(404, anonymous(), 'getProperty', { params: { id: '9223372036854775807' } })
+    const first = await expect(200, owner, 'listOwnerProperties', { query: 'limit=1' })
+    await expect(200, owner, 'listOwnerProperties', { query: `cursor=${first.body.next_cursor}` })
+    await expect(400, owner, 'listOwnerProperties', { query: 'cursor=nonsense' })
+    await expect(403, traveler, 'listOwnerProperties')
+  })
+
+  test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
+    const created = await expect(201, traveler, 'createBooking', { body: { property_id: property.id, start_date: day(40), end_date: day(43), num_guests: 2 } })
+    const id = created.body.booking.id
+    await expect(400, traveler, 'createBooking', { body: { property_id: property.id, start_date: day(43), end_date: day(40), num_guests: 2 } })
+    await expect(403, owner, 'createBooking', { body: { property_id: property.id, start_date: day(40), end_date: day(43), num_guests: 2 } })
+    await expect(404, traveler, 'createBooking', { body: { property_id: 9_000_000, start_date: day(40), end_date: day(43), num_guests: 2 } })
+    await expect(413, traveler, 'createBooking', { body: { property_id: property.id, ...huge } })
+
+    for (const [operationId, reader, stranger] of [['listMyBookings', traveler, owner], ['listOwnerBookings', owner, traveler]] as const) {
+      const page = await expect(200, reader, operationId, { query: 'limit=1' })
+      assert.equal(page.body.bookings[0].id, id)
+      await expect(400, reader, operationId, { query: 'limit=101' })
+      await expect(403, stranger, operationId)
+    }
+    await expect(400, owner, 'listOwnerBookings', { query: 'status=maybe' })
+
+    await expect(200, traveler, 'getBooking', { params: { id } })
+    await expect(200, owner, 'getBooking', { params: { id } })
+    await expect(400, traveler, 'getBooking', { params: { id: '0' } })
+    await expect(403, otherTraveler, 'getBooking', { params: { id } })
+    await expect(404, traveler, 'getBooking', { params: { id: 9_000_000 } })
+
+    await expect(400, owner, 'acceptBooking', { params: { id: 'abc' } })
+    await expect(400, owner, 'acceptBooking', { params: { id }, body: { please: true } })
+    await expect(413, owner, 'acceptBooking', { params: { id }, body: huge })
+    await expect(403, traveler, 'acceptBooking', { params: { id } })
+    await expect(403, otherOwner, 'acceptBooking', { params: { id } })
+    await expect(404, owner, 'acceptBooking', { params: { id: 9_000_000 } })
+    await expect(200, owner, 'acceptBooking', { params: { id } })
+    await expect(409, owner, 'acceptBooking', { params: { id } })
+    await expect(409, otherTraveler, 'createBooking', { body: { property_id: property.id, start_date: day(41), end_date: day(42), num_guests: 1 } })
+
+    await expect(400, traveler, 'cancelBooking', { params: { id: '99999999999999999999' } })
+    await expect(400, traveler, 'cancelBooking', { params: { id }, body: '{"broken' })
+    await expect(413, traveler, 'cancelBooking', { params: { id }, body: huge })
+    await expect(403, otherTraveler, 'cancelBooking', { params: { id } })
+    await expect(404, traveler, 'cancelBooking', { params: { id: 9_000_000 } })
+    await expect(200, traveler, 'cancelBooking', { params: { id } })
+    await expect(409, owner, 'cancelBooking', { params: { id } })
+  })
+
+  test('notifications, /healthz and /readyz in each documented status (503 below)', async () => {
+    const booking = await book(traveler, property.id, 80, 2, 1)
+    // A notification as the owner service writes it, so the item schema is checked against a real row.
+    await stack.db.query(`INSERT INTO notifications (user_id, type, booking_id, event_id, message)
+      VALUES ($1, 'booking_requested', $2, gen_random_uuid(), 'Tom asks for two nights')`, [owner.user!.id, booking.id])
+    const res = await expect(200, owner, 'listNotifications', { query: 'limit=1' })
+    assert.equal(res.body.notifications.length, 1)
+    await expect(400, owner, 'listNotifications', { query: 'cursor=%E2%9C%93' })
+    await expect(200, anonymous(), 'getHealth')
+    await expect(200, anonymous(), 'getReadiness')
+  })
+
+  test('with the database unreachable, every /api operation answers 503 as documented, and /readyz names the database', async () => {
+    // A second API on the same database through a TCP proxy that the test cuts: the real code path of an outage.
+    const proxy = await tcpProxy(new URL(stack.databaseUrl))
+    const url = new URL(stack.databaseUrl)
+    url.host = `127.0.0.1:${proxy.port}`
+    let running: Running | undefined
+    try {
+      running = await startPieces({ ...stack.config, databaseUrl: url.toString(), port: 0 }, { api: true }, createLogger('silent'))
+      /** The same user (the same session cookie), on the API behind the proxy. */
+      const api = (c: Client) => { const copy = new Client(running!.url!); copy.cookie = c.cookie; return copy }
+      await expect(200, api(owner), 'getCurrentUser') // it works through the proxy
+      proxy.cut()
+      const calls: Record<string, [Client, Call]> = {
+        register: [anonymous(), { body: { name: 'N', email: `down-${randomUUID()}@example.com`, password: 'correct horse', role: 'owner' } }],
+        login: [anonymous(), { body: { email: 'x@example.com', password: 'whatever1' } }],
+        logout: [traveler, {}],
+        getCurrentUser: [traveler, {}],
+        createProperty: [owner, { body: propertyInput() }],
+        searchProperties: [anonymous(), {}],
+        getProperty: [anonymous(), { params: { id: property.id } }],
+        listOwnerProperties: [owner, {}],
+        createBooking: [traveler, { body: { property_id: property.id, start_date: day(90), end_date: day(91), num_guests: 1 } }],
+        listMyBookings: [traveler, {}],
+        listOwnerBookings: [owner, {}],
+        getBooking: [traveler, { params: { id: 1 } }],
+        acceptBooking: [owner, { params: { id: 1 } }],
+        cancelBooking: [traveler, { params: { id: 1 } }],
+        listNotifications: [owner, {}]
+      }
+      for (const [id, [client, c]] of Object.entries(calls)) await expect(503, api(client), id, c)
+      const down = await call(api(anonymous()), 'getReadiness')
+      assert.equal(down.status, 503)
+      assert.ok(down.body.down.database)
+      await expect(200, api(anonymous()), 'getHealth')
+    } finally {
+      await running?.stop()
+      proxy.cut()
+    }
+  })
+
+  test('every status the document lists for an operation was observed, 500 aside', () => {
+    for (const [id, { op }] of ops) {
+      const missing = Object.keys(op.responses).filter(s => s !== '500' && !observed.get(id)!.has(s))
+      assert.deepEqual(missing, [], `${id}: documented but never seen`)
+    }
+  })
+})
+
+/** A TCP proxy to the database; cut() refuses new connections and drops the open ones. */
+async function tcpProxy (target: URL) {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer(client => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname)
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('error', () => { client.destroy(); upstream.destroy() })
+      s.on('close', () => sockets.delete(s))
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut () {
+      server.close()
+      for (const s of sockets) s.destroy()
+    }
+  }
+}
