@@ -1,14 +1,14 @@
 import type { User } from '../auth/users.ts'
 import { transaction, type Pool, type Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
-import { badRequest, conflict, forbidden, notFound } from '../errors.ts'
+import { appError, badRequest, forbidden, notFound } from '../errors.ts'
 import { recordStatusChanges, wakeRelay } from '../outbox/writer.ts'
 import type { BookingInput } from './schemas.ts'
 
 const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at'
 const B_COLUMNS = COLUMNS.split(', ').map(c => `b.${c}`).join(', ')
 
-const datesTaken = () => conflict('DATES_UNAVAILABLE', 'These dates overlap an accepted booking of this property.')
+const datesTaken = () => appError('DATES_UNAVAILABLE')
 
 // Locking, in one order everywhere so that no two transactions wait on each other in a cycle:
 //   creating a request takes the property FOR SHARE (creations run side by side; see request_booking);
@@ -102,5 +102,5 @@ function assertParty (user: User, booking: { traveler_id: number, owner_id: numb
 }
 
 function invalidTransition (from: string, to: string) {
-  return conflict('INVALID_STATUS_TRANSITION', `This booking is ${from}; it cannot become ${to}.`)
+  return appError('INVALID_STATUS_TRANSITION', { from, to })
 }
