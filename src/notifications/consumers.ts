@@ -28,7 +28,8 @@ async function notify<P extends { id: number }> (tx: Client, events: Array<Decod
   const known = await names(tx, events.map(e => e.payload.id))
   const notices: Notice[] = events.map(e => {
     const n = known.get(e.payload.id)
-    if (!n) throw new Error(`booking ${e.payload.id} does not exist`)
+    // The event contradicts the database: no retry can help, so it goes to the dead-letter topic at once.
+    if (!n) throw Object.assign(new Error(`booking ${e.payload.id} does not exist`), { retryable: false })
     return { ...notice(e.payload, n), bookingId: e.payload.id, eventId: e.id }
   })
   await tx.query({
