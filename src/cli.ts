@@ -5,7 +5,7 @@ import { untilSignal } from './commands/common.ts'
 import { deadLetters } from './commands/dlq.ts'
 import { replayGroup } from './commands/replay.ts'
 import { serve } from './commands/serve.ts'
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, describeVariables, loadConfig } from './config.ts'
 import { ensureDatabase, migrate } from './db/migrate.ts'
 import { SchemaError } from './db/schema-check.ts'
 import { startLocalBroker } from './kafka/local-broker.ts'
@@ -53,7 +53,10 @@ const USAGE = `Usage: hostly <command> [options]
 Commands:
 ${Object.values(HELP).map(h => '  ' + h.split('\n')[0]).join('\n')}
 
-Run "hostly <command> --help" for what a command does. Configuration is by environment (see README.md).`
+Run "hostly <command> --help" for what a command does.
+
+Configuration is by environment (README.md says more):
+${describeVariables()}`
 
 async function main (argv: string[]): Promise<number> {
   let parsed

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { TOPICS } from '../src/bookings/events.ts'
+import { TOPICS, type BookingCreated } from '../src/bookings/events.ts'
 import { createProducer } from '../src/kafka/client.ts'
 import { startConsumer, type ConsumerSpec, type RunningConsumer } from '../src/kafka/consumer-runner.ts'
-import { deadLetterTopic } from '../src/kafka/topics.ts'
+import { deadLetterTopic, retryTopic } from '../src/kafka/topics.ts'
 import { createLogger } from '../src/log.ts'
 import { ownerService, travelerService } from '../src/notifications/consumers.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
@@ -17,11 +17,20 @@ import { waitFor } from './helpers/wait.ts'
 
 /** Bookings whose owner notification fails, as a handler bug or a bad row would make it. */
 const failing = new Set<number>()
-const flakyOwner: ConsumerSpec = {
+/** Bookings whose event the handler finds can never succeed; how often it was handed each one alone. */
+const rejected = new Set<number>()
+const aloneCalls = new Map<number, number>()
+const flakyOwner: ConsumerSpec<BookingCreated> = {
   ...ownerService,
   async handle (tx, events) {
-    const doomed = events.find(e => failing.has(e.payload.id as number))
+    const doomed = events.find(e => failing.has(e.payload.id))
     if (doomed) throw new TypeError(`cannot notify about booking ${doomed.payload.id}`)
+    const hopeless = events.find(e => rejected.has(e.payload.id))
+    if (hopeless) {
+      const id = hopeless.payload.id
+      if (events.length === 1) aloneCalls.set(id, (aloneCalls.get(id) ?? 0) + 1)
+      throw Object.assign(new Error(`booking ${id} contradicts the database`), { retryable: false })
+    }
     return ownerService.handle(tx, events)
   }
 }
@@ -37,7 +46,7 @@ before(async () => {
   for (const spec of [flakyOwner, travelerService]) {
     for (const lane of ['main', 'retry'] as const) consumers.push(startConsumer({ ...common, spec, lane }))
   }
-  recorder = await recordTopics(stack.brokers, [deadLetterTopic(TOPICS.created), deadLetterTopic(TOPICS.statusUpdated)])
+  recorder = await recordTopics(stack.brokers, [deadLetterTopic(TOPICS.created), deadLetterTopic(TOPICS.statusUpdated), retryTopic(TOPICS.created)])
 })
 after(async () => {
   await Promise.all(consumers.map(c => c.stop()))
@@ -74,6 +83,27 @@ test('a failing event is retried, then dead-lettered with its story, and the par
   assert.equal(JSON.parse(letter.value).id, doomed.id, 'the value travels unchanged')
   assert.equal(await notificationsOf(doomed.id), 0)
   await waitFor('the owner service to commit past it', () => groupCaughtUp(stack.brokers, 'owner-service-group', TOPICS.created))
+})
+
+test('an event whose handler throws retryable: false goes straight to the dead-letter topic with its message as the reason, and the events after it are processed', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const property = await listProperty(owner)
+  const hopeless = await book(traveler, property.id, 70)
+  rejected.add(hopeless.id)
+  const later = [await book(traveler, property.id, 80), await book(traveler, property.id, 90)]
+
+  const letter = await waitFor('the dead letter', () => recorder.forKey(deadLetterTopic(TOPICS.created), hopeless.id)[0], 30_000)
+  assert.equal(letter.headers['error-message'], `booking ${hopeless.id} contradicts the database`)
+  assert.equal(letter.headers['error-class'], 'Error')
+  assert.equal(letter.headers['attempt-count'], '1', 'no attempts in place after the first')
+  assert.equal(letter.headers['consumer-group'], 'owner-service-group')
+  assert.equal(aloneCalls.get(hopeless.id), 1, 'the handler was given the event on its own once')
+  await waitFor('the later bookings notified', async () => (await Promise.all(later.map(b => notificationsOf(b.id)))).every(n => n === 1))
+  await waitFor('the owner service to commit past it', () => groupCaughtUp(stack.brokers, 'owner-service-group', TOPICS.created))
+  assert.deepEqual(recorder.forKey(retryTopic(TOPICS.created), hopeless.id), [], 'never sent to the retry lane')
+  assert.equal(await notificationsOf(hopeless.id), 0)
+  assert.equal(aloneCalls.get(hopeless.id), 1)
 })
 
 test('hostly dlq list shows the dead letters; redrive processes each once, however often it is run', async () => {

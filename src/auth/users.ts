@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.ts'
-import { AppError, conflict } from '../errors.ts'
+import { appError } from '../errors.ts'
 import { dummyHash, hashPassword, verifyPassword } from './password.ts'
 
 export type Role = 'traveler' | 'owner'
@@ -17,7 +17,7 @@ export async function register (db: Queryable, input: { name: string, email: str
     `INSERT INTO users (name, email, password_hash, role) VALUES ($1, $2, $3, $4)
      ON CONFLICT (lower(email)) DO NOTHING RETURNING ${USER_COLUMNS}`,
     [input.name.trim(), input.email, hash, input.role])
-  if (rows.length === 0) throw conflict('EMAIL_TAKEN', 'This e-mail address is already registered.')
+  if (rows.length === 0) throw appError('EMAIL_TAKEN')
   return rows[0]
 }
 
@@ -27,7 +27,7 @@ export async function authenticate (db: Queryable, email: string, password: stri
     `SELECT count(*)::int AS failures FROM login_failures
       WHERE lower(email) = lower($1) AND failed_at > now() - $2::interval`, [email, FAILURE_WINDOW])
   if (failures >= MAX_FAILURES) {
-    throw new AppError(429, 'TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts; try again in 15 minutes.')
+    throw appError('TOO_MANY_ATTEMPTS')
   }
   const { rows } = await db.query(
     `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)`, [email])
@@ -35,7 +35,7 @@ export async function authenticate (db: Queryable, email: string, password: stri
   const ok = await verifyPassword(password, rows[0]?.password_hash ?? dummyHash)
   if (!rows[0] || !ok) {
     await db.query('INSERT INTO login_failures (email) VALUES ($1)', [email])
-    throw new AppError(401, 'INVALID_CREDENTIALS', 'The e-mail address or password is wrong.')
+    throw appError('INVALID_CREDENTIALS')
   }
   const { password_hash: _, ...user } = rows[0]
   return user

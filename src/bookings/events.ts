@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { eventDecoder, type Decoder } from '../kafka/decode.ts'
 
 /**
  * The two topics of the seed, and the version of the payloads below. The one place topic names are written: the
@@ -46,7 +47,20 @@ export const BookingStatusUpdated = Type.Object({
 })
 export type BookingStatusUpdated = Static<typeof BookingStatusUpdated>
 
+/** The payload type of each topic. */
+export interface EventPayloads {
+  [TOPICS.created]: BookingCreated
+  [TOPICS.statusUpdated]: BookingStatusUpdated
+}
+export type EventTopic = keyof EventPayloads
+
 export const payloadValidators = {
   [TOPICS.created]: Compile(BookingCreated),
   [TOPICS.statusUpdated]: Compile(BookingStatusUpdated)
+}
+
+/** Each topic's decoder: a record in, the typed event (or why it is poison) out. */
+export const decoders: { readonly [T in EventTopic]: Decoder<EventPayloads[T]> } = {
+  [TOPICS.created]: eventDecoder(TOPICS.created, EVENT_VERSION, payloadValidators[TOPICS.created]),
+  [TOPICS.statusUpdated]: eventDecoder(TOPICS.statusUpdated, EVENT_VERSION, payloadValidators[TOPICS.statusUpdated])
 }

@@ -1,7 +1,7 @@
 import type { User } from '../auth/users.ts'
 import type { Pool, Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
-import { badRequest, conflict, forbidden, notFound } from '../errors.ts'
+import { appError, badRequest, forbidden, notFound } from '../errors.ts'
 import { wakeRelay } from '../outbox/writer.ts'
 import { TOPICS } from './events.ts'
 import type { BookingInput } from './schemas.ts'
@@ -9,7 +9,7 @@ import type { BookingInput } from './schemas.ts'
 const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at'
 const B_COLUMNS = COLUMNS.split(', ').map(c => `b.${c}`).join(', ')
 
-const datesTaken = () => conflict('DATES_UNAVAILABLE', 'These dates overlap an accepted booking of this property.')
+const datesTaken = () => appError('DATES_UNAVAILABLE')
 
 // The rules of a booking (who may do what, from which status, what it locks, which events it writes) are in
 // booking.sql, one stored function per transition, each one round trip. Here: calling them, and turning their
@@ -85,5 +85,5 @@ function notParty (user: User) {
 }
 
 function invalidTransition (from: string, to: string) {
-  return conflict('INVALID_STATUS_TRANSITION', `This booking is ${from}; it cannot become ${to}.`)
+  return appError('INVALID_STATUS_TRANSITION', { from, to })
 }

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { isTransient } from './transient.ts'
+import { isUnavailable } from '../retryable.ts'
 
 // bigint ids come back as strings by default; ours stay far below 2^53, so numbers are exact.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v))
@@ -35,7 +35,7 @@ export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient)
     return result
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
-    broken ||= isTransient(err)
+    broken ||= isUnavailable(err)
     throw err
   } finally {
     client.off('error', onError)

@@ -8,6 +8,7 @@ import { errorHandler } from './error-handler.ts'
 import { openapiOptions } from './openapi.ts'
 import { operationsRoutes } from './operations.ts'
 import { ErrorBody } from './schemas.ts'
+import { ERRORS, errorBody } from '../errors.ts'
 import { validatorCompiler } from './validation.ts'
 
 export interface AppOptions {
@@ -32,7 +33,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` })
+    reply.status(ERRORS.NOT_FOUND.status).send(errorBody('NOT_FOUND', { what: `Route ${request.method} ${request.url.split('?')[0]}` }))
   })
   app.addSchema(ErrorBody)
 

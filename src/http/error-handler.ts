@@ -1,46 +1,38 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { isDatabaseDown } from '../db/transient.ts'
-import { AppError, type ErrorDetail } from '../errors.ts'
+import { AppError, appError, type ErrorDetail } from '../errors.ts'
+import { isUnavailable } from '../retryable.ts'
 import { describe } from './validation.ts'
 
 interface ErrorBody { code: string, message: string, details?: ErrorDetail[] }
 
-/** Maps every error to the status and { code, message, details? } body of api.md. */
-export function toErrorResponse (err: FastifyError & { code?: string }): { status: number, body: ErrorBody } {
-  if (err instanceof AppError) {
-    return { status: err.status, body: { code: err.code, message: err.message, ...(err.details && { details: err.details }) } }
-  }
+/** The registry's error for an error thrown by Fastify, PostgreSQL or the network, if it is one we answer. */
+function known (err: FastifyError & { code?: string }): AppError | undefined {
   if (err.validation) {
     const part = err.validationContext ?? 'body'
     const details = err.validation.map(e => describe(e as never, part))
-    const message = details.map(d => `${d.field} ${d.message}`).join('; ')
-    return { status: 400, body: { code: 'VALIDATION_ERROR', message: `Invalid ${part}: ${message}.`, details } }
+    const problems = details.map(d => `${d.field} ${d.message}`).join('; ')
+    return appError('VALIDATION_ERROR', { problem: `Invalid ${part}: ${problems}` }, details)
   }
   switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, body: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' } }
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { status: 400, body: { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' } }
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, body: { code: 'MALFORMED_JSON', message: 'The request body must be a JSON object.' } }
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      // api.md's status table has no 415: a body we cannot read is a bad request.
-      return { status: 400, body: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as application/json.' } }
-    case '23P01': // exclusion_violation: the database refused an overlapping accepted stay
-      return { status: 409, body: { code: 'DATES_UNAVAILABLE', message: 'These dates overlap an accepted booking of this property.' } }
-    case '23505':
-      return { status: 409, body: { code: 'CONFLICT', message: 'This already exists.' } }
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return appError('PAYLOAD_TOO_LARGE')
+    case 'FST_ERR_CTP_INVALID_JSON_BODY': return appError('MALFORMED_JSON', { problem: 'is not valid JSON' })
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return appError('MALFORMED_JSON', { problem: 'must be a JSON object' })
+    // api.md's status table has no 415: a body we cannot read is a bad request.
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return appError('UNSUPPORTED_MEDIA_TYPE')
+    // exclusion_violation: the database refused an overlapping accepted stay
+    case '23P01': return appError('DATES_UNAVAILABLE')
+    case '23505': return appError('CONFLICT') // unique_violation
   }
-  if (err instanceof SyntaxError && err.statusCode === 400) {
-    return { status: 400, body: { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' } }
-  }
-  if (isDatabaseDown(err)) {
-    return { status: 503, body: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable right now; try again shortly.' } }
-  }
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-    return { status: err.statusCode, body: { code: err.code ?? 'BAD_REQUEST', message: err.message } }
-  }
-  return { status: 500, body: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.' } }
+  if (err instanceof SyntaxError && err.statusCode === 400) return appError('MALFORMED_JSON', { problem: 'is not valid JSON' })
+  if (isUnavailable(err)) return appError('DATABASE_UNAVAILABLE')
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return appError('BAD_REQUEST', { reason: err.message })
+  return undefined
+}
+
+/** Maps every error to the status and { code, message, details? } body of api.md. */
+export function toErrorResponse (err: FastifyError & { code?: string }): { status: number, body: ErrorBody } {
+  const e = err instanceof AppError ? err : known(err) ?? appError('INTERNAL_ERROR')
+  return { status: e.status, body: { code: e.code, message: e.message, ...(e.details && { details: e.details }) } }
 }
 
 export function errorHandler (err: FastifyError, request: FastifyRequest, reply: FastifyReply) {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
+import { ERRORS, errorBody } from '../errors.ts'
 import { pingKafka } from '../kafka/client.ts'
 
 const NotReady = Type.Object({
@@ -42,9 +43,8 @@ export const operationsRoutes: FastifyPluginAsync<{ pool: Pool, kafkaBrokers: st
     ])
     const down = Object.entries({ database, kafka }).filter(([, error]) => error !== undefined)
     if (down.length === 0) return { status: 'ready' }
-    return reply.status(503).send({
-      code: 'NOT_READY',
-      message: `Not ready: ${down.map(([name]) => name).join(' and ')} unavailable.`,
+    return reply.status(ERRORS.NOT_READY.status).send({
+      ...errorBody('NOT_READY', { down: down.map(([name]) => name).join(' and ') }),
       down: Object.fromEntries(down)
     })
   })

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { AppError } from '../errors.ts'
+import { appError } from '../errors.ts'
 
 // Paging as api.md says: `limit` (1–100, default 20) and an opaque `cursor`, the `next_cursor` of the page
 // before. Every paged list is newest first, which is highest id first (ids come from one sequence, in the
@@ -27,9 +27,7 @@ export function encodeCursor (id: number | string): string {
   return Buffer.from(PREFIX + String(id)).toString('base64url')
 }
 
-const invalidCursor = () => new AppError(400, 'INVALID_CURSOR',
-  'cursor is not one this list gave out: pass the next_cursor of the previous page, or none for the first page.',
-  [{ field: 'cursor', message: 'is not a cursor this list gave out' }])
+const invalidCursor = () => appError('INVALID_CURSOR', {}, [{ field: 'cursor', message: 'is not a cursor this list gave out' }])
 
 /** A page asked for: its query's limit and cursor. */
 export interface PageInput { limit?: number, cursor?: string }

@@ -1,5 +1,5 @@
 import {
-  Admin, compatibilityPartitioner, Consumer, ProduceAcks, Producer, stringDeserializers, stringSerializers
+  Admin, compatibilityPartitioner, Consumer, findErrorBy, ProduceAcks, Producer, stringDeserializers, stringSerializers
 } from '@platformatic/kafka'
 
 // One place that builds Kafka clients, so every producer is idempotent with acks=all and every
@@ -55,17 +55,12 @@ export async function ensureTopics (brokers: string[], topics: string[]): Promis
     const missing = topics.filter(t => !existing.has(t))
     if (missing.length === 0) return
     await admin.createTopics({ topics: missing, partitions: PARTITIONS, replicas: 1 }).catch((err: Error) => {
-      // Another process may have created one meanwhile.
-      if (!/already exists/i.test(JSON.stringify(errorDetails(err)))) throw err
+      // Another process may have created one meanwhile: the broker's error code says so, among the errors.
+      if (!findErrorBy(err, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw err
     })
   } finally {
     await admin.close()
   }
-}
-
-function errorDetails (err: unknown): unknown {
-  const e = err as { message?: string, errors?: unknown[], response?: unknown }
-  return { message: e.message, errors: e.errors?.map(errorDetails), response: e.response }
 }
 
 /** Resolves when the cluster answers a metadata request, so a caller knows Kafka is reachable. */

@@ -1,5 +1,5 @@
 import type { BookingCreated, BookingStatusUpdated } from '../bookings/events.ts'
-import { EVENT_VERSION, payloadValidators, TOPICS } from '../bookings/events.ts'
+import { decoders, TOPICS } from '../bookings/events.ts'
 import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/decode.ts'
 import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
@@ -24,12 +24,13 @@ async function names (tx: Client, bookingIds: number[]): Promise<Map<number, Nam
 interface Notice { userId: number, type: string, bookingId: number, eventId: string, message: string }
 
 /** One notification per event; an event about a booking that does not exist is an error. */
-async function notify<P> (tx: Client, events: DecodedEvent[], notice: (payload: P, n: Names) => Omit<Notice, 'eventId' | 'bookingId'>) {
-  const known = await names(tx, events.map(e => e.payload.id as number))
+async function notify<P extends { id: number }> (tx: Client, events: Array<DecodedEvent<P>>, notice: (payload: P, n: Names) => Omit<Notice, 'eventId' | 'bookingId'>) {
+  const known = await names(tx, events.map(e => e.payload.id))
   const notices: Notice[] = events.map(e => {
-    const n = known.get(e.payload.id as number)
-    if (!n) throw new Error(`booking ${e.payload.id} does not exist`)
-    return { ...notice(e.payload as P, n), bookingId: e.payload.id as number, eventId: e.id }
+    const n = known.get(e.payload.id)
+    // The event contradicts the database: no retry can help, so it goes to the dead-letter topic at once.
+    if (!n) throw Object.assign(new Error(`booking ${e.payload.id} does not exist`), { retryable: false })
+    return { ...notice(e.payload, n), bookingId: e.payload.id, eventId: e.id }
   })
   await tx.query({
     name: 'insert-notifications',
@@ -39,24 +40,24 @@ async function notify<P> (tx: Client, events: DecodedEvent[], notice: (payload: 
   })
 }
 
-export const ownerService: ConsumerSpec = {
+export const ownerService: ConsumerSpec<BookingCreated> = {
   name: 'owner',
   group: 'owner-service-group',
   topic: TOPICS.created,
-  contract: { version: EVENT_VERSION, payload: payloadValidators[TOPICS.created] },
-  handle: (tx, events) => notify<BookingCreated>(tx, events, (e, n) => ({
+  decode: decoders[TOPICS.created],
+  handle: (tx, events) => notify(tx, events, (e, n) => ({
     userId: n.owner_id,
     type: 'booking_requested',
     message: `${n.traveler} requested ${n.property} from ${e.start_date} to ${e.end_date} for ${e.num_guests === 1 ? '1 guest' : `${e.num_guests} guests`}.`
   }))
 }
 
-export const travelerService: ConsumerSpec = {
+export const travelerService: ConsumerSpec<BookingStatusUpdated> = {
   name: 'traveler',
   group: 'traveler-service-group',
   topic: TOPICS.statusUpdated,
-  contract: { version: EVENT_VERSION, payload: payloadValidators[TOPICS.statusUpdated] },
-  handle: (tx, events) => notify<BookingStatusUpdated>(tx, events, (e, n) => ({
+  decode: decoders[TOPICS.statusUpdated],
+  handle: (tx, events) => notify(tx, events, (e, n) => ({
     userId: e.traveler_id,
     type: `booking_${e.status}`,
     message: `Your booking at ${n.property} from ${n.start_date} to ${n.end_date} was ${e.status}.`

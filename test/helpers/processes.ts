@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { variableNames } from '../../src/config.ts'
 import { dropDatabase } from './stack.ts'
 import { waitFor } from './wait.ts'
 
@@ -62,10 +63,9 @@ export interface Hostly {
   exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 }
 
-// The environment of the test runner, minus Hostly's own settings.
-const HOSTLY_VARS = ['PORT', 'HOST', 'DATABASE_URL', 'KAFKA_BROKERS', 'KAFKA_BROKER', 'KAFKA_PORT', 'KAFKA_DATA_DIR', 'LOG_LEVEL',
-  'KAFKA_SESSION_TIMEOUT_MS', 'RELAY_POLL_MS', 'RELAY_BATCH_SIZE', 'SESSION_TTL_HOURS', 'COOKIE_SECURE']
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !HOSTLY_VARS.includes(name)))
+// The environment of the test runner, minus Hostly's own settings (every variable src/config.ts reads).
+const HOSTLY_VARS = new Set(variableNames())
+const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !HOSTLY_VARS.has(name)))
 
 export function hostly (args: string[], env: Record<string, string> = {}, opts: { viaBin?: boolean } = {}): Hostly {
   const [command, argv] = opts.viaBin ? [SYSTEM_NODE, [BIN, ...args]] : [process.execPath, [CLI, ...args]]

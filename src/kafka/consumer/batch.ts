@@ -1,0 +1,95 @@
+import type { Logger } from 'pino'
+import type { Pool } from '../../db/pool.ts'
+import type { ConsumerSpec } from '../consumer-runner.ts'
+import type { DecodedEvent } from '../decode.ts'
+import { H, type FailureRouter, type KafkaMessage } from '../failures.ts'
+import { applyOnce } from './idempotency.ts'
+import type { Lifecycle } from './lifecycle.ts'
+import { attemptInPlace, nextStep, whileRetryable, type FailurePolicy } from './retry-policy.ts'
+
+export interface BatchContext<P> {
+  spec: ConsumerSpec<P>
+  /** The retry lane takes each record on its own, when its retry-at time has come. */
+  retryLane: boolean
+  policy: FailurePolicy
+  router: FailureRouter
+  life: Lifecycle
+  pool: Pool
+  log: Logger
+}
+
+/**
+ * What a member does with the records that came together. Main lane: one transaction for all; if it fails for a
+ * reason other than the database being away, each record is taken on its own, so that only the guilty one is
+ * retried and, in the end, dead-lettered. Unreadable records (poison) go to the dead-letter topic at once.
+ */
+export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[]) => Promise<void> {
+  const { spec, policy, router, life, log } = ctx
+  const apply = (events: Array<DecodedEvent<P>>) => applyOnce(ctx.pool, spec.group, events, (tx, todo) => spec.handle(tx, todo))
+
+  async function poison (message: KafkaMessage, reason: string, attempts: number) {
+    await router.toDeadLetter(message, { errorClass: 'PoisonRecord', message: reason, attempts })
+    log.error({ partition: message.partition, offset: String(message.offset), reason }, 'Kafka consumer: poison record sent to the dead-letter topic')
+  }
+
+  /**
+   * One record on its own: the retry lane, and the records of a batch that failed together. failedOnce: the
+   * error of the batch when the record was alone in it, its first attempt.
+   */
+  async function handleOne (message: KafkaMessage, failedOnce?: { err: unknown }): Promise<void> {
+    const where = { partition: message.partition, offset: String(message.offset) }
+    if (ctx.retryLane && message.headers.get(H.group) !== spec.group) return // another group's round
+    const round = Number(message.headers.get(H.retryRound) ?? 0)
+    const before = Number(message.headers.get(H.attempts) ?? 0)
+    if (ctx.retryLane) await life.until(Date.parse(message.headers.get(H.retryAt) ?? ''))
+
+    const decoded = spec.decode(message)
+    if (!decoded.ok) return poison(message, decoded.reason, before)
+    const event = decoded.event
+    const failure = await attemptInPlace(async () => {
+      const fresh = await apply([event])
+      log.debug({ ...where, eventId: event.id, duplicate: fresh === 0 }, 'Kafka consumer: event processed')
+    }, policy, life, (err, attempts, retryInMs) => {
+      log.warn({ ...where, eventId: event.id, attempts, err: err.message, retryInMs }, 'Kafka consumer: event failed, retrying')
+    }, failedOnce)
+    if (!failure) return
+    const total = { ...failure, attempts: before + failure.attempts }
+    const next = nextStep(failure, round, policy)
+    if (next.to === 'retry') {
+      await router.toRetry(message, total, next.round, policy.retryDelayMs)
+      log.warn({ ...where, eventId: event.id, round: next.round, err: failure.message }, 'Kafka consumer: event moved to the retry topic')
+    } else {
+      await router.toDeadLetter(message, total)
+      log.error({ ...where, eventId: event.id, attempts: total.attempts, permanent: failure.permanent, err: failure.message },
+        'Kafka consumer: event sent to the dead-letter topic')
+    }
+  }
+
+  return async function handleBatch (messages) {
+    if (ctx.retryLane) {
+      for (const message of messages) await handleOne(message)
+      return
+    }
+    const readable: KafkaMessage[] = []
+    const events: Array<DecodedEvent<P>> = []
+    for (const message of messages) {
+      const decoded = spec.decode(message)
+      if (!decoded.ok) {
+        await poison(message, decoded.reason, 0)
+        continue
+      }
+      readable.push(message)
+      events.push(decoded.event)
+    }
+    if (events.length === 0) return
+    const result = await whileRetryable(() => apply(events), life, (err, retryInMs) => {
+      log.warn({ err: err.message, retryInMs }, 'Kafka consumer: database unavailable, retrying the batch')
+    })
+    if (result.ok) {
+      log.debug({ events: events.length, fresh: result.value }, 'Kafka consumer: batch processed')
+      return
+    }
+    if (readable.length === 1) return handleOne(readable[0], { err: result.err })
+    for (const message of readable) await handleOne(message)
+  }
+}

@@ -1,0 +1,28 @@
+import { Waker } from '../../timing.ts'
+
+/** Thrown out of a wait when the consumer is stopping: what was in hand is not committed, so it comes again. */
+export class Stopping extends Error {}
+
+/** Whether a consumer member still runs, and sleeps that stop() ends at once. */
+export class Lifecycle {
+  running = true
+  private readonly waker = new Waker()
+
+  sleep (ms: number): Promise<void> { return this.waker.sleep(ms) }
+
+  /** Sleeps until the time (ms since the epoch), unless stopped first. */
+  async until (time: number): Promise<void> {
+    while (this.running && Number.isFinite(time) && Date.now() < time) await this.sleep(time - Date.now())
+    this.check()
+  }
+
+  /** Throws Stopping once stop() was called. */
+  check (): void {
+    if (!this.running) throw new Stopping()
+  }
+
+  stop (): void {
+    this.running = false
+    this.waker.wake()
+  }
+}

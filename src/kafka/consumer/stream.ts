@@ -1,0 +1,114 @@
+import { MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
+import type { Logger } from 'pino'
+import { Backoff } from '../../timing.ts'
+import { createConsumer } from '../client.ts'
+import type { KafkaMessage } from '../failures.ts'
+import { inBatches } from './batches.ts'
+import type { Lifecycle } from './lifecycle.ts'
+
+// A group member's connection to Kafka: join, read in batches, commit after each batch, and when anything
+// breaks, close everything and join again after a backoff. The @platformatic/kafka 2.12.1 quirks it works
+// around are here and nowhere else.
+
+export interface StreamOptions {
+  brokers: string[]
+  group: string
+  clientId: string
+  topic: string
+  sessionTimeoutMs: number
+  /** Records handed over at once, at most. */
+  batchSize: number
+  log: Logger
+  life: Lifecycle
+  /** Processes a batch; each partition's last record is committed once it resolves. */
+  onBatch (messages: KafkaMessage[]): Promise<void>
+}
+
+/** Whether the promise settles (either way) within ms. */
+async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<boolean>(resolve => { timer = setTimeout(resolve, ms, false) })
+  const settled = await Promise.race([promise.then(() => true, () => true), late])
+  clearTimeout(timer)
+  return settled
+}
+
+/** Commits each partition's last record of the batch. */
+async function commit (messages: KafkaMessage[]) {
+  const last = new Map(messages.map(m => [m.partition, m]))
+  for (const message of last.values()) await message.commit()
+}
+
+export function consumeStream (opts: StreamOptions): { stop (): Promise<void> } {
+  const { life, log } = opts
+  const backoff = new Backoff(100, 5000)
+  let consumer: ReturnType<typeof createConsumer> | undefined
+  let current: { close (): Promise<void> } | undefined
+  let joining: Promise<unknown> | undefined
+  let inflight: Promise<unknown> = Promise.resolve()
+
+  async function consumeUntilStopped () {
+    consumer = createConsumer(opts.brokers, opts.group, opts.clientId, opts.sessionTimeoutMs,
+      err => { if (life.running) log.warn({ err: err.message }, 'Kafka consumer: client error') })
+    const consuming = consumer.consume({
+      topics: [opts.topic],
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST
+    })
+    joining = consuming
+    const stream = await consuming.finally(() => { joining = undefined })
+    // The stream builds itself on the next tick, and @platformatic/kafka 2.12.1 throws outside any callback
+    // if its consumer was closed by then: let it finish before anyone may close either.
+    await new Promise(resolve => setImmediate(resolve))
+    // Errors after the loop has let go of the stream (its close racing a fetch) must not end the process.
+    stream.on('error', err => { if (life.running) log.warn({ err: err.message }, 'Kafka consumer: stream error') })
+    current = stream
+    if (!life.running) return // stopped while joining
+    log.info('Kafka consumer: joined group')
+    backoff.reset()
+    try {
+      for await (const batch of inBatches<KafkaMessage>(stream, opts.batchSize)) {
+        if (!life.running) break // not processed, so not committed: delivered again later
+        inflight = opts.onBatch(batch).then(() => commit(batch))
+        await inflight
+      }
+    } finally {
+      current = undefined
+    }
+  }
+
+  async function loop () {
+    while (life.running) {
+      let reason = 'stream ended'
+      try {
+        await consumeUntilStopped()
+      } catch (err) {
+        reason = (err as Error).message
+      } finally {
+        await consumer?.close(true).catch(() => {})
+        consumer = undefined
+      }
+      if (!life.running) break
+      const delay = backoff.next()
+      log.warn({ err: reason, retryInMs: delay }, 'Kafka consumer: disconnected, reconnecting')
+      await life.sleep(delay)
+    }
+  }
+
+  const done = loop()
+  return {
+    async stop () {
+      life.stop()
+      // Let the batch in hand finish and commit, then leave the group so its partitions move at once.
+      await inflight.catch(() => {})
+      if (current) {
+        await current.close().catch(() => {})
+      } else if (joining && !(await settlesWithin(joining, 3000))) {
+        // Joining takes too long (Kafka unreachable, say): give up on it. A join that does finish is left to
+        // finish, and the loop then closes its stream and consumer in order (see the library's quirk above).
+        await consumer?.close(true).catch(() => {})
+      }
+      await done
+    }
+  }
+}

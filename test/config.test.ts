@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { ConfigError, loadConfig, VARIABLES, variableNames } from '../src/config.ts'
+import { ROOT } from './helpers/processes.ts'
+
+// src/config.ts's VARIABLES is the one list of the variables; README.md's table must say the same.
+
+/** README.md's configuration table: variable name → default as written ('' for "–"). */
+function readmeTable (): Map<string, string> {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const section = readme.split(/^## /m).find(s => s.startsWith('Configuration'))
+  assert.ok(section, 'README.md has a "## Configuration" section')
+  const rows = section.split('\n').map(line => /^\| `([A-Z0-9_]+)` \| (.*?) \|/.exec(line)).filter(m => m !== null)
+  return new Map(rows.map(([, name, cell]) => [name, cell.trim() === '–' ? '' : cell.trim().replace(/^`(.*)`$/, '$1')]))
+}
+
+test('README.md\'s configuration table lists exactly the variables of src/config.ts, with their defaults', () => {
+  const readme = readmeTable()
+  const expected = new Map(Object.values(VARIABLES).flatMap(v => [[v.name, v.default] as const, ...(v.alias ? [[v.alias, ''] as const] : [])]))
+  assert.deepEqual([...readme.keys()].sort(), [...expected.keys()].sort())
+  for (const [name, value] of expected) assert.equal(readme.get(name), value, `default of ${name}`)
+})
+
+test('with no environment, every field has its default; durations and flags are parsed', () => {
+  const config = loadConfig({})
+  assert.equal(config.port, 3000)
+  assert.deepEqual(config.kafkaBrokers, [])
+  assert.equal(config.bookingPendingTtlMs, 24 * 3_600_000)
+  assert.equal(config.retryDelayMs, 10_000)
+  assert.equal(config.sessionTtlHours, 336)
+  assert.equal(config.cookieSecure, false)
+  assert.deepEqual(Object.keys(config).sort(), Object.keys(VARIABLES).sort())
+})
+
+test('KAFKA_BROKER is read when KAFKA_BROKERS is unset; an empty value counts as unset', () => {
+  assert.deepEqual(loadConfig({ KAFKA_BROKER: 'k:9092' }).kafkaBrokers, ['k:9092'])
+  assert.deepEqual(loadConfig({ KAFKA_BROKERS: 'a:1,b:2', KAFKA_BROKER: 'k:9092' }).kafkaBrokers, ['a:1', 'b:2'])
+  assert.equal(loadConfig({ PORT: '' }).port, 3000)
+  assert.ok(variableNames().includes('KAFKA_BROKER'))
+})
+
+test('a bad value stops loading with an error that names the variable', () => {
+  assert.throws(() => loadConfig({ PORT: '70000' }), (err: Error) => err instanceof ConfigError && /^PORT must be an integer/.test(err.message))
+  assert.throws(() => loadConfig({ RETRY_DELAY: 'soon' }), { message: /^RETRY_DELAY must be a positive duration/ })
+  assert.throws(() => loadConfig({ COOKIE_SECURE: 'yes' }), { message: /^COOKIE_SECURE must be true or false/ })
+  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), { message: /^DATABASE_URL must be a postgres:\/\/ URL/ })
+  assert.throws(() => loadConfig({ KAFKA_BROKERS: 'nohost' }), { message: /^KAFKA_BROKERS: "nohost" is not host:port/ })
+})
