@@ -8,7 +8,7 @@ import { serve } from './commands/serve.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { ensureDatabase, migrate } from './db/migrate.ts'
 import { startLocalBroker } from './kafka/local-broker.ts'
-import { createLogger } from './log.ts'
+import { createLogger, wantsPretty } from './log.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 
 const HELP: Record<string, string> = {
@@ -46,7 +46,8 @@ const USAGE = `Usage: hostly <command> [options]
 Commands:
 ${Object.values(HELP).map(h => '  ' + h.split('\n')[0]).join('\n')}
 
-Run "hostly <command> --help" for what a command does. Configuration is by environment (see README.md).`
+Run "hostly <command> --help" for what a command does. Configuration is by environment (see README.md).
+Logs are JSON lines, or readable lines at a terminal; --pretty (or LOG_PRETTY=true/false) decides otherwise.`
 
 async function main (argv: string[]): Promise<number> {
   let parsed
@@ -56,6 +57,7 @@ async function main (argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         help: { type: 'boolean', short: 'h' },
+        pretty: { type: 'boolean' },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
         json: { type: 'boolean' },
@@ -85,7 +87,7 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   const config = loadConfig()
-  const log = createLogger(config.logLevel)
+  const log = createLogger(config.logLevel, 'hostly', wantsPretty(values.pretty, config.logPretty))
 
   switch (command) {
     case 'migrate': {

@@ -10,6 +10,8 @@ export interface Config {
   kafkaDataDir: string
   kafkaPort: number
   logLevel: string
+  /** Readable log lines instead of JSON; unset: readable when stdout is a terminal. */
+  logPretty: boolean | undefined
   /** Kafka consumer session timeout, ms: how long a dead member keeps its partitions. */
   kafkaSessionTimeoutMs: number
   /** Outbox relay: fallback poll interval when no NOTIFY arrives, ms. */
@@ -90,6 +92,7 @@ export function loadConfig (env: Env = process.env): Config {
     kafkaDataDir: env.KAFKA_DATA_DIR || '.data/kafka',
     kafkaPort: int(env, 'KAFKA_PORT', 9092, 1, 65535),
     logLevel: env.LOG_LEVEL || 'info',
+    logPretty: env.LOG_PRETTY ? bool(env, 'LOG_PRETTY', false) : undefined,
     kafkaSessionTimeoutMs: int(env, 'KAFKA_SESSION_TIMEOUT_MS', 10_000, 6000, 300_000),
     relayPollMs: int(env, 'RELAY_POLL_MS', 1000, 10),
     relayBatchSize: int(env, 'RELAY_BATCH_SIZE', 500, 1, 10_000),

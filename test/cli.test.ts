@@ -111,6 +111,20 @@ test('hostly migrate creates a missing database and its tables, and is a no-op t
   assert.deepEqual(line?.applied, [])
 })
 
+test('logs are JSON lines when stdout is not a terminal, and readable lines with --pretty or LOG_PRETTY=true', async () => {
+  const databaseUrl = newDatabaseUrl()
+  const flag = await run(['migrate', '--pretty'], { DATABASE_URL: databaseUrl })
+  assert.equal(flag.code, 0, flag.stderr)
+  assert.match(flag.stdout, /^\[[\d:.]+\] INFO \(hostly\): migrations applied$/m)
+  assert.deepEqual(logs(flag.lines), [], 'no JSON line')
+
+  const setting = await run(['migrate'], { DATABASE_URL: databaseUrl, LOG_PRETTY: 'true' })
+  assert.match(setting.stdout, /^\[[\d:.]+\] INFO \(hostly\): database up to date$/m)
+
+  const piped = await run(['migrate'], { DATABASE_URL: databaseUrl, LOG_PRETTY: '' })
+  assert.deepEqual(logs(piped.lines).map(l => [l.level, l.name, l.msg]), [[30, 'hostly', 'database up to date']])
+})
+
 test('hostly kafka formats its folder, stops on SIGTERM with its JVM, and reuses the folder', { timeout: 120_000 }, async (t: TestContext) => {
   const dataDir = await tempDir()
   const port = await freePort()
