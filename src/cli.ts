@@ -9,7 +9,7 @@ import { ConfigError, describeVariables, loadConfig } from './config.ts'
 import { ensureDatabase, migrate } from './db/migrate.ts'
 import { SchemaError } from './db/schema-check.ts'
 import { startLocalBroker } from './kafka/local-broker.ts'
-import { createLogger } from './log.ts'
+import { createLogger, wantsPretty } from './log.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { SCHEMA } from './schema.ts'
 
@@ -54,6 +54,7 @@ Commands:
 ${Object.values(HELP).map(h => '  ' + h.split('\n')[0]).join('\n')}
 
 Run "hostly <command> --help" for what a command does.
+Logs are JSON lines, or readable lines at a terminal; --pretty (or LOG_PRETTY=true/false) decides otherwise.
 
 Configuration is by environment (README.md says more):
 ${describeVariables()}`
@@ -66,6 +67,7 @@ async function main (argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         help: { type: 'boolean', short: 'h' },
+        pretty: { type: 'boolean' },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
         json: { type: 'boolean' },
@@ -95,7 +97,7 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   const config = loadConfig()
-  const log = createLogger(config.logLevel)
+  const log = createLogger(config.logLevel, 'hostly', wantsPretty(values.pretty, config.logPretty))
 
   switch (command) {
     case 'migrate': {

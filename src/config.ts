@@ -13,6 +13,8 @@ export interface Config {
   kafkaDataDir: string
   kafkaPort: number
   logLevel: string
+  /** Readable log lines instead of JSON; unset: readable when stdout is a terminal. */
+  logPretty: boolean | undefined
   /** Kafka consumer session timeout, ms: how long a dead member keeps its partitions. */
   kafkaSessionTimeoutMs: number
   /** Outbox relay: fallback poll interval when no NOTIFY arrives, ms. */
@@ -73,6 +75,9 @@ function bool (raw: string, name: string): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`)
 }
 
+/** true/false, or undefined when unset (the default ''). */
+const optionalBool = (raw: string, name: string): boolean | undefined => raw === '' ? undefined : bool(raw, name)
+
 const text = (raw: string) => raw
 
 function postgresUrl (raw: string, name: string): string {
@@ -105,6 +110,7 @@ export const VARIABLES: { readonly [K in keyof Config]: Variable<Config[K]> } = 
   sessionTtlHours: { name: 'SESSION_TTL_HOURS', default: '336', parse: int(1), description: 'sign-in session lifetime (14 days)' },
   cookieSecure: { name: 'COOKIE_SECURE', default: 'false', parse: bool, description: "set the cookie's Secure flag (serve behind HTTPS)" },
   logLevel: { name: 'LOG_LEVEL', default: 'info', parse: text, description: 'pino level' },
+  logPretty: { name: 'LOG_PRETTY', default: '', parse: optionalBool, description: 'readable log lines (true) or JSON lines (false); unset: readable when stdout is a terminal' },
   bookingPendingTtlMs: { name: 'BOOKING_PENDING_TTL', default: '24h', parse: duration, description: 'a pending request unanswered this long is cancelled automatically' },
   expirySweepMs: { name: 'EXPIRY_SWEEP_INTERVAL', default: '1m', parse: duration, description: 'how often `hostly start` / `hostly relay` look for such requests' },
   handlerAttempts: { name: 'HANDLER_ATTEMPTS', default: '3', parse: int(1, 20), description: 'attempts at a failing event in place before it moves to <topic>.retry' },

@@ -1,6 +1,17 @@
 import pino, { type Logger } from 'pino'
+import prettyStream from 'pino-pretty'
 
-/** JSON lines on stdout. Every Kafka-related line names Kafka, so `grep Kafka` finds them (as the seed monitors). */
-export function createLogger (level: string, name = 'hostly'): Logger {
-  return pino({ name, level })
+/**
+ * JSON lines on stdout, for machines; with pretty, one readable line per entry (time, level, message, then the
+ * fields), for a person at a terminal. Every Kafka-related line names Kafka, so `grep Kafka` finds them either
+ * way (as the seed monitors). Pretty output is written synchronously, so nothing is lost at process.exit.
+ */
+export function createLogger (level: string, name = 'hostly', pretty = false): Logger {
+  if (!pretty) return pino({ name, level })
+  return pino({ name, level }, prettyStream({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }))
+}
+
+/** Pretty when asked (--pretty, LOG_PRETTY=true), JSON when refused (LOG_PRETTY=false), else pretty on a terminal. */
+export function wantsPretty (flag: boolean | undefined, setting: boolean | undefined): boolean {
+  return flag ?? setting ?? process.stdout.isTTY === true
 }

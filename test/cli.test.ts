@@ -10,7 +10,7 @@ import { freePort } from '../src/kafka/local-broker.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
 import {
-  cleanUp, consumersJoined, databases, hostly, ROOT, javaProcessesUsing, lineMatching, logs, newDatabaseUrl, output, run, stop, tempDir
+  cleanUp, consumersJoined, databases, hostly, ROOT, javaProcessesUsing, lineMatching, logs, newDatabaseUrl, olderNode, output, run, stop, tempDir
 } from './helpers/processes.ts'
 import { freshBroker, freshDatabase } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -146,6 +146,20 @@ test('hostly api, relay and worker change no schema: on a database not at their 
   await refusals(/^hostly: the database is not at this version of Hostly: stored functions missing or different: bookings\/booking\.sql\./)
 })
 
+test('logs are JSON lines when stdout is not a terminal, and readable lines with --pretty or LOG_PRETTY=true', async () => {
+  const databaseUrl = newDatabaseUrl()
+  const flag = await run(['migrate', '--pretty'], { DATABASE_URL: databaseUrl })
+  assert.equal(flag.code, 0, flag.stderr)
+  assert.match(flag.stdout, /^\[[\d:.]+\] INFO \(hostly\): migrations applied$/m)
+  assert.deepEqual(logs(flag.lines), [], 'no JSON line')
+
+  const setting = await run(['migrate'], { DATABASE_URL: databaseUrl, LOG_PRETTY: 'true' })
+  assert.match(setting.stdout, /^\[[\d:.]+\] INFO \(hostly\): database up to date$/m)
+
+  const piped = await run(['migrate'], { DATABASE_URL: databaseUrl, LOG_PRETTY: '' })
+  assert.deepEqual(logs(piped.lines).map(l => [l.level, l.name, l.msg]), [[30, 'hostly', 'database up to date']])
+})
+
 test('hostly kafka formats its folder, stops on SIGTERM with its JVM, and reuses the folder', { timeout: 120_000 }, async (t: TestContext) => {
   const dataDir = await tempDir()
   const port = await freePort()
@@ -166,18 +180,37 @@ test('hostly kafka formats its folder, stops on SIGTERM with its JVM, and reuses
   assert.deepEqual([exit.code, exit.signal], [0, null], output(first))
   assert.deepEqual(javaProcessesUsing(dataDir), [], 'no JVM left behind')
 
-  // Again, this time through bin/hostly.js started by the system's Node 20, which hands over to the pinned Node,
-  // and stopped by Ctrl+C: the launcher and the CLI both get SIGINT from the terminal, and the CLI one more from the launcher.
+  // Again, this time through bin/hostly.js, as the installed command runs, on this Node (24: no hand-over),
+  // and stopped by Ctrl+C, which the terminal sends to the whole process group.
   started = Date.now()
-  const second = hostly(['kafka', '--port', String(port), '--data-dir', dataDir], {}, { viaBin: true })
+  const second = hostly(['kafka', '--port', String(port), '--data-dir', dataDir], {}, { viaBin: process.execPath })
   await lineMatching(second, /"msg":"Kafka broker ready"/)
-  t.diagnostic(`hostly kafka on a formatted folder (via bin/hostly.js on Node 20): ready in ${Date.now() - started} ms`)
-  assert.notEqual(logs(second.out)[0].pid, second.child.pid, 'the broker runs in the pinned Node, a child of the launcher')
+  t.diagnostic(`hostly kafka on a formatted folder (via bin/hostly.js on ${process.version}): ready in ${Date.now() - started} ms`)
+  assert.equal(logs(second.out)[0].pid, second.child.pid, 'on Node 24 bin/hostly.js runs the CLI in its own process')
   assert.ok(await brokerAnswers(brokers))
   assert.equal(await clusterId(dataDir), id, 'the same cluster, not a new format')
   const again = await stop(second, 'SIGINT', { group: true })
   assert.deepEqual([again.code, again.signal], [0, null], output(second))
   assert.deepEqual(javaProcessesUsing(dataDir), [])
+})
+
+const older = olderNode()
+test(`bin/hostly.js started by an older Node (${older?.version ?? 'none found'}) hands over to the pinned Node 24, which serves; Ctrl+C stops both with exit 0`, {
+  timeout: 60_000,
+  skip: older ? false : 'no Node.js older than 24 on PATH, so there is nothing to hand over from (bin/hostly.js on Node 24 is tested above)'
+}, async () => {
+  const databaseUrl = newDatabaseUrl()
+  assert.equal((await run(['migrate'], { DATABASE_URL: databaseUrl })).code, 0, 'hostly api changes no schema: migrate first')
+  const p = hostly(['api'], { PORT: String(await freePort()), DATABASE_URL: databaseUrl }, { viaBin: older!.path })
+  await lineMatching(p, /^Hostly listening on http:/)
+  // src/cli.ts is TypeScript, which Node before 22.6 cannot even load: that it serves proves the hand-over,
+  // and the pid of its log lines shows a child of the launcher.
+  const pids = new Set(logs(p.out).map(l => l.pid))
+  assert.equal(pids.size, 1, output(p))
+  assert.notEqual([...pids][0], p.child.pid, 'the API runs in the pinned Node, a child of the launcher')
+  // The launcher and the CLI both get SIGINT from the terminal, and the CLI one more from the launcher.
+  const exit = await stop(p, 'SIGINT', { group: true })
+  assert.deepEqual([exit.code, exit.signal], [0, null], output(p))
 })
 
 test('hostly start without KAFKA_BROKERS runs everything with a broker of its own, and takes it down on exit', { timeout: 180_000 }, async (t: TestContext) => {

@@ -75,6 +75,8 @@ async function scene (url: string) {
   return { owner, traveler, property, request }
 }
 
+// The fixed times in scenes a and c are the faults' own shape (load before, during and after an outage of a
+// set length), not waits for an outcome: every outcome is awaited by waitFor or by the processes' exits.
 test('a: the broker stopped for 10 s while bookings keep arriving: every one 201, every event delivered once', { timeout: 180_000 }, async t => {
   const { p, url } = await startHostly()
   const { request } = await scene(url)

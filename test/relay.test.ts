@@ -42,6 +42,10 @@ test('two relays: one leads, each event is published once, and the standby takes
   await waitFor('the standby to publish', () => later.every(b => stack.recorder.forKey(TOPICS.created, b.id).length > 0))
   assert.equal(await leaders(), 1)
 
-  await new Promise(resolve => setTimeout(resolve, 500)) // a few more relay turns
+  // The relay publishes in outbox order: once a booking made after all the others is out, any second copy of
+  // theirs would have gone out before it.
+  const last = await book(again, property.id, 26, 1)
+  await waitFor('the last event', () => stack.recorder.forKey(TOPICS.created, last.id)[0])
+  await waitFor('the recorder to read the whole topic', () => stack.recorder.caughtUp(TOPICS.created))
   for (const b of [...first, ...later]) assert.equal(stack.recorder.forKey(TOPICS.created, b.id).length, 1, `booking ${b.id} once`)
 })

@@ -75,8 +75,9 @@ test('replay --from a time starts at the first event at or after it; --offset is
   const traveler = await signUp(stack.url, 'traveler')
   const property = await listProperty(owner)
   await waitFor('the earlier events committed', () => groupCaughtUp(stack.brokers, GROUP, TOPICS.created))
+  // Record timestamps are in milliseconds: the earlier events must be stamped before `since`, the later after it.
   const since = new Date()
-  await new Promise(resolve => setTimeout(resolve, 20))
+  await waitFor('the clock to pass that millisecond', () => Date.now() > since.getTime(), 1000, 1)
   for (let i = 0; i < 3; i++) await book(traveler, property.id, 40 + i * 2, 1)
   await waitFor('the new events committed', () => groupCaughtUp(stack.brokers, GROUP, TOPICS.created))
   const notes = await count('notifications')

@@ -38,7 +38,7 @@ async function published (bookingId: number) {
   }
 }
 
-test('role and ownership rules', async () => {
+test('role and ownership: 401 without a session, 403 for the wrong role or another\'s booking, 404 for none; refusals change nothing and publish nothing', async () => {
   const owner = await signUp(stack.url, 'owner')
   const otherOwner = await signUp(stack.url, 'owner')
   const traveler = await signUp(stack.url, 'traveler')

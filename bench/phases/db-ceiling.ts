@@ -11,8 +11,7 @@ import { TOPICS } from '../../src/bookings/events.ts'
 import { runToEnd } from '../lib/children.ts'
 import type { Fixtures } from '../lib/fixtures.ts'
 import type { Monitor } from '../lib/monitor.ts'
-
-const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench'
+import { findPgbench } from '../lib/pgbench.ts'
 
 const SEED_PAYLOAD = `{"id":' || (:id)::text || ',"property_id":' || (:p)::text || ',"traveler_id":' || (:traveler)::text || ',"start_date":"2024-01-15","end_date":"2024-01-20","num_guests":2,"status":"pending","total_price":241,"created_at":"2024-01-10T10:00:00.000Z","timestamp":"2024-01-10T10:00:00.000Z"}`
 
@@ -40,6 +39,8 @@ const VARIANTS = [
 export interface PgbenchRun { clients: number, variant: string, tps: number, latency_avg_ms: number, cpu: Record<string, number> }
 
 export async function dbCeiling (databaseUrl: string, fixtures: Fixtures, opts: { levels: number[], seconds: number, warmupS: number, workDir: string, monitor: Monitor, log: (line: string) => void }) {
+  const pgbenchPath = findPgbench()
+  if (!pgbenchPath) throw new Error('db ceiling: pgbench not found on PATH nor in /usr/lib/postgresql/*/bin; install it (Debian: postgresql-contrib) or set PGBENCH')
   const ids = fixtures.properties
   if (ids.some((id, i) => id !== ids[0] + i)) throw new Error('db ceiling: property ids are not contiguous')
   const url = new URL(databaseUrl)
@@ -47,7 +48,7 @@ export async function dbCeiling (databaseUrl: string, fixtures: Fixtures, opts: 
   await writeFile(files.request, REQUEST)
   await writeFile(files.seven, SEVEN)
   const pgbench = async (clients: number, seconds: number, variant: typeof VARIANTS[number]) => {
-    const out = await runToEnd(PGBENCH, [
+    const out = await runToEnd(pgbenchPath, [
       '-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username) || 'postgres', '-n',
       '-c', String(clients), '-j', '2', '-T', String(seconds), '-M', variant.mode, '-f', files[variant.file],
       '-D', `pmin=${ids[0]}`, '-D', `pmax=${ids[ids.length - 1]}`, '-D', `traveler=${fixtures.travelers[0].id}`,

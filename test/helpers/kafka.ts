@@ -37,6 +37,12 @@ export async function recordTopics (brokers: string[], topics: string[]) {
   return {
     records,
     forKey: (topic: string, key: string | number) => records.filter(r => r.topic === topic && r.key === String(key)),
+    /** True once the recorder has read every record the topic holds now (each partition up to its end). */
+    async caughtUp (topic: string): Promise<boolean> {
+      const ends = await endOffsets(brokers, topic)
+      return ends.every(({ partition, offset }) =>
+        offset === 0n || records.some(r => r.topic === topic && r.partition === partition && r.offset === offset - 1n))
+    },
     async close () {
       await stream.close()
       await consumer.close(true)
@@ -44,17 +50,29 @@ export async function recordTopics (brokers: string[], topics: string[]) {
   }
 }
 
-/** True once the group has committed every record currently in the topic (it has processed them all). */
-export async function groupCaughtUp (brokers: string[], group: string, topic: string): Promise<boolean> {
+const partitions = Array.from({ length: PARTITIONS }, (_, i) => i)
+
+/** The end (next offset to be written) of each partition of the topic. */
+async function endOffsets (brokers: string[], topic: string): Promise<Array<{ partition: number, offset: bigint }>> {
   const admin = createAdmin(brokers, 'test-lag')
   try {
-    const partitions = Array.from({ length: PARTITIONS }, (_, i) => i)
     const [ends] = await admin.listOffsets({
       topics: [{ name: topic, partitions: partitions.map(partitionIndex => ({ partitionIndex, timestamp: -1n })) }]
     })
+    return ends.partitions.map(p => ({ partition: p.partitionIndex, offset: p.offset }))
+  } finally {
+    await admin.close()
+  }
+}
+
+/** True once the group has committed every record currently in the topic (it has processed them all). */
+export async function groupCaughtUp (brokers: string[], group: string, topic: string): Promise<boolean> {
+  const ends = await endOffsets(brokers, topic)
+  const admin = createAdmin(brokers, 'test-lag')
+  try {
     const [committed] = await admin.listConsumerGroupOffsets({ groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: partitions }] }] })
     const done = new Map(committed.topics[0]?.partitions.map(p => [p.partitionIndex, p.committedOffset]) ?? [])
-    return ends.partitions.every(p => p.offset === 0n || (done.get(p.partitionIndex) ?? -1n) >= p.offset)
+    return ends.every(p => p.offset === 0n || (done.get(p.partition) ?? -1n) >= p.offset)
   } finally {
     await admin.close()
   }

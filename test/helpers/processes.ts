@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, realpathSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, delimiter, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { variableNames } from '../../src/config.ts'
 import { dropDatabase } from './stack.ts'
@@ -15,7 +15,25 @@ import { waitFor } from './wait.ts'
 export const ROOT = resolve(import.meta.dirname, '..', '..')
 const CLI = join(ROOT, 'src', 'cli.ts')
 const BIN = join(ROOT, 'bin', 'hostly.js')
-const SYSTEM_NODE = '/usr/bin/node' // Node 20: bin/hostly.js must hand over to the pinned Node 24
+
+/**
+ * A Node.js older than 24 on PATH (as `which -a node` lists them), with its version, or undefined: what
+ * bin/hostly.js must hand over from. Under npm the pinned Node 24 comes first on PATH; the machine's own may
+ * be older, as new, or missing, so the test that needs one skips when there is none.
+ */
+export function olderNode (): { path: string, version: string } | undefined {
+  const seen = new Set<string>()
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    let path: string
+    try { path = realpathSync(join(dir, 'node')) } catch { continue } // none here
+    if (seen.has(path)) continue
+    seen.add(path)
+    let version: string
+    try { version = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim() } catch { continue }
+    if (Number(/^v(\d+)\./.exec(version)?.[1]) < 24) return { path, version }
+  }
+  return undefined
+}
 
 // ---- bookkeeping: everything spawned or created here is removed by cleanUp(), even when a test fails
 
@@ -67,11 +85,12 @@ export interface Hostly {
 const HOSTLY_VARS = new Set(variableNames())
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !HOSTLY_VARS.has(name)))
 
-export function hostly (args: string[], env: Record<string, string> = {}, opts: { viaBin?: boolean } = {}): Hostly {
-  const [command, argv] = opts.viaBin ? [SYSTEM_NODE, [BIN, ...args]] : [process.execPath, [CLI, ...args]]
+/** viaBin: started as bin/hostly.js by that Node (a path), as the installed command would be; else src/cli.ts on this Node. */
+export function hostly (args: string[], env: Record<string, string> = {}, opts: { viaBin?: string } = {}): Hostly {
+  const [command, argv] = opts.viaBin ? [opts.viaBin, [BIN, ...args]] : [process.execPath, [CLI, ...args]]
   const child = spawn(command, argv, {
     cwd: ROOT,
-    env: { ...baseEnv, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...baseEnv, HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_PRETTY: 'false', ...env }, // JSON logs, which tests read
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true // a process group of its own, as a terminal gives a command
   })
