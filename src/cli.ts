@@ -7,6 +7,7 @@ import { replayGroup } from './commands/replay.ts'
 import { serve } from './commands/serve.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { ensureDatabase, migrate } from './db/migrate.ts'
+import { useKafkaSecurity } from './kafka/client.ts'
 import { startLocalBroker } from './kafka/local-broker.ts'
 import { createLogger } from './log.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
@@ -85,6 +86,7 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   const config = loadConfig()
+  useKafkaSecurity(config) // every Kafka client of every command authenticates as configured
   const log = createLogger(config.logLevel)
 
   switch (command) {

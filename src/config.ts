@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 // Configuration comes from the environment only, read and validated once at start.
 // A bad value stops the process with a message that names the variable.
 
@@ -28,6 +29,43 @@ export interface Config {
   retryRounds: number
   /** How long an event waits in the retry topic before its next round, ms. */
   retryDelayMs: number
+  /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs whose X-Forwarded-For is believed. */
+  trustProxy: boolean | number | string[]
+  /** Origins allowed to make state-changing requests; empty means the request's own Host. */
+  appOrigins: string[]
+  /** Serve the OpenAPI viewer at /docs. */
+  docsEnabled: boolean
+  /** Time to receive a whole request, ms. */
+  requestTimeoutMs: number
+  /** Time to receive a request's headers, ms (from the connection, or from the previous response). */
+  headersTimeoutMs: number
+  /** Socket inactivity before it is closed, ms. */
+  connectionTimeoutMs: number
+  /** Idle keep-alive socket lifetime between two requests, ms. */
+  keepAliveTimeoutMs: number
+  /** Requests served on one socket before it is closed (0: no limit). */
+  maxRequestsPerSocket: number
+  /** Open connections the HTTP server accepts at once. */
+  maxConnections: number
+  /** Password hashes computed at once, and waiting; beyond both, 503 with Retry-After. */
+  hashConcurrency: number
+  hashQueue: number
+  /** Failed sign-ins within the window: per account and client address, per client address, per account from all addresses. */
+  loginMaxPerAccountClient: number
+  loginMaxPerClient: number
+  loginMaxPerAccount: number
+  loginWindowMs: number
+  /** Registrations per client address within the window. */
+  registerMaxPerClient: number
+  registerWindowMs: number
+  /** How far ahead a stay may start, in days. */
+  bookingMaxAdvanceDays: number
+  /** Pending requests one traveler may have at once. */
+  maxPendingPerTraveler: number
+  /** SASL for the Kafka clients; undefined means none. */
+  kafkaSasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: string, password: string }
+  /** TLS to the brokers; undefined means plaintext. */
+  kafkaTls?: { ca?: string, cert?: string, key?: string, rejectUnauthorized: boolean }
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +112,57 @@ function brokers (env: Env): string[] {
   return list
 }
 
+/** TRUST_PROXY: true/false, a hop count, or a comma-separated list of proxy addresses or CIDRs. */
+function trustProxy (env: Env): boolean | number | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim()
+  if (raw === '' || raw === 'false' || raw === '0') return false
+  if (raw === 'true') return true
+  if (/^\d+$/.test(raw)) return Number(raw)
+  const list = raw.split(',').map(s => s.trim()).filter(Boolean)
+  for (const a of list) {
+    if (!/^[\d.:a-fA-F]+(\/\d{1,3})?$/.test(a) && !['loopback', 'linklocal', 'uniquelocal'].includes(a)) {
+      throw new ConfigError(`TRUST_PROXY: "${a}" is not an address, a CIDR, loopback, linklocal or uniquelocal`)
+    }
+  }
+  return list
+}
+
+function origins (env: Env): string[] {
+  const list = (env.APP_ORIGIN ?? '').split(',').map(s => s.trim()).filter(Boolean)
+  for (const o of list) {
+    let u: URL | undefined
+    try { u = new URL(o) } catch {}
+    if (!u || !/^https?:$/.test(u.protocol) || u.origin !== o) {
+      throw new ConfigError(`APP_ORIGIN: "${o}" is not an origin such as https://hostly.example`)
+    }
+  }
+  return list
+}
+
+const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
+
+function kafkaSasl (env: Env): Config['kafkaSasl'] {
+  const mechanism = env.KAFKA_SASL_MECHANISM
+  if (!mechanism) return undefined
+  if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+    throw new ConfigError(`KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}, got "${mechanism}"`)
+  }
+  if (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD) {
+    throw new ConfigError('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM')
+  }
+  return { mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD }
+}
+
+function kafkaTls (env: Env): Config['kafkaTls'] {
+  if (!bool(env, 'KAFKA_TLS', false)) return undefined
+  const file = (name: string) => {
+    const path = env[name]
+    if (!path) return undefined
+    try { return readFileSync(path, 'utf8') } catch { throw new ConfigError(`${name}: cannot read "${path}"`) }
+  }
+  return { ca: file('KAFKA_TLS_CA_FILE'), cert: file('KAFKA_TLS_CERT_FILE'), key: file('KAFKA_TLS_KEY_FILE'), rejectUnauthorized: bool(env, 'KAFKA_TLS_REJECT_UNAUTHORIZED', true) }
+}
+
 export function loadConfig (env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/hostly'
   try {
@@ -99,6 +188,27 @@ export function loadConfig (env: Env = process.env): Config {
     expirySweepMs: duration(env, 'EXPIRY_SWEEP_INTERVAL', UNITS.m),
     handlerAttempts: int(env, 'HANDLER_ATTEMPTS', 3, 1, 20),
     retryRounds: int(env, 'RETRY_ROUNDS', 3, 0, 20),
-    retryDelayMs: duration(env, 'RETRY_DELAY', 10_000)
+    retryDelayMs: duration(env, 'RETRY_DELAY', 10_000),
+    trustProxy: trustProxy(env),
+    appOrigins: origins(env),
+    docsEnabled: bool(env, 'DOCS_ENABLED', true),
+    requestTimeoutMs: duration(env, 'REQUEST_TIMEOUT', 30_000),
+    headersTimeoutMs: duration(env, 'HEADERS_TIMEOUT', 10_000),
+    connectionTimeoutMs: duration(env, 'CONNECTION_TIMEOUT', 75_000),
+    keepAliveTimeoutMs: duration(env, 'KEEP_ALIVE_TIMEOUT', 72_000),
+    maxRequestsPerSocket: int(env, 'MAX_REQUESTS_PER_SOCKET', 1000),
+    maxConnections: int(env, 'MAX_CONNECTIONS', 10_000, 1),
+    hashConcurrency: int(env, 'HASH_CONCURRENCY', 4, 1, 256),
+    hashQueue: int(env, 'HASH_QUEUE', 32, 0, 10_000),
+    loginMaxPerAccountClient: int(env, 'LOGIN_MAX_FAILURES_PER_ACCOUNT_CLIENT', 10, 1),
+    loginMaxPerClient: int(env, 'LOGIN_MAX_FAILURES_PER_CLIENT', 20, 1),
+    loginMaxPerAccount: int(env, 'LOGIN_MAX_FAILURES_PER_ACCOUNT', 100, 1),
+    loginWindowMs: duration(env, 'LOGIN_THROTTLE_WINDOW', 15 * UNITS.m),
+    registerMaxPerClient: int(env, 'REGISTER_MAX_PER_CLIENT', 10, 1),
+    registerWindowMs: duration(env, 'REGISTER_THROTTLE_WINDOW', UNITS.h),
+    bookingMaxAdvanceDays: Math.floor(duration(env, 'BOOKING_MAX_ADVANCE', 730 * UNITS.d) / UNITS.d),
+    maxPendingPerTraveler: int(env, 'MAX_PENDING_PER_TRAVELER', 10, 1),
+    kafkaSasl: kafkaSasl(env),
+    kafkaTls: kafkaTls(env)
   }
 }

@@ -4,7 +4,8 @@ import { TOPICS } from './bookings/events.ts'
 import type { Config } from './config.ts'
 import { createPool } from './db/pool.ts'
 import { buildApp } from './http/app.ts'
-import { ensureTopics } from './kafka/client.ts'
+import { ensureTopics, useKafkaSecurity } from './kafka/client.ts'
+import { configureHashing } from './auth/password.ts'
 import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
@@ -32,7 +33,9 @@ export interface Running {
  * the API never needs it, and the relay and consumers keep retrying until it answers.
  */
 export async function startPieces (config: Config, pieces: Pieces, log: Logger): Promise<Running> {
-  const pool = createPool(config.databaseUrl, pieces.api ? 20 : 5)
+  const pool = createPool(config.databaseUrl, pieces.api ? 20 : 5, { 'hostly.max_pending_per_traveler': config.maxPendingPerTraveler })
+  configureHashing({ concurrency: config.hashConcurrency, queue: config.hashQueue })
+  useKafkaSecurity(config)
   const workers = pieces.workers ?? []
   const usesKafka = pieces.relay || workers.length > 0
   let stopping = false
@@ -53,7 +56,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   let app: FastifyInstance | undefined
   let url: string | undefined
   if (pieces.api) {
-    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure })
+    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure, security: config })
     url = await app.listen({ port: config.port, host: config.host })
   }
 

@@ -2,11 +2,23 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Pool } from '../db/pool.ts'
 import { currentUser, requireUser } from '../http/auth.ts'
+import { badRequest, conflict } from '../errors.ts'
 import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
+import { todayUtc } from '../dates.ts'
 import { BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings } from './schemas.ts'
 import { acceptBooking, cancelBooking, createBooking, getBooking, ownerBookings, travelerBookings } from './service.ts'
 
-export const bookingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
+/** A stay may start at most maxAdvanceDays from today (UTC): no requests for the year 9999. */
+function checkAdvance (start: string, maxAdvanceDays: number) {
+  const last = new Date(Date.parse(todayUtc()) + maxAdvanceDays * 86_400_000).toISOString().slice(0, 10)
+  if (start > last) throw badRequest(`must be at most ${maxAdvanceDays} days from today (${last})`, 'start_date')
+}
+
+/** cap_pending_requests() (migrations/007) refused the booking: the traveler holds too many pending requests. */
+const tooManyPending = (err: { detail?: string }) => conflict('TOO_MANY_PENDING_REQUESTS',
+  `You already have ${err.detail ?? 'the most'} pending requests; wait for an answer or cancel one first.`)
+
+export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, maxAdvanceDays?: number }> = async (fastify, { pool, maxAdvanceDays = 730 }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const traveler = requireUser(pool, 'traveler')
   const owner = requireUser(pool, 'owner')
@@ -16,7 +28,10 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify,
     onRequest: traveler,
     schema: { tags: ['bookings'], body: BookingInput, response: { 201: BookingReply, ...errors(400, 401, 403, 404, 409, 413) } }
   }, async (request, reply) => {
-    const booking = await createBooking(pool, currentUser(request).id, request.body)
+    checkAdvance(request.body.start_date, maxAdvanceDays)
+    const booking = await createBooking(pool, currentUser(request).id, request.body).catch(err => {
+      throw err.code === 'HL001' ? tooManyPending(err) : err
+    })
     return reply.status(201).send({ booking })
   })
 

@@ -43,8 +43,17 @@ export function toErrorResponse (err: FastifyError & { code?: string }): { statu
   return { status: 500, body: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.' } }
 }
 
+/** The client went away while sending its body: its own doing, not our database or our code. */
+const clientAborted = (err: FastifyError, request: FastifyRequest) =>
+  request.raw.readableAborted || (err.code === 'ECONNRESET' && err.message === 'aborted')
+
 export function errorHandler (err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (clientAborted(err, request)) {
+    request.log.debug({ method: request.method, url: request.url }, 'client aborted the request')
+    return reply.status(400).send({ code: 'CLIENT_ABORTED', message: 'The request was aborted before its body arrived.' })
+  }
   const { status, body } = toErrorResponse(err)
+  if (status === 429 || status === 503) reply.header('retry-after', String((err as { retryAfter?: number }).retryAfter ?? 1))
   if (status >= 500) request.log.error({ err }, 'request failed')
   return reply.status(status).send(body)
 }

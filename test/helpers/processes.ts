@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { RELAXED_LIMITS } from './limits.ts'
 import { dropDatabase } from './stack.ts'
 import { waitFor } from './wait.ts'
 
@@ -71,7 +72,7 @@ export function hostly (args: string[], env: Record<string, string> = {}, opts: 
   const [command, argv] = opts.viaBin ? [SYSTEM_NODE, [BIN, ...args]] : [process.execPath, [CLI, ...args]]
   const child = spawn(command, argv, {
     cwd: ROOT,
-    env: { ...baseEnv, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...baseEnv, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...RELAXED_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true // a process group of its own, as a terminal gives a command
   })

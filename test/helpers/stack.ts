@@ -10,6 +10,7 @@ import { freePort, startLocalBroker, type LocalBroker } from '../../src/kafka/lo
 import { createLogger } from '../../src/log.ts'
 import { startPieces, type Pieces, type Running } from '../../src/services.ts'
 import { recordTopics } from './kafka.ts'
+import { RELAXED_LIMITS } from './limits.ts'
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -83,6 +84,7 @@ export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?
     HOST: '127.0.0.1',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     RELAY_POLL_MS: '200',
+    ...RELAXED_LIMITS,
     ...opts.env
   })
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
