@@ -13,7 +13,10 @@ const limits = { concurrency: 4, queue: 32 }
 let running = 0
 const waiting: Array<() => void> = []
 /** The most hashes seen running at once since the last reset: the bound made visible (tests, metrics). */
-export const hashing = { peak: 0, refused: 0, resetPeak () { this.peak = running; this.refused = 0 } }
+export const hashing = {
+  peak: 0, peakWaiting: 0, refused: 0,
+  reset () { this.peak = running; this.peakWaiting = waiting.length; this.refused = 0 }
+}
 
 export function configureHashing (opts: { concurrency: number, queue: number }) {
   limits.concurrency = opts.concurrency
@@ -28,7 +31,10 @@ async function bounded<T> (fn: () => Promise<T>): Promise<T> {
       hashing.refused++
       throw busy()
     }
-    await new Promise<void>(resolve => waiting.push(resolve))
+    await new Promise<void>(resolve => {
+      waiting.push(resolve)
+      hashing.peakWaiting = Math.max(hashing.peakWaiting, waiting.length)
+    })
   }
   running++
   hashing.peak = Math.max(hashing.peak, running)
