@@ -8,6 +8,7 @@ import { serve } from './commands/serve.ts'
 import { ConfigError, describeVariables, loadConfig } from './config.ts'
 import { ensureDatabase, migrate } from './db/migrate.ts'
 import { SchemaError } from './db/schema-check.ts'
+import { useKafkaSecurity } from './kafka/client.ts'
 import { startLocalBroker } from './kafka/local-broker.ts'
 import { createLogger, wantsPretty } from './log.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
@@ -97,6 +98,7 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   const config = loadConfig()
+  useKafkaSecurity(config) // every Kafka client of every command authenticates as configured
   const log = createLogger(config.logLevel, 'hostly', wantsPretty(values.pretty, config.logPretty))
 
   switch (command) {

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs'
 // Configuration comes from the environment only, read and validated once at start.
 // A bad value stops the process with a message that names the variable.
 // VARIABLES below is the one list of the variables: their defaults, parsers and meanings. `hostly --help`
 // prints it, the tests' process helpers clear it from the environment they pass on, and a test checks that
 // README.md's configuration table lists exactly these variables with these defaults.
 
-export interface Config {
+/** The settings of the table below, one variable each. */
+export interface Settings {
   port: number
   host: string
   databaseUrl: string
@@ -33,6 +35,58 @@ export interface Config {
   retryRounds: number
   /** How long an event waits in the retry topic before its next round, ms. */
   retryDelayMs: number
+  /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs whose X-Forwarded-For is believed. */
+  trustProxy: boolean | number | string[]
+  /** Origins allowed to make state-changing requests; empty means the request's own Host. */
+  appOrigins: string[]
+  /** Serve the OpenAPI viewer at /docs. */
+  docsEnabled: boolean
+  /** Time to receive a whole request, ms. */
+  requestTimeoutMs: number
+  /** Time to receive a request's headers, ms (from the connection, or from the previous response). */
+  headersTimeoutMs: number
+  /** Socket inactivity before it is closed, ms. */
+  connectionTimeoutMs: number
+  /** Idle keep-alive socket lifetime between two requests, ms. */
+  keepAliveTimeoutMs: number
+  /** Requests served on one socket before it is closed (0: no limit). */
+  maxRequestsPerSocket: number
+  /** Open connections the HTTP server accepts at once. */
+  maxConnections: number
+  /** Password hashes computed at once, and waiting; beyond both, 503 with Retry-After. */
+  hashConcurrency: number
+  hashQueue: number
+  /** Failed sign-ins within the window: per account and client address, per client address, per account from all addresses. */
+  loginMaxPerAccountClient: number
+  loginMaxPerClient: number
+  loginMaxPerAccount: number
+  loginWindowMs: number
+  /** Registrations per client address within the window. */
+  registerMaxPerClient: number
+  registerWindowMs: number
+  /** How far ahead a stay may start, in days. */
+  bookingMaxAdvanceDays: number
+  /** Pending requests one traveler may have at once. */
+  maxPendingPerTraveler: number
+  kafkaSaslMechanism: SaslMechanism | undefined
+  kafkaSaslUsername: string
+  kafkaSaslPassword: string
+  kafkaTlsEnabled: boolean
+  kafkaTlsCaFile: string
+  kafkaTlsCertFile: string
+  kafkaTlsKeyFile: string
+  kafkaTlsRejectUnauthorized: boolean
+}
+
+const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
+type SaslMechanism = (typeof SASL_MECHANISMS)[number]
+
+/** The settings, and what several of them make together. */
+export interface Config extends Settings {
+  /** SASL for the Kafka clients; undefined means none. */
+  kafkaSasl?: { mechanism: SaslMechanism, username: string, password: string }
+  /** TLS to the brokers; undefined means plaintext. */
+  kafkaTls?: { ca?: string, cert?: string, key?: string, rejectUnauthorized: boolean }
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +134,43 @@ const optionalBool = (raw: string, name: string): boolean | undefined => raw ===
 
 const text = (raw: string) => raw
 
+/** TRUST_PROXY: true/false, a hop count, or a comma-separated list of proxy addresses or CIDRs. */
+function trustProxy (raw: string, name: string): boolean | number | string[] {
+  raw = raw.trim()
+  if (raw === '' || raw === 'false' || raw === '0') return false
+  if (raw === 'true') return true
+  if (/^\d+$/.test(raw)) return Number(raw)
+  const list = raw.split(',').map(s => s.trim()).filter(Boolean)
+  for (const a of list) {
+    if (!/^[\d.:a-fA-F]+(\/\d{1,3})?$/.test(a) && !['loopback', 'linklocal', 'uniquelocal'].includes(a)) {
+      throw new ConfigError(`${name}: "${a}" is not an address, a CIDR, loopback, linklocal or uniquelocal`)
+    }
+  }
+  return list
+}
+
+function origins (raw: string, name: string): string[] {
+  const list = raw.split(',').map(s => s.trim()).filter(Boolean)
+  for (const o of list) {
+    let u: URL | undefined
+    try { u = new URL(o) } catch {}
+    if (!u || !/^https?:$/.test(u.protocol) || u.origin !== o) {
+      throw new ConfigError(`${name}: "${o}" is not an origin such as https://hostly.example`)
+    }
+  }
+  return list
+}
+
+const days = (raw: string, name: string) => Math.floor(duration(raw, name) / UNITS.d)
+
+function saslMechanism (raw: string, name: string): SaslMechanism | undefined {
+  if (raw === '') return undefined
+  if (!(SASL_MECHANISMS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${SASL_MECHANISMS.join(', ')}, got "${raw}"`)
+  }
+  return raw as SaslMechanism
+}
+
 function postgresUrl (raw: string, name: string): string {
   try {
     if (new URL(raw).protocol.startsWith('postgres')) return raw
@@ -96,7 +187,7 @@ function brokerList (raw: string, name: string): string[] {
 }
 
 /** Every variable, by the Config field it sets. */
-export const VARIABLES: { readonly [K in keyof Config]: Variable<Config[K]> } = {
+export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> } = {
   port: { name: 'PORT', default: '3000', parse: int(0, 65535), description: 'HTTP port' },
   host: { name: 'HOST', default: '0.0.0.0', parse: text, description: 'HTTP bind address' },
   databaseUrl: { name: 'DATABASE_URL', default: 'postgres://postgres@127.0.0.1:5432/hostly', parse: postgresUrl, description: 'PostgreSQL; the database is created if missing' },
@@ -115,7 +206,34 @@ export const VARIABLES: { readonly [K in keyof Config]: Variable<Config[K]> } = 
   expirySweepMs: { name: 'EXPIRY_SWEEP_INTERVAL', default: '1m', parse: duration, description: 'how often `hostly start` / `hostly relay` look for such requests' },
   handlerAttempts: { name: 'HANDLER_ATTEMPTS', default: '3', parse: int(1, 20), description: 'attempts at a failing event in place before it moves to <topic>.retry' },
   retryRounds: { name: 'RETRY_ROUNDS', default: '3', parse: int(0, 20), description: 'rounds through <topic>.retry before <topic>.dlq' },
-  retryDelayMs: { name: 'RETRY_DELAY', default: '10s', parse: duration, description: 'wait in <topic>.retry before the next round' }
+  retryDelayMs: { name: 'RETRY_DELAY', default: '10s', parse: duration, description: 'wait in <topic>.retry before the next round' },
+  trustProxy: { name: 'TRUST_PROXY', default: '', parse: trustProxy, description: 'believe X-Forwarded-For from: true (any), a hop count, or proxy addresses/CIDRs' },
+  appOrigins: { name: 'APP_ORIGIN', default: '', parse: origins, description: "origins allowed to make state-changing requests (comma-separated); unset: the request's own host" },
+  docsEnabled: { name: 'DOCS_ENABLED', default: 'true', parse: bool, description: 'serve the OpenAPI document and viewer at /docs' },
+  requestTimeoutMs: { name: 'REQUEST_TIMEOUT', default: '30s', parse: duration, description: 'time to receive a whole request' },
+  headersTimeoutMs: { name: 'HEADERS_TIMEOUT', default: '10s', parse: duration, description: "time to receive a request's headers" },
+  connectionTimeoutMs: { name: 'CONNECTION_TIMEOUT', default: '75s', parse: duration, description: 'socket inactivity before it is closed' },
+  keepAliveTimeoutMs: { name: 'KEEP_ALIVE_TIMEOUT', default: '72s', parse: duration, description: 'idle keep-alive socket lifetime between requests' },
+  maxRequestsPerSocket: { name: 'MAX_REQUESTS_PER_SOCKET', default: '1000', parse: int(0), description: 'requests served on one socket before it is closed (0: no limit)' },
+  maxConnections: { name: 'MAX_CONNECTIONS', default: '10000', parse: int(1), description: 'open connections the HTTP server accepts at once' },
+  hashConcurrency: { name: 'HASH_CONCURRENCY', default: '4', parse: int(1, 256), description: 'password hashes computed at once' },
+  hashQueue: { name: 'HASH_QUEUE', default: '32', parse: int(0, 10_000), description: 'password hashes waiting; beyond both, 503 with Retry-After' },
+  loginMaxPerAccountClient: { name: 'LOGIN_MAX_FAILURES_PER_ACCOUNT_CLIENT', default: '10', parse: int(1), description: 'failed sign-ins for one account from one address within the window' },
+  loginMaxPerClient: { name: 'LOGIN_MAX_FAILURES_PER_CLIENT', default: '20', parse: int(1), description: 'failed sign-ins from one address, any accounts, within the window' },
+  loginMaxPerAccount: { name: 'LOGIN_MAX_FAILURES_PER_ACCOUNT', default: '100', parse: int(1), description: 'failed sign-ins for one account from all addresses; past it only addresses without failures may try' },
+  loginWindowMs: { name: 'LOGIN_THROTTLE_WINDOW', default: '15m', parse: duration, description: 'window of the sign-in throttles' },
+  registerMaxPerClient: { name: 'REGISTER_MAX_PER_CLIENT', default: '10', parse: int(1), description: 'registrations from one address within the window' },
+  registerWindowMs: { name: 'REGISTER_THROTTLE_WINDOW', default: '1h', parse: duration, description: 'window of the registration throttle' },
+  bookingMaxAdvanceDays: { name: 'BOOKING_MAX_ADVANCE', default: '730d', parse: days, description: 'how far ahead a stay may start' },
+  maxPendingPerTraveler: { name: 'MAX_PENDING_PER_TRAVELER', default: '10', parse: int(1), description: 'pending requests one traveler may hold at once' },
+  kafkaSaslMechanism: { name: 'KAFKA_SASL_MECHANISM', default: '', parse: saslMechanism, description: 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; unset: no SASL' },
+  kafkaSaslUsername: { name: 'KAFKA_SASL_USERNAME', default: '', parse: text, description: 'SASL user (required with KAFKA_SASL_MECHANISM)' },
+  kafkaSaslPassword: { name: 'KAFKA_SASL_PASSWORD', default: '', parse: text, description: 'SASL password (required with KAFKA_SASL_MECHANISM)' },
+  kafkaTlsEnabled: { name: 'KAFKA_TLS', default: 'false', parse: bool, description: 'TLS to the brokers' },
+  kafkaTlsCaFile: { name: 'KAFKA_TLS_CA_FILE', default: '', parse: text, description: 'PEM file of the CA that signed the brokers (default: the system CAs)' },
+  kafkaTlsCertFile: { name: 'KAFKA_TLS_CERT_FILE', default: '', parse: text, description: 'PEM client certificate, for mTLS' },
+  kafkaTlsKeyFile: { name: 'KAFKA_TLS_KEY_FILE', default: '', parse: text, description: 'PEM client key, for mTLS' },
+  kafkaTlsRejectUnauthorized: { name: 'KAFKA_TLS_REJECT_UNAUTHORIZED', default: 'true', parse: bool, description: "refuse brokers whose certificate does not verify" }
 }
 
 /** Every name Hostly reads, aliases included. */
@@ -127,8 +245,31 @@ function rawValue (env: Env, v: Variable<unknown>): string {
 }
 
 export function loadConfig (env: Env = process.env): Config {
-  const entries = Object.entries(VARIABLES) as Array<[keyof Config, Variable<unknown>]>
-  return Object.fromEntries(entries.map(([field, v]) => [field, v.parse(rawValue(env, v), v.name)])) as unknown as Config
+  const entries = Object.entries(VARIABLES) as Array<[keyof Settings, Variable<unknown>]>
+  const settings = Object.fromEntries(entries.map(([field, v]) => [field, v.parse(rawValue(env, v), v.name)])) as unknown as Settings
+  return { ...settings, kafkaSasl: kafkaSasl(settings), kafkaTls: kafkaTls(settings) }
+}
+
+function kafkaSasl (s: Settings): Config['kafkaSasl'] {
+  if (!s.kafkaSaslMechanism) return undefined
+  if (!s.kafkaSaslUsername || !s.kafkaSaslPassword) {
+    throw new ConfigError('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM')
+  }
+  return { mechanism: s.kafkaSaslMechanism, username: s.kafkaSaslUsername, password: s.kafkaSaslPassword }
+}
+
+function kafkaTls (s: Settings): Config['kafkaTls'] {
+  if (!s.kafkaTlsEnabled) return undefined
+  const file = (name: string, path: string) => {
+    if (!path) return undefined
+    try { return readFileSync(path, 'utf8') } catch { throw new ConfigError(`${name}: cannot read "${path}"`) }
+  }
+  return {
+    ca: file('KAFKA_TLS_CA_FILE', s.kafkaTlsCaFile),
+    cert: file('KAFKA_TLS_CERT_FILE', s.kafkaTlsCertFile),
+    key: file('KAFKA_TLS_KEY_FILE', s.kafkaTlsKeyFile),
+    rejectUnauthorized: s.kafkaTlsRejectUnauthorized
+  }
 }
 
 /** The variables as `hostly --help` lists them. */

@@ -5,7 +5,8 @@ import type { Config } from './config.ts'
 import { createPool } from './db/pool.ts'
 import { SESSION_COOKIE } from './auth/sessions.ts'
 import { buildApp } from './http/app.ts'
-import { ensureTopics } from './kafka/client.ts'
+import { ensureTopics, useKafkaSecurity } from './kafka/client.ts'
+import { configureHashing } from './auth/password.ts'
 import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
@@ -34,7 +35,9 @@ export interface Running {
  * the API never needs it, and the relay and consumers keep retrying until it answers.
  */
 export async function startPieces (config: Config, pieces: Pieces, log: Logger): Promise<Running> {
-  const pool = createPool(config.databaseUrl, pieces.api ? 20 : 5)
+  const pool = createPool(config.databaseUrl, pieces.api ? 20 : 5, { 'hostly.max_pending_per_traveler': config.maxPendingPerTraveler })
+  configureHashing({ concurrency: config.hashConcurrency, queue: config.hashQueue })
+  useKafkaSecurity(config)
   const workers = pieces.workers ?? []
   const usesKafka = pieces.relay || workers.length > 0
   let stopping = false
@@ -55,7 +58,10 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   let app: FastifyInstance | undefined
   let url: string | undefined
   if (pieces.api) {
-    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: featureRoutes(pool, config), sessionCookie: SESSION_COOKIE })
+    app = await buildApp({
+      pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: featureRoutes(pool, config), sessionCookie: SESSION_COOKIE,
+      cookieSecure: config.cookieSecure, security: config
+    })
     url = await app.listen({ port: config.port, host: config.host })
   }
 

@@ -31,7 +31,18 @@ test('with no environment, every field has its default; durations and flags are 
   assert.equal(config.retryDelayMs, 10_000)
   assert.equal(config.sessionTtlHours, 336)
   assert.equal(config.cookieSecure, false)
-  assert.deepEqual(Object.keys(config).sort(), Object.keys(VARIABLES).sort())
+  assert.equal(config.bookingMaxAdvanceDays, 730)
+  assert.deepEqual(Object.keys(config).sort(), [...Object.keys(VARIABLES), 'kafkaSasl', 'kafkaTls'].sort())
+  assert.equal(config.kafkaSasl, undefined, 'no SASL unless a mechanism is set')
+  assert.equal(config.kafkaTls, undefined, 'plaintext unless KAFKA_TLS')
+})
+
+test('SASL settings come together: a mechanism needs its user and password', () => {
+  assert.deepEqual(loadConfig({ KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256', KAFKA_SASL_USERNAME: 'hostly', KAFKA_SASL_PASSWORD: 's3cret' }).kafkaSasl,
+    { mechanism: 'SCRAM-SHA-256', username: 'hostly', password: 's3cret' })
+  assert.throws(() => loadConfig({ KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256' }), { message: /KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required/ })
+  assert.throws(() => loadConfig({ KAFKA_SASL_MECHANISM: 'GSSAPI' }), { message: /^KAFKA_SASL_MECHANISM must be one of/ })
+  assert.throws(() => loadConfig({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: '/nonexistent/ca.pem' }), { message: /^KAFKA_TLS_CA_FILE: cannot read/ })
 })
 
 test('KAFKA_BROKER is read when KAFKA_BROKERS is unset; an empty value counts as unset', () => {

@@ -4,8 +4,10 @@ import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { errors, noBody, Timestamp } from '../http/schemas.ts'
+import { DisplayName } from '../http/text.ts'
 import { currentUser, requireUser } from './guard.ts'
-import { closeSession, openSession, SESSION_COOKIE } from './sessions.ts'
+import { closeAllSessions, closeSession, openSession, SESSION_COOKIE } from './sessions.ts'
+import { admitRegistration, type ThrottleLimits } from './throttle.ts'
 import { authenticate, register } from './users.ts'
 
 export const UserSchema = Type.Object({
@@ -20,7 +22,7 @@ const UserReply = Type.Object({ user: UserSchema })
 const Email = Type.String({ format: 'email', maxLength: 254 })
 
 const RegisterBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'must not be blank' }),
+  name: DisplayName(200),
   email: Email,
   password: Type.String({ minLength: 8, maxLength: 200 }),
   role: Type.Union([Type.Literal('traveler'), Type.Literal('owner')])
@@ -31,19 +33,23 @@ const LoginBody = Type.Object({
   password: Type.String({ minLength: 1, maxLength: 200 })
 }, { additionalProperties: false })
 
-export interface AuthOptions { pool: Pool, sessionTtlHours: number, cookieSecure: boolean }
+export interface AuthOptions { pool: Pool, sessionTtlHours: number, cookieSecure: boolean, throttle: ThrottleLimits }
 
-export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { pool, sessionTtlHours, cookieSecure }) => {
+export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { pool, sessionTtlHours, cookieSecure, throttle }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const cookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: cookieSecure, maxAge: sessionTtlHours * 3600 }
 
   app.post('/api/auth/register', {
     schema: {
       tags: ['auth'], operationId: 'register', summary: 'Create an account and sign in',
-      body: RegisterBody, response: { 201: UserReply, ...errors(400, 409, 413) }
+      body: RegisterBody, response: { 201: UserReply, ...errors(400, 403, 409, 413, 429, 503) }
     }
   }, async (request, reply) => {
+    await admitRegistration(pool, throttle, request.ip)
     const user = await register(pool, request.body)
+    // The browser now belongs to the new account: the session it held before ends, not only its cookie.
+    const old = request.cookies[SESSION_COOKIE]
+    if (old) await closeSession(pool, old)
     const token = await openSession(pool, user.id, sessionTtlHours)
     return reply.status(201).setCookie(SESSION_COOKIE, token, cookie).send({ user })
   })
@@ -51,10 +57,10 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
   app.post('/api/auth/login', {
     schema: {
       tags: ['auth'], operationId: 'login', summary: 'Sign in: a new session cookie',
-      body: LoginBody, response: { 200: UserReply, ...errors(400, 401, 429) }
+      body: LoginBody, response: { 200: UserReply, ...errors(400, 401, 403, 429, 503) }
     }
   }, async (request, reply) => {
-    const user = await authenticate(pool, request.body.email, request.body.password)
+    const user = await authenticate(pool, throttle, request.body.email, request.body.password, request.ip)
     // A new session (and id) at every sign-in; the old one, if any, ends.
     const old = request.cookies[SESSION_COOKIE]
     if (old) await closeSession(pool, old)
@@ -67,10 +73,23 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
     preValidation: noBody,
     schema: {
       tags: ['auth'], operationId: 'logout', summary: 'Sign out: end the session', security: SESSION,
-      response: { 204: Type.Null(), ...errors(401) }
+      response: { 204: Type.Null(), ...errors(401, 403) }
     }
   }, async (request, reply) => {
     await closeSession(pool, request.cookies[SESSION_COOKIE]!)
+    return reply.status(204).clearCookie(SESSION_COOKIE, { path: '/' }).send(null)
+  })
+
+  app.post('/api/auth/logout-all', {
+    onRequest: requireUser(pool),
+    preValidation: noBody,
+    schema: {
+      tags: ['auth'], operationId: 'logoutEverywhere', summary: 'Sign out everywhere: end every session of the user', security: SESSION,
+      response: { 204: Type.Null(), ...errors(401, 403) }
+    }
+  }, async (request, reply) => {
+    // Every session of the user, on every device: after a lost laptop or a password scare.
+    await closeAllSessions(pool, currentUser(request).id)
     return reply.status(204).clearCookie(SESSION_COOKIE, { path: '/' }).send(null)
   })
 

@@ -28,3 +28,8 @@ export async function sessionUser (db: Queryable, token: string): Promise<User |
 export async function closeSession (db: Queryable, token: string): Promise<void> {
   await db.query('DELETE FROM sessions WHERE token_hash = $1', [hashToken(token)])
 }
+
+/** Ends every session of the user. */
+export async function closeAllSessions (db: Queryable, userId: number): Promise<void> {
+  await db.query('DELETE FROM sessions WHERE user_id = $1', [userId])
+}

@@ -2,13 +2,24 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { currentUser, requireUser } from '../auth/guard.ts'
 import type { Pool } from '../db/pool.ts'
+import { todayUtc } from '../dates.ts'
+import { appError, badRequest } from '../errors.ts'
 import { SESSION } from '../http/openapi.ts'
 import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
 import { ownerBookings, travelerBookings } from './lists.ts'
 import { BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings, TravelerBookingsQuery } from './schemas.ts'
 import { acceptBooking, cancelBooking, createBooking, getBooking } from './service.ts'
 
-export const bookingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
+/** A stay may start at most maxAdvanceDays from today (UTC): no requests for the year 9999. */
+function checkAdvance (start: string, maxAdvanceDays: number) {
+  const last = new Date(Date.parse(todayUtc()) + maxAdvanceDays * 86_400_000).toISOString().slice(0, 10)
+  if (start > last) throw badRequest(`must be at most ${maxAdvanceDays} days from today (${last})`, 'start_date')
+}
+
+/** cap_pending_requests() (migrations/007) refused the booking: the traveler holds too many pending requests. */
+const tooManyPending = (err: { detail?: string }) => appError('TOO_MANY_PENDING_REQUESTS', { count: err.detail ?? 'the most' })
+
+export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, maxAdvanceDays?: number }> = async (fastify, { pool, maxAdvanceDays = 730 }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const traveler = requireUser(pool, 'traveler')
   const owner = requireUser(pool, 'owner')
@@ -21,7 +32,10 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify,
       body: BookingInput, response: { 201: BookingReply, ...errors(400, 401, 403, 404, 409, 413) }
     }
   }, async (request, reply) => {
-    const booking = await createBooking(pool, currentUser(request).id, request.body)
+    checkAdvance(request.body.start_date, maxAdvanceDays)
+    const booking = await createBooking(pool, currentUser(request).id, request.body).catch(err => {
+      throw err.code === 'HL001' ? tooManyPending(err) : err
+    })
     return reply.status(201).send({ booking })
   })
 

@@ -13,8 +13,13 @@ export type Client = pg.PoolClient
 /** Anything that can run a query: the pool or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'>
 
-export function createPool (connectionString: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000 })
+/**
+ * settings: server settings every connection starts with (custom ones such as hostly.max_pending_per_traveler,
+ * which cap_pending_requests() reads), sent at connection start, so they cost no round trip.
+ */
+export function createPool (connectionString: string, max = 10, settings: Record<string, string | number> = {}): pg.Pool {
+  const options = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ') || undefined
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000, options })
   // An idle client losing its connection (server restart, pg_terminate_backend) must not crash us.
   pool.on('error', () => {})
   return pool

@@ -4,9 +4,13 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Logger } from 'pino'
 import type { Pool } from '../db/pool.ts'
+import { loadConfig, type Config } from '../config.ts'
+import { clientErrorHandler } from './client-errors.ts'
+import { refuseCrossSite } from './cross-site.ts'
 import { errorHandler } from './error-handler.ts'
 import { openapiOptions } from './openapi.ts'
 import { operationsRoutes } from './operations.ts'
+import { securityHeaders } from './security-headers.ts'
 import { ErrorBody } from './schemas.ts'
 import { ERRORS, errorBody } from '../errors.ts'
 import { validatorCompiler } from './validation.ts'
@@ -20,16 +24,41 @@ export interface AppOptions {
   routes (app: FastifyInstance): Promise<void>
   /** The session cookie's name, for the OpenAPI security scheme. */
   sessionCookie: string
+  /** Set HSTS (the cookie is Secure: the app is served over HTTPS). */
+  cookieSecure: boolean
+  /** Proxies, origins, docs and timeouts (docs/security.md): the defaults of loadConfig when left out. */
+  security?: SecurityOptions
 }
+
+export type SecurityOptions = Pick<Config, 'trustProxy' | 'appOrigins' | 'docsEnabled' | 'requestTimeoutMs' |
+  'headersTimeoutMs' | 'connectionTimeoutMs' | 'keepAliveTimeoutMs' | 'maxRequestsPerSocket' | 'maxConnections'>
 
 /** Every request body is small JSON; 64 KiB leaves a property description plenty of room. */
 const BODY_LIMIT = 64 * 1024
 
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
+  const sec = opts.security ?? loadConfig({})
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT,
-    logController: new LogController({ disableRequestLogging: true })
+    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify takes a hop count too (its documentation; its types leave numbers out).
+    trustProxy: sec.trustProxy as boolean | string[],
+    // Slow and idle clients are cut off: a whole request within requestTimeout, its headers within
+    // headersTimeout, no socket silent for connectionTimeout. Node checks the first two every
+    // connectionsCheckingInterval, so that is kept well below them.
+    requestTimeout: sec.requestTimeoutMs,
+    connectionTimeout: sec.connectionTimeoutMs,
+    keepAliveTimeout: sec.keepAliveTimeoutMs,
+    maxRequestsPerSocket: sec.maxRequestsPerSocket,
+    http: {
+      headersTimeout: Math.min(sec.headersTimeoutMs, sec.requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(sec.headersTimeoutMs / 4)))
+    },
+    clientErrorHandler
   })
+  app.server.maxConnections = sec.maxConnections
+  app.addHook('onRequest', refuseCrossSite(sec.appOrigins))
+  app.addHook('onSend', securityHeaders({ hsts: opts.cookieSecure }))
   app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((request, reply) => {
@@ -38,7 +67,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   app.addSchema(ErrorBody)
 
   await app.register(swagger, openapiOptions(opts.sessionCookie))
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  if (sec.docsEnabled) await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(cookie)
 
   await opts.routes(app)

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, appError, type ErrorDetail } from '../errors.ts'
+import { AppError, appError, ERRORS, errorBody, type ErrorDetail } from '../errors.ts'
 import { isUnavailable } from '../retryable.ts'
 import { describe } from './validation.ts'
 
@@ -35,8 +35,17 @@ export function toErrorResponse (err: FastifyError & { code?: string }): { statu
   return { status: e.status, body: { code: e.code, message: e.message, ...(e.details && { details: e.details }) } }
 }
 
+/** The client went away while sending its body: its own doing, not our database or our code. */
+const clientAborted = (err: FastifyError, request: FastifyRequest) =>
+  request.raw.readableAborted || (err.code === 'ECONNRESET' && err.message === 'aborted')
+
 export function errorHandler (err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (clientAborted(err, request)) {
+    request.log.debug({ method: request.method, url: request.url }, 'client aborted the request')
+    return reply.status(ERRORS.CLIENT_ABORTED.status).send(errorBody('CLIENT_ABORTED'))
+  }
   const { status, body } = toErrorResponse(err)
+  if (status === 429 || status === 503) reply.header('retry-after', String((err as { retryAfter?: number }).retryAfter ?? 1))
   if (status >= 500) request.log.error({ err }, 'request failed')
   return reply.status(status).send(body)
 }

@@ -36,16 +36,19 @@ export const operationsRoutes: FastifyPluginAsync<{ pool: Pool, kafkaBrokers: st
       tags: ['operations'], operationId: 'getReadiness', summary: '200 when what this process needs answers; 503 naming what is down',
       response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: NotReady }
     }
-  }, async (_request, reply) => {
+  }, async (request, reply) => {
     const [database, kafka] = await Promise.all([
       check(() => pool.query('SELECT 1')),
       kafkaBrokers.length > 0 ? check(() => pingKafka(kafkaBrokers)) : undefined
     ])
     const down = Object.entries({ database, kafka }).filter(([, error]) => error !== undefined)
     if (down.length === 0) return { status: 'ready' }
+    // Which part is down, for the orchestrator and anyone; why (host names, addresses, driver messages) only
+    // in the log, where operators read it.
+    request.log.warn({ down: Object.fromEntries(down) }, 'not ready')
     return reply.status(ERRORS.NOT_READY.status).send({
       ...errorBody('NOT_READY', { down: down.map(([name]) => name).join(' and ') }),
-      down: Object.fromEntries(down)
+      down: Object.fromEntries(down.map(([name]) => [name, 'unavailable']))
     })
   })
 }

@@ -22,9 +22,12 @@ export const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'd
 export const NullableTimestamp = Type.Unsafe<Date | string | null>({ type: ['string', 'null'], format: 'date-time' })
 export const CalendarDate = Type.String({ format: 'date', maxLength: 10, description: 'YYYY-MM-DD' })
 
-/** Path ids: decimal digits, checked against PostgreSQL's bigint range by parseId. */
+/**
+ * Path ids: decimal digits, checked against PostgreSQL's bigint range by parseId. One canonical form: no
+ * leading zero, so /bookings/01 is a 400, not a second name for booking 1.
+ */
 export const IdParams = Type.Object({
-  id: Type.String({ pattern: '^[0-9]{1,25}$', description: 'must be a positive integer' })
+  id: Type.String({ pattern: '^[1-9][0-9]{0,24}$', description: 'must be a positive integer written without leading zeros' })
 })
 
 const INT8_MAX = 9223372036854775807n

@@ -3,12 +3,30 @@ import {
 } from '@platformatic/kafka'
 
 // One place that builds Kafka clients, so every producer is idempotent with acks=all and every
-// consumer commits by hand.
+// consumer commits by hand, and every client authenticates the same way.
+
+/** SASL and TLS from configuration (KAFKA_SASL_*, KAFKA_TLS*): set once at start, used by every client built here. */
+export interface KafkaSecurity {
+  kafkaSasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: string, password: string }
+  kafkaTls?: { ca?: string, cert?: string, key?: string, rejectUnauthorized: boolean }
+}
+let security: { sasl?: KafkaSecurity['kafkaSasl'], tls?: KafkaSecurity['kafkaTls'] } = {}
+
+export function useKafkaSecurity (config: KafkaSecurity) {
+  security = {
+    ...(config.kafkaSasl && { sasl: config.kafkaSasl }),
+    ...(config.kafkaTls && { tls: config.kafkaTls })
+  }
+}
+
+/** The connection options every Hostly Kafka client takes (none: plaintext, no authentication). */
+export const connectionOptions = () => security
 
 export const PARTITIONS = 3
 
 export function createProducer (brokers: string[], clientId = 'hostly-relay') {
   return new Producer({
+    ...connectionOptions(),
     clientId,
     bootstrapBrokers: brokers,
     serializers: stringSerializers,
@@ -28,6 +46,7 @@ export function createProducer (brokers: string[], clientId = 'hostly-relay') {
  */
 export function createConsumer (brokers: string[], groupId: string, clientId: string, sessionTimeout: number, onError: (err: Error) => void) {
   const consumer = new Consumer({
+    ...connectionOptions(),
     clientId,
     groupId,
     bootstrapBrokers: brokers,
@@ -44,7 +63,7 @@ export function createConsumer (brokers: string[], groupId: string, clientId: st
 }
 
 export function createAdmin (brokers: string[], clientId = 'hostly-admin') {
-  return new Admin({ clientId, bootstrapBrokers: brokers, retries: 3 })
+  return new Admin({ ...connectionOptions(), clientId, bootstrapBrokers: brokers, retries: 3 })
 }
 
 /** Creates the topics with PARTITIONS partitions each; a topic that exists already is left as it is. */

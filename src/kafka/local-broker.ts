@@ -19,6 +19,8 @@ export interface LocalBrokerOptions {
   controllerPort?: number
   log?: (msg: string) => void
   heapMb?: number
+  /** A second listener, SASL_PLAINTEXT with SCRAM-SHA-256, and this user created at format time (tests of broker authentication). */
+  scram?: { port: number, username: string, password: string }
 }
 
 export interface LocalBroker {
@@ -45,9 +47,9 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
   const brokers = `127.0.0.1:${opts.port}`
   await mkdir(join(dataDir, 'logs'), { recursive: true })
   const controllerPort = await chooseControllerPort(dataDir, opts.controllerPort)
-  await writeFile(join(dataDir, 'server.properties'), serverProperties(opts.port, controllerPort, join(dataDir, 'data')))
+  await writeFile(join(dataDir, 'server.properties'), serverProperties(opts.port, controllerPort, join(dataDir, 'data'), opts.scram?.port))
   await writeFile(join(dataDir, 'log4j2.properties'), LOG4J2_PROPERTIES)
-  if (!existsSync(join(dataDir, 'data', 'meta.properties'))) await format(dataDir, classpath, log)
+  if (!existsSync(join(dataDir, 'data', 'meta.properties'))) await format(dataDir, classpath, log, opts.scram)
 
   const started = Date.now()
   const jvm = spawnKafka(dataDir, classpath, opts.heapMb ?? 512, log)
@@ -71,10 +73,12 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
   return { brokers, pid: jvm.child.pid!, stop, exited: jvm.exited }
 }
 
-async function format(dataDir: string, classpath: string, log: (msg: string) => void): Promise<void> {
+async function format(dataDir: string, classpath: string, log: (msg: string) => void, scram?: LocalBrokerOptions['scram']): Promise<void> {
   const started = Date.now()
   const config = join(dataDir, 'server.properties')
-  await execFileAsync('java', [FAST_START, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId(), '-c', config])
+  // KRaft keeps SCRAM credentials in the metadata log: the first user is written at format time.
+  const user = scram ? ['--add-scram', `SCRAM-SHA-256=[name=${scram.username},password=${scram.password}]`] : []
+  await execFileAsync('java', [FAST_START, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId(), '-c', config, ...user])
   log(`Kafka broker: formatted ${dataDir} in ${Date.now() - started} ms`)
 }
 
@@ -157,9 +161,15 @@ function clusterId(): string {
   return id
 }
 
-function serverProperties(port: number, controllerPort: number, logDirs: string): string {
-  const listeners = `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`
+function serverProperties(port: number, controllerPort: number, logDirs: string, scramPort?: number): string {
+  const listeners = `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}` +
+    (scramPort ? `,SASL_PLAINTEXT://127.0.0.1:${scramPort}` : '')
+  const scram = scramPort
+    ? ['sasl.enabled.mechanisms=SCRAM-SHA-256',
+        'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;']
+    : []
   return [
+    ...scram,
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`,
@@ -167,7 +177,7 @@ function serverProperties(port: number, controllerPort: number, logDirs: string)
     `advertised.listeners=${listeners}`, // 127.0.0.1, not localhost: clients must not try ::1
     'inter.broker.listener.name=PLAINTEXT',
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
     `log.dirs=${logDirs}`,
     'num.partitions=3',
     // One broker: every internal topic has a single replica; 5 offsets partitions (not 50) start faster.

@@ -6,31 +6,83 @@ import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
 
 // The seed's two back-end services. Each turns one event into one notification; the consumer runner
 // makes "one" hold however often Kafka delivers the event, and hands over events in batches.
+//
+// An event is a signal, not the truth (api.md, Events): anyone who can write to the topic could have sent it.
+// So each event is checked against the database before it notifies anyone: the outbox must hold its event id,
+// for this topic and booking, with this very payload (Hostly writes every event there, in the transaction of
+// the change); the booking must exist and be that traveler's. Recipients, status and every fact quoted come
+// from the database. An event that fails a check can never succeed: it is refused with `retryable: false`,
+// which the runner dead-letters at once with the reason, and it notifies no one.
+//
+// Outbox rows are kept for a retention period after they are published. An event older than that (a replay or
+// redrive from long ago) cannot be verified any more and is refused like one Hostly never wrote.
 
-interface Names { property: string, owner_id: number, traveler: string, start_date: string, end_date: string }
-
-/** Names for the notification text, per booking: the property, its owner, the traveler, the stay. */
-async function names (tx: Client, bookingIds: number[]): Promise<Map<number, Names>> {
-  const { rows } = await tx.query({
-    name: 'notification-names',
-    text: `SELECT b.id, p.name AS property, p.owner_id, u.name AS traveler, b.start_date, b.end_date
-             FROM bookings b JOIN properties p ON p.id = b.property_id JOIN users u ON u.id = b.traveler_id
-            WHERE b.id = ANY($1)`,
-    values: [bookingIds]
-  })
-  return new Map(rows.map(r => [r.id, r]))
+/** A contradiction between an event and the database: retrying cannot fix it. */
+export class UntrustedEvent extends Error {
+  readonly retryable = false
 }
 
-interface Notice { userId: number, type: string, bookingId: number, eventId: string, message: string }
+interface Facts {
+  event_id: string
+  topic: string | null
+  key: string | null
+  payload: string | null
+  booking_id: number | null
+  traveler_id: number
+  owner_id: number
+  property: string
+  traveler: string
+  start_date: string
+  end_date: string
+  num_guests: number
+}
 
-/** One notification per event; an event about a booking that does not exist is an error. */
-async function notify<P extends { id: number }> (tx: Client, events: Array<DecodedEvent<P>>, notice: (payload: P, n: Names) => Omit<Notice, 'eventId' | 'bookingId'>) {
-  const known = await names(tx, events.map(e => e.payload.id))
-  const notices: Notice[] = events.map(e => {
-    const n = known.get(e.payload.id)
-    // The event contradicts the database: no retry can help, so it goes to the dead-letter topic at once.
-    if (!n) throw Object.assign(new Error(`booking ${e.payload.id} does not exist`), { retryable: false })
-    return { ...notice(e.payload, n), bookingId: e.payload.id, eventId: e.id }
+/** What the outbox recorded for each event, and the booking it names, in one query for the batch. */
+async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Promise<Facts[]> {
+  const { rows } = await tx.query({
+    name: 'event-facts',
+    text: `SELECT e.event_id::text, o.topic, o.key, o.payload, b.id AS booking_id, b.traveler_id, p.owner_id,
+                  p.name AS property, u.name AS traveler, b.start_date, b.end_date, b.num_guests
+             FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS e(event_id, booking_id, n)
+             LEFT JOIN outbox o ON o.event_id = e.event_id
+             LEFT JOIN bookings b ON b.id = e.booking_id
+             LEFT JOIN properties p ON p.id = b.property_id
+             LEFT JOIN users u ON u.id = b.traveler_id
+            ORDER BY e.n`,
+    values: [events.map(e => e.id), events.map(e => e.payload.id)]
+  })
+  return rows
+}
+
+/** Why the event cannot be believed, or undefined when the database agrees with it. */
+function contradiction (event: DecodedEvent<AnyPayload>, f: Facts): string | undefined {
+  const p = event.payload as AnyPayload & Record<string, unknown>
+  if (f.topic === null) return `event ${event.id} was never recorded by Hostly (not in the outbox, or older than its retention)`
+  if (f.topic !== event.topic || f.key !== String(p.id)) {
+    return `event ${event.id} was recorded for ${f.topic} booking ${f.key}, not ${event.topic} booking ${p.id}`
+  }
+  if (f.booking_id === null) return `booking ${p.id} does not exist`
+  if (p.traveler_id !== f.traveler_id) return `traveler ${p.traveler_id} is not booking ${p.id}'s traveler`
+  const recorded = JSON.parse(f.payload!) as Record<string, unknown>
+  if ('status' in recorded && p.status !== recorded.status) {
+    return `status ${String(p.status)} contradicts event ${event.id}, recorded with status ${String(recorded.status)}`
+  }
+  const changed = Object.keys(recorded).find(k => p[k] !== recorded[k])
+  if (changed) return `${changed} differs from what Hostly recorded for event ${event.id}`
+  return undefined
+}
+
+interface Notice { userId: number, type: string, message: string }
+
+type AnyPayload = BookingCreated | BookingStatusUpdated
+
+/** One notification per event, from the database's facts; the first untrusted event fails the batch. */
+async function notify (tx: Client, events: Array<DecodedEvent<AnyPayload>>, notice: (f: Facts, recorded: Record<string, unknown>) => Notice) {
+  const facts = await lookUp(tx, events)
+  const notices = events.map((e, i) => {
+    const reason = contradiction(e, facts[i])
+    if (reason) throw new UntrustedEvent(reason)
+    return { ...notice(facts[i], JSON.parse(facts[i].payload!)), bookingId: facts[i].booking_id!, eventId: e.id }
   })
   await tx.query({
     name: 'insert-notifications',
@@ -40,15 +92,17 @@ async function notify<P extends { id: number }> (tx: Client, events: Array<Decod
   })
 }
 
+const guests = (n: number) => (n === 1 ? '1 guest' : `${n} guests`)
+
 export const ownerService: ConsumerSpec<BookingCreated> = {
   name: 'owner',
   group: 'owner-service-group',
   topic: TOPICS.created,
   decode: decoders[TOPICS.created],
-  handle: (tx, events) => notify(tx, events, (e, n) => ({
-    userId: n.owner_id,
+  handle: (tx, events) => notify(tx, events, f => ({
+    userId: f.owner_id,
     type: 'booking_requested',
-    message: `${n.traveler} requested ${n.property} from ${e.start_date} to ${e.end_date} for ${e.num_guests === 1 ? '1 guest' : `${e.num_guests} guests`}.`
+    message: `${f.traveler} requested ${f.property} from ${f.start_date} to ${f.end_date} for ${guests(f.num_guests)}.`
   }))
 }
 
@@ -57,10 +111,11 @@ export const travelerService: ConsumerSpec<BookingStatusUpdated> = {
   group: 'traveler-service-group',
   topic: TOPICS.statusUpdated,
   decode: decoders[TOPICS.statusUpdated],
-  handle: (tx, events) => notify(tx, events, (e, n) => ({
-    userId: e.traveler_id,
-    type: `booking_${e.status}`,
-    message: `Your booking at ${n.property} from ${n.start_date} to ${n.end_date} was ${e.status}.`
+  // The status is the one recorded with the event (the booking may have moved on since: accepted, then cancelled).
+  handle: (tx, events) => notify(tx, events, (f, recorded) => ({
+    userId: f.traveler_id,
+    type: `booking_${String(recorded.status)}`,
+    message: `Your booking at ${f.property} from ${f.start_date} to ${f.end_date} was ${String(recorded.status)}.`
   }))
 }
 

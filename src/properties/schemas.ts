@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { CalendarDate, Timestamp } from '../http/schemas.ts'
+import { DisplayName } from '../http/text.ts'
 
 /** Required text: not empty, not only blanks. */
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description: 'must not be blank' })
@@ -13,7 +14,7 @@ const Money = Type.Number({
 })
 
 export const PropertyInput = Type.Object({
-  name: Text(200),
+  name: DisplayName(200),
   description: Type.String({ maxLength: 5000 }),
   city: Text(100),
   state: Text(100),

@@ -6,6 +6,7 @@ import { startPieces, type Pieces, type Running } from '../../src/services.ts'
 import { freshBroker } from '../../support/broker.ts'
 import { dropDatabase, freshDatabase } from '../../support/databases.ts'
 import { recordTopics } from './kafka.ts'
+import { RELAXED_LIMITS } from './limits.ts'
 
 // The throw-away databases and brokers live in support/, which the bench uses too.
 export { freshBroker } from '../../support/broker.ts'
@@ -45,6 +46,7 @@ export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?
     HOST: '127.0.0.1',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     RELAY_POLL_MS: '200',
+    ...RELAXED_LIMITS,
     ...opts.env
   })
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
