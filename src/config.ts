@@ -28,9 +28,34 @@ export interface Config {
   retryRounds: number
   /** How long an event waits in the retry topic before its next round, ms. */
   retryDelayMs: number
+  /** retention.ms of every Hostly topic (events, retry lanes, dead letters), set when the topics are ensured. */
+  kafkaTopicRetentionMs: number
+  /** Published outbox rows are deleted this long after publishing, ms. */
+  outboxRetentionMs: number
+  /** processed_events rows are deleted this long after processing, ms; never before Kafka can drop the event. */
+  processedEventsRetentionMs: number
+  /** login_failures rows are deleted this long after the failure, ms. */
+  loginFailuresRetentionMs: number
+  /** How often the retention sweeper deletes old rows, ms. */
+  retentionSweepMs: number
 }
 
 export class ConfigError extends Error {}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** segment.ms of our topics: Kafka deletes a record only with its whole segment, so segments roll daily at most. */
+export const topicSegmentMs = (retentionMs: number) => Math.min(retentionMs, UNITS.d)
+
+/**
+ * How long a record can stay readable in a topic with this retention: its segment is deleted once the segment's
+ * newest record is retention.ms old (up to segment.ms after our record), plus an hour for the broker's
+ * retention check (every 5 minutes by default) and file deletion delay.
+ */
+export const topicRecordLifetimeMs = (retentionMs: number) => retentionMs + topicSegmentMs(retentionMs) + UNITS.h
+
+/** The sign-in rate limit counts failures over 15 minutes (src/auth/users.ts): they are kept at least that long. */
+const LOGIN_FAILURE_WINDOW_MS = 15 * UNITS.m
 
 type Env = Record<string, string | undefined>
 
@@ -42,8 +67,6 @@ function int (env: Env, name: string, fallback: number, min = 0, max = Number.MA
   }
   return Number(raw)
 }
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 /** A duration: "24h", "30m", "90s", "500ms", "2d", or a number of milliseconds. */
 function duration (env: Env, name: string, fallback: number): number {
@@ -82,6 +105,19 @@ export function loadConfig (env: Env = process.env): Config {
   } catch {
     throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got "${databaseUrl}"`)
   }
+  const kafkaTopicRetentionMs = duration(env, 'KAFKA_TOPIC_RETENTION', 7 * UNITS.d)
+  // A processed_events row must outlive every copy of its event in Kafka (topic, retry lane, dead letters), or a
+  // replay or redrive would find no record of it and apply the event a second time.
+  const processedEventsRetentionMs = duration(env, 'PROCESSED_EVENTS_RETENTION', 14 * UNITS.d)
+  if (processedEventsRetentionMs < topicRecordLifetimeMs(kafkaTopicRetentionMs)) {
+    throw new ConfigError(`PROCESSED_EVENTS_RETENTION must be at least ${formatDuration(topicRecordLifetimeMs(kafkaTopicRetentionMs))} ` +
+      '(KAFKA_TOPIC_RETENTION, plus a segment and an hour: how long Kafka may still deliver an event), ' +
+      `got "${env.PROCESSED_EVENTS_RETENTION}"`)
+  }
+  const loginFailuresRetentionMs = duration(env, 'LOGIN_FAILURES_RETENTION', UNITS.d)
+  if (loginFailuresRetentionMs < LOGIN_FAILURE_WINDOW_MS) {
+    throw new ConfigError(`LOGIN_FAILURES_RETENTION must be at least 15m (the sign-in limit's window), got "${env.LOGIN_FAILURES_RETENTION}"`)
+  }
   return {
     port: int(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -99,6 +135,22 @@ export function loadConfig (env: Env = process.env): Config {
     expirySweepMs: duration(env, 'EXPIRY_SWEEP_INTERVAL', UNITS.m),
     handlerAttempts: int(env, 'HANDLER_ATTEMPTS', 3, 1, 20),
     retryRounds: int(env, 'RETRY_ROUNDS', 3, 0, 20),
-    retryDelayMs: duration(env, 'RETRY_DELAY', 10_000)
+    retryDelayMs: duration(env, 'RETRY_DELAY', 10_000),
+    kafkaTopicRetentionMs,
+    outboxRetentionMs: duration(env, 'OUTBOX_RETENTION', 7 * UNITS.d),
+    processedEventsRetentionMs,
+    loginFailuresRetentionMs,
+    retentionSweepMs: duration(env, 'RETENTION_SWEEP_INTERVAL', 10 * UNITS.m)
   }
+}
+
+/** 194400000 -> "2d6h": the largest units that add up exactly. */
+function formatDuration (ms: number): string {
+  const parts: string[] = []
+  for (const unit of ['d', 'h', 'm', 's', 'ms']) {
+    const n = Math.floor(ms / UNITS[unit])
+    if (n > 0) parts.push(`${n}${unit}`)
+    ms -= n * UNITS[unit]
+  }
+  return parts.join('') || '0ms'
 }
