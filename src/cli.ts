@@ -21,7 +21,8 @@ const HELP: Record<string, string> = {
   relay: `hostly relay
   Runs the outbox relay alone: publishes committed outbox events to Kafka (KAFKA_BROKERS), in order.
   Several may run; one leads at a time (a PostgreSQL advisory lock), the others stand by. It also runs
-  the sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL.`,
+  the sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL, and the retention
+  sweeps that delete old outbox rows, processed events, expired sessions and login failures.`,
   worker: `hostly worker <${Object.keys(services).join('|')}>
   Runs one consumer service alone: owner (owner-service-group, on booking-created) or
   traveler (traveler-service-group, on booking-status-updated). Copies of one share its partitions.`,
