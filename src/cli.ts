@@ -26,8 +26,9 @@ const HELP: Record<string, string> = {
   relay: `hostly relay
   Runs the outbox relay alone: publishes committed outbox events to Kafka (KAFKA_BROKERS), in order.
   Several may run; one leads at a time (a PostgreSQL advisory lock), the others stand by. It also runs
-  the sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL. Stops with a message
-  unless the database is at its version (run hostly migrate first).`,
+  the sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL, and the retention
+  sweeps that delete old outbox rows, processed events, expired sessions and login failures. Stops with a
+  message unless the database is at its version (run hostly migrate first).`,
   worker: `hostly worker <${Object.keys(services).join('|')}>
   Runs one consumer service alone: owner (owner-service-group, on booking-created) or
   traveler (traveler-service-group, on booking-status-updated). Copies of one share its partitions.
@@ -35,11 +36,15 @@ const HELP: Record<string, string> = {
   migrate: `hostly migrate
   Creates the database if it is missing, applies the pending migrations, re-applies the stored functions
   (src/bookings/booking.sql), and exits. With hostly start, the only command that changes the schema.`,
-  dlq: `hostly dlq list <topic> [--json]  |  hostly dlq redrive <topic> [--event-id <id>]
-  list: the dead letters of <topic> (records in <topic>.dlq) as a table, or as JSON lines with --json:
-  where each came from, its group, error, attempts, and whether the group has processed it since.
+  dlq: `hostly dlq list <topic> [--json]  |  hostly dlq redrive <topic> [--event-id <id>]  |  hostly dlq discard <topic> (--at <partition>:<offset> | --event-id <id>)
+  list: the dead letters of <topic> (records in <topic>.dlq), streamed, as a table or with --json as one JSON
+  array: where each came from, its group, attempts, status, and the whole error. Without the database it
+  still lists them, with status "unknown" where only the database could say whether it was processed since.
   redrive: sends the dead letters not processed since (or the one event) back to their group through the
-  retry lane; each is processed once in effect, however often it is redriven.`,
+  retry lane, one copy per event; each is processed once in effect, however often it is redriven. Letters
+  without an event id (written by a producer that sets no headers) are never redriven: discard them.
+  discard: marks the letter at <partition>:<offset> (the AT column), or every copy of an event, as discarded:
+  it stays listed as "discarded" until Kafka's retention removes it, and is never redriven.`,
   replay: `hostly replay --group <group> --topic <topic> (--from-beginning | --from <ISO time> | --offset <n>)
   Moves the group's committed offsets on the topic so that its events are processed again when its
   consumers next start. Refused while the group has live members. Consumers are idempotent: a replay
@@ -73,6 +78,7 @@ async function main (argv: string[]): Promise<number> {
         'data-dir': { type: 'string' },
         json: { type: 'boolean' },
         'event-id': { type: 'string' },
+        at: { type: 'string' },
         group: { type: 'string' },
         topic: { type: 'string' },
         'from-beginning': { type: 'boolean' },

@@ -76,6 +76,16 @@ export interface Settings {
   kafkaTlsCertFile: string
   kafkaTlsKeyFile: string
   kafkaTlsRejectUnauthorized: boolean
+  /** retention.ms of every Hostly topic (events, retry lanes, dead letters), set when the topics are ensured. */
+  kafkaTopicRetentionMs: number
+  /** Published outbox rows are deleted this long after publishing, ms. */
+  outboxRetentionMs: number
+  /** processed_events rows are deleted this long after processing, ms; never before Kafka can drop the event. */
+  processedEventsRetentionMs: number
+  /** login_failures rows are deleted this long after the failure, ms. */
+  loginFailuresRetentionMs: number
+  /** How often the retention sweeper deletes old rows, ms. */
+  retentionSweepMs: number
 }
 
 const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
@@ -113,6 +123,26 @@ const int = (min = 0, max = Number.MAX_SAFE_INTEGER) => (raw: string, name: stri
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** segment.ms of our topics: Kafka deletes a record only with its whole segment, so segments roll daily at most. */
+export const topicSegmentMs = (retentionMs: number) => Math.min(retentionMs, UNITS.d)
+
+/**
+ * How long a record can stay readable in a topic with this retention: its segment is deleted once the segment's
+ * newest record is retention.ms old (up to segment.ms after our record), plus an hour for the broker's
+ * retention check (every 5 minutes by default) and file deletion delay.
+ */
+export const topicRecordLifetimeMs = (retentionMs: number) => retentionMs + topicSegmentMs(retentionMs) + UNITS.h
+
+function formatDuration (ms: number): string {
+  const parts: string[] = []
+  for (const unit of ['d', 'h', 'm', 's', 'ms']) {
+    const n = Math.floor(ms / UNITS[unit])
+    if (n > 0) parts.push(`${n}${unit}`)
+    ms -= n * UNITS[unit]
+  }
+  return parts.join('') || '0ms'
+}
 
 /** A duration in ms: "24h", "30m", "90s", "500ms", "2d", or a number of milliseconds. */
 function duration (raw: string, name: string): number {
@@ -233,7 +263,12 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   kafkaTlsCaFile: { name: 'KAFKA_TLS_CA_FILE', default: '', parse: text, description: 'PEM file of the CA that signed the brokers (default: the system CAs)' },
   kafkaTlsCertFile: { name: 'KAFKA_TLS_CERT_FILE', default: '', parse: text, description: 'PEM client certificate, for mTLS' },
   kafkaTlsKeyFile: { name: 'KAFKA_TLS_KEY_FILE', default: '', parse: text, description: 'PEM client key, for mTLS' },
-  kafkaTlsRejectUnauthorized: { name: 'KAFKA_TLS_REJECT_UNAUTHORIZED', default: 'true', parse: bool, description: "refuse brokers whose certificate does not verify" }
+  kafkaTlsRejectUnauthorized: { name: 'KAFKA_TLS_REJECT_UNAUTHORIZED', default: 'true', parse: bool, description: 'refuse brokers whose certificate does not verify' },
+  kafkaTopicRetentionMs: { name: 'KAFKA_TOPIC_RETENTION', default: '7d', parse: duration, description: 'retention.ms of every Hostly topic, set at each start' },
+  processedEventsRetentionMs: { name: 'PROCESSED_EVENTS_RETENTION', default: '14d', parse: duration, description: "a consumer's record of an event is deleted this long after processing; at least KAFKA_TOPIC_RETENTION + 1 day + 1 hour" },
+  outboxRetentionMs: { name: 'OUTBOX_RETENTION', default: '7d', parse: duration, description: 'published outbox rows are deleted this long after publishing' },
+  loginFailuresRetentionMs: { name: 'LOGIN_FAILURES_RETENTION', default: '1d', parse: duration, description: 'failed sign-ins are deleted this long after; at least LOGIN_THROTTLE_WINDOW' },
+  retentionSweepMs: { name: 'RETENTION_SWEEP_INTERVAL', default: '10m', parse: duration, description: 'how often hostly start / hostly relay delete what retention lets go' }
 }
 
 /** Every name Hostly reads, aliases included. */
@@ -247,7 +282,22 @@ function rawValue (env: Env, v: Variable<unknown>): string {
 export function loadConfig (env: Env = process.env): Config {
   const entries = Object.entries(VARIABLES) as Array<[keyof Settings, Variable<unknown>]>
   const settings = Object.fromEntries(entries.map(([field, v]) => [field, v.parse(rawValue(env, v), v.name)])) as unknown as Settings
+  checkRetention(settings)
   return { ...settings, kafkaSasl: kafkaSasl(settings), kafkaTls: kafkaTls(settings) }
+}
+
+/** Records that de-duplication and throttling still need are never deleted: retentions that would, stop the start. */
+function checkRetention (s: Settings) {
+  const lifetime = topicRecordLifetimeMs(s.kafkaTopicRetentionMs)
+  if (s.processedEventsRetentionMs < lifetime) {
+    throw new ConfigError(`PROCESSED_EVENTS_RETENTION must be at least ${formatDuration(lifetime)} ` +
+      '(KAFKA_TOPIC_RETENTION, plus a segment and an hour: how long Kafka may still deliver an event), ' +
+      `got ${formatDuration(s.processedEventsRetentionMs)}`)
+  }
+  if (s.loginFailuresRetentionMs < s.loginWindowMs) {
+    throw new ConfigError(`LOGIN_FAILURES_RETENTION must be at least ${formatDuration(s.loginWindowMs)} (LOGIN_THROTTLE_WINDOW), ` +
+      `got ${formatDuration(s.loginFailuresRetentionMs)}`)
+  }
 }
 
 function kafkaSasl (s: Settings): Config['kafkaSasl'] {

@@ -12,6 +12,7 @@ import { services, type ServiceName } from './notifications/consumers.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
 import { featureRoutes } from './routes.ts'
 import { startExpirySweeper } from './bookings/expiry.ts'
+import { startRetentionSweeper } from './db/retention.ts'
 import { withFailureTopics } from './kafka/topics.ts'
 import { Backoff, Waker } from './timing.ts'
 
@@ -43,12 +44,16 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   let stopping = false
 
   const topicsWaker = new Waker()
-  if (usesKafka) void ensureTopicsEventually(config.kafkaBrokers, log, () => stopping, topicsWaker)
+  if (usesKafka) void ensureTopicsEventually(config.kafkaBrokers, config.kafkaTopicRetentionMs, log, () => stopping, topicsWaker)
   const relay: Relay | undefined = pieces.relay
     ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize, eventVersion: EVENT_VERSION })
     : undefined
   const sweeper = pieces.sweeper
     ? startExpirySweeper({ pool, ttlMs: config.bookingPendingTtlMs, intervalMs: config.expirySweepMs, log })
+    : undefined
+  // Beside the expiry sweeper, in the same processes: old outbox rows, processed events, sessions, login failures.
+  const retention = pieces.sweeper
+    ? startRetentionSweeper({ pool, policy: config, intervalMs: config.retentionSweepMs, log })
     : undefined
   // Each service runs two members: one on its topic, one on the topic's retry lane.
   const consumers: RunningConsumer[] = workers.flatMap(name => (['main', 'retry'] as const).map(lane => startConsumer({
@@ -71,19 +76,19 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
     async stop () {
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
-      await Promise.all([relay?.stop(), sweeper?.stop(), ...consumers.map(c => c.stop())])
+      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), ...consumers.map(c => c.stop())])
       topicsWaker.wake()
       await pool.end()
     }
   }
 }
 
-async function ensureTopicsEventually (brokers: string[], log: Logger, stopping: () => boolean, waker: Waker) {
+async function ensureTopicsEventually (brokers: string[], retentionMs: number, log: Logger, stopping: () => boolean, waker: Waker) {
   const backoff = new Backoff(500, 10_000)
   while (!stopping()) {
     try {
       const topics = withFailureTopics(Object.values(TOPICS))
-      await ensureTopics(brokers, topics)
+      await ensureTopics(brokers, topics, retentionMs)
       log.info({ topics }, 'Kafka topics ready')
       return
     } catch (err) {

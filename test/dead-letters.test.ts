@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
+import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { TOPICS, type BookingCreated } from '../src/bookings/events.ts'
-import { createProducer } from '../src/kafka/client.ts'
+import { createAdmin, createProducer } from '../src/kafka/client.ts'
+import { DISCARDED } from '../src/kafka/dlq.ts'
+import { LATEST, offsetsAt } from '../src/kafka/offsets.ts'
 import { startConsumer, type ConsumerSpec, type RunningConsumer } from '../src/kafka/consumer-runner.ts'
 import { deadLetterTopic, retryTopic } from '../src/kafka/topics.ts'
 import { createLogger } from '../src/log.ts'
@@ -121,7 +125,7 @@ test('hostly dlq list shows the dead letters; redrive processes each once, howev
   assert.match(row, /owner-service-group/)
   assert.match(row, /TypeError: cannot notify/)
   assert.match(row, /waiting/)
-  assert.match(listed.lines[0], /EVENT ID .* GROUP .* ERROR .* ATTEMPTS/)
+  assert.match(listed.lines[0], /^AT +EVENT ID .* GROUP .* ATTEMPTS .* STATUS +ERROR$/, 'the error last, where it is never cut')
 
   failing.delete(booking.id) // the bug is fixed
   const redriven = await run(['dlq', 'redrive', TOPICS.created, '--event-id', eventId], env())
@@ -132,8 +136,9 @@ test('hostly dlq list shows the dead letters; redrive processes each once, howev
   const again = await run(['dlq', 'redrive', TOPICS.created, '--event-id', eventId], env())
   assert.match(again.stdout, /redrove 0 dead letters/, 'a processed dead letter is not sent again')
   const json = await run(['dlq', 'list', TOPICS.created, '--json'], env())
-  const entry = json.lines.map(l => JSON.parse(l)).find(l => l.eventId === eventId)
+  const entry = (JSON.parse(json.stdout) as Array<Record<string, unknown>>).find(l => l.eventId === eventId)!
   assert.equal(entry.processed, true)
+  assert.equal(entry.status, 'processed since')
   assert.equal(entry.group, 'owner-service-group')
   await waitFor('the retry lane to commit', () => groupCaughtUp(stack.brokers, 'owner-service-group.retry', `${TOPICS.created}.retry`))
   assert.equal(await notificationsOf(booking.id), 1, 'exactly once')
@@ -174,4 +179,86 @@ test('poison records in both topics go straight to their dead-letter topics, and
   const booking = await book(traveler, (await listProperty(owner)).id, 60)
   await owner.post(`/api/bookings/${booking.id}/accept`)
   await waitFor('both notifications', async () => (await notificationsOf(booking.id)) === 2)
+})
+
+// kafkajs 2.2.4 on Node 24 sets negative timeouts (Node clamps them to 1 ms, as older Nodes did silently).
+process.removeAllListeners('warning')
+process.on('warning', w => { if (w.name !== 'TimeoutNegativeWarning') console.warn(w) })
+
+/** True once the recorder has seen every record the topic holds now. */
+async function recorderCaughtUp (topic: string) {
+  const admin = createAdmin(stack.brokers, 'test-ends')
+  try {
+    const ends = await offsetsAt(admin, topic, LATEST)
+    return [...ends].every(([p, end]) => end === 0n || recorder.records.some(r => r.topic === topic && r.partition === p && r.offset === end - 1n))
+  } finally {
+    await admin.close()
+  }
+}
+/** Copies of the record with this key in the topic, once the recorder has read the whole topic. */
+async function copies (topic: string, key: string) {
+  await waitFor(`the recorder through ${topic}`, () => recorderCaughtUp(topic))
+  return recorder.forKey(topic, key).filter(r => r.headers[DISCARDED] === undefined).length
+}
+
+test('a dead letter without an event id (kafkajs, no headers) is listed, never redriven however often redrive runs, and can be discarded', async () => {
+  // The original Hostly's producer: kafkajs, its key and payload, no headers at all.
+  const kafka = new Kafka({ clientId: 'original-hostly', brokers: stack.brokers, logLevel: logLevel.NOTHING })
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+  await producer.connect()
+  const key = `booking-${Date.now()}`
+  await producer.send({ topic: TOPICS.created, messages: [{ key, value: JSON.stringify({ bookingId: 9001, propertyId: 7, startDate: '2030-01-01', endDate: '2030-01-04' }) }] })
+  await producer.disconnect()
+  const letter = await waitFor('the headerless record dead-lettered', () => recorder.forKey(deadLetterTopic(TOPICS.created), key)[0])
+  assert.equal(letter.headers['event-id'], undefined)
+  const at = `${letter.partition}:${letter.offset}`
+
+  for (const _ of [1, 2]) {
+    const redriven = await run(['dlq', 'redrive', TOPICS.created], env())
+    assert.equal(redriven.code, 0, redriven.stderr)
+    assert.match(redriven.stdout, /left [1-9]\d* dead letters? without an event id/)
+  }
+  assert.equal(await copies(retryTopic(TOPICS.created), key), 0, 'never sent back')
+  assert.equal(await copies(deadLetterTopic(TOPICS.created), key), 1, 'still one copy after two redrives')
+
+  const listed = await run(['dlq', 'list', TOPICS.created, '--json'], env())
+  assert.equal(listed.code, 0, listed.stderr)
+  const letters = JSON.parse(listed.stdout) as Array<Record<string, any>>
+  assert.ok(Array.isArray(letters), 'one JSON document')
+  assert.deepEqual(letters.filter(l => l.key === key).map(l => [l.eventId, l.status, `${l.partition}:${l.offset}`]), [[null, 'no event id', at]])
+
+  const discarded = await run(['dlq', 'discard', TOPICS.created, '--at', at], env())
+  assert.equal(discarded.code, 0, discarded.stderr)
+  assert.equal(discarded.stdout, `discarded 1 dead letter of ${TOPICS.created}: ${at}`)
+  const table = await run(['dlq', 'list', TOPICS.created], env())
+  assert.match(table.lines.find(l => l.startsWith(at + ' '))!, / discarded +PoisonRecord: missing or invalid event-id header$/)
+  const twice = await run(['dlq', 'discard', TOPICS.created, '--at', at], env())
+  assert.equal(twice.code, 1, 'nothing left to discard there')
+  assert.equal((await run(['dlq', 'redrive', TOPICS.created], env())).code, 0)
+  assert.equal(await copies(retryTopic(TOPICS.created), key), 0)
+  assert.equal(await copies(deadLetterTopic(TOPICS.created), key), 1)
+})
+
+test('hostly dlq list shows each error whole, at the end of its row', async () => {
+  const producer = createProducer(stack.brokers, 'test-long-error')
+  const key = `long-${Date.now()}`
+  await producer.send({ messages: [{ topic: TOPICS.created, key, value: JSON.stringify({ id: 1, note: 'x' }), headers: { 'event-id': randomUUID(), 'event-type': TOPICS.created, 'event-version': '1' } }] })
+  await producer.close()
+  const letter = await waitFor('the dead letter', () => recorder.forKey(deadLetterTopic(TOPICS.created), key)[0])
+  const error = `${letter.headers['error-class']}: ${letter.headers['error-message']}`
+  assert.ok(error.length > 80, `a long error: ${error}`)
+  const listed = await run(['dlq', 'list', TOPICS.created], env())
+  assert.ok(listed.lines.find(l => l.startsWith(`${letter.partition}:${letter.offset} `))!.endsWith(` ${error}`), listed.stdout)
+})
+
+test('without a database, hostly dlq list still lists (status unknown) and redrive says why it cannot, in one line each', async () => {
+  const kafkaOnly = { KAFKA_BROKERS: stack.brokers.join(','), DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/hostly_missing_dlq', LOG_LEVEL: 'warn' }
+  const listed = await run(['dlq', 'list', TOPICS.created], kafkaOnly)
+  assert.equal(listed.code, 0, listed.stderr)
+  assert.match(listed.stderr, /^hostly: cannot use the database at DATABASE_URL \(database "hostly_missing_dlq" does not exist\); listing without it/m)
+  assert.ok(listed.lines.some(l => / unknown +\S/.test(l)), listed.stdout)
+  const redriven = await run(['dlq', 'redrive', TOPICS.created], kafkaOnly)
+  assert.equal(redriven.code, 2)
+  assert.equal(redriven.stderr.split('\n').length, 1, redriven.stderr)
+  assert.match(redriven.stderr, /^hostly: cannot use the database .* does not exist\): redrive needs it/)
 })

@@ -1,6 +1,8 @@
 import {
-  Admin, compatibilityPartitioner, Consumer, findErrorBy, ProduceAcks, Producer, stringDeserializers, stringSerializers
+  Admin, compatibilityPartitioner, ConfigResourceTypes, Consumer, findErrorBy, IncrementalAlterConfigOperationTypes, ProduceAcks,
+  Producer, stringDeserializers, stringSerializers
 } from '@platformatic/kafka'
+import { topicSegmentMs } from '../config.ts'
 
 // One place that builds Kafka clients, so every producer is idempotent with acks=all and every
 // consumer commits by hand, and every client authenticates the same way.
@@ -66,17 +68,36 @@ export function createAdmin (brokers: string[], clientId = 'hostly-admin') {
   return new Admin({ ...connectionOptions(), clientId, bootstrapBrokers: brokers, retries: 3 })
 }
 
-/** Creates the topics with PARTITIONS partitions each; a topic that exists already is left as it is. */
-export async function ensureTopics (brokers: string[], topics: string[]): Promise<void> {
+/**
+ * Creates the topics with PARTITIONS partitions each; a topic that exists already keeps its partitions.
+ * With retentionMs, every topic (new or not) gets that retention.ms and a segment.ms that lets Kafka delete
+ * old records on time: processed_events retention is checked against these (see topicRecordLifetimeMs),
+ * so they are set at every start rather than trusted to whoever created the topic.
+ */
+export async function ensureTopics (brokers: string[], topics: string[], retentionMs?: number): Promise<void> {
   const admin = createAdmin(brokers)
+  const configs = retentionMs === undefined
+    ? []
+    : [{ name: 'retention.ms', value: String(retentionMs) }, { name: 'segment.ms', value: String(topicSegmentMs(retentionMs)) }]
   try {
     const existing = new Set(await admin.listTopics())
     const missing = topics.filter(t => !existing.has(t))
-    if (missing.length === 0) return
-    await admin.createTopics({ topics: missing, partitions: PARTITIONS, replicas: 1 }).catch((err: Error) => {
-      // Another process may have created one meanwhile: the broker's error code says so, among the errors.
-      if (!findErrorBy(err, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw err
-    })
+    if (missing.length > 0) {
+      await admin.createTopics({ topics: missing, partitions: PARTITIONS, replicas: 1, configs }).catch((err: Error) => {
+        // Another process may have created one meanwhile: the broker's error code says so, among the errors.
+        if (!findErrorBy(err, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw err
+      })
+    }
+    const older = topics.filter(t => existing.has(t))
+    if (configs.length > 0 && older.length > 0) {
+      await admin.incrementalAlterConfigs({
+        resources: older.map(t => ({
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: t,
+          configs: configs.map(c => ({ ...c, configOperation: IncrementalAlterConfigOperationTypes.SET }))
+        }))
+      })
+    }
   } finally {
     await admin.close()
   }
