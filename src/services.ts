@@ -65,7 +65,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   if (pieces.api) {
     app = await buildApp({
       pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: featureRoutes(pool, config), sessionCookie: SESSION_COOKIE,
-      cookieSecure: config.cookieSecure, security: config
+      cookieSecure: config.cookieSecure, security: config, webDist: config.webDist
     })
     url = await app.listen({ port: config.port, host: config.host })
   }

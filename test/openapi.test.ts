@@ -111,7 +111,7 @@ describe('real responses, checked against the document', () => {
 
   test('anonymous callers get 401 from exactly the operations that declare session security', async () => {
     const calls: Record<string, Call> = {
-      register: { body: {} }, login: { body: {} }, getProperty: { params: { id: property.id } },
+      register: { body: {} }, login: { body: {} }, getProperty: { params: { id: property.id } }, getTakenDates: { params: { id: property.id } },
       getBooking: { params: { id: 1 } }, acceptBooking: { params: { id: 1 } }, cancelBooking: { params: { id: 1 } }
     }
     for (const [id, { op }] of ops) {
@@ -155,6 +155,9 @@ describe('real responses, checked against the document', () => {
     await expect(200, anonymous(), 'getProperty', { params: { id: property.id } })
     await expect(400, anonymous(), 'getProperty', { params: { id: 'abc' } })
     await expect(404, anonymous(), 'getProperty', { params: { id: '9223372036854775807' } })
+    await expect(200, anonymous(), 'getTakenDates', { params: { id: property.id } })
+    await expect(400, anonymous(), 'getTakenDates', { params: { id: 'abc' } })
+    await expect(404, anonymous(), 'getTakenDates', { params: { id: '9223372036854775807' } })
     const first = await expect(200, owner, 'listOwnerProperties', { query: 'limit=1' })
     await expect(200, owner, 'listOwnerProperties', { query: `cursor=${first.body.next_cursor}` })
     await expect(400, owner, 'listOwnerProperties', { query: 'cursor=nonsense' })

@@ -14,6 +14,7 @@ import { securityHeaders } from './security-headers.ts'
 import { ErrorBody } from './schemas.ts'
 import { ERRORS, errorBody } from '../errors.ts'
 import { validatorCompiler } from './validation.ts'
+import { isClientRoute, sendApp, serveWeb } from './web.ts'
 
 export interface AppOptions {
   pool: Pool
@@ -28,6 +29,8 @@ export interface AppOptions {
   cookieSecure: boolean
   /** Proxies, origins, docs and timeouts (docs/security.md): the defaults of loadConfig when left out. */
   security?: SecurityOptions
+  /** The built web app's folder (WEB_DIST); served at / when it holds an index.html. */
+  webDist?: string
 }
 
 export type SecurityOptions = Pick<Config, 'trustProxy' | 'appOrigins' | 'docsEnabled' | 'requestTimeoutMs' |
@@ -61,7 +64,9 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onSend', securityHeaders({ hsts: opts.cookieSecure }))
   app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(errorHandler)
+  let web = false
   app.setNotFoundHandler((request, reply) => {
+    if (web && isClientRoute(request)) return sendApp(reply)
     reply.status(ERRORS.NOT_FOUND.status).send(errorBody('NOT_FOUND', { what: `Route ${request.method} ${request.url.split('?')[0]}` }))
   })
   app.addSchema(ErrorBody)
@@ -70,6 +75,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   if (sec.docsEnabled) await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(cookie)
 
+  if (opts.webDist) web = await serveWeb(app, opts.webDist)
   await opts.routes(app)
   await app.register(operationsRoutes, { pool: opts.pool, kafkaBrokers: opts.kafkaBrokers })
   return app
