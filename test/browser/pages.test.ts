@@ -149,6 +149,28 @@ describe('bad input shows the API\'s message beside the field', () => {
   })
 })
 
+test('keyboard only: Tab reaches the skip link first with a visible outline, and signs in with Tab, typing and Enter', async () => {
+  const { page, context } = await person(browser, stack.url)
+  await page.goto('/signin?next=%2Ftrips')
+  await page.getByRole('button', { name: 'Sign in' }).waitFor()
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement as HTMLElement
+    const style = getComputedStyle(el)
+    return { text: el.textContent, label: (el as HTMLInputElement).labels?.[0]?.textContent ?? null, outline: `${style.outlineStyle} ${style.outlineWidth}` }
+  })
+  await page.keyboard.press('Tab')
+  assert.deepEqual(await focused(), { text: 'Skip to content', label: null, outline: 'solid 3px' })
+  for (let i = 0; i < 10 && (await focused()).label !== 'E-mail'; i++) await page.keyboard.press('Tab')
+  assert.equal((await focused()).label, 'E-mail')
+  assert.equal((await focused()).outline, 'solid 3px')
+  await page.keyboard.type(traveler.user!.email)
+  await page.keyboard.press('Tab')
+  await page.keyboard.type('correct horse')
+  await page.keyboard.press('Enter')
+  await page.waitForURL(/\/trips$/)
+  await context.close()
+})
+
 test('names with markup are shown as text, never run', async () => {
   const { page, context, problems } = await person(browser, stack.url)
   await page.goto('/?location=lisbon')
