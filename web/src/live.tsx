@@ -28,11 +28,13 @@ interface Live {
 const LiveContext = createContext<Live | null>(null)
 
 const MAX_BACKOFF_MS = 30_000
-/** Close codes after which reconnecting cannot help: the session ended (4401), or a policy refusal (1008). */
-const FINAL = new Set([1008, 4401])
+/** Close codes after which reconnecting cannot help: a policy refusal (1008). */
+const FINAL = new Set([1008])
+/** The server closes a socket whose session was signed out or expired with this code. */
+const SESSION_ENDED = 4401
 
 export function LiveProvider ({ children }: { children: ReactNode }) {
-  const { user } = useSession()
+  const { user, ended } = useSession()
   const [notifications, setNotifications] = useState<Notification[]>([])
   const [unread, setUnread] = useState(0)
   const [status, setStatus] = useState<Live['status']>('connecting')
@@ -71,6 +73,7 @@ export function LiveProvider ({ children }: { children: ReactNode }) {
       ws.onclose = e => {
         if (stopped) return
         setStatus('offline')
+        if (e.code === SESSION_ENDED) return ended()
         if (FINAL.has(e.code)) return
         timer = setTimeout(connect, backoff)
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)
