@@ -5,7 +5,7 @@ import type { Pool } from '../db/pool.ts'
 import { currentUser, requireUser } from '../http/auth.ts'
 import { errors, IdParams, parseId } from '../http/schemas.ts'
 import { Property, PropertyInput, SearchQuery } from './schemas.ts'
-import { createProperty, getProperty, ownerProperties, searchProperties } from './service.ts'
+import { createProperty, getProperty, ownerProperties, searchProperties, TOTAL_BOUND } from './service.ts'
 
 const PropertyReply = Type.Object({ property: Property })
 const PropertiesReply = Type.Object({ properties: Type.Array(Property) })
@@ -25,7 +25,14 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
     schema: {
       tags: ['properties'],
       querystring: SearchQuery,
-      response: { 200: Type.Object({ properties: Type.Array(Property), total: Type.Integer() }), ...errors(400) }
+      response: {
+        200: Type.Object({
+          properties: Type.Array(Property),
+          total: Type.Integer({ description: 'how many match; when total_exact is false, more than this many match' }),
+          total_exact: Type.Boolean({ description: `false when more than ${TOTAL_BOUND} match (or more than the page's end, paging past it)` })
+        }),
+        ...errors(400)
+      }
     }
   }, async (request) => searchProperties(pool, request.query))
 
