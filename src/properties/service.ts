@@ -33,21 +33,32 @@ const containing = (text: string) => `%${text.replace(/[\\%_]/g, c => '\\' + c)}
 /** Search counts matches exactly up to this many; beyond it, `total` says "more than TOTAL_BOUND". */
 export const TOTAL_BOUND = 1000
 
-// The search in two steps, so that its cost follows the page and the count bound, not the number of matches.
-// 1. Properties whose place and size fit ($1 location pattern, $2 guests; each off when null), in id order: the
-//    trigram indexes of migrations/009 find a rare place, a walk of the primary key a common one (it stops early).
-//    OFFSET 0 keeps this a subquery of its own, so its order reaches step 2.
-// 2. Of those, the ones free for the stay ($3..$4; off when null), at most $5 of them (one more than the count
-//    bound or the page's end): each checked in bookings_accepted_property_end_idx (009) only until $5 are found.
-//    OFFSET 0 inside NOT EXISTS stops the planner from turning it into a hash of every accepted future stay.
-// The count and the page are read from those ids; the one row of `t` carries the count even when the page is empty.
-const SEARCH = `
+// Step 1 of a search: the properties whose place and size fit ($1 location pattern, $2 guests; each off when
+// null), in id order. Two forms, because PostgreSQL's planner prices ILIKE as if it were as cheap as `=` and so
+// walks every property for a place that only a few hundred have:
+//  - a location of 3 characters or more: each column's trigram index (migrations/009) on its own, then the ids
+//    sorted; the cost follows the properties in that place, never the whole table;
+//  - no location, or 1–2 characters (no trigram to look up, and they match a large share anyway): a walk of the
+//    primary key that stops as soon as step 2 has enough.
+const BY_TRIGRAMS = `
+  SELECT id FROM properties WHERE city ILIKE $1 AND ($2::int IS NULL OR max_guests >= $2)
+  UNION SELECT id FROM properties WHERE state ILIKE $1 AND ($2::int IS NULL OR max_guests >= $2)
+  UNION SELECT id FROM properties WHERE country ILIKE $1 AND ($2::int IS NULL OR max_guests >= $2)
+  ORDER BY id OFFSET 0`
+const BY_WALK = `
+  SELECT p.id FROM properties p
+   WHERE ($1::text IS NULL OR p.city ILIKE $1 OR p.state ILIKE $1 OR p.country ILIKE $1)
+     AND ($2::int IS NULL OR p.max_guests >= $2)
+   ORDER BY p.id OFFSET 0`
+
+// Step 2: of those, the ones free for the stay ($3..$4; off when null), at most $5 of them (one more than the
+// count bound or the page's end), each checked in bookings_accepted_property_end_idx (009) only until $5 are
+// found. OFFSET 0 keeps step 1 a subquery whose order reaches here; inside NOT EXISTS it stops the planner from
+// hashing every accepted future stay instead. The count and the page are read from those ids; the one row of `t`
+// carries the count even when the page is empty.
+const search = (candidates: string) => `
   WITH ids AS MATERIALIZED (
-    SELECT m.id FROM (
-      SELECT p.id FROM properties p
-       WHERE ($1::text IS NULL OR p.city ILIKE $1 OR p.state ILIKE $1 OR p.country ILIKE $1)
-         AND ($2::int IS NULL OR p.max_guests >= $2)
-       ORDER BY p.id OFFSET 0) m
+    SELECT m.id FROM (${candidates}) m
      WHERE ($3::date IS NULL OR NOT EXISTS (
        SELECT 1 FROM bookings b WHERE b.property_id = m.id AND b.status = 'accepted'
           AND b.end_date > $3::date AND b.start_date < $4::date OFFSET 0))
@@ -57,16 +68,19 @@ const SEARCH = `
     SELECT ${COLUMNS} FROM properties p WHERE p.id IN (SELECT id FROM ids ORDER BY id LIMIT $6 OFFSET $7)
   ) page ON true
   ORDER BY page.id`
+const SEARCH_BY_TRIGRAMS = search(BY_TRIGRAMS)
+const SEARCH_BY_WALK = search(BY_WALK)
 
 export async function searchProperties (db: Queryable, q: SearchQuery) {
   if ((q.start_date === undefined) !== (q.end_date === undefined)) {
     throw badRequest('is required when the other date is given', q.start_date ? 'end_date' : 'start_date')
   }
   if (q.start_date && q.end_date) checkStay(q.start_date, q.end_date)
-  const location = q.location?.trim() ? containing(q.location.trim()) : null
+  const text = q.location?.trim() ?? ''
+  const location = text ? containing(text) : null
   // Counted up to the bound, or to the page's end when paging past it: one id more tells "more than that".
   const counted = Math.max(TOTAL_BOUND, q.offset + q.limit)
-  const { rows } = await db.query(SEARCH,
+  const { rows } = await db.query([...text].length >= 3 ? SEARCH_BY_TRIGRAMS : SEARCH_BY_WALK,
     [location, q.guests ?? null, q.start_date ?? null, q.end_date ?? null, counted + 1, q.limit, q.offset])
   const total: number = rows[0].total
   const properties = rows[0].id === null ? [] : rows.map(({ total: _, ...p }) => p)
