@@ -1,10 +1,12 @@
-// npm run bench [-- scale] [-- --smoke] [-- --out <file>] [-- --profile] [-- --scale-seconds <s>] [-- --scale-fraction <f>]
+// npm run bench [-- scale|creation] [-- --smoke] [-- --out <file>] [-- --profile] [-- --scale-seconds <s>] [-- --scale-fraction <f>]
 //
 // Measures Hostly against the seed's design on a fresh local Kafka broker and fresh PostgreSQL databases,
 // prints tables and writes bench/results/<timestamp>.json. See BENCHMARKS.md for what each figure means.
 //   --smoke    a second or so per phase and tiny counts: checks the bench itself works (test/bench-smoke.test.ts)
 //   --out      where to write the JSON (default bench/results/<timestamp>.json)
 //   scale      only the data-scale phase (phases/data-scale.ts): small and large data sets, the same operations
+//   creation   only booking creation against the baseline, and accepts (about a minute): the before/after figure
+//              of a change to the booking path
 //   --scale-seconds     seconds each data-scale operation is measured (default 10; smoke 1)
 //   --scale-fraction    the large data set at this fraction of its full size (default 1), for trying the phase out
 //   --profile  only booking creation of Hostly at the highest level, with the API under --cpu-prof; prints
@@ -75,7 +77,7 @@ const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
   options: { smoke: { type: 'boolean' }, profile: { type: 'boolean' }, out: { type: 'string' }, 'scale-seconds': { type: 'string' }, 'scale-fraction': { type: 'string' } }
 })
-const PHASES = ['all', 'scale']
+const PHASES = ['all', 'scale', 'creation']
 const phase = positionals[0] ?? 'all'
 if (!PHASES.includes(phase) || positionals.length > 1) {
   console.error(`bench: unknown phase ${positionals.join(' ')} (one of: ${PHASES.join(', ')})`)
@@ -186,11 +188,21 @@ async function main () {
     cpu[`creation Hostly c${l.connections}`] = l.ours.cpu
     cpu[`creation baseline c${l.connections}`] = l.baseline.cpu
   }
-  const e2e = await endToEnd(ours, { ...cfg.endToEnd, settleS: cfg.settleS, monitor, log })
+  const e2e = phase === 'creation' ? [] : await endToEnd(ours, { ...cfg.endToEnd, settleS: cfg.settleS, monitor, log })
   for (const e of e2e) cpu[`end to end ${e.rate}/s`] = e.cpu
   const accept = await acceptThroughput(ours, oursPeople, { ...cfg.accept, monitor })
   cpu[`accept c${cfg.accept.connections}`] = accept.cpu
   log(`accept: ${accept.rps.toFixed(0)} req/s, p99 ${accept.latency.p99.toFixed(1)} ms`)
+  if (phase === 'creation') {
+    await Promise.all([hostly.stop(), baselineServer.stop()])
+    return save(rounded({
+      version: 1, mode: smoke ? 'smoke' : 'full', phase, started_at: new Date(started).toISOString(),
+      duration_s: (nowMs() - started) / 1000, machine: await machine(oursUrl), settings: cfg,
+      booking_creation: { levels: creation.levels },
+      baseline: { throughput_ratio: creation.throughput_ratio, p99_ratio: creation.p99_ratio },
+      accept, cpu, warnings: noise(busyBefore)
+    }, 3), false)
+  }
   await Promise.all([hostly.stop(), baselineServer.stop()]) // the phases below want a quiet machine
 
   const kafka = await kafkaClients(brokers, { ...cfg.kafkaClients, monitor, log })
