@@ -28,6 +28,26 @@ export interface Config {
   retryRounds: number
   /** How long an event waits in the retry topic before its next round, ms. */
   retryDelayMs: number
+  /** The web app's origin (scheme://host[:port]); unset: the request's own host. WebSocket upgrades from others are refused. */
+  appOrigin: string | undefined
+  /** Where the web app is, for links in e-mails. */
+  appUrl: string
+  /** Live sockets: ping interval, ms; a socket that has not answered the previous ping is closed. */
+  livePingMs: number
+  /** Open live sockets per user on one API process. */
+  liveMaxSocketsPerUser: number
+  /** A live socket with more than this many bytes waiting to be sent is closed (1013): a reader too slow. */
+  liveMaxBufferedBytes: number
+  /** How often each API process checks that its sockets' sessions still exist (logout, expiry), ms. */
+  liveSessionCheckMs: number
+  /** SMTP server for e-mail (smtp:// or smtps://, user:password@ for auth); unset: hostly start catches mail locally. */
+  smtpUrl: string | undefined
+  /** The From of every e-mail. */
+  mailFrom: string
+  /** Port of the local catch-all SMTP server of hostly start when SMTP_URL is unset. */
+  mailDevPort: number
+  /** Folder where that server keeps the caught messages (hostly mail list, /dev/mail). */
+  mailDevDir: string
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +82,20 @@ function bool (env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true' || raw === '1') return true
   if (raw === 'false' || raw === '0') return false
   throw new ConfigError(`${name} must be true or false, got "${raw}"`)
+}
+
+/** An optional URL whose scheme is one of `schemes`. */
+function url (env: Env, name: string, schemes: string[]): string | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(`${name} must be a URL, got "${raw}"`)
+  }
+  if (!schemes.includes(parsed.protocol.slice(0, -1))) throw new ConfigError(`${name} must be a ${schemes.join(':// or ')}:// URL, got "${raw}"`)
+  return raw
 }
 
 function brokers (env: Env): string[] {
@@ -99,6 +133,16 @@ export function loadConfig (env: Env = process.env): Config {
     expirySweepMs: duration(env, 'EXPIRY_SWEEP_INTERVAL', UNITS.m),
     handlerAttempts: int(env, 'HANDLER_ATTEMPTS', 3, 1, 20),
     retryRounds: int(env, 'RETRY_ROUNDS', 3, 0, 20),
-    retryDelayMs: duration(env, 'RETRY_DELAY', 10_000)
+    retryDelayMs: duration(env, 'RETRY_DELAY', 10_000),
+    appOrigin: url(env, 'APP_ORIGIN', ['http', 'https'])?.replace(/\/$/, ''),
+    appUrl: (url(env, 'APP_URL', ['http', 'https']) ?? `http://localhost:${int(env, 'PORT', 3000, 0, 65535)}`).replace(/\/$/, ''),
+    livePingMs: duration(env, 'LIVE_PING_INTERVAL', 30_000),
+    liveMaxSocketsPerUser: int(env, 'LIVE_MAX_SOCKETS_PER_USER', 10, 1, 10_000),
+    liveMaxBufferedBytes: int(env, 'LIVE_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
+    liveSessionCheckMs: duration(env, 'LIVE_SESSION_CHECK', 10_000),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp', 'smtps']),
+    mailFrom: env.MAIL_FROM || 'Hostly <no-reply@hostly.localhost>',
+    mailDevPort: int(env, 'MAIL_DEV_PORT', 1025, 0, 65535),
+    mailDevDir: env.MAIL_DEV_DIR || '.data/mail'
   }
 }

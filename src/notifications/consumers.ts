@@ -3,17 +3,19 @@ import { EVENT_VERSION, payloadValidators, TOPICS } from '../bookings/events.ts'
 import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/decode.ts'
 import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
+import { signalLive } from '../live/signal.ts'
+import { requestedMessage, statusMessage, type Facts } from './messages.ts'
 
 // The seed's two back-end services. Each turns one event into one notification; the consumer runner
 // makes "one" hold however often Kafka delivers the event, and hands over events in batches.
 
-interface Names { property: string, owner_id: number, traveler: string, start_date: string, end_date: string }
+interface Names extends Facts { id: number, owner_id: number, traveler_id: number }
 
 /** Names for the notification text, per booking: the property, its owner, the traveler, the stay. */
 async function names (tx: Client, bookingIds: number[]): Promise<Map<number, Names>> {
   const { rows } = await tx.query({
     name: 'notification-names',
-    text: `SELECT b.id, p.name AS property, p.owner_id, u.name AS traveler, b.start_date, b.end_date
+    text: `SELECT b.id, p.name AS property, p.owner_id, b.traveler_id, u.name AS traveler, b.start_date, b.end_date, b.num_guests
              FROM bookings b JOIN properties p ON p.id = b.property_id JOIN users u ON u.id = b.traveler_id
             WHERE b.id = ANY($1)`,
     values: [bookingIds]
@@ -23,7 +25,11 @@ async function names (tx: Client, bookingIds: number[]): Promise<Map<number, Nam
 
 interface Notice { userId: number, type: string, bookingId: number, eventId: string, message: string }
 
-/** One notification per event; an event about a booking that does not exist is an error. */
+/**
+ * One notification per event; an event about a booking that does not exist is an error. What was written is
+ * announced on the live channel (delivered at commit): the notification to its recipient, the booking's new state to
+ * both parties.
+ */
 async function notify<P> (tx: Client, events: DecodedEvent[], notice: (payload: P, n: Names) => Omit<Notice, 'eventId' | 'bookingId'>) {
   const known = await names(tx, events.map(e => e.payload.id as number))
   const notices: Notice[] = events.map(e => {
@@ -31,11 +37,16 @@ async function notify<P> (tx: Client, events: DecodedEvent[], notice: (payload: 
     if (!n) throw new Error(`booking ${e.payload.id} does not exist`)
     return { ...notice(e.payload as P, n), bookingId: e.payload.id as number, eventId: e.id }
   })
-  await tx.query({
+  const { rows } = await tx.query({
     name: 'insert-notifications',
     text: `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[])`,
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[]) RETURNING id, user_id`,
     values: [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)]
+  })
+  const bookings = [...new Set(notices.map(n => n.bookingId))].map(id => known.get(id)!)
+  await signalLive(tx, {
+    notifications: rows.map(r => [r.id, r.user_id]),
+    bookings: bookings.map(b => [b.id, b.traveler_id, b.owner_id])
   })
 }
 
@@ -47,7 +58,7 @@ export const ownerService: ConsumerSpec = {
   handle: (tx, events) => notify<BookingCreated>(tx, events, (e, n) => ({
     userId: n.owner_id,
     type: 'booking_requested',
-    message: `${n.traveler} requested ${n.property} from ${e.start_date} to ${e.end_date} for ${e.num_guests === 1 ? '1 guest' : `${e.num_guests} guests`}.`
+    message: requestedMessage(n)
   }))
 }
 
@@ -59,7 +70,7 @@ export const travelerService: ConsumerSpec = {
   handle: (tx, events) => notify<BookingStatusUpdated>(tx, events, (e, n) => ({
     userId: e.traveler_id,
     type: `booking_${e.status}`,
-    message: `Your booking at ${n.property} from ${n.start_date} to ${n.end_date} was ${e.status}.`
+    message: statusMessage(n, e.status, e.reason)
   }))
 }
 
