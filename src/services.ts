@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { EVENT_VERSION, TOPICS } from './bookings/events.ts'
-import type { Config } from './config.ts'
+import { ConfigError, type Config } from './config.ts'
 import { createPool } from './db/pool.ts'
 import { buildApp } from './http/app.ts'
 import { ensureTopics } from './kafka/client.ts'
 import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
+import { createEmailService } from './email/service.ts'
+import { devMailRoutes } from './email/dev-page.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
 import { featureRoutes } from './routes.ts'
@@ -18,8 +20,14 @@ export interface Pieces {
   relay?: boolean
   /** The sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL. */
   sweeper?: boolean
-  workers?: ServiceName[]
+  workers?: WorkerName[]
+  /** The folder of the local catch-all SMTP server, whose messages the API then shows at /dev/mail. */
+  devMailDir?: string
 }
+
+/** The consumer services a process may run: the seed's two, and the e-mail service. */
+export const WORKER_NAMES = [...Object.keys(services) as ServiceName[], 'email'] as const
+export type WorkerName = ServiceName | 'email'
 
 export interface Running {
   /** Where the API listens, when it runs. */
@@ -46,15 +54,20 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   const sweeper = pieces.sweeper
     ? startExpirySweeper({ pool, ttlMs: config.bookingPendingTtlMs, intervalMs: config.expirySweepMs, log })
     : undefined
+  if (workers.includes('email') && !config.smtpUrl) throw new ConfigError('SMTP_URL is required by the e-mail service (smtp://host:port)')
+  const email = workers.includes('email') ? createEmailService({ pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, log }) : undefined
   // Each service runs two members: one on its topic, one on the topic's retry lane.
   const consumers: RunningConsumer[] = workers.flatMap(name => (['main', 'retry'] as const).map(lane => startConsumer({
-    spec: services[name], lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config
+    spec: name === 'email' ? email! : services[name], lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config
   })))
 
   let app: FastifyInstance | undefined
   let url: string | undefined
   if (pieces.api) {
-    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: featureRoutes(pool, config) })
+    app = await buildApp({ pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: async app => {
+      await featureRoutes(pool, config)(app)
+      if (pieces.devMailDir) await app.register(devMailRoutes, { dir: pieces.devMailDir })
+    } })
     url = await app.listen({ port: config.port, host: config.host })
   }
 
@@ -65,6 +78,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
       await Promise.all([relay?.stop(), sweeper?.stop(), ...consumers.map(c => c.stop())])
+      email?.close()
       topicsWaker.wake()
       await pool.end()
     }

@@ -7,7 +7,7 @@ import { createConsumer } from './client.ts'
 import { inBatches } from './batches.ts'
 import { decodeEvent, type DecodedEvent, type EventContract } from './decode.ts'
 import { FailureRouter, H, type Failure, type KafkaMessage } from './failures.ts'
-import { retryTopic } from './topics.ts'
+import { retryTopic, sourceTopic } from './topics.ts'
 
 /**
  * A consumer group's work: what it reads, and the effect of events it has not processed before, applied in
@@ -19,6 +19,8 @@ export interface ConsumerSpec {
   topic: string
   /** What records on the topic must be (given by the topic's owner: kafka/ knows no feature). */
   contract: EventContract
+  /** More topics the group reads, each with its contract (the e-mail service reads both). Events say their topic. */
+  alsoTopics?: Array<{ topic: string, contract: EventContract }>
   handle (tx: Client, events: DecodedEvent[]): Promise<void>
 }
 
@@ -66,10 +68,14 @@ async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<bo
 export function startConsumer (opts: ConsumerOptions): RunningConsumer {
   const { spec, pool, policy } = opts
   const retryLane = opts.lane === 'retry'
-  const topic = retryLane ? retryTopic(spec.topic) : spec.topic
+  const contracts = new Map([[spec.topic, spec.contract], ...(spec.alsoTopics ?? []).map(t => [t.topic, t.contract] as const)])
+  const topics = [...contracts.keys()].map(t => retryLane ? retryTopic(t) : t)
   const group = retryLane ? `${spec.group}.retry` : spec.group
-  const log = opts.log.child({ consumer: spec.name, group, topic })
-  const router = new FailureRouter(opts.brokers, spec.group, spec.topic)
+  const log = opts.log.child({ consumer: spec.name, group, topic: topics.join(',') })
+  // Per source topic: a failing record goes to its own topic's retry and dead-letter topics.
+  const routers = new Map([...contracts.keys()].map(t => [t, new FailureRouter(opts.brokers, spec.group, t)]))
+  const routerOf = (message: KafkaMessage) => routers.get(sourceTopic(message.topic))!
+  const decode = (message: KafkaMessage) => decodeEvent(message, sourceTopic(message.topic), contracts.get(sourceTopic(message.topic))!)
   const waker = new Waker()
   const backoff = new Backoff(100, 5000)
   let running = true
@@ -130,22 +136,22 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     const before = Number(message.headers.get(H.attempts) ?? 0)
     if (retryLane) await until(Date.parse(message.headers.get(H.retryAt) ?? ''))
 
-    const decoded = decodeEvent(message, spec.topic, spec.contract)
+    const decoded = decode(message)
     if (!decoded.ok) return poison(message, decoded.reason, before)
     const failure = await attempt(decoded.event, where)
     if (!failure) return
     const total = { ...failure, attempts: before + failure.attempts }
     if (round < policy.retryRounds) {
-      await router.toRetry(message, total, round + 1, policy.retryDelayMs)
+      await routerOf(message).toRetry(message, total, round + 1, policy.retryDelayMs)
       log.warn({ ...where, eventId: decoded.event.id, round: round + 1, err: failure.message }, 'Kafka consumer: event moved to the retry topic')
     } else {
-      await router.toDeadLetter(message, total)
+      await routerOf(message).toDeadLetter(message, total)
       log.error({ ...where, eventId: decoded.event.id, attempts: total.attempts, err: failure.message }, 'Kafka consumer: event sent to the dead-letter topic')
     }
   }
 
   async function poison (message: KafkaMessage, reason: string, attempts: number) {
-    await router.toDeadLetter(message, { errorClass: 'PoisonRecord', message: reason, attempts })
+    await routerOf(message).toDeadLetter(message, { errorClass: 'PoisonRecord', message: reason, attempts })
     log.error({ partition: message.partition, offset: String(message.offset), reason }, 'Kafka consumer: poison record sent to the dead-letter topic')
   }
 
@@ -162,7 +168,7 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     const readable: KafkaMessage[] = []
     const events: DecodedEvent[] = []
     for (const message of messages) {
-      const decoded = decodeEvent(message, spec.topic, spec.contract)
+      const decoded = decode(message)
       if (!decoded.ok) {
         await poison(message, decoded.reason, 0)
         continue
@@ -204,7 +210,7 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     consumer = createConsumer(opts.brokers, group, `hostly-${spec.name}${retryLane ? '-retry' : ''}`, opts.sessionTimeoutMs,
       err => { if (running) log.warn({ err: err.message }, 'Kafka consumer: client error') })
     const consuming = consumer.consume({
-      topics: [topic],
+      topics,
       mode: MessagesStreamModes.COMMITTED,
       fallbackMode: MessagesStreamFallbackModes.EARLIEST
     })
@@ -263,7 +269,7 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
         await consumer?.close(true).catch(() => {})
       }
       await done
-      await router.close()
+      await Promise.all([...routers.values()].map(r => r.close()))
       log.info('Kafka consumer: stopped')
     }
   }

@@ -17,7 +17,7 @@ export function cancelledBecause (reason: CancelReason | undefined): string {
     case 'owner_declined': return 'the owner declined the request'
     case 'traveler_cancelled': return 'you cancelled it'
     case 'dates_taken': return 'the dates were booked by someone else'
-    case 'expired': return 'the request expired unanswered: the owner did not reply in time'
+    case 'expired': return 'the request expired unanswered (the owner did not reply in time)'
     default: return 'it was cancelled'
   }
 }
