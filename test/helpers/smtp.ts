@@ -25,7 +25,6 @@ export async function smtpSink (opts: { refuse?: RegExp, delayMs?: number } = {}
       },
       onData (stream, _session, callback) {
         simpleParser(stream).then(async m => {
-          if (opts.delayMs) await new Promise(resolve => setTimeout(resolve, opts.delayMs))
           received.push({
             messageId: m.messageId ?? '',
             to: Array.isArray(m.to) ? m.to.map(a => a.text).join(', ') : m.to?.text ?? '',
@@ -35,6 +34,8 @@ export async function smtpSink (opts: { refuse?: RegExp, delayMs?: number } = {}
             headers: m.headers,
             listUnsubscribe: m.headerLines.find(h => h.key === 'list-unsubscribe')?.line ?? ''
           })
+          // The message is kept before the reply: a client that dies waiting for it has sent it nonetheless.
+          if (opts.delayMs) await new Promise(resolve => setTimeout(resolve, opts.delayMs))
           callback()
         }, err => callback(err))
       }
@@ -48,6 +49,8 @@ export async function smtpSink (opts: { refuse?: RegExp, delayMs?: number } = {}
   await start()
   return {
     received,
+    /** Changeable while it runs (delayMs: how long each message takes to be accepted). */
+    options: opts,
     get url () { return `smtp://127.0.0.1:${port}` },
     to: (address: string) => received.filter(m => m.to.includes(address)),
     start,
