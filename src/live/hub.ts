@@ -33,7 +33,6 @@ export class Hub {
   }
 
   count (userId: number) { return this.users.get(userId)?.size ?? 0 }
-  get size () { let n = 0; for (const s of this.users.values()) n += s.size; return n }
 
   add (conn: Connection) {
     let set = this.users.get(conn.userId)
