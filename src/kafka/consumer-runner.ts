@@ -194,9 +194,9 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     for (const message of readable) await handleOne(message)
   }
 
-  /** Commits each partition's last record of the batch. */
+  /** Commits each partition's last record of the batch (partitions of each topic: a spec may read several). */
   async function commit (messages: KafkaMessage[]) {
-    const last = new Map(messages.map(m => [m.partition, m]))
+    const last = new Map(messages.map(m => [`${m.topic}:${m.partition}`, m]))
     for (const message of last.values()) await message.commit()
   }
 
