@@ -1,9 +1,14 @@
-// npm run bench [-- --smoke] [-- --out <file>] [-- --profile]
+// npm run bench [-- scale|creation] [-- --smoke] [-- --out <file>] [-- --profile] [-- --scale-seconds <s>] [-- --scale-fraction <f>]
 //
 // Measures Hostly against the seed's design on a fresh local Kafka broker and fresh PostgreSQL databases,
 // prints tables and writes bench/results/<timestamp>.json. See BENCHMARKS.md for what each figure means.
 //   --smoke    a second or so per phase and tiny counts: checks the bench itself works (test/bench-smoke.test.ts)
 //   --out      where to write the JSON (default bench/results/<timestamp>.json)
+//   scale      only the data-scale phase (phases/data-scale.ts): small and large data sets, the same operations
+//   creation   only booking creation against the baseline, and accepts (about a minute): the before/after figure
+//              of a change to the booking path
+//   --scale-seconds     seconds each data-scale operation is measured (default 10; smoke 1)
+//   --scale-fraction    the large data set at this fraction of its full size (default 1), for trying the phase out
 //   --profile  only booking creation of Hostly at the highest level, with the API under --cpu-prof; prints
 //              the API's top self-time functions and writes the profile next to the JSON
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
@@ -28,6 +33,23 @@ import { caughtUp, measureCreation, type Target } from './phases/booking-creatio
 import { dbCeiling } from './phases/db-ceiling.ts'
 import { endToEnd } from './phases/end-to-end.ts'
 import { kafkaClients, kafkaClientTopics } from './phases/kafka-clients.ts'
+import { dataScale } from './phases/data-scale.ts'
+import type { ScaleSize } from './lib/scale-data.ts'
+
+// The data-scale phase's sizes: the large one is issue 13's (50,000 properties, 1,000,000 bookings, …), the
+// small one a hundredth of it, in the same shape.
+const LARGE: ScaleSize = {
+  travelers: 20_000, owners: 5_000, properties: 50_000, bookings: 1_000_000, outbox: 1_000_000, notifications: 2_000_000,
+  heavyOwner: { properties: 200, bookings: 20_000, notifications: 100_000 }, heavyTravelerBookings: 5_000
+}
+const scaled = (s: ScaleSize, f: number): ScaleSize => {
+  const r = (n: number) => Math.max(1, Math.round(n * f))
+  return {
+    travelers: r(s.travelers), owners: r(s.owners), properties: r(s.properties), bookings: r(s.bookings), outbox: r(s.outbox),
+    notifications: r(s.notifications), heavyOwner: { properties: r(s.heavyOwner.properties), bookings: r(s.heavyOwner.bookings), notifications: r(s.heavyOwner.notifications) },
+    heavyTravelerBookings: r(s.heavyTravelerBookings)
+  }
+}
 
 const FULL = {
   people: { travelers: 200, owners: 20, properties: 200 },
@@ -36,6 +58,7 @@ const FULL = {
   accept: { connections: 16, seconds: 10 },
   kafkaClients: { records: 20_000 },
   dbCeiling: { seconds: 10, warmupS: 3 },
+  scale: { small: scaled(LARGE, 0.01), large: LARGE, seconds: 10, warmupS: 2, readConnections: 4, writeConnections: 16, relayBookings: 5000, sweepRuns: 50 },
   settleS: 120
 }
 const SMOKE: typeof FULL = {
@@ -45,13 +68,31 @@ const SMOKE: typeof FULL = {
   accept: { connections: 16, seconds: 1 },
   kafkaClients: { records: 500 },
   dbCeiling: { seconds: 1, warmupS: 1 },
+  scale: { small: scaled(LARGE, 0.002), large: scaled(LARGE, 0.004), seconds: 0.5, warmupS: 0.2, readConnections: 4, writeConnections: 8, relayBookings: 100, sweepRuns: 3 },
   settleS: 30
 }
 const BASELINE_TOPIC = 'bench-baseline-booking-created'
 
-const { values: flags } = parseArgs({ options: { smoke: { type: 'boolean' }, profile: { type: 'boolean' }, out: { type: 'string' } } })
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { smoke: { type: 'boolean' }, profile: { type: 'boolean' }, out: { type: 'string' }, 'scale-seconds': { type: 'string' }, 'scale-fraction': { type: 'string' } }
+})
+const PHASES = ['all', 'scale', 'creation']
+const phase = positionals[0] ?? 'all'
+if (!PHASES.includes(phase) || positionals.length > 1) {
+  console.error(`bench: unknown phase ${positionals.join(' ')} (one of: ${PHASES.join(', ')})`)
+  process.exit(2)
+}
 const smoke = flags.smoke || process.env.BENCH_SMOKE === '1'
 const cfg = smoke ? SMOKE : FULL
+for (const [flag, value] of [['scale-seconds', flags['scale-seconds']], ['scale-fraction', flags['scale-fraction']]] as const) {
+  if (value !== undefined && !(Number(value) > 0)) {
+    console.error(`bench: --${flag} must be a positive number`)
+    process.exit(2)
+  }
+}
+if (flags['scale-seconds']) cfg.scale.seconds = Number(flags['scale-seconds'])
+if (flags['scale-fraction']) cfg.scale.large = scaled(LARGE, Number(flags['scale-fraction']))
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 const outFile = resolve(flags.out ?? join(import.meta.dirname, 'results', `${stamp}${flags.profile ? '-profile' : ''}.json`))
 const log = (line: string) => console.log(`bench: ${line}`)
@@ -115,6 +156,15 @@ async function main () {
   log(`broker on ${broker.brokers}, work folder ${workDir}`)
 
   const ctx = { cleanup, monitor, workDir, brokers: broker.brokers }
+  const scale = () => dataScale({ ...cfg.scale, ...ctx, database, log })
+  if (phase === 'scale') {
+    const data = await scale()
+    return save(rounded({
+      version: 1, mode: smoke ? 'smoke' : 'full', phase, started_at: new Date(started).toISOString(),
+      duration_s: (nowMs() - started) / 1000, machine: await machine(await database()), settings: { scale: cfg.scale },
+      data_scale: data, warnings: noise(busyBefore)
+    }, 3))
+  }
   const oursUrl = await database()
   const oursPeople = await makeFixtures(oursUrl, cfg.people)
   const profileDir = join(workDir, 'profile')
@@ -138,11 +188,21 @@ async function main () {
     cpu[`creation Hostly c${l.connections}`] = l.ours.cpu
     cpu[`creation baseline c${l.connections}`] = l.baseline.cpu
   }
-  const e2e = await endToEnd(ours, { ...cfg.endToEnd, settleS: cfg.settleS, monitor, log })
+  const e2e = phase === 'creation' ? [] : await endToEnd(ours, { ...cfg.endToEnd, settleS: cfg.settleS, monitor, log })
   for (const e of e2e) cpu[`end to end ${e.rate}/s`] = e.cpu
   const accept = await acceptThroughput(ours, oursPeople, { ...cfg.accept, monitor })
   cpu[`accept c${cfg.accept.connections}`] = accept.cpu
   log(`accept: ${accept.rps.toFixed(0)} req/s, p99 ${accept.latency.p99.toFixed(1)} ms`)
+  if (phase === 'creation') {
+    await Promise.all([hostly.stop(), baselineServer.stop()])
+    return save(rounded({
+      version: 1, mode: smoke ? 'smoke' : 'full', phase, started_at: new Date(started).toISOString(),
+      duration_s: (nowMs() - started) / 1000, machine: await machine(oursUrl), settings: cfg,
+      booking_creation: { levels: creation.levels },
+      baseline: { throughput_ratio: creation.throughput_ratio, p99_ratio: creation.p99_ratio },
+      accept, cpu, warnings: noise(busyBefore)
+    }, 3), false)
+  }
   await Promise.all([hostly.stop(), baselineServer.stop()]) // the phases below want a quiet machine
 
   const kafka = await kafkaClients(brokers, { ...cfg.kafkaClients, monitor, log })
@@ -155,6 +215,7 @@ async function main () {
   const pgbPeople = await makeFixtures(pgbUrl, cfg.people)
   const pgbench = await dbCeiling(pgbUrl, pgbPeople, { ...cfg.dbCeiling, levels: cfg.creation.levels, workDir, monitor, log })
   for (const run of pgbench) cpu[`pgbench ${run.variant} c${run.clients}`] = run.cpu
+  const data = await scale()
 
   const tps = (clients: number, variant: string) => pgbench.find(p => p.clients === clients && p.variant === variant)!.tps
   const dbLevels = creation.levels.map(l => ({
@@ -190,6 +251,7 @@ async function main () {
       peak_rss_mb: Math.max(...creation.levels.map(l => l.ours.rss_hwm_mb)),
       sampled_max_rss_mb: Math.max(...creation.levels.map(l => l.ours.rss_max_mb))
     },
+    data_scale: data,
     cpu,
     warnings: noise(busyBefore)
   }

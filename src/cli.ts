@@ -11,14 +11,16 @@ import { SchemaError } from './db/schema-check.ts'
 import { useKafkaSecurity } from './kafka/client.ts'
 import { startLocalBroker } from './kafka/local-broker.ts'
 import { createLogger, wantsPretty } from './log.ts'
-import { services, type ServiceName } from './notifications/consumers.ts'
+import { listMessages } from './email/dev-store.ts'
+import { WORKER_NAMES, type WorkerName } from './services.ts'
 import { SCHEMA } from './schema.ts'
 
 const HELP: Record<string, string> = {
   start: `hostly start
-  Runs all of Hostly in one process: migrations, the HTTP API, the outbox relay and both consumers
-  (owner and traveler services). Without KAFKA_BROKERS it first starts a local Kafka broker
-  (KAFKA_PORT, KAFKA_DATA_DIR) and stops it on exit.`,
+  Runs all of Hostly in one process: migrations, the HTTP API, the outbox relay and the consumers
+  (owner, traveler and e-mail services). Without KAFKA_BROKERS it first starts a local Kafka broker
+  (KAFKA_PORT, KAFKA_DATA_DIR) and stops it on exit. Without SMTP_URL it catches e-mail in a local
+  SMTP server (MAIL_DEV_PORT, MAIL_DEV_DIR), shown at /dev/mail and by hostly mail list.`,
   api: `hostly api
   Runs the HTTP API alone (on PORT). It writes bookings and their outbox events; it never waits for Kafka.
   Like relay and worker, it does not change the schema: it stops with a message unless the database is at its
@@ -29,9 +31,10 @@ const HELP: Record<string, string> = {
   the sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL, and the retention
   sweeps that delete old outbox rows, processed events, expired sessions and login failures. Stops with a
   message unless the database is at its version (run hostly migrate first).`,
-  worker: `hostly worker <${Object.keys(services).join('|')}>
-  Runs one consumer service alone: owner (owner-service-group, on booking-created) or
-  traveler (traveler-service-group, on booking-status-updated). Copies of one share its partitions.
+  worker: `hostly worker <${WORKER_NAMES.join('|')}>
+  Runs one consumer service alone: owner (owner-service-group, on booking-created),
+  traveler (traveler-service-group, on booking-status-updated) or email (email-service-group, on both;
+  sends to SMTP_URL). Copies of one share its partitions.
   Stops with a message unless the database is at its version (run hostly migrate first).`,
   migrate: `hostly migrate
   Creates the database if it is missing, applies the pending migrations, re-applies the stored functions
@@ -49,6 +52,9 @@ const HELP: Record<string, string> = {
   Moves the group's committed offsets on the topic so that its events are processed again when its
   consumers next start. Refused while the group has live members. Consumers are idempotent: a replay
   adds no second effect.`,
+  mail: `hostly mail list [--json]
+  The e-mail caught by the local SMTP server of hostly start (when SMTP_URL is unset), newest first:
+  date, recipient, subject (MAIL_DEV_DIR). The same messages, rendered, are at /dev/mail.`,
   kafka: `hostly kafka [--port <n>] [--data-dir <dir>]
   Runs a local single-node Kafka broker (KRaft) in the foreground until SIGTERM or SIGINT.
   Formats the folder on first use and reuses it afterwards. Defaults: KAFKA_PORT (9092), KAFKA_DATA_DIR (.data/kafka).`
@@ -126,13 +132,20 @@ async function main (argv: string[]): Promise<number> {
     case 'dlq': return deadLetters(config, rest, values, HELP.dlq.split('\n')[0])
     case 'replay': return replayGroup(config, values, HELP.replay.split('\n')[0])
     case 'worker': {
-      const name = rest[0] as ServiceName
-      if (!services[name]) throw new ConfigError(`hostly worker needs one of: ${Object.keys(services).join(', ')}`)
+      const name = rest[0] as WorkerName
+      if (!WORKER_NAMES.includes(name)) throw new ConfigError(`hostly worker needs one of: ${WORKER_NAMES.join(', ')}`)
       return serve(config, { workers: [name] }, log)
     }
     case 'api': return serve(config, { api: true }, log)
     case 'relay': return serve(config, { relay: true, sweeper: true }, log)
-    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] }, log, { startBroker: true, migrate: true })
+    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'email'] }, log, { startBroker: true, migrate: true, devMail: true })
+    case 'mail': {
+      if (rest[0] !== 'list') throw new ConfigError(HELP.mail.split('\n')[0])
+      const caught = await listMessages(resolve(config.mailDevDir))
+      for (const m of caught) console.log(values.json ? JSON.stringify(m) : `${m.date}  ${m.to}  ${m.subject}`)
+      if (!values.json && caught.length === 0) console.log(`No e-mail caught yet (in ${config.mailDevDir}).`)
+      return 0
+    }
   }
   return 1
 }

@@ -86,6 +86,24 @@ export interface Settings {
   loginFailuresRetentionMs: number
   /** How often the retention sweeper deletes old rows, ms. */
   retentionSweepMs: number
+  /** Where the web app is, for links in e-mails; '' means http://localhost:PORT. */
+  appUrl: string
+  /** Ping interval of live sockets, ms; a socket that missed the previous ping is closed. */
+  livePingMs: number
+  /** Open live sockets per user on one API process. */
+  liveMaxSocketsPerUser: number
+  /** A live socket with more than this many bytes waiting to be sent is closed (1013): a reader too slow. */
+  liveMaxBufferedBytes: number
+  /** How often live sockets' sessions are checked (a logged-out or expired session closes its sockets), ms. */
+  liveSessionCheckMs: number
+  /** SMTP server for e-mail (smtp:// or smtps://, user:password@ for auth); unset: hostly start catches mail locally. */
+  smtpUrl: string | undefined
+  /** The From of every e-mail. */
+  mailFrom: string
+  /** Port of the local catch-all SMTP server of hostly start when SMTP_URL is unset. */
+  mailDevPort: number
+  /** Folder where that server keeps the caught messages (hostly mail list, /dev/mail). */
+  mailDevDir: string
   /** Folder of the built web app, served at /; none there, the API runs without it. */
   webDist: string
 }
@@ -193,6 +211,19 @@ function origins (raw: string, name: string): string[] {
   return list
 }
 
+/** An optional URL with one of the schemes; '' is unset. */
+const url = (schemes: string[]) => (raw: string, name: string): string | undefined => {
+  if (raw === '') return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(`${name} must be a URL, got "${raw}"`)
+  }
+  if (!schemes.includes(parsed.protocol.slice(0, -1))) throw new ConfigError(`${name} must be a ${schemes.join(':// or ')}:// URL, got "${raw}"`)
+  return raw
+}
+
 const days = (raw: string, name: string) => Math.floor(duration(raw, name) / UNITS.d)
 
 function saslMechanism (raw: string, name: string): SaslMechanism | undefined {
@@ -271,6 +302,15 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   outboxRetentionMs: { name: 'OUTBOX_RETENTION', default: '7d', parse: duration, description: 'published outbox rows are deleted this long after publishing' },
   loginFailuresRetentionMs: { name: 'LOGIN_FAILURES_RETENTION', default: '1d', parse: duration, description: 'failed sign-ins are deleted this long after; at least LOGIN_THROTTLE_WINDOW' },
   retentionSweepMs: { name: 'RETENTION_SWEEP_INTERVAL', default: '10m', parse: duration, description: 'how often hostly start / hostly relay delete what retention lets go' },
+  appUrl: { name: 'APP_URL', default: '', parse: (raw, name) => (url(['http', 'https'])(raw, name) ?? '').replace(/\/$/, ''), description: 'where the web app is, for links in e-mails; unset: http://localhost:PORT' },
+  livePingMs: { name: 'LIVE_PING_INTERVAL', default: '30s', parse: duration, description: 'ping interval of live sockets; one that missed the previous ping is closed' },
+  liveMaxSocketsPerUser: { name: 'LIVE_MAX_SOCKETS_PER_USER', default: '10', parse: int(1, 10_000), description: 'open live sockets per user on one API process (beyond: 429)' },
+  liveMaxBufferedBytes: { name: 'LIVE_MAX_BUFFERED_BYTES', default: '1048576', parse: int(1024), description: 'bytes waiting on a live socket before it is closed (1013: reader too slow)' },
+  liveSessionCheckMs: { name: 'LIVE_SESSION_CHECK', default: '10s', parse: duration, description: "how often live sockets' sessions are checked (logged out or expired: closed)" },
+  smtpUrl: { name: 'SMTP_URL', default: '', parse: url(['smtp', 'smtps']), description: 'SMTP server for e-mail (smtp:// or smtps://, user:password@ for auth); unset: hostly start catches mail locally' },
+  mailFrom: { name: 'MAIL_FROM', default: 'Hostly <no-reply@hostly.localhost>', parse: text, description: 'the From of every e-mail' },
+  mailDevPort: { name: 'MAIL_DEV_PORT', default: '1025', parse: int(0, 65535), description: 'port of the local catch-all SMTP server of hostly start when SMTP_URL is unset' },
+  mailDevDir: { name: 'MAIL_DEV_DIR', default: '.data/mail', parse: text, description: 'folder of the caught messages (hostly mail list, /dev/mail)' },
   webDist: { name: 'WEB_DIST', default: 'web/dist', parse: text, description: 'folder of the built web app, served at / (`npm start` builds it when missing)' }
 }
 
@@ -286,7 +326,12 @@ export function loadConfig (env: Env = process.env): Config {
   const entries = Object.entries(VARIABLES) as Array<[keyof Settings, Variable<unknown>]>
   const settings = Object.fromEntries(entries.map(([field, v]) => [field, v.parse(rawValue(env, v), v.name)])) as unknown as Settings
   checkRetention(settings)
-  return { ...settings, kafkaSasl: kafkaSasl(settings), kafkaTls: kafkaTls(settings) }
+  return {
+    ...settings,
+    appUrl: settings.appUrl || `http://localhost:${settings.port}`,
+    kafkaSasl: kafkaSasl(settings),
+    kafkaTls: kafkaTls(settings)
+  }
 }
 
 /** Records that de-duplication and throttling still need are never deleted: retentions that would, stop the start. */

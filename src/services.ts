@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { EVENT_VERSION, TOPICS } from './bookings/events.ts'
-import type { Config } from './config.ts'
+import { ConfigError, type Config } from './config.ts'
 import { createPool } from './db/pool.ts'
 import { SESSION_COOKIE } from './auth/sessions.ts'
 import { buildApp } from './http/app.ts'
 import { ensureTopics, useKafkaSecurity } from './kafka/client.ts'
 import { configureHashing } from './auth/password.ts'
 import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
+import { createEmailService } from './email/service.ts'
+import { devMailRoutes } from './email/dev-page.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
 import { featureRoutes } from './routes.ts'
@@ -21,8 +23,14 @@ export interface Pieces {
   relay?: boolean
   /** The sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL. */
   sweeper?: boolean
-  workers?: ServiceName[]
+  workers?: WorkerName[]
+  /** The folder of the local catch-all SMTP server, whose messages the API then shows at /dev/mail. */
+  devMailDir?: string
 }
+
+/** The consumer services a process may run: the seed's two, and the e-mail service. */
+export const WORKER_NAMES = [...Object.keys(services) as ServiceName[], 'email'] as const
+export type WorkerName = ServiceName | 'email'
 
 export interface Running {
   /** Where the API listens, when it runs. */
@@ -55,17 +63,22 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   const retention = pieces.sweeper
     ? startRetentionSweeper({ pool, policy: config, intervalMs: config.retentionSweepMs, log })
     : undefined
+  if (workers.includes('email') && !config.smtpUrl) throw new ConfigError('SMTP_URL is required by the e-mail service (smtp://host:port)')
+  const email = workers.includes('email') ? createEmailService({ pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, log }) : undefined
   // Each service runs two members: one on its topic, one on the topic's retry lane.
   const consumers: RunningConsumer[] = workers.flatMap(name => (['main', 'retry'] as const).map(lane => startConsumer({
-    spec: services[name], lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config
+    spec: name === 'email' ? email! : services[name], lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config
   })))
 
   let app: FastifyInstance | undefined
   let url: string | undefined
   if (pieces.api) {
     app = await buildApp({
-      pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: featureRoutes(pool, config), sessionCookie: SESSION_COOKIE,
-      cookieSecure: config.cookieSecure, security: config, webDist: config.webDist
+      pool, logger: log, kafkaBrokers: config.kafkaBrokers, sessionCookie: SESSION_COOKIE, cookieSecure: config.cookieSecure, security: config, webDist: config.webDist,
+      routes: async app => {
+        await featureRoutes(pool, config)(app)
+        if (pieces.devMailDir) await app.register(devMailRoutes, { dir: pieces.devMailDir })
+      }
     })
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -77,6 +90,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
       await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), ...consumers.map(c => c.stop())])
+      email?.close()
       topicsWaker.wake()
       await pool.end()
     }

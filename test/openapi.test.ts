@@ -82,7 +82,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 19)
+    assert.equal(ids.length, 23)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -112,7 +112,8 @@ describe('real responses, checked against the document', () => {
   test('anonymous callers get 401 from exactly the operations that declare session security', async () => {
     const calls: Record<string, Call> = {
       register: { body: {} }, login: { body: {} }, getProperty: { params: { id: property.id } }, getTakenDates: { params: { id: property.id } },
-      getBooking: { params: { id: 1 } }, acceptBooking: { params: { id: 1 } }, cancelBooking: { params: { id: 1 } }
+      getBooking: { params: { id: 1 } }, acceptBooking: { params: { id: 1 } }, cancelBooking: { params: { id: 1 } },
+      markNotificationRead: { params: { id: 1 } }
     }
     for (const [id, { op }] of ops) {
       const res = await call(anonymous(), id, calls[id])
@@ -213,6 +214,18 @@ describe('real responses, checked against the document', () => {
     const res = await expect(200, owner, 'listNotifications', { query: 'limit=1' })
     assert.equal(res.body.notifications.length, 1)
     await expect(400, owner, 'listNotifications', { query: 'cursor=%E2%9C%93' })
+    const id = res.body.notifications[0].id
+    await expect(200, owner, 'markNotificationRead', { params: { id } })
+    await expect(400, owner, 'markNotificationRead', { params: { id: 'abc' } })
+    await expect(404, traveler, 'markNotificationRead', { params: { id } }) // someone else's
+    await expect(413, owner, 'markNotificationRead', { params: { id }, body: huge })
+    await expect(200, owner, 'markAllNotificationsRead')
+    await expect(400, owner, 'markAllNotificationsRead', { body: { please: true } })
+    await expect(413, owner, 'markAllNotificationsRead', { body: huge })
+    await expect(200, owner, 'getPreferences')
+    await expect(200, owner, 'updatePreferences', { body: { email_notifications: false } })
+    await expect(400, owner, 'updatePreferences', { body: { email_notifications: 'no' } })
+    await expect(413, owner, 'updatePreferences', { body: huge })
     await expect(200, anonymous(), 'getHealth')
     await expect(200, anonymous(), 'getReadiness')
   })
@@ -246,7 +259,11 @@ describe('real responses, checked against the document', () => {
         getBooking: [traveler, { params: { id: 1 } }],
         acceptBooking: [owner, { params: { id: 1 } }],
         cancelBooking: [traveler, { params: { id: 1 } }],
-        listNotifications: [owner, {}]
+        listNotifications: [owner, {}],
+        markNotificationRead: [owner, { params: { id: 1 } }],
+        markAllNotificationsRead: [owner, {}],
+        getPreferences: [owner, {}],
+        updatePreferences: [owner, { body: { email_notifications: true } }]
       }
       for (const [id, [client, c]] of Object.entries(calls)) await expect(503, api(client), id, c)
       const down = await call(api(anonymous()), 'getReadiness')
@@ -262,7 +279,7 @@ describe('real responses, checked against the document', () => {
   test('every state-changing operation refuses a request from another site with 403 CROSS_SITE_REQUEST', async () => {
     const evil = { Origin: 'https://evil.example' }
     for (const [id, { method }] of ops) {
-      if (method !== 'POST') continue
+      if (method !== 'POST' && method !== 'PATCH') continue
       const res = await expect(403, traveler, id, { params: { id: 1 }, body: {}, headers: evil })
       assert.equal(res.body.code, 'CROSS_SITE_REQUEST', id)
     }

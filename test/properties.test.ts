@@ -27,7 +27,7 @@ const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().s
 const anonymous = () => new Client(stack.url)
 
 type Property = Record<string, any> & { id: number }
-interface SearchReply { properties: Property[], total: number }
+interface SearchReply { properties: Property[], total: number, total_exact: boolean }
 
 async function search (query: Record<string, string | number>): Promise<Reply<SearchReply>> {
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()
@@ -38,10 +38,12 @@ async function search (query: Record<string, string | number>): Promise<Reply<Se
 async function found (query: Record<string, string | number>) {
   const res = await search(query)
   assert.equal(res.status, 200, JSON.stringify(res.body))
-  assert.deepEqual(Object.keys(res.body).sort(), ['properties', 'total'])
+  assert.deepEqual(Object.keys(res.body).sort(), ['properties', 'total', 'total_exact'])
   assert.ok(Number.isInteger(res.body.total))
   for (const p of res.body.properties) assert.deepEqual(Object.keys(p).sort(), [...PROPERTY_FIELDS].sort())
-  return { ids: res.body.properties.map(p => p.id), total: res.body.total, properties: res.body.properties }
+  // Exact below the bound: every test here but the one about the bound searches fewer matches.
+  if (res.body.total < 1000) assert.equal(res.body.total_exact, true)
+  return { ids: res.body.properties.map(p => p.id), total: res.body.total, total_exact: res.body.total_exact, properties: res.body.properties }
 }
 
 function checkError (res: Reply, status: number, code: string, field?: string) {
@@ -193,7 +195,7 @@ describe('search by location', () => {
     assert.deepEqual((await found({ location: city, guests: 4 })).ids, [four.id, six.id])
     assert.deepEqual((await found({ location: city, guests: 6 })).ids, [six.id])
     const none = await found({ location: city, guests: 7 })
-    assert.deepEqual(none, { ids: [], total: 0, properties: [] })
+    assert.deepEqual(none, { ids: [], total: 0, total_exact: true, properties: [] })
     for (const guests of ['0', '-1', '1.5', 'two', '101']) {
       checkError(await search({ location: city, guests }), 400, 'VALIDATION_ERROR', 'guests')
     }
@@ -235,6 +237,34 @@ describe('paging', () => {
       assert.deepEqual(res.ids, [], `offset ${offset}`)
       assert.equal(res.total, 25, `offset ${offset}`)
     }
+  })
+
+  test('past 1,000 matches the total stops counting: total 1000, total_exact false; paging past it counts to the page\'s end', async () => {
+    const country = unique('Many')
+    // 1,005 properties straight in SQL (the API would take a while), owned by the test's owner.
+    const { rows } = await stack.db.query(
+      `INSERT INTO properties (owner_id, name, description, city, state, country, property_type, price_per_night, bedrooms, bathrooms, max_guests)
+       SELECT $1, 'Many ' || i, '', 'Somewhere', 'Some state', $2, 'flat', 80, 1, 1, 2 FROM generate_series(1, 1005) i RETURNING id`,
+      [owner.user!.id, country])
+    const ids = rows.map(r => Number(r.id)).sort((a, b) => a - b)
+    for (const dates of [{}, { start_date: day(40), end_date: day(42) }] as Record<string, string>[]) {
+      const first = await found({ location: country, ...dates })
+      assert.deepEqual(first.ids, ids.slice(0, 20))
+      assert.equal(first.total, 1000)
+      assert.equal(first.total_exact, false)
+      // The page ending at 1,000 is still within the bound.
+      const at = await found({ location: country, limit: 100, offset: 900, ...dates })
+      assert.deepEqual(at.ids, ids.slice(900, 1000))
+      assert.deepEqual([at.total, at.total_exact], [1000, false])
+      // A page reaching past the bound is counted to its end, and here that reaches every match.
+      const past = await found({ location: country, limit: 100, offset: 950, ...dates })
+      assert.deepEqual(past.ids, ids.slice(950))
+      assert.deepEqual([past.total, past.total_exact], [1005, true])
+    }
+    // 1,000 matches exactly: an exact total.
+    await stack.db.query("UPDATE properties SET country = 'Elsewhere' WHERE id = ANY($1)", [ids.slice(1000)])
+    const exact = await found({ location: country })
+    assert.deepEqual([exact.total, exact.total_exact], [1000, true])
   })
 
   test('a limit over 100, or under 1, and a negative offset are refused (400)', async () => {

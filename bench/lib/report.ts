@@ -19,7 +19,42 @@ function fmt (n: number): string {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export function render (r: any): string {
   const out: string[] = []
-  const lat = (s: any) => [s.p50, s.p95, s.p99]
+  if (r.booking_creation) out.push(...renderMain(r))
+  if (r.data_scale) out.push(...(out.length ? [''] : []), ...renderScale(r.data_scale))
+  return out.join('\n')
+}
+
+const lat = (s: any) => [s.p50, s.p95, s.p99]
+
+function renderScale (d: any): string[] {
+  const { small, large } = d.sizes
+  const out: string[] = []
+  out.push(`Data scale (small: ${small.size.bookings} bookings, ${small.size.properties} properties; large: ${large.size.bookings} bookings, ${large.size.properties} properties, built in ${fmt(large.build_s)} s; latency in ms)`, table(
+    ['operation', 'small req/s', 'small p99', 'large req/s', 'large p50', 'large p99', 'large max bytes', 'items', 'paged'],
+    Object.keys(large.reads).map(op => {
+      const s = small.reads[op]
+      const l = large.reads[op]
+      return [op, s.rps, s.latency.p99, l.rps, l.latency.p50, l.latency.p99, l.max_bytes, l.items, l.paged ? 'yes' : 'no']
+    }).concat(['create', 'accept'].map(op => [op, small.writes[op].rps, small.writes[op].latency.p99, large.writes[op].rps,
+      large.writes[op].latency.p50, large.writes[op].latency.p99, '', '', '']))))
+  out.push('', 'Data scale summary', table(['figure', 'small', 'large', 'goal at large'], [
+    ['accept req/s (ratio large/small)', small.writes.accept.rps, large.writes.accept.rps, `≥ 0.9× (${fmt(d.accept_rps_ratio)}×)`],
+    ['create req/s (ratio large/small)', small.writes.create.rps, large.writes.create.rps, `≥ 0.95× (${fmt(d.create_rps_ratio)}×)`],
+    ['idle expiry sweep ms (p50)', small.sweep_idle_ms.p50, large.sweep_idle_ms.p50, '≤ 5'],
+    [`relay: ${d.relay_bookings} bookings → notified, ms`, small.relay_ms, large.relay_ms, '≤ 400'],
+    ['search p99 ms', small.reads.search.latency.p99, d.search_p99_ms, '≤ 15'],
+    ['search with dates p99 ms', small.reads.search_dates.latency.p99, d.search_dates_p99_ms, '≤ 15'],
+    ['owner bookings p99 ms', small.reads.owner_bookings.latency.p99, d.owner_bookings_p99_ms, '≤ 10'],
+    ['traveler bookings p99 ms', small.reads.traveler_bookings.latency.p99, d.traveler_bookings_p99_ms, '≤ 10'],
+    ['notifications p99 ms', small.reads.notifications.latency.p99, d.notifications_p99_ms, '≤ 5']
+  ]))
+  out.push('', 'Data scale: tables on disk at the large size (pg_total_relation_size, MiB)', table(
+    ['table', 'MiB'], Object.entries(large.table_bytes).map(([t, b]) => [t, (b as number) / 2 ** 20])))
+  return out
+}
+
+function renderMain (r: any): string[] {
+  const out: string[] = []
   out.push('Booking creation (POST /api/bookings, closed loop; latency in ms)', table(
     ['system', 'connections', 'req/s', 'p50', 'p95', 'p99', 'failed', 'API RSS max MiB'],
     r.booking_creation.levels.flatMap((l: any) => [
@@ -54,7 +89,7 @@ export function render (r: any): string {
   const names = [...new Set(phases.flatMap(p => Object.keys(r.cpu[p])))].sort((a, b) => order(a) - order(b) || a.localeCompare(b))
   out.push('', 'CPU per process (% of one core; the machine has ' + r.machine.cpus + ' cores)', table(
     ['phase', ...names], phases.map(p => [p, ...names.map(n => r.cpu[p][n] ?? 0)])))
-  return out.join('\n')
+  return out
 }
 
 const ORDER = ['api', 'relay', 'owner-worker', 'traveler-worker', 'baseline', 'postgres', 'kafka-broker', 'bench', 'pgbench', 'interrupts', 'other', 'machine']

@@ -4,7 +4,7 @@ import type { User } from './users.ts'
 
 export const SESSION_COOKIE = 'hostly_session'
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest()
+export const hashToken = (token: string) => createHash('sha256').update(token).digest()
 
 /** Opens a session for the user; returns the cookie's token (only its hash is stored). */
 export async function openSession (db: Queryable, userId: number, ttlHours: number): Promise<string> {

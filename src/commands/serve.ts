@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { ensureDatabase, migrate } from '../db/migrate.ts'
 import { checkSchema } from '../db/schema-check.ts'
+import { startDevMailServer, type DevMailServer } from '../email/dev-server.ts'
 import { startLocalBroker, type LocalBroker } from '../kafka/local-broker.ts'
 import { SCHEMA } from '../schema.ts'
 import { startPieces, type Pieces } from '../services.ts'
@@ -13,6 +14,8 @@ export interface ServeOptions {
   startBroker?: boolean
   /** Create the database and migrate it (hostly start); otherwise check that it is at this version, and stop if not. */
   migrate?: boolean
+  /** Without SMTP_URL, run a local catch-all SMTP server for the e-mail service, shown at /dev/mail (hostly start). */
+  devMail?: boolean
 }
 
 /** Runs pieces until SIGTERM/SIGINT, then stops them cleanly (and the local broker it started, if any). */
@@ -28,19 +31,29 @@ export async function serve (config: Config, pieces: Pieces, log: Logger, opts: 
     config = { ...config, kafkaBrokers: [broker.brokers] }
     log.info({ brokers: broker.brokers }, 'Kafka: local broker ready')
   }
+  let mail: DevMailServer | undefined
   try {
+    if (opts.devMail && !config.smtpUrl) {
+      const dir = resolve(config.mailDevDir)
+      mail = await startDevMailServer(config.mailDevPort, dir, log)
+      config = { ...config, smtpUrl: mail.url }
+      pieces = { ...pieces, devMailDir: dir }
+      log.info({ smtp: mail.url, dir }, 'mail: no SMTP_URL, catching e-mail locally')
+    }
     if (opts.migrate) {
       await ensureDatabase(config.databaseUrl)
       await migrate(config.databaseUrl, SCHEMA)
     }
     const running = await startPieces(config, pieces, log)
     if (running.url) console.log(`Hostly listening on ${running.url} (API docs: ${running.url}/docs)`)
+    if (running.url && mail) console.log(`E-mail is caught locally (no SMTP_URL): ${running.url}/dev/mail, or hostly mail list`)
     await untilSignal()
     log.info('shutting down')
     const deadline = setTimeout(() => { log.error('shutdown took over 10 s, exiting'); process.exit(1) }, 10_000)
     await running.stop()
     clearTimeout(deadline)
   } finally {
+    await mail?.stop()
     await broker?.stop()
   }
   return 0

@@ -5,8 +5,8 @@ import { Lifecycle } from './consumer/lifecycle.ts'
 import type { FailurePolicy } from './consumer/retry-policy.ts'
 import { consumeStream } from './consumer/stream.ts'
 import type { Decoder, DecodedEvent } from './decode.ts'
-import { FailureRouter } from './failures.ts'
-import { retryTopic } from './topics.ts'
+import { FailureRouter, type KafkaMessage } from './failures.ts'
+import { retryTopic, sourceTopic } from './topics.ts'
 
 export type { FailurePolicy } from './consumer/retry-policy.ts'
 
@@ -22,6 +22,8 @@ export interface ConsumerSpec<P = unknown> {
   topic: string
   /** The topic's decoder: records that fail it are poison, dead-lettered unread. */
   decode: Decoder<P>
+  /** More topics the group reads, each with its decoder (the e-mail service reads both). Events say their topic. */
+  alsoTopics?: Array<{ topic: string, decode: Decoder<P> }>
   handle (tx: Client, events: Array<DecodedEvent<P>>): Promise<void>
 }
 
@@ -54,25 +56,29 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
   const { spec } = opts
   const retryLane = opts.lane === 'retry'
   const group = retryLane ? `${spec.group}.retry` : spec.group
-  const topic = retryLane ? retryTopic(spec.topic) : spec.topic
-  const log = opts.log.child({ consumer: spec.name, group, topic })
+  const decoders = new Map([[spec.topic, spec.decode], ...(spec.alsoTopics ?? []).map(t => [t.topic, t.decode] as const)])
+  const topics = [...decoders.keys()].map(t => retryLane ? retryTopic(t) : t)
+  const log = opts.log.child({ consumer: spec.name, group, topic: topics.join(',') })
   const life = new Lifecycle()
-  const router = new FailureRouter(opts.brokers, spec.group, spec.topic)
+  // Per source topic: a failing record goes to its own topic's retry and dead-letter topics.
+  const routers = new Map([...decoders.keys()].map(t => [t, new FailureRouter(opts.brokers, spec.group, t)]))
+  const routerOf = (message: KafkaMessage) => routers.get(sourceTopic(message.topic))!
+  const decode = (message: KafkaMessage) => decoders.get(sourceTopic(message.topic))!(message)
   const stream = consumeStream({
     brokers: opts.brokers,
     group,
-    topic,
+    topics,
     clientId: `hostly-${spec.name}${retryLane ? '-retry' : ''}`,
     sessionTimeoutMs: opts.sessionTimeoutMs,
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     log,
     life,
-    onBatch: batchHandler({ spec, retryLane, policy: opts.policy, router, life, pool: opts.pool, log })
+    onBatch: batchHandler({ spec, retryLane, policy: opts.policy, routerOf, decode, life, pool: opts.pool, log })
   })
   return {
     async stop () {
       await stream.stop()
-      await router.close()
+      await Promise.all([...routers.values()].map(r => r.close()))
       log.info('Kafka consumer: stopped')
     }
   }

@@ -62,11 +62,13 @@ async function withStatus (db: Queryable | undefined, records: TopicRecord[], di
     const id = r.headers['event-id']
     return { ...r, eventId: id && UUID.test(id) ? id.toLowerCase() : undefined, group: r.headers[H.group] ?? '' }
   })
-  const ids = letters.map(l => l.eventId).filter(id => id !== undefined)
+  const keyed = letters.filter(l => l.eventId !== undefined)
   const done = new Set<string>()
-  if (db && ids.length > 0) {
+  if (db && keyed.length > 0) {
+    // By (group, event id), the primary key: by event id alone it would scan every processed event.
     const { rows } = await db.query(
-      'SELECT consumer_group, event_id::text FROM processed_events WHERE event_id = ANY($1::uuid[])', [ids])
+      `SELECT p.consumer_group, p.event_id::text FROM unnest($1::text[], $2::uuid[]) AS k(consumer_group, event_id)
+         JOIN processed_events p USING (consumer_group, event_id)`, [keyed.map(l => l.group), keyed.map(l => l.eventId)])
     for (const r of rows) done.add(`${r.consumer_group} ${r.event_id}`)
   }
   return letters.map(l => ({

@@ -6,8 +6,9 @@ import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, readPage, toPage } from '../http/paging.ts'
 import { errors, NullableTimestamp, Timestamp } from '../http/schemas.ts'
+import { unreadCount } from '../live/rows.ts'
 
-const Notification = Type.Object({
+export const Notification = Type.Object({
   id: Type.Integer(),
   type: Type.Union([Type.Literal('booking_requested'), Type.Literal('booking_accepted'), Type.Literal('booking_cancelled')]),
   booking_id: Type.Integer(),
@@ -16,7 +17,10 @@ const Notification = Type.Object({
   read_at: NullableTimestamp
 })
 
-const Query = Type.Object(PageQuery, { additionalProperties: false })
+const Query = Type.Object({
+  ...PageQuery,
+  unread: Type.Optional(Type.Boolean({ description: 'true: unread notifications only' }))
+}, { additionalProperties: false })
 
 export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -26,7 +30,7 @@ export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fas
     schema: {
       tags: ['notifications'], operationId: 'listNotifications', summary: "The caller's notifications, newest first, paged", security: SESSION,
       querystring: Query,
-      response: { 200: Type.Object({ notifications: Type.Array(Notification), next_cursor: NextCursor }), ...errors(400, 401) }
+      response: { 200: Type.Object({ notifications: Type.Array(Notification), next_cursor: NextCursor, unread_count: Type.Integer() }), ...errors(400, 401) }
     }
   }, async (request) => {
     // Newest first, a page at a time: the page's ids from the index notifications (user_id, id DESC), then
@@ -34,11 +38,12 @@ export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fas
     const { limit, below } = readPage(request.query)
     const { rows } = await pool.query(
       `SELECT n.id, n.type, n.booking_id, n.message, n.created_at, n.read_at
-         FROM (SELECT id FROM notifications WHERE user_id = $1 ${below ? 'AND id < $3' : ''} ORDER BY id DESC LIMIT $2) page
+         FROM (SELECT id FROM notifications WHERE user_id = $1 ${below ? 'AND id < $4' : ''}
+                  AND ($3::boolean IS NOT TRUE OR read_at IS NULL) ORDER BY id DESC LIMIT $2) page
          JOIN notifications n ON n.id = page.id
         ORDER BY n.id DESC`,
-      [currentUser(request).id, limit + 1, ...(below ? [below] : [])])
+      [currentUser(request).id, limit + 1, request.query.unread ?? null, ...(below ? [below] : [])])
     const { items, next_cursor } = toPage(rows, limit)
-    return { notifications: items, next_cursor }
+    return { notifications: items, next_cursor, unread_count: await unreadCount(pool, currentUser(request).id) }
   })
 }

@@ -7,7 +7,7 @@ import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery } from '../http/paging.ts'
 import { CalendarDate, errors, IdParams, parseId } from '../http/schemas.ts'
 import { Property, PropertyInput, SearchQuery } from './schemas.ts'
-import { createProperty, getProperty, ownerProperties, searchProperties, takenDates } from './service.ts'
+import { createProperty, getProperty, ownerProperties, searchProperties, takenDates, TOTAL_BOUND } from './service.ts'
 
 const PropertyReply = Type.Object({ property: Property })
 const OwnerPropertiesReply = Type.Object({ properties: Type.Array(Property), next_cursor: NextCursor })
@@ -32,7 +32,14 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
     schema: {
       tags: ['properties'], operationId: 'searchProperties', summary: 'Find properties by place, guests and free dates',
       querystring: SearchQuery,
-      response: { 200: Type.Object({ properties: Type.Array(Property), total: Type.Integer() }), ...errors(400) }
+      response: {
+        200: Type.Object({
+          properties: Type.Array(Property),
+          total: Type.Integer({ description: 'how many match; when total_exact is false, more than this many match' }),
+          total_exact: Type.Boolean({ description: `false when more than ${TOTAL_BOUND} match (or more than the page's end, paging past it)` })
+        }),
+        ...errors(400)
+      }
     }
   }, async (request) => searchProperties(pool, request.query))
 

@@ -12,9 +12,6 @@ import { launch, person, screenshot } from './browser.ts'
 // (API, relay, Kafka, consumers): what one does reaches the other's open page over api.md's Live socket, with no
 // reload. And a socket that drops catches up from ?after= when it comes back.
 
-// Both need GET /api/live and the inbox's read state (branch notify). Set to false once notify is on main.
-const NEEDS_NOTIFY: string | false = 'needs notify'
-
 let stack: Stack
 let browser: Browser
 
@@ -42,7 +39,7 @@ async function signUpInBrowser (page: Page, role: 'owner' | 'traveler', name: st
   await page.waitForURL(role === 'owner' ? /\/owner\/requests$/ : /\/$/)
 }
 
-test('two people side by side: the request reaches the owner\'s open page, the answer reaches the traveler\'s, the overlapping request shows cancelled', { skip: NEEDS_NOTIFY }, async () => {
+test('two people side by side: the request reaches the owner\'s open page, the answer reaches the traveler\'s, the overlapping request shows cancelled', async () => {
   const owner = await person(browser, stack.url)
   const traveler = await person(browser, stack.url)
 
@@ -113,7 +110,7 @@ test('two people side by side: the request reaches the owner\'s open page, the a
   await traveler.context.close()
 })
 
-test('a dropped live socket reconnects with ?after=<last id> and receives, once, what was written while it was down', { skip: NEEDS_NOTIFY }, async () => {
+test('a dropped live socket reconnects with ?after=<last id> and receives, once, what was written while it was down', async () => {
   const owner = await signUp(stack.url, 'owner')
   const tina = await signUp(stack.url, 'traveler', 'Tina Traveler')
   const property = await listProperty(owner, { name: 'Cascais Flat', city: 'Cascais' })

@@ -54,8 +54,9 @@ export async function loadContract (): Promise<Contract> {
   const compile = schemaCompiler()
   const lanes = new Map<string, Lane>()
   for (const channel of document.channels().all()) {
-    const messages = channel.messages().all()
-    if (messages.length !== 1) throw new Error(`channel ${channel.id()} should carry one message, has ${messages.length}`)
+    // A .dlq channel also carries the markers `hostly dlq discard` writes; every channel has one kind of event record.
+    const messages = channel.messages().all().filter(m => m.name() !== 'discard-marker')
+    if (messages.length !== 1) throw new Error(`channel ${channel.id()} should carry one message besides discard markers, has ${messages.length}`)
     const [message] = messages
     const address = channel.address() ?? channel.id()
     lanes.set(address, {

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react'
 import { api } from './api/client.ts'
-import type { LiveMessage, Notification, NotificationsPage } from './api/pending.ts'
+import type { LiveMessage } from './api/pending.ts'
+import type { Notification, NotificationsPage } from './api/types.ts'
 import { useSession } from './session.tsx'
 
 // api.md's Live: one WebSocket per tab to /api/live. The inbox's first page comes over HTTP; the socket then asks
@@ -84,7 +85,7 @@ export function LiveProvider ({ children }: { children: ReactNode }) {
       if (stopped) return
       setNotifications(page.notifications)
       setNextCursor(page.next_cursor)
-      setUnread(page.unread_count ?? page.notifications.filter(n => !n.read_at).length)
+      setUnread(page.unread_count)
       lastId.current = page.notifications[0]?.id ?? 0
       setLoaded(true)
       connect()

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Pool } from '../../db/pool.ts'
 import type { ConsumerSpec } from '../consumer-runner.ts'
-import type { DecodedEvent } from '../decode.ts'
+import type { Decoded, DecodedEvent } from '../decode.ts'
 import { H, type FailureRouter, type KafkaMessage } from '../failures.ts'
 import { applyOnce } from './idempotency.ts'
 import type { Lifecycle } from './lifecycle.ts'
@@ -12,7 +12,10 @@ export interface BatchContext<P> {
   /** The retry lane takes each record on its own, when its retry-at time has come. */
   retryLane: boolean
   policy: FailurePolicy
-  router: FailureRouter
+  /** The router of the record's own topic: its retry and dead-letter topics. */
+  routerOf (message: KafkaMessage): FailureRouter
+  /** The record read by its own topic's decoder. */
+  decode (message: KafkaMessage): Decoded<P>
   life: Lifecycle
   pool: Pool
   log: Logger
@@ -24,11 +27,11 @@ export interface BatchContext<P> {
  * retried and, in the end, dead-lettered. Unreadable records (poison) go to the dead-letter topic at once.
  */
 export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[]) => Promise<void> {
-  const { spec, policy, router, life, log } = ctx
+  const { spec, policy, routerOf, decode, life, log } = ctx
   const apply = (events: Array<DecodedEvent<P>>) => applyOnce(ctx.pool, spec.group, events, (tx, todo) => spec.handle(tx, todo))
 
   async function poison (message: KafkaMessage, reason: string, attempts: number) {
-    await router.toDeadLetter(message, { errorClass: 'PoisonRecord', message: reason, attempts })
+    await routerOf(message).toDeadLetter(message, { errorClass: 'PoisonRecord', message: reason, attempts })
     log.error({ partition: message.partition, offset: String(message.offset), reason }, 'Kafka consumer: poison record sent to the dead-letter topic')
   }
 
@@ -43,7 +46,7 @@ export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[
     const before = Number(message.headers.get(H.attempts) ?? 0)
     if (ctx.retryLane) await life.until(Date.parse(message.headers.get(H.retryAt) ?? ''))
 
-    const decoded = spec.decode(message)
+    const decoded = decode(message)
     if (!decoded.ok) return poison(message, decoded.reason, before)
     const event = decoded.event
     const failure = await attemptInPlace(async () => {
@@ -56,10 +59,10 @@ export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[
     const total = { ...failure, attempts: before + failure.attempts }
     const next = nextStep(failure, round, policy)
     if (next.to === 'retry') {
-      await router.toRetry(message, total, next.round, policy.retryDelayMs)
+      await routerOf(message).toRetry(message, total, next.round, policy.retryDelayMs)
       log.warn({ ...where, eventId: event.id, round: next.round, err: failure.message }, 'Kafka consumer: event moved to the retry topic')
     } else {
-      await router.toDeadLetter(message, total)
+      await routerOf(message).toDeadLetter(message, total)
       log.error({ ...where, eventId: event.id, attempts: total.attempts, permanent: failure.permanent, err: failure.message },
         'Kafka consumer: event sent to the dead-letter topic')
     }
@@ -73,7 +76,7 @@ export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[
     const readable: KafkaMessage[] = []
     const events: Array<DecodedEvent<P>> = []
     for (const message of messages) {
-      const decoded = spec.decode(message)
+      const decoded = decode(message)
       if (!decoded.ok) {
         await poison(message, decoded.reason, 0)
         continue

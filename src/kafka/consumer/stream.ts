@@ -14,7 +14,7 @@ export interface StreamOptions {
   brokers: string[]
   group: string
   clientId: string
-  topic: string
+  topics: string[]
   sessionTimeoutMs: number
   /** Records handed over at once, at most. */
   batchSize: number
@@ -33,9 +33,9 @@ async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<bo
   return settled
 }
 
-/** Commits each partition's last record of the batch. */
+/** Commits each partition's last record of the batch (the partitions of each topic: a member may read several). */
 async function commit (messages: KafkaMessage[]) {
-  const last = new Map(messages.map(m => [m.partition, m]))
+  const last = new Map(messages.map(m => [`${m.topic}:${m.partition}`, m]))
   for (const message of last.values()) await message.commit()
 }
 
@@ -51,7 +51,7 @@ export function consumeStream (opts: StreamOptions): { stop (): Promise<void> } 
     consumer = createConsumer(opts.brokers, opts.group, opts.clientId, opts.sessionTimeoutMs,
       err => { if (life.running) log.warn({ err: err.message }, 'Kafka consumer: client error') })
     const consuming = consumer.consume({
-      topics: [opts.topic],
+      topics: opts.topics,
       mode: MessagesStreamModes.COMMITTED,
       fallbackMode: MessagesStreamFallbackModes.EARLIEST
     })

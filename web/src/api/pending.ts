@@ -1,24 +1,8 @@
-import type { Booking } from './types.ts'
+import type { Booking, Notification } from './types.ts'
 
-// Shapes of api.md's Notifications (read state, Live) and Owner analytics, written by hand from the contract
-// while those endpoints are built on other branches: once they are in the OpenAPI document, `npm run web:types`
-// generates them and these become aliases of the generated types.
-
-export interface Notification {
-  id: number
-  type: 'booking_requested' | 'booking_accepted' | 'booking_cancelled'
-  booking_id: number
-  message: string
-  created_at: string
-  read_at: string | null
-}
-
-export interface NotificationsPage {
-  notifications: Notification[]
-  next_cursor: string | null
-  /** Sent once the read state exists (api.md); absent from older servers. */
-  unread_count?: number
-}
+// Shapes the OpenAPI document does not give: the messages of api.md's Live socket (a WebSocket, outside
+// OpenAPI), and Owner analytics, written by hand from the contract while that endpoint is built on another
+// branch (once it is in the document, `npm run web:types` generates it and this becomes an alias).
 
 export type LiveMessage =
   | { type: 'notification', notification: Notification }

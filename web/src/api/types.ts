@@ -17,3 +17,5 @@ export type TravelerBooking = Json<'listMyBookings', 200>['bookings'][number]
 export type OwnerBooking = Json<'listOwnerBookings', 200>['bookings'][number]
 export type Role = User['role']
 export type ErrorBody = components['schemas']['ErrorBody']
+export type NotificationsPage = Json<'listNotifications', 200>
+export type Notification = NotificationsPage['notifications'][number]

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto'
+import nodemailer from 'nodemailer'
+import type { Rendered } from './render.ts'
+
+export interface Mail extends Rendered {
+  to: { name: string, address: string }
+  messageId: string
+  unsubscribeUrl: string
+}
+
+/** The SMTP server refused this message for good (a 5xx for the address or the message): record it, do not retry. */
+export class MailRefused extends Error {
+  readonly retryable = false
+}
+
+/** The SMTP server is unreachable, or answered 4xx (try later): the event goes round the retry lane. */
+export class MailUnavailable extends Error {
+  readonly code = 'SMTP_UNAVAILABLE'
+}
+
+/**
+ * The Message-ID of the message for this event and recipient: the same on every resend, so any mail system can tell
+ * a resend after a crash from a new message.
+ */
+export function messageIdFor (eventId: string, recipientId: number, from: string): string {
+  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'hostly.localhost'
+  const hash = createHash('sha256').update(`${eventId}:${recipientId}`).digest('hex').slice(0, 32)
+  return `<${hash}@${domain}>`
+}
+
+export interface Mailer {
+  send (mail: Mail): Promise<void>
+  close (): void
+}
+
+/** SMTP to the URL: smtps:// is TLS from the start, smtp:// upgrades with STARTTLS when offered; user:pass@ authenticates. */
+export function createMailer (smtpUrl: string, from: string): Mailer {
+  const transport = nodemailer.createTransport(smtpUrl + (smtpUrl.includes('?') ? '&' : '?') + 'pool=true&maxConnections=2')
+  return {
+    async send (mail) {
+      try {
+        await transport.sendMail({
+          from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          messageId: mail.messageId,
+          headers: { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>` }
+        })
+      } catch (err) {
+        const e = err as Error & { code?: string, responseCode?: number, response?: string }
+        const status = e.responseCode ?? 0
+        // An address the server will never take (5xx, or not an address at all), or a message it rejects for good.
+        if ((e.code === 'EENVELOPE' && (status === 0 || status >= 500)) || (e.code === 'EMESSAGE' && status >= 500)) {
+          throw new MailRefused(`SMTP refused the message: ${e.response ?? e.message}`)
+        }
+        throw new MailUnavailable(`SMTP unavailable: ${e.response ?? e.message}`)
+      }
+    },
+    close () { transport.close() }
+  }
+}

@@ -1,0 +1,112 @@
+import type { Logger } from 'pino'
+import type { Queryable } from '../db/pool.ts'
+import { CLOSE, type Connection } from './connection.ts'
+import { bookingsById, liveSessions, notificationsById } from './rows.ts'
+import type { LiveSignal } from './signal.ts'
+
+export interface HubOptions {
+  db: Queryable
+  log: Logger
+  pingMs: number
+  sessionCheckMs: number
+}
+
+/**
+ * The open sockets of this API process, by user. Signals from the listener name rows by id: the hub keeps those for
+ * users connected here, loads them in one query per turn (turns run one after another, so messages keep their
+ * order) and hands them to the users' sockets. It also pings, and closes sockets whose session has ended.
+ */
+export class Hub {
+  private readonly opts: HubOptions
+  private readonly users = new Map<number, Set<Connection>>()
+  private wanted = { n: new Set<number>(), b: new Set<number>() }
+  private turn: Promise<void> = Promise.resolve()
+  private scheduled = false
+  private readonly timers: NodeJS.Timeout[]
+
+  constructor (opts: HubOptions) {
+    this.opts = opts
+    this.timers = [
+      setInterval(() => this.ping(), opts.pingMs),
+      setInterval(() => { this.checkSessions().catch(err => opts.log.warn({ err: err.message }, 'live: session check failed')) }, opts.sessionCheckMs)
+    ]
+  }
+
+  count (userId: number) { return this.users.get(userId)?.size ?? 0 }
+
+  add (conn: Connection) {
+    let set = this.users.get(conn.userId)
+    if (!set) this.users.set(conn.userId, set = new Set())
+    set.add(conn)
+    conn.ws.on('pong', () => { conn.alive = true })
+    conn.ws.on('close', () => {
+      set.delete(conn)
+      if (set.size === 0 && this.users.get(conn.userId) === set) this.users.delete(conn.userId)
+    })
+  }
+
+  signal (s: LiveSignal) {
+    for (const [id, user] of s.n ?? []) if (this.users.has(user)) this.wanted.n.add(id)
+    for (const [id, ...parties] of s.b ?? []) if (parties.some(u => this.users.has(u))) this.wanted.b.add(id)
+    if (this.scheduled || (this.wanted.n.size === 0 && this.wanted.b.size === 0)) return
+    this.scheduled = true
+    this.turn = this.turn.then(() => this.deliver()).catch(err => this.opts.log.warn({ err: err.message }, 'live: delivery failed'))
+  }
+
+  /** After the LISTEN connection came back: NOTIFYs of the gap are lost, so each socket catches up from its last id. */
+  resync () {
+    for (const set of this.users.values()) {
+      for (const conn of set) conn.catchUp(this.opts.db, conn.lastId, false).catch(() => {})
+    }
+  }
+
+  private async deliver () {
+    this.scheduled = false
+    const { n, b } = this.wanted
+    this.wanted = { n: new Set(), b: new Set() }
+    const [notes, bookings] = await Promise.all([
+      n.size ? notificationsById(this.opts.db, [...n]) : [],
+      b.size ? bookingsById(this.opts.db, [...b]) : []
+    ])
+    for (const row of notes) for (const conn of this.users.get(row.user_id) ?? []) conn.notification(row)
+    for (const { owner_id: ownerId, ...booking } of bookings) {
+      for (const user of new Set([booking.traveler_id, ownerId])) {
+        for (const conn of this.users.get(user) ?? []) conn.booking(booking)
+      }
+    }
+  }
+
+  /** A socket that did not answer the previous ping is gone: terminated. */
+  private ping () {
+    for (const set of this.users.values()) {
+      for (const conn of set) {
+        if (!conn.alive) { conn.ws.terminate(); continue }
+        conn.alive = false
+        conn.ws.ping()
+      }
+    }
+  }
+
+  /** Logged out or expired: one query for every socket here, every sessionCheckMs. */
+  private async checkSessions () {
+    const conns = [...this.users.values()].flatMap(set => [...set])
+    if (conns.length === 0) return
+    const hashes = new Map(conns.map(c => [c.tokenHash.toString('hex'), c.tokenHash]))
+    const valid = await liveSessions(this.opts.db, [...hashes.values()])
+    for (const conn of conns) {
+      if (!valid.has(conn.tokenHash.toString('hex'))) conn.close(CLOSE.sessionEnded, 'Session ended')
+    }
+  }
+
+  /** Shutdown: every socket closed with 1001 (going away); resolves once they are closed, or after 2 s. */
+  async close () {
+    for (const t of this.timers) clearInterval(t)
+    const conns = [...this.users.values()].flatMap(set => [...set])
+    await Promise.all(conns.map(conn => new Promise<void>(resolve => {
+      if (conn.ws.readyState === conn.ws.CLOSED) return resolve()
+      conn.ws.once('close', () => resolve())
+      conn.close(CLOSE.goingAway, 'Server shutting down')
+    })))
+    await this.turn
+  }
+}

@@ -1,0 +1,52 @@
+import type { Queryable } from '../db/pool.ts'
+
+/**
+ * The one channel of live push. A consumer's transaction NOTIFYs on it what it wrote, by id; PostgreSQL delivers a
+ * NOTIFY when (and only if) the transaction commits, to every API process LISTENing, which loads the rows by id
+ * and sends them to the recipients' sockets. So a push never announces a row that is not there.
+ */
+export const LIVE_CHANNEL = 'hostly_live'
+
+/** What a NOTIFY on LIVE_CHANNEL carries: [notification id, recipient] pairs and [booking id, ...its parties]. */
+export interface LiveSignal {
+  n?: Array<[number, number]>
+  b?: Array<[number, ...number[]]>
+}
+
+/** Entries per NOTIFY: ids of up to 16 digits keep a payload well under PostgreSQL's 8000 bytes. */
+const CHUNK = 100
+
+/**
+ * Announces, inside the caller's transaction, notifications written (id, recipient) and bookings changed (id,
+ * traveler and owner). One round trip, one NOTIFY per CHUNK entries. A NOTIFY inside a transaction takes a
+ * cluster-wide lock at commit: consumers commit a batch at a time, so it costs one lock per batch, never one on
+ * the booking path (which wakes the relay after commit instead).
+ */
+export async function signalLive (tx: Queryable, signal: { notifications?: Array<[number, number]>, bookings?: Array<[number, ...number[]]> }): Promise<void> {
+  const payloads: string[] = []
+  const n = signal.notifications ?? []
+  const b = signal.bookings ?? []
+  for (let i = 0; i < Math.max(n.length, b.length); i += CHUNK) {
+    const part: LiveSignal = {}
+    if (i < n.length) part.n = n.slice(i, i + CHUNK)
+    if (i < b.length) part.b = b.slice(i, i + CHUNK)
+    payloads.push(JSON.stringify(part))
+  }
+  if (payloads.length === 0) return
+  await tx.query({
+    name: 'signal-live',
+    text: `SELECT pg_notify('${LIVE_CHANNEL}', p) FROM unnest($1::text[]) p`,
+    values: [payloads]
+  })
+}
+
+/** Reads a NOTIFY payload; anything malformed is nothing. */
+export function parseSignal (payload: string | undefined): LiveSignal {
+  try {
+    const s = JSON.parse(payload ?? '')
+    const pairs = (v: unknown) => Array.isArray(v) && v.every(e => Array.isArray(e) && e.every(Number.isInteger))
+    return { n: pairs(s?.n) ? s.n : undefined, b: pairs(s?.b) ? s.b : undefined }
+  } catch {
+    return {}
+  }
+}

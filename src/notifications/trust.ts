@@ -1,0 +1,85 @@
+import type { BookingCreated, BookingStatusUpdated } from '../bookings/events.ts'
+import type { Client } from '../db/pool.ts'
+import type { DecodedEvent } from '../kafka/decode.ts'
+
+// An event is a signal, not the truth (docs/events.md): anyone who can write to the topic could have sent it.
+// So each event is checked against the database before it notifies or e-mails anyone: the outbox must hold its
+// event id, for this topic and booking, with this very payload (Hostly writes every event there, in the
+// transaction of the change); the booking must exist and be that traveler's. Recipients, status and every fact
+// quoted come from the database. An event that fails a check can never succeed: it is refused with
+// `retryable: false`, which the runner dead-letters at once with the reason.
+//
+// Outbox rows are kept for a retention period after they are published. An event older than that (a replay or
+// redrive from long ago) cannot be verified any more and is refused like one Hostly never wrote.
+
+/** A contradiction between an event and the database: retrying cannot fix it. */
+export class UntrustedEvent extends Error {
+  readonly retryable = false
+}
+
+export type AnyPayload = BookingCreated | BookingStatusUpdated
+
+/** What the database says about an event and its booking. */
+export interface Facts {
+  event_id: string
+  topic: string | null
+  key: string | null
+  payload: string | null
+  booking_id: number | null
+  property_id: number
+  traveler_id: number
+  owner_id: number
+  property: string
+  traveler: string
+  start_date: string
+  end_date: string
+  num_guests: number
+}
+
+/** A believed event: the database's facts, and the payload Hostly recorded for it (not the one received). */
+export interface Trusted { facts: Facts, recorded: Record<string, unknown> }
+
+/** What the outbox recorded for each event, and the booking it names, in one query for the batch. */
+async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Promise<Facts[]> {
+  const { rows } = await tx.query({
+    name: 'event-facts',
+    text: `SELECT e.event_id::text, o.topic, o.key, o.payload, b.id AS booking_id, b.property_id, b.traveler_id,
+                  p.owner_id, p.name AS property, u.name AS traveler, b.start_date, b.end_date, b.num_guests
+             FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS e(event_id, booking_id, n)
+             LEFT JOIN outbox o ON o.event_id = e.event_id
+             LEFT JOIN bookings b ON b.id = e.booking_id
+             LEFT JOIN properties p ON p.id = b.property_id
+             LEFT JOIN users u ON u.id = b.traveler_id
+            ORDER BY e.n`,
+    values: [events.map(e => e.id), events.map(e => e.payload.id)]
+  })
+  return rows
+}
+
+/** Why the event cannot be believed, or undefined when the database agrees with it. */
+function contradiction (event: DecodedEvent<AnyPayload>, f: Facts): string | undefined {
+  const p = event.payload as AnyPayload & Record<string, unknown>
+  if (f.topic === null) return `event ${event.id} was never recorded by Hostly (not in the outbox, or older than its retention)`
+  if (f.topic !== event.topic || f.key !== String(p.id)) {
+    return `event ${event.id} was recorded for ${f.topic} booking ${f.key}, not ${event.topic} booking ${p.id}`
+  }
+  if (f.booking_id === null) return `booking ${p.id} does not exist`
+  if (p.traveler_id !== f.traveler_id) return `traveler ${p.traveler_id} is not booking ${p.id}'s traveler`
+  const recorded = JSON.parse(f.payload!) as Record<string, unknown>
+  if ('status' in recorded && p.status !== recorded.status) {
+    return `status ${String(p.status)} contradicts event ${event.id}, recorded with status ${String(recorded.status)}`
+  }
+  const changed = Object.keys(recorded).find(k => p[k] !== recorded[k])
+  if (changed) return `${changed} differs from what Hostly recorded for event ${event.id}`
+  return undefined
+}
+
+/** The events of a batch, each checked against the database; the first untrusted one fails the batch. */
+export async function believe (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Promise<Trusted[]> {
+  const facts = await lookUp(tx, events)
+  return events.map((e, i) => {
+    const reason = contradiction(e, facts[i])
+    if (reason) throw new UntrustedEvent(reason)
+    return { facts: facts[i], recorded: JSON.parse(facts[i].payload!) }
+  })
+}

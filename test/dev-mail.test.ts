@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, test } from 'node:test'
+import { createLogger } from '../src/log.ts'
+import { startDevMailServer, type DevMailServer } from '../src/email/dev-server.ts'
+import { createMailer, messageIdFor } from '../src/email/mailer.ts'
+import { render } from '../src/email/render.ts'
+import { cleanUp, run, tempDir } from './helpers/processes.ts'
+import { startStack, type Stack } from './helpers/stack.ts'
+
+// hostly start without SMTP_URL: the local catch-all SMTP server, the /dev/mail page and `hostly mail list`.
+
+let stack: Stack
+let server: DevMailServer
+let dir: string
+before(async () => {
+  dir = await tempDir()
+  server = await startDevMailServer(0, dir, createLogger('silent'))
+  stack = await startStack({ kafka: false, pieces: { api: true, devMailDir: dir } })
+})
+after(async () => {
+  await stack?.stop()
+  await server?.stop()
+  await cleanUp()
+})
+
+test('a message sent to the catch-all server is listed by hostly mail list and shown, rendered and escaped, at /dev/mail', async () => {
+  const mailer = createMailer(server.url, 'Hostly <no-reply@hostly.localhost>')
+  const to = `traveler-${randomUUID()}@example.com`
+  const mail = await render('booking_accepted', {
+    recipient: 'Tom', property: 'Cliff <script>alert(1)</script>', start_date: '2030-01-01', end_date: '2030-01-04',
+    nights: '3 nights', guests: '2 guests', total_price: '300.00', booking_url: 'http://app.test/bookings/7', preferences_url: 'http://app.test/preferences'
+  })
+  const messageId = messageIdFor(randomUUID(), 7, 'Hostly <no-reply@hostly.localhost>')
+  await mailer.send({ ...mail, to: { name: 'Tom', address: to }, messageId, unsubscribeUrl: 'http://app.test/preferences' })
+  mailer.close()
+
+  const listed = await run(['mail', 'list', '--json'], { MAIL_DEV_DIR: dir })
+  assert.equal(listed.code, 0, listed.stderr)
+  const [line] = listed.lines.map(l => JSON.parse(l))
+  assert.match(line.to, new RegExp(to))
+  assert.equal(line.subject, 'Your stay at Cliff <script>alert(1)</script> is confirmed: 2030-01-01 to 2030-01-04')
+  assert.equal(line.messageId, messageId)
+
+  const index = await (await fetch(`${stack.url}/dev/mail`)).text()
+  assert.match(index, /Cliff &lt;script&gt;/)
+  assert.doesNotMatch(index, /<script>/)
+  const page = await fetch(`${stack.url}/dev/mail/${line.name}`)
+  assert.equal(page.status, 200)
+  const html = await page.text()
+  assert.match(html, /iframe sandbox srcdoc=/)
+  assert.match(html, /List-Unsubscribe|list-unsubscribe/)
+  assert.doesNotMatch(html, /<script>alert/)
+  assert.equal((await fetch(`${stack.url}/dev/mail/..%2F..%2Fetc%2Fpasswd`)).status, 404)
+})

@@ -1,0 +1,51 @@
+import { WebSocket } from 'ws'
+import type { Client } from './http.ts'
+import { waitFor } from './wait.ts'
+
+export interface LiveSocket {
+  ws: WebSocket
+  /** Every message received, parsed, in order. */
+  messages: any[]
+  notifications (): any[]
+  closed: Promise<{ code: number, reason: string }>
+  /** Waits for a message matching the predicate (among all received so far), and returns it. */
+  next (what: string, pred: (m: any) => boolean, timeoutMs?: number): Promise<any>
+  close (): Promise<void>
+}
+
+const wsUrl = (base: string, query: string) => base.replace(/^http/, 'ws') + '/api/live' + query
+
+/** Opens /api/live as the client (its session cookie), resolving once the socket is open. */
+export async function openLive (base: string, client: Client, query = '', headers: Record<string, string> = {}): Promise<LiveSocket> {
+  const ws = new WebSocket(wsUrl(base, query), { headers: { ...(client.cookie && { cookie: client.cookie }), ...headers } })
+  const messages: any[] = []
+  ws.on('message', data => messages.push(JSON.parse(String(data))))
+  const closed = new Promise<{ code: number, reason: string }>(resolve => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })))
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  return {
+    ws,
+    messages,
+    closed,
+    notifications: () => messages.filter(m => m.type === 'notification').map(m => m.notification),
+    next: (what, pred, timeoutMs = 10_000) => waitFor(what, () => messages.find(pred), timeoutMs, 20),
+    async close () {
+      if (ws.readyState !== ws.CLOSED) {
+        ws.close()
+        await closed
+      }
+    }
+  }
+}
+
+/** The HTTP status of a refused upgrade (or 101 if it was accepted). */
+export async function upgradeStatus (base: string, client: Client | undefined, headers: Record<string, string> = {}, query = ''): Promise<number> {
+  const ws = new WebSocket(wsUrl(base, query), { headers: { ...(client?.cookie && { cookie: client.cookie }), ...headers } })
+  return new Promise((resolve, reject) => {
+    ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); res.resume(); ws.terminate() })
+    ws.once('open', () => { resolve(101); ws.close() })
+    ws.once('error', err => { if (!/Unexpected server response/.test(err.message)) reject(err) })
+  })
+}
