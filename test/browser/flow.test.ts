@@ -84,13 +84,14 @@ test('two people side by side: the request reaches the owner\'s open page, the a
   assert.equal(overlapping.status, 201)
   const second = owner.page.locator('[data-booking]', { hasText: 'Otto Other' })
   await second.locator('[data-status="pending"]').waitFor({ timeout: 15_000 })
-  await screenshot(owner.page, 'owner-requests')
+  await screenshot(owner.page, 'requests-two-pending')
 
   // The owner accepts the first: it shows accepted, the overlapping one cancelled, on the owner's page…
   await first.getByRole('button', { name: /^Accept/ }).click()
   await first.locator('[data-status="accepted"]').waitFor()
   await second.locator('[data-status="cancelled"]').waitFor()
   await second.getByText(/overlap the stay you accepted/).waitFor()
+  await screenshot(owner.page, 'requests-answered')
   // …and on the traveler's open page, without a reload, with the bell counting the news.
   await trip.locator('[data-status="accepted"]').waitFor({ timeout: 15_000 })
   await traveler.page.getByTestId('unread-count').getByText('1').waitFor({ timeout: 15_000 })
