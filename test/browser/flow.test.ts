@@ -79,7 +79,7 @@ test('two people side by side: the request reaches the owner\'s open page, the a
 
   // A second traveler asks for overlapping dates: it appears too.
   const otto = await signUp(stack.url, 'traveler', 'Otto Other')
-  const property = (await stack.db.query(`SELECT id FROM properties WHERE name = 'Sintra Garden House'`)).rows[0]
+  const property = (await stack.db.query('SELECT id FROM properties WHERE name = $1', ['Sintra Garden House'])).rows[0]
   const overlapping = await otto.post('/api/bookings', { property_id: property.id, ...stay(31, 3), num_guests: 2 })
   assert.equal(overlapping.status, 201)
   const second = owner.page.locator('[data-booking]', { hasText: 'Otto Other' })

@@ -76,8 +76,10 @@ export function SignUp () {
         </fieldset>
         <Field label='Name' autoComplete='name' value={name} onChange={e => setName(e.target.value)} error={form.field('name')} required />
         <Field label='E-mail' type='email' autoComplete='email' value={email} onChange={e => setEmail(e.target.value)} error={form.field('email')} required />
-        <Field label='Password' type='password' autoComplete='new-password' value={password} onChange={e => setPassword(e.target.value)}
-          error={form.field('password')} hint='At least 8 characters, not a common password.' required />
+        <Field
+          label='Password' type='password' autoComplete='new-password' value={password} onChange={e => setPassword(e.target.value)}
+          error={form.field('password')} hint='At least 8 characters, not a common password.' required
+        />
         <ErrorText>{form.general}</ErrorText>
         <button type='submit' disabled={form.busy}>{form.busy ? 'Creating…' : 'Create account'}</button>
       </form>

@@ -96,11 +96,15 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
     <aside className='card booking-form' aria-labelledby='book-title'>
       <h2 id='book-title'>Book a stay</h2>
       <form onSubmit={submit} noValidate>
-        <Field label='Check-in' type='date' min={today()} value={start} onChange={e => setStart(e.target.value)}
-          error={form.field('start_date') ?? (clash ? `Taken ${formatRange(clash.start_date, clash.end_date)}.` : undefined)} />
+        <Field
+          label='Check-in' type='date' min={today()} value={start} onChange={e => setStart(e.target.value)}
+          error={form.field('start_date') ?? (clash ? `Taken ${formatRange(clash.start_date, clash.end_date)}.` : undefined)}
+        />
         <Field label='Check-out' type='date' min={start || today(1)} value={end} onChange={e => setEnd(e.target.value)} error={form.field('end_date')} />
-        <Field label='Guests' type='number' min={1} max={property.max_guests} inputMode='numeric' value={guests} onChange={e => setGuests(e.target.value)}
-          error={form.field('num_guests')} hint={`Up to ${property.max_guests}.`} />
+        <Field
+          label='Guests' type='number' min={1} max={property.max_guests} inputMode='numeric' value={guests} onChange={e => setGuests(e.target.value)}
+          error={form.field('num_guests')} hint={`Up to ${property.max_guests}.`}
+        />
         <p className='total' aria-live='polite'>
           {n > 0
             ? <>{plural(n, 'night')} × {formatMoney(property.price_per_night)} = <strong>{formatMoney(n * property.price_per_night)}</strong></>

@@ -55,8 +55,10 @@ function Trip ({ booking: b, onChange }: { booking: TravelerBooking, onChange (b
       <div className='row-side'>
         <BookingStatus status={b.status} />
         {b.status !== 'cancelled' && (
-          <button type='button' className='secondary danger' disabled={busy} onClick={() => { void cancel() }}
-            aria-label={`Cancel the stay at ${b.property_name}, ${formatRange(b.start_date, b.end_date)}`}>
+          <button
+            type='button' className='secondary danger' disabled={busy} onClick={() => { void cancel() }}
+            aria-label={`Cancel the stay at ${b.property_name}, ${formatRange(b.start_date, b.end_date)}`}
+          >
             {busy ? 'Cancelling…' : 'Cancel'}
           </button>
         )}
