@@ -21,7 +21,9 @@ export interface Figures {
 }
 
 export interface Analytics {
+  from: string
+  to: string
   totals: Figures
-  by_day: Array<Figures & { date?: string, day?: string }>
-  by_property: Array<Figures & { property_id: number, property_name?: string, name?: string }>
+  by_day: Array<Figures & { date: string }>
+  by_property: Array<Figures & { property_id: number }>
 }

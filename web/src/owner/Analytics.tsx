@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, query, type ApiError } from '../api/client.ts'
 import type { Analytics, Figures } from '../api/pending.ts'
+import type { Property } from '../api/types.ts'
 import { Field } from '../components/Field.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
 import { formatDate, formatMoney, today } from '../format.ts'
@@ -17,6 +18,13 @@ export default function OwnerAnalytics () {
   const [form, setForm] = useState(range)
   const [data, setData] = useState<Analytics | null>(null)
   const [error, setError] = useState<ApiError | null>(null)
+  // The figures name properties by id; their names come from the owner's list (up to 100, the page's limit).
+  const [names, setNames] = useState<Map<number, string>>(new Map())
+
+  useEffect(() => {
+    api<{ properties: Property[] }>('GET', '/api/owner/properties?limit=100')
+      .then(r => setNames(new Map(r.properties.map(p => [p.id, p.name]))), () => {})
+  }, [])
 
   useEffect(() => {
     let current = true
@@ -27,7 +35,7 @@ export default function OwnerAnalytics () {
   }, [range.from, range.to])
 
   const submit = (e: FormEvent) => { e.preventDefault(); setRange(form) }
-  const name = (p: Analytics['by_property'][number]) => p.property_name ?? p.name ?? `Property ${p.property_id}`
+  const name = (p: Analytics['by_property'][number]) => names.get(p.property_id) ?? `Property ${p.property_id}`
 
   return (
     <section className='page'>
@@ -44,11 +52,11 @@ export default function OwnerAnalytics () {
       {data && (
         <>
           <Totals t={data.totals} />
-          {data.by_property.length === 0
+          {data.totals.requests === 0 && data.totals.nights_booked === 0
             ? <Empty><p>No activity in this period.</p></Empty>
             : (
               <div className='charts'>
-                <DayChart title='Revenue per day' bars={data.by_day.map(d => ({ label: formatDate(d.date ?? d.day ?? ''), value: d.revenue }))} format={formatMoney} />
+                <DayChart title='Revenue per day' bars={data.by_day.map(d => ({ label: formatDate(d.date), value: d.revenue }))} format={formatMoney} />
                 <BarChart title='Occupancy per property' max={1} bars={data.by_property.map(p => ({ label: name(p), value: p.occupancy }))} format={percent} />
                 <BarChart title='Revenue per property' bars={data.by_property.map(p => ({ label: name(p), value: p.revenue }))} format={formatMoney} />
                 <BarChart title='Median response time per property' bars={data.by_property.map(p => ({ label: name(p), value: p.median_response_minutes ?? 0 }))} format={minutes} />
