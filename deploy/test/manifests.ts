@@ -3,7 +3,7 @@
 // workloads. The secrets come from the committed *.env.example files, copied into a temporary tree.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpSync, globSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, globSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseAllDocuments } from 'yaml'
@@ -12,15 +12,25 @@ export const k8sDir = resolve(import.meta.dirname, '../k8s')
 export const OVERLAYS = ['dev', 'prod', 'strimzi'] as const
 export type Obj = { apiVersion: string, kind: string, metadata: { name: string, namespace?: string, labels?: Record<string, string>, annotations?: Record<string, string> }, [k: string]: any }
 
-/** kubectl kustomize of one overlay, with its secrets filled from the examples (passwords made random). */
-export function render (overlay: string): Obj[] {
+/**
+ * kubectl kustomize of one overlay, with its secrets filled from the examples (the password made random).
+ * images: replacements, applied the standard way (an overlay on top with an images: field).
+ */
+export function render (overlay: string, images: { name: string, newName: string, newTag: string }[] = []): Obj[] {
   const tree = mkdtempSync(join(tmpdir(), 'hostly-k8s-'))
   try {
     cpSync(k8sDir, tree, { recursive: true })
+    const password = randomBytes(12).toString('hex') // one, so that DATABASE_URL and POSTGRES_PASSWORD agree
     for (const example of globSync(join(tree, 'overlays', overlay, 'secrets', '*.env.example'))) {
-      writeFileSync(example.replace(/\.example$/, ''), readFileSync(example, 'utf8').replaceAll('change-me', randomBytes(12).toString('hex')))
+      writeFileSync(example.replace(/\.example$/, ''), readFileSync(example, 'utf8').replaceAll('change-me', password))
     }
-    const out = execFileSync('kubectl', ['kustomize', join(tree, 'overlays', overlay)], { encoding: 'utf8' })
+    let dir = join(tree, 'overlays', overlay)
+    if (images.length > 0) {
+      dir = join(tree, 'overlays', `${overlay}-images`)
+      mkdirSync(dir)
+      writeFileSync(join(dir, 'kustomization.yaml'), JSON.stringify({ resources: [`../${overlay}`], images }))
+    }
+    const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })
     const objs: Obj[] = parseAllDocuments(out).map(d => d.toJS()).filter(Boolean)
     // kustomize folds long base64 values over lines; the API server's decoder skips the line breaks.
     for (const s of objs.filter(o => o.kind === 'Secret')) for (const k in s.data) s.data[k] = s.data[k].replace(/\s/g, '')
