@@ -233,7 +233,7 @@ async function appWithLog (databaseUrl = stack.databaseUrl) {
   const pool = createPool(databaseUrl, 2)
   const app = await buildApp({
     pool, logger: pino({ level: 'debug' }, sink), kafkaBrokers: [], cookieSecure: false, sessionCookie: SESSION_COOKIE,
-    routes: featureRoutes(pool, { ...loadConfig({}), sessionTtlHours: 1 }), security: loadConfig({ HEADERS_TIMEOUT: '2s' })
+    routes: featureRoutes(pool, { ...loadConfig({ DATABASE_URL: stack.databaseUrl }), sessionTtlHours: 1 }), security: loadConfig({ HEADERS_TIMEOUT: '2s' })
   })
   // A marker when a body starts being read, so a test knows when to abort mid-body.
   app.addHook('preParsing', async () => { lines.push({ level: 0, msg: 'reading body' }) })
