@@ -74,7 +74,12 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   let url: string | undefined
   if (pieces.api) {
     app = await buildApp({
-      pool, logger: log, kafkaBrokers: config.kafkaBrokers, sessionCookie: SESSION_COOKIE, cookieSecure: config.cookieSecure, security: config,
+      pool,
+      logger: log,
+      kafkaBrokers: config.kafkaBrokers,
+      sessionCookie: SESSION_COOKIE,
+      cookieSecure: config.cookieSecure,
+      security: config,
       routes: async app => {
         await featureRoutes(pool, config)(app)
         if (pieces.devMailDir) await app.register(devMailRoutes, { dir: pieces.devMailDir })

@@ -111,8 +111,12 @@ describe('real responses, checked against the document', () => {
 
   test('anonymous callers get 401 from exactly the operations that declare session security', async () => {
     const calls: Record<string, Call> = {
-      register: { body: {} }, login: { body: {} }, getProperty: { params: { id: property.id } },
-      getBooking: { params: { id: 1 } }, acceptBooking: { params: { id: 1 } }, cancelBooking: { params: { id: 1 } },
+      register: { body: {} },
+      login: { body: {} },
+      getProperty: { params: { id: property.id } },
+      getBooking: { params: { id: 1 } },
+      acceptBooking: { params: { id: 1 } },
+      cancelBooking: { params: { id: 1 } },
       markNotificationRead: { params: { id: 1 } }
     }
     for (const [id, { op }] of ops) {

@@ -36,17 +36,26 @@ export function toPods (objs: Obj[]): Map<string, Obj> {
     for (const c of spec.containers) {
       c.imagePullPolicy = 'Never'
       delete c.ports; delete c.readinessProbe; delete c.livenessProbe; delete c.startupProbe; delete c.lifecycle
-      for (const from of c.envFrom ?? []) if (from.secretRef) from.configMapRef = from.secretRef, delete from.secretRef
+      for (const from of c.envFrom ?? []) {
+        if (from.secretRef) { from.configMapRef = from.secretRef; delete from.secretRef }
+      }
       for (const e of c.env ?? []) {
         const v = e.valueFrom
-        if (v?.fieldRef) e.value = v.fieldRef.fieldPath === 'metadata.name' ? `${w.metadata.name}-0` : '0', delete e.valueFrom
-        else if (v?.secretKeyRef) v.configMapKeyRef = v.secretKeyRef, delete v.secretKeyRef
+        if (v?.fieldRef) {
+          e.value = v.fieldRef.fieldPath === 'metadata.name' ? `${w.metadata.name}-0` : '0'
+          delete e.valueFrom
+        } else if (v?.secretKeyRef) {
+          v.configMapKeyRef = v.secretKeyRef
+          delete v.secretKeyRef
+        }
       }
     }
     for (const claim of w.spec.volumeClaimTemplates ?? []) {
       spec.volumes = [...(spec.volumes ?? []), { name: claim.metadata.name, persistentVolumeClaim: { claimName: `${PREFIX}-${w.metadata.name}-${claim.metadata.name}` } }]
     }
-    for (const v of spec.volumes ?? []) if (v.secret) v.configMap = { name: v.secret.secretName }, delete v.secret
+    for (const v of spec.volumes ?? []) {
+      if (v.secret) { v.configMap = { name: v.secret.secretName }; delete v.secret }
+    }
     delete spec.serviceAccountName; delete spec.automountServiceAccountToken
     if (w.kind === 'Job') spec.restartPolicy = 'OnFailure'
     pods.set(name, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec })
@@ -56,10 +65,14 @@ export function toPods (objs: Obj[]): Map<string, Obj> {
 
 /** The ConfigMaps (and Secrets, as ConfigMaps) the pods refer to. */
 export function configMaps (objs: Obj[]): Obj[] {
-  return objs.filter(o => o.kind === 'ConfigMap' || o.kind === 'Secret').map(o => o.kind === 'ConfigMap' ? o : {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: o.metadata.name },
-    data: Object.fromEntries(Object.entries(o.data ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString()]))
-  })
+  return objs.filter(o => o.kind === 'ConfigMap' || o.kind === 'Secret').map(o => o.kind === 'ConfigMap'
+    ? o
+    : {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: o.metadata.name },
+        data: Object.fromEntries(Object.entries(o.data ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString()]))
+      })
 }
 
 export const kubeYaml = (docs: Obj[]) => docs.map(d => stringify(d)).join('---\n')

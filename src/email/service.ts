@@ -41,7 +41,7 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
   const nights = (a: string, b: string) => { const n = (Date.parse(b) - Date.parse(a)) / 86_400_000; return n === 1 ? '1 night' : `${n} nights` }
 
   /** f: the booking's facts and both parties; recorded: the payload Hostly recorded for the event (trust.ts). */
-  async function sendOne (event: DecodedEvent<AnyPayload>, f: Record<string, any>, recorded: Record<string, unknown>) { // eslint-disable-line @typescript-eslint/no-explicit-any -- a row of email-facts
+  async function sendOne (event: DecodedEvent<AnyPayload>, f: Record<string, any>, recorded: Record<string, unknown>) {
     const created = event.topic === TOPICS.created
     const status = { status: recorded.status as BookingStatusUpdated['status'], reason: recorded.reason as CancelReason | undefined }
     const kind: Kind = created ? 'booking_requested' : `booking_${status.status}`

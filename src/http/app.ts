@@ -39,7 +39,8 @@ const BODY_LIMIT = 64 * 1024
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const sec = opts.security ?? loadConfig({})
   const app = Fastify({
-    loggerInstance: opts.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT,
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
     // Fastify takes a hop count too (its documentation; its types leave numbers out).
     trustProxy: sec.trustProxy as boolean | string[],

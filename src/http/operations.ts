@@ -11,7 +11,7 @@ const NotReady = Type.Object({
 }, { description: 'Not ready: a part this process needs is down' })
 
 const within = <T>(ms: number, p: Promise<T>) => Promise.race([
-  p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())
+  p, new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())
 ])
 
 async function check (fn: () => Promise<unknown>): Promise<string | undefined> {
@@ -26,14 +26,18 @@ async function check (fn: () => Promise<unknown>): Promise<string | undefined> {
 export const operationsRoutes: FastifyPluginAsync<{ pool: Pool, kafkaBrokers: string[] }> = async (app, { pool, kafkaBrokers }) => {
   app.get('/healthz', {
     schema: {
-      tags: ['operations'], operationId: 'getHealth', summary: '200 while the process runs',
+      tags: ['operations'],
+      operationId: 'getHealth',
+      summary: '200 while the process runs',
       response: { 200: Type.Object({ status: Type.Literal('ok') }) }
     }
   }, async () => ({ status: 'ok' }))
 
   app.get('/readyz', {
     schema: {
-      tags: ['operations'], operationId: 'getReadiness', summary: '200 when what this process needs answers; 503 naming what is down',
+      tags: ['operations'],
+      operationId: 'getReadiness',
+      summary: '200 when what this process needs answers; 503 naming what is down',
       response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: NotReady }
     }
   }, async (request, reply) => {

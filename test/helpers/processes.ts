@@ -156,7 +156,7 @@ export async function stop (p: Hostly, signal: NodeJS.Signals, opts: { group?: b
   let timer: NodeJS.Timeout | undefined
   const exit = await Promise.race([
     p.exited,
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms of ${signal}`)), timeoutMs) })
+    new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms of ${signal}`)), timeoutMs) })
   ]).finally(() => clearTimeout(timer))
   return { ...exit, ms: Date.now() - started }
 }
@@ -172,4 +172,3 @@ export function javaProcessesUsing (dir: string): number[] {
   }
   return pids
 }
-
