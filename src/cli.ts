@@ -128,10 +128,10 @@ async function main (argv: string[]): Promise<number> {
     case 'worker': {
       const name = rest[0] as ServiceName
       if (!services[name]) throw new ConfigError(`hostly worker needs one of: ${Object.keys(services).join(', ')}`)
-      return serve(config, { workers: [name] }, log)
+      return serve(config, { workers: [name], operationsPort: true }, log)
     }
     case 'api': return serve(config, { api: true }, log)
-    case 'relay': return serve(config, { relay: true, sweeper: true }, log)
+    case 'relay': return serve(config, { relay: true, sweeper: true, operationsPort: true }, log)
     case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] }, log, { startBroker: true, migrate: true })
   }
   return 1

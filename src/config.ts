@@ -86,6 +86,8 @@ export interface Settings {
   loginFailuresRetentionMs: number
   /** How often the retention sweeper deletes old rows, ms. */
   retentionSweepMs: number
+  /** Port of /healthz, /readyz and /metrics on the relay and workers (the API serves them on PORT). */
+  metricsPort: number
 }
 
 const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
@@ -268,7 +270,8 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   processedEventsRetentionMs: { name: 'PROCESSED_EVENTS_RETENTION', default: '14d', parse: duration, description: "a consumer's record of an event is deleted this long after processing; at least KAFKA_TOPIC_RETENTION + 1 day + 1 hour" },
   outboxRetentionMs: { name: 'OUTBOX_RETENTION', default: '7d', parse: duration, description: 'published outbox rows are deleted this long after publishing' },
   loginFailuresRetentionMs: { name: 'LOGIN_FAILURES_RETENTION', default: '1d', parse: duration, description: 'failed sign-ins are deleted this long after; at least LOGIN_THROTTLE_WINDOW' },
-  retentionSweepMs: { name: 'RETENTION_SWEEP_INTERVAL', default: '10m', parse: duration, description: 'how often hostly start / hostly relay delete what retention lets go' }
+  retentionSweepMs: { name: 'RETENTION_SWEEP_INTERVAL', default: '10m', parse: duration, description: 'how often hostly start / hostly relay delete what retention lets go' },
+  metricsPort: { name: 'METRICS_PORT', default: '9464', parse: int(0, 65535), description: '`/healthz`, `/readyz` and `/metrics` of `hostly relay` and `hostly worker` (the API serves them on PORT)' }
 }
 
 /** Every name Hostly reads, aliases included. */

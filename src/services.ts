@@ -7,7 +7,7 @@ import { SESSION_COOKIE } from './auth/sessions.ts'
 import { buildApp } from './http/app.ts'
 import { ensureTopics, useKafkaSecurity } from './kafka/client.ts'
 import { configureHashing } from './auth/password.ts'
-import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
+import { specTopics, startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
 import { services, type ServiceName } from './notifications/consumers.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
 import { featureRoutes } from './routes.ts'
@@ -15,6 +15,10 @@ import { startExpirySweeper } from './bookings/expiry.ts'
 import { startRetentionSweeper } from './db/retention.ts'
 import { withFailureTopics } from './kafka/topics.ts'
 import { Backoff, Waker } from './timing.ts'
+import { createMetrics, type Metrics } from './metrics/registry.ts'
+import { collectOutbox, collectPool } from './metrics/collectors.ts'
+import { collectKafka } from './metrics/kafka.ts'
+import { startOperationsServer, type OperationsServer } from './metrics/server.ts'
 
 export interface Pieces {
   api?: boolean
@@ -22,12 +26,18 @@ export interface Pieces {
   /** The sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL. */
   sweeper?: boolean
   workers?: ServiceName[]
+  /** Serve /healthz, /readyz and /metrics on METRICS_PORT (hostly relay, hostly worker; the API serves them on PORT). */
+  operationsPort?: boolean
 }
 
 export interface Running {
   /** Where the API listens, when it runs. */
   url?: string
   app?: FastifyInstance
+  /** Where /healthz, /readyz and /metrics listen on METRICS_PORT, when asked for. */
+  operationsUrl?: string
+  /** This process's metrics registry. */
+  metrics: Metrics
   stop (): Promise<void>
 }
 
@@ -42,12 +52,18 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   const workers = pieces.workers ?? []
   const usesKafka = pieces.relay || workers.length > 0
   let stopping = false
+  const metrics = createMetrics()
+  collectPool(metrics, pool)
 
   const topicsWaker = new Waker()
   if (usesKafka) void ensureTopicsEventually(config.kafkaBrokers, config.kafkaTopicRetentionMs, log, () => stopping, topicsWaker)
   const relay: Relay | undefined = pieces.relay
-    ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize, eventVersion: EVENT_VERSION })
+    ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize, eventVersion: EVENT_VERSION, metrics })
     : undefined
+  if (relay) {
+    metrics.onScrape(() => { metrics.relayLeader.set(relay.leading() ? 1 : 0) })
+    collectOutbox(metrics, pool)
+  }
   const sweeper = pieces.sweeper
     ? startExpirySweeper({ pool, ttlMs: config.bookingPendingTtlMs, intervalMs: config.expirySweepMs, log })
     : undefined
@@ -57,26 +73,36 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
     : undefined
   // Each service runs two members: one on its topic, one on the topic's retry lane.
   const consumers: RunningConsumer[] = workers.flatMap(name => (['main', 'retry'] as const).map(lane => startConsumer({
-    spec: services[name], lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config
+    spec: services[name], lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config, metrics
   })))
+  const kafkaMetrics = workers.length > 0
+    ? collectKafka(metrics, config.kafkaBrokers, workers.map(name => ({ group: services[name].group, topics: specTopics(services[name]) })))
+    : undefined
 
   let app: FastifyInstance | undefined
   let url: string | undefined
   if (pieces.api) {
     app = await buildApp({
-      pool, logger: log, kafkaBrokers: config.kafkaBrokers, routes: featureRoutes(pool, config), sessionCookie: SESSION_COOKIE,
+      // The API itself needs only the database: a Kafka outage must not take API replicas out of rotation.
+      pool, logger: log, kafkaBrokers: usesKafka ? config.kafkaBrokers : [], metrics, routes: featureRoutes(pool, config), sessionCookie: SESSION_COOKIE,
       cookieSecure: config.cookieSecure, security: config
     })
     url = await app.listen({ port: config.port, host: config.host })
   }
+  const operations: OperationsServer | undefined = pieces.operationsPort
+    ? await startOperationsServer({ port: config.metricsPort, host: config.host, pool, kafkaBrokers: usesKafka ? config.kafkaBrokers : [], metrics, log })
+    : undefined
 
   return {
     url,
     app,
+    operationsUrl: operations?.url,
+    metrics,
     async stop () {
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
-      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), ...consumers.map(c => c.stop())])
+      await operations?.close()
+      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
       topicsWaker.wake()
       await pool.end()
     }

@@ -4,7 +4,8 @@ import { batchHandler } from './consumer/batch.ts'
 import { Lifecycle } from './consumer/lifecycle.ts'
 import type { FailurePolicy } from './consumer/retry-policy.ts'
 import { consumeStream } from './consumer/stream.ts'
-import type { Decoder, DecodedEvent } from './decode.ts'
+import type { Metrics } from '../metrics/registry.ts'
+import type { Decoded, DecodedEvent, RecordLike } from './decode.ts'
 import { FailureRouter } from './failures.ts'
 import { retryTopic } from './topics.ts'
 
@@ -20,8 +21,10 @@ export interface ConsumerSpec<P = unknown> {
   name: string
   group: string
   topic: string
-  /** The topic's decoder: records that fail it are poison, dead-lettered unread. */
-  decode: Decoder<P>
+  /** All the topics the group reads, when more than `topic` (which is one of them): their events come mixed. */
+  topics?: string[]
+  /** The decoder of a record of the topic (one of the spec's): records that fail it are poison, dead-lettered unread. */
+  decode: (message: RecordLike, topic: string) => Decoded<P>
   handle (tx: Client, events: Array<DecodedEvent<P>>): Promise<void>
 }
 
@@ -36,7 +39,12 @@ export interface ConsumerOptions {
   lane?: 'main' | 'retry'
   /** Records processed in one transaction at most. */
   batchSize?: number
+  /** hostly_events_total and hostly_event_end_to_end_seconds. */
+  metrics?: Pick<Metrics, 'events' | 'endToEnd'>
 }
+
+/** The topics a spec reads. */
+export const specTopics = (spec: ConsumerSpec) => spec.topics ?? [spec.topic]
 
 export interface RunningConsumer { stop (): Promise<void> }
 
@@ -54,20 +62,20 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
   const { spec } = opts
   const retryLane = opts.lane === 'retry'
   const group = retryLane ? `${spec.group}.retry` : spec.group
-  const topic = retryLane ? retryTopic(spec.topic) : spec.topic
-  const log = opts.log.child({ consumer: spec.name, group, topic })
+  const topics = specTopics(spec).map(t => retryLane ? retryTopic(t) : t)
+  const log = opts.log.child({ consumer: spec.name, group, topic: topics.join(',') })
   const life = new Lifecycle()
-  const router = new FailureRouter(opts.brokers, spec.group, spec.topic)
+  const router = new FailureRouter(opts.brokers, spec.group)
   const stream = consumeStream({
     brokers: opts.brokers,
     group,
-    topic,
+    topics,
     clientId: `hostly-${spec.name}${retryLane ? '-retry' : ''}`,
     sessionTimeoutMs: opts.sessionTimeoutMs,
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     log,
     life,
-    onBatch: batchHandler({ spec, retryLane, policy: opts.policy, router, life, pool: opts.pool, log })
+    onBatch: batchHandler({ spec, retryLane, policy: opts.policy, router, life, pool: opts.pool, log, metrics: opts.metrics })
   })
   return {
     async stop () {

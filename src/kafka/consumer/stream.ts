@@ -14,7 +14,7 @@ export interface StreamOptions {
   brokers: string[]
   group: string
   clientId: string
-  topic: string
+  topics: string[]
   sessionTimeoutMs: number
   /** Records handed over at once, at most. */
   batchSize: number
@@ -51,7 +51,7 @@ export function consumeStream (opts: StreamOptions): { stop (): Promise<void> } 
     consumer = createConsumer(opts.brokers, opts.group, opts.clientId, opts.sessionTimeoutMs,
       err => { if (life.running) log.warn({ err: err.message }, 'Kafka consumer: client error') })
     const consuming = consumer.consume({
-      topics: [opts.topic],
+      topics: opts.topics,
       mode: MessagesStreamModes.COMMITTED,
       fallbackMode: MessagesStreamFallbackModes.EARLIEST
     })
