@@ -5,19 +5,19 @@ import { untilSignal } from './commands/common.ts'
 import { deadLetters } from './commands/dlq.ts'
 import { replayGroup } from './commands/replay.ts'
 import { serve } from './commands/serve.ts'
+import { workerSpecs as services, type WorkerName } from './services.ts'
 import { ConfigError, describeVariables, loadConfig } from './config.ts'
 import { ensureDatabase, migrate } from './db/migrate.ts'
 import { SchemaError } from './db/schema-check.ts'
 import { useKafkaSecurity } from './kafka/client.ts'
 import { startLocalBroker } from './kafka/local-broker.ts'
 import { createLogger, wantsPretty } from './log.ts'
-import { services, type ServiceName } from './notifications/consumers.ts'
 import { SCHEMA } from './schema.ts'
 
 const HELP: Record<string, string> = {
   start: `hostly start
-  Runs all of Hostly in one process: migrations, the HTTP API, the outbox relay and both consumers
-  (owner and traveler services). Without KAFKA_BROKERS it first starts a local Kafka broker
+  Runs all of Hostly in one process: migrations, the HTTP API, the outbox relay and the consumers
+  (owner, traveler and analytics services). /metrics is served on PORT with the API. Without KAFKA_BROKERS it first starts a local Kafka broker
   (KAFKA_PORT, KAFKA_DATA_DIR) and stops it on exit.`,
   api: `hostly api
   Runs the HTTP API alone (on PORT). It writes bookings and their outbox events; it never waits for Kafka.
@@ -27,11 +27,14 @@ const HELP: Record<string, string> = {
   Runs the outbox relay alone: publishes committed outbox events to Kafka (KAFKA_BROKERS), in order.
   Several may run; one leads at a time (a PostgreSQL advisory lock), the others stand by. It also runs
   the sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL, and the retention
-  sweeps that delete old outbox rows, processed events, expired sessions and login failures. Stops with a
+  sweeps that delete old outbox rows, processed events, expired sessions and login failures. Serves /healthz,
+  /readyz and /metrics on METRICS_PORT. Stops with a
   message unless the database is at its version (run hostly migrate first).`,
   worker: `hostly worker <${Object.keys(services).join('|')}>
-  Runs one consumer service alone: owner (owner-service-group, on booking-created) or
-  traveler (traveler-service-group, on booking-status-updated). Copies of one share its partitions.
+  Runs one consumer service alone: owner (owner-service-group, on booking-created),
+  traveler (traveler-service-group, on booking-status-updated) or analytics (analytics-service-group, on
+  both: the owners' figures). Copies of one share its partitions. Serves /healthz, /readyz and /metrics on
+  METRICS_PORT.
   Stops with a message unless the database is at its version (run hostly migrate first).`,
   migrate: `hostly migrate
   Creates the database if it is missing, applies the pending migrations, re-applies the stored functions
@@ -126,13 +129,13 @@ async function main (argv: string[]): Promise<number> {
     case 'dlq': return deadLetters(config, rest, values, HELP.dlq.split('\n')[0])
     case 'replay': return replayGroup(config, values, HELP.replay.split('\n')[0])
     case 'worker': {
-      const name = rest[0] as ServiceName
+      const name = rest[0] as WorkerName
       if (!services[name]) throw new ConfigError(`hostly worker needs one of: ${Object.keys(services).join(', ')}`)
       return serve(config, { workers: [name], operationsPort: true }, log)
     }
     case 'api': return serve(config, { api: true }, log)
     case 'relay': return serve(config, { relay: true, sweeper: true, operationsPort: true }, log)
-    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] }, log, { startBroker: true, migrate: true })
+    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'analytics'] }, log, { startBroker: true, migrate: true })
   }
   return 1
 }

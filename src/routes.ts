@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { analyticsRoutes } from './analytics/routes.ts'
 import { authRoutes } from './auth/routes.ts'
 import { bookingRoutes } from './bookings/routes.ts'
 import type { Config } from './config.ts'
@@ -16,5 +17,6 @@ export function featureRoutes (pool: Pool, config: FeatureSettings) {
     await app.register(propertyRoutes, { pool })
     await app.register(bookingRoutes, { pool, maxAdvanceDays: config.bookingMaxAdvanceDays })
     await app.register(notificationRoutes, { pool })
+    await app.register(analyticsRoutes, { pool })
   }
 }

@@ -8,7 +8,8 @@ import { buildApp } from './http/app.ts'
 import { ensureTopics, useKafkaSecurity } from './kafka/client.ts'
 import { configureHashing } from './auth/password.ts'
 import { specTopics, startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
-import { services, type ServiceName } from './notifications/consumers.ts'
+import { services } from './notifications/consumers.ts'
+import { analyticsService } from './analytics/consumer.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
 import { featureRoutes } from './routes.ts'
 import { startExpirySweeper } from './bookings/expiry.ts'
@@ -20,12 +21,16 @@ import { collectOutbox, collectPool } from './metrics/collectors.ts'
 import { collectKafka } from './metrics/kafka.ts'
 import { startOperationsServer, type OperationsServer } from './metrics/server.ts'
 
+/** Every consumer service a process can run (hostly worker <name>). */
+export const workerSpecs = { ...services, analytics: analyticsService }
+export type WorkerName = keyof typeof workerSpecs
+
 export interface Pieces {
   api?: boolean
   relay?: boolean
   /** The sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL. */
   sweeper?: boolean
-  workers?: ServiceName[]
+  workers?: WorkerName[]
   /** Serve /healthz, /readyz and /metrics on METRICS_PORT (hostly relay, hostly worker; the API serves them on PORT). */
   operationsPort?: boolean
 }
@@ -73,10 +78,10 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
     : undefined
   // Each service runs two members: one on its topic, one on the topic's retry lane.
   const consumers: RunningConsumer[] = workers.flatMap(name => (['main', 'retry'] as const).map(lane => startConsumer({
-    spec: services[name], lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config, metrics
+    spec: workerSpecs[name], lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config, metrics
   })))
   const kafkaMetrics = workers.length > 0
-    ? collectKafka(metrics, config.kafkaBrokers, workers.map(name => ({ group: services[name].group, topics: specTopics(services[name]) })))
+    ? collectKafka(metrics, config.kafkaBrokers, workers.map(name => ({ group: workerSpecs[name].group, topics: specTopics(workerSpecs[name]) })))
     : undefined
 
   let app: FastifyInstance | undefined
