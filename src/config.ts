@@ -104,6 +104,8 @@ export interface Settings {
   mailDevPort: number
   /** Folder where that server keeps the caught messages (hostly mail list, /dev/mail). */
   mailDevDir: string
+  /** Port of /healthz, /readyz and /metrics on the relay and workers (the API serves them on PORT). */
+  metricsPort: number
 }
 
 const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
@@ -308,7 +310,8 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   smtpUrl: { name: 'SMTP_URL', default: '', parse: url(['smtp', 'smtps']), description: 'SMTP server for e-mail (smtp:// or smtps://, user:password@ for auth); unset: hostly start catches mail locally' },
   mailFrom: { name: 'MAIL_FROM', default: 'Hostly <no-reply@hostly.localhost>', parse: text, description: 'the From of every e-mail' },
   mailDevPort: { name: 'MAIL_DEV_PORT', default: '1025', parse: int(0, 65535), description: 'port of the local catch-all SMTP server of hostly start when SMTP_URL is unset' },
-  mailDevDir: { name: 'MAIL_DEV_DIR', default: '.data/mail', parse: text, description: 'folder of the caught messages (hostly mail list, /dev/mail)' }
+  mailDevDir: { name: 'MAIL_DEV_DIR', default: '.data/mail', parse: text, description: 'folder of the caught messages (hostly mail list, /dev/mail)' },
+  metricsPort: { name: 'METRICS_PORT', default: '9464', parse: int(0, 65535), description: '`/healthz`, `/readyz` and `/metrics` of `hostly relay` and `hostly worker` (the API serves them on PORT)' }
 }
 
 /** Every name Hostly reads, aliases included. */

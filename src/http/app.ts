@@ -13,6 +13,8 @@ import { operationsRoutes } from './operations.ts'
 import { securityHeaders } from './security-headers.ts'
 import { ErrorBody } from './schemas.ts'
 import { ERRORS, errorBody } from '../errors.ts'
+import { observeRequests } from '../metrics/http.ts'
+import type { Metrics } from '../metrics/registry.ts'
 import { validatorCompiler } from './validation.ts'
 
 export interface AppOptions {
@@ -28,6 +30,8 @@ export interface AppOptions {
   cookieSecure: boolean
   /** Proxies, origins, docs and timeouts (docs/security.md): the defaults of loadConfig when left out. */
   security?: SecurityOptions
+  /** Times every request and serves GET /metrics; none: neither. */
+  metrics?: Metrics
 }
 
 export type SecurityOptions = Pick<Config, 'trustProxy' | 'appOrigins' | 'docsEnabled' | 'requestTimeoutMs' |
@@ -60,6 +64,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   app.server.maxConnections = sec.maxConnections
   app.addHook('onRequest', refuseCrossSite(sec.appOrigins))
   app.addHook('onSend', securityHeaders({ hsts: opts.cookieSecure }))
+  if (opts.metrics) app.addHook('onResponse', observeRequests(opts.metrics))
   app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((request, reply) => {
@@ -72,6 +77,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   await app.register(cookie)
 
   await opts.routes(app)
-  await app.register(operationsRoutes, { pool: opts.pool, kafkaBrokers: opts.kafkaBrokers })
+  await app.register(operationsRoutes, { pool: opts.pool, kafkaBrokers: opts.kafkaBrokers, metrics: opts.metrics })
   return app
 }

@@ -91,7 +91,7 @@ export function hostly (args: string[], env: Record<string, string> = {}, opts: 
   const [command, argv] = opts.viaBin ? [opts.viaBin, [BIN, ...args]] : [process.execPath, [CLI, ...args]]
   const child = spawn(command, argv, {
     cwd: ROOT,
-    env: { ...baseEnv, HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_PRETTY: 'false', ...RELAXED_LIMITS, ...env }, // JSON logs, which tests read
+    env: { ...baseEnv, HOST: '127.0.0.1', METRICS_PORT: '0', LOG_LEVEL: 'info', LOG_PRETTY: 'false', ...RELAXED_LIMITS, ...env }, // JSON logs, which tests read
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true // a process group of its own, as a terminal gives a command
   })
