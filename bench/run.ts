@@ -39,14 +39,25 @@ import type { ScaleSize } from './lib/scale-data.ts'
 // The data-scale phase's sizes: the large one is issue 13's (50,000 properties, 1,000,000 bookings, …), the
 // small one a hundredth of it, in the same shape.
 const LARGE: ScaleSize = {
-  travelers: 20_000, owners: 5_000, properties: 50_000, bookings: 1_000_000, outbox: 1_000_000, notifications: 2_000_000,
-  heavyOwner: { properties: 200, bookings: 20_000, notifications: 100_000 }, heavyTravelerBookings: 5_000
+  travelers: 20_000,
+  owners: 5_000,
+  properties: 50_000,
+  bookings: 1_000_000,
+  outbox: 1_000_000,
+  notifications: 2_000_000,
+  heavyOwner: { properties: 200, bookings: 20_000, notifications: 100_000 },
+  heavyTravelerBookings: 5_000
 }
 const scaled = (s: ScaleSize, f: number): ScaleSize => {
   const r = (n: number) => Math.max(1, Math.round(n * f))
   return {
-    travelers: r(s.travelers), owners: r(s.owners), properties: r(s.properties), bookings: r(s.bookings), outbox: r(s.outbox),
-    notifications: r(s.notifications), heavyOwner: { properties: r(s.heavyOwner.properties), bookings: r(s.heavyOwner.bookings), notifications: r(s.heavyOwner.notifications) },
+    travelers: r(s.travelers),
+    owners: r(s.owners),
+    properties: r(s.properties),
+    bookings: r(s.bookings),
+    outbox: r(s.outbox),
+    notifications: r(s.notifications),
+    heavyOwner: { properties: r(s.heavyOwner.properties), bookings: r(s.heavyOwner.bookings), notifications: r(s.heavyOwner.notifications) },
     heavyTravelerBookings: r(s.heavyTravelerBookings)
   }
 }
@@ -160,9 +171,15 @@ async function main () {
   if (phase === 'scale') {
     const data = await scale()
     return save(rounded({
-      version: 1, mode: smoke ? 'smoke' : 'full', phase, started_at: new Date(started).toISOString(),
-      duration_s: (nowMs() - started) / 1000, machine: await machine(await database()), settings: { scale: cfg.scale },
-      data_scale: data, warnings: noise(busyBefore)
+      version: 1,
+      mode: smoke ? 'smoke' : 'full',
+      phase,
+      started_at: new Date(started).toISOString(),
+      duration_s: (nowMs() - started) / 1000,
+      machine: await machine(await database()),
+      settings: { scale: cfg.scale },
+      data_scale: data,
+      warnings: noise(busyBefore)
     }, 3))
   }
   const oursUrl = await database()
@@ -196,11 +213,18 @@ async function main () {
   if (phase === 'creation') {
     await Promise.all([hostly.stop(), baselineServer.stop()])
     return save(rounded({
-      version: 1, mode: smoke ? 'smoke' : 'full', phase, started_at: new Date(started).toISOString(),
-      duration_s: (nowMs() - started) / 1000, machine: await machine(oursUrl), settings: cfg,
+      version: 1,
+      mode: smoke ? 'smoke' : 'full',
+      phase,
+      started_at: new Date(started).toISOString(),
+      duration_s: (nowMs() - started) / 1000,
+      machine: await machine(oursUrl),
+      settings: cfg,
       booking_creation: { levels: creation.levels },
       baseline: { throughput_ratio: creation.throughput_ratio, p99_ratio: creation.p99_ratio },
-      accept, cpu, warnings: noise(busyBefore)
+      accept,
+      cpu,
+      warnings: noise(busyBefore)
     }, 3), false)
   }
   await Promise.all([hostly.stop(), baselineServer.stop()]) // the phases below want a quiet machine
@@ -219,8 +243,10 @@ async function main () {
 
   const tps = (clients: number, variant: string) => pgbench.find(p => p.clients === clients && p.variant === variant)!.tps
   const dbLevels = creation.levels.map(l => ({
-    clients: l.connections, ours_rps: l.ours.rps,
-    as_hostly: tps(l.connections, 'as_hostly'), seven_statements: tps(l.connections, 'seven_statements'),
+    clients: l.connections,
+    ours_rps: l.ours.rps,
+    as_hostly: tps(l.connections, 'as_hostly'),
+    seven_statements: tps(l.connections, 'seven_statements'),
     share: l.ours.rps / tps(l.connections, 'as_hostly')
   }))
   const oursBest = Math.max(...dbLevels.map(l => l.ours_rps))
@@ -281,8 +307,13 @@ async function machine (databaseUrl: string) {
   await db.end()
   const jar = (await readdir(resolve(import.meta.dirname, '../kafka/libs'))).find(f => /^kafka_2\.13-/.test(f))
   return {
-    cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gib: totalmem() / 2 ** 30, kernel: release(),
-    node: process.version, postgres: version.split(' on ')[0], kafka: jar?.replace(/^kafka_2\.13-|\.jar$/g, '')
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model,
+    memory_gib: totalmem() / 2 ** 30,
+    kernel: release(),
+    node: process.version,
+    postgres: version.split(' on ')[0],
+    kafka: jar?.replace(/^kafka_2\.13-|\.jar$/g, '')
   }
 }
 

@@ -18,9 +18,10 @@ import { SCHEMA } from './schema.ts'
 const HELP: Record<string, string> = {
   start: `hostly start
   Runs all of Hostly in one process: migrations, the HTTP API, the outbox relay and the consumers
-  (owner, traveler and e-mail services). Without KAFKA_BROKERS it first starts a local Kafka broker
-  (KAFKA_PORT, KAFKA_DATA_DIR) and stops it on exit. Without SMTP_URL it catches e-mail in a local
-  SMTP server (MAIL_DEV_PORT, MAIL_DEV_DIR), shown at /dev/mail and by hostly mail list.`,
+  (owner, traveler, e-mail and analytics services); /metrics is served on PORT with the API. Without
+  KAFKA_BROKERS it first starts a local Kafka broker (KAFKA_PORT, KAFKA_DATA_DIR) and stops it on exit. Without
+  SMTP_URL it catches e-mail in a local SMTP server (MAIL_DEV_PORT, MAIL_DEV_DIR), shown at /dev/mail and by
+  hostly mail list.`,
   api: `hostly api
   Runs the HTTP API alone (on PORT). It writes bookings and their outbox events; it never waits for Kafka.
   Like relay and worker, it does not change the schema: it stops with a message unless the database is at its
@@ -29,12 +30,14 @@ const HELP: Record<string, string> = {
   Runs the outbox relay alone: publishes committed outbox events to Kafka (KAFKA_BROKERS), in order.
   Several may run; one leads at a time (a PostgreSQL advisory lock), the others stand by. It also runs
   the sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL, and the retention
-  sweeps that delete old outbox rows, processed events, expired sessions and login failures. Stops with a
+  sweeps that delete old outbox rows, processed events, expired sessions and login failures. Serves /healthz,
+  /readyz and /metrics on METRICS_PORT. Stops with a
   message unless the database is at its version (run hostly migrate first).`,
   worker: `hostly worker <${WORKER_NAMES.join('|')}>
   Runs one consumer service alone: owner (owner-service-group, on booking-created),
-  traveler (traveler-service-group, on booking-status-updated) or email (email-service-group, on both;
-  sends to SMTP_URL). Copies of one share its partitions.
+  traveler (traveler-service-group, on booking-status-updated), email (email-service-group, on both;
+  sends to SMTP_URL) or analytics (analytics-service-group, on both: the owners' figures). Copies of one
+  share its partitions. Serves /healthz, /readyz and /metrics on METRICS_PORT.
   Stops with a message unless the database is at its version (run hostly migrate first).`,
   migrate: `hostly migrate
   Creates the database if it is missing, applies the pending migrations, re-applies the stored functions
@@ -134,11 +137,11 @@ async function main (argv: string[]): Promise<number> {
     case 'worker': {
       const name = rest[0] as WorkerName
       if (!WORKER_NAMES.includes(name)) throw new ConfigError(`hostly worker needs one of: ${WORKER_NAMES.join(', ')}`)
-      return serve(config, { workers: [name] }, log)
+      return serve(config, { workers: [name], operationsPort: true }, log)
     }
     case 'api': return serve(config, { api: true }, log)
-    case 'relay': return serve(config, { relay: true, sweeper: true }, log)
-    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'email'] }, log, { startBroker: true, migrate: true, devMail: true })
+    case 'relay': return serve(config, { relay: true, sweeper: true, operationsPort: true }, log)
+    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'email', 'analytics'] }, log, { startBroker: true, migrate: true, devMail: true })
     case 'mail': {
       if (rest[0] !== 'list') throw new ConfigError(HELP.mail.split('\n')[0])
       const caught = await listMessages(resolve(config.mailDevDir))

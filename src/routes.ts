@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { analyticsRoutes } from './analytics/routes.ts'
 import { authRoutes } from './auth/routes.ts'
 import { bookingRoutes } from './bookings/routes.ts'
 import type { Config } from './config.ts'
@@ -8,12 +9,13 @@ import { inboxRoutes } from './notifications/inbox.ts'
 import { notificationRoutes } from './notifications/routes.ts'
 import { preferenceRoutes } from './notifications/preferences.ts'
 import { propertyRoutes } from './properties/routes.ts'
+import type { Metrics } from './metrics/registry.ts'
 
 /** The features' HTTP routes, for buildApp (http/ knows no feature; this composition root does). */
 export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'loginMaxPerAccountClient' |
   'loginMaxPerClient' | 'loginMaxPerAccount' | 'loginWindowMs' | 'registerMaxPerClient' | 'registerWindowMs'>
 
-export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig) {
+export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig, metrics?: Metrics) {
   return async (app: FastifyInstance) => {
     await app.register(authRoutes, { pool, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure, throttle: config })
     await app.register(propertyRoutes, { pool })
@@ -21,6 +23,7 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig)
     await app.register(notificationRoutes, { pool })
     await app.register(inboxRoutes, { pool })
     await app.register(preferenceRoutes, { pool })
-    await app.register(liveRoutes, { pool, config })
+    await app.register(liveRoutes, { pool, config, metrics })
+    await app.register(analyticsRoutes, { pool })
   }
 }

@@ -7,16 +7,28 @@ import { SESSION_COOKIE } from './auth/sessions.ts'
 import { buildApp } from './http/app.ts'
 import { ensureTopics, useKafkaSecurity } from './kafka/client.ts'
 import { configureHashing } from './auth/password.ts'
-import { startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
+import { specTopics, startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
+import { services } from './notifications/consumers.ts'
+import { analyticsService } from './analytics/consumer.ts'
 import { createEmailService } from './email/service.ts'
 import { devMailRoutes } from './email/dev-page.ts'
-import { services, type ServiceName } from './notifications/consumers.ts'
+import type { ConsumerSpec } from './kafka/consumer-runner.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
 import { featureRoutes } from './routes.ts'
 import { startExpirySweeper } from './bookings/expiry.ts'
 import { startRetentionSweeper } from './db/retention.ts'
 import { withFailureTopics } from './kafka/topics.ts'
 import { Backoff, Waker } from './timing.ts'
+import { createMetrics, type Metrics } from './metrics/registry.ts'
+import { collectOutbox, collectPool } from './metrics/collectors.ts'
+import { collectKafka } from './metrics/kafka.ts'
+import { startOperationsServer, type OperationsServer } from './metrics/server.ts'
+
+/** The consumer services whose spec needs no settings; the e-mail service is built from SMTP_URL and friends. */
+export const workerSpecs = { ...services, analytics: analyticsService }
+/** Every consumer service a process can run (hostly worker <name>). */
+export const WORKER_NAMES = [...Object.keys(workerSpecs) as Array<keyof typeof workerSpecs>, 'email'] as const
+export type WorkerName = (typeof WORKER_NAMES)[number]
 
 export interface Pieces {
   api?: boolean
@@ -24,18 +36,20 @@ export interface Pieces {
   /** The sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL. */
   sweeper?: boolean
   workers?: WorkerName[]
+  /** Serve /healthz, /readyz and /metrics on METRICS_PORT (hostly relay, hostly worker; the API serves them on PORT). */
+  operationsPort?: boolean
   /** The folder of the local catch-all SMTP server, whose messages the API then shows at /dev/mail. */
   devMailDir?: string
 }
-
-/** The consumer services a process may run: the seed's two, and the e-mail service. */
-export const WORKER_NAMES = [...Object.keys(services) as ServiceName[], 'email'] as const
-export type WorkerName = ServiceName | 'email'
 
 export interface Running {
   /** Where the API listens, when it runs. */
   url?: string
   app?: FastifyInstance
+  /** Where /healthz, /readyz and /metrics listen on METRICS_PORT, when asked for. */
+  operationsUrl?: string
+  /** This process's metrics registry. */
+  metrics: Metrics
   stop (): Promise<void>
 }
 
@@ -50,12 +64,18 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   const workers = pieces.workers ?? []
   const usesKafka = pieces.relay || workers.length > 0
   let stopping = false
+  const metrics = createMetrics()
+  collectPool(metrics, pool)
 
   const topicsWaker = new Waker()
   if (usesKafka) void ensureTopicsEventually(config.kafkaBrokers, config.kafkaTopicRetentionMs, log, () => stopping, topicsWaker)
   const relay: Relay | undefined = pieces.relay
-    ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize, eventVersion: EVENT_VERSION })
+    ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize, eventVersion: EVENT_VERSION, metrics })
     : undefined
+  if (relay) {
+    metrics.onScrape(() => { metrics.relayLeader.set(relay.leading() ? 1 : 0) })
+    collectOutbox(metrics, pool)
+  }
   const sweeper = pieces.sweeper
     ? startExpirySweeper({ pool, ttlMs: config.bookingPendingTtlMs, intervalMs: config.expirySweepMs, log })
     : undefined
@@ -64,32 +84,52 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
     ? startRetentionSweeper({ pool, policy: config, intervalMs: config.retentionSweepMs, log })
     : undefined
   if (workers.includes('email') && !config.smtpUrl) throw new ConfigError('SMTP_URL is required by the e-mail service (smtp://host:port)')
-  const email = workers.includes('email') ? createEmailService({ pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, log }) : undefined
+  const email = workers.includes('email')
+    ? createEmailService({ pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, log, metrics })
+    : undefined
+  const specOf = (name: WorkerName): ConsumerSpec => name === 'email' ? email! : workerSpecs[name]
   // Each service runs two members: one on its topic, one on the topic's retry lane.
   const consumers: RunningConsumer[] = workers.flatMap(name => (['main', 'retry'] as const).map(lane => startConsumer({
-    spec: name === 'email' ? email! : services[name], lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config
+    spec: specOf(name), lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config, metrics
   })))
+  const kafkaMetrics = workers.length > 0
+    ? collectKafka(metrics, config.kafkaBrokers, workers.map(name => ({ group: specOf(name).group, topics: specTopics(specOf(name)) })))
+    : undefined
 
   let app: FastifyInstance | undefined
   let url: string | undefined
   if (pieces.api) {
     app = await buildApp({
-      pool, logger: log, kafkaBrokers: config.kafkaBrokers, sessionCookie: SESSION_COOKIE, cookieSecure: config.cookieSecure, security: config, webDist: config.webDist,
+      // The API itself needs only the database: a Kafka outage must not take API replicas out of rotation.
+      pool,
+      logger: log,
+      kafkaBrokers: usesKafka ? config.kafkaBrokers : [],
+      metrics,
+      sessionCookie: SESSION_COOKIE,
+      cookieSecure: config.cookieSecure,
+      security: config,
+      webDist: config.webDist,
       routes: async app => {
-        await featureRoutes(pool, config)(app)
+        await featureRoutes(pool, config, metrics)(app)
         if (pieces.devMailDir) await app.register(devMailRoutes, { dir: pieces.devMailDir })
       }
     })
     url = await app.listen({ port: config.port, host: config.host })
   }
+  const operations: OperationsServer | undefined = pieces.operationsPort
+    ? await startOperationsServer({ port: config.metricsPort, host: config.host, pool, kafkaBrokers: usesKafka ? config.kafkaBrokers : [], metrics, log })
+    : undefined
 
   return {
     url,
     app,
+    operationsUrl: operations?.url,
+    metrics,
     async stop () {
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
-      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), ...consumers.map(c => c.stop())])
+      await operations?.close()
+      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
       email?.close()
       topicsWaker.wake()
       await pool.end()

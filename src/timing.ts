@@ -63,6 +63,7 @@ export function repeat (step: () => Promise<number>, onError: (err: Error, retry
   let running = true
   const done = (async () => {
     await Promise.resolve() // the first step runs once the caller holds the returned Loop
+    // eslint-disable-next-line no-unmodified-loop-condition -- the flag is set by stop(), from another call, while this loop awaits
     while (running) {
       let wait: number
       try {

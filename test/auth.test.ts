@@ -280,6 +280,6 @@ test('/api/auth/me without a cookie, or with a forged one, is 401', async () => 
 test('an expired session is refused (401)', async () => {
   const client = anonymous()
   const registered = await client.post('/api/auth/register', registration())
-  await stack.db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [registered.body.user.id])
+  await stack.db.query('UPDATE sessions SET expires_at = now() - interval \'1 second\' WHERE user_id = $1', [registered.body.user.id])
   checkError(await client.get('/api/auth/me'), 401, 'UNAUTHORIZED')
 })

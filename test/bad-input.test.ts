@@ -241,7 +241,7 @@ describe('POST /api/bookings', () => {
     invalid('property_id 1.5', { property_id: 1.5 }, 'property_id'),
     invalid('property_id 1e30', { property_id: 1e30 }, 'property_id'),
     { name: 'property_id 1e400 (Infinity once parsed)', body: () => JSON.stringify(req()()).replace(/"property_id":\d+/, '"property_id":1e400'), status: 400, code: 'VALIDATION_ERROR', field: 'property_id' },
-    invalid('property_id beyond 64 bits', { property_id: 99999999999999999999 }, 'property_id'),
+    invalid('property_id beyond 64 bits', { property_id: 1e20 } /* beyond 64 bits; as JSON it is written 100000000000000000000 */, 'property_id'),
     invalid('property_id -1', { property_id: -1 }, 'property_id'),
     invalid('property_id 0', { property_id: 0 }, 'property_id'),
     // Dates
@@ -355,7 +355,7 @@ describe('anything else', () => {
     { name: 'a known path with another method', method: 'DELETE', path: '/api/properties', status: 404, code: 'NOT_FOUND' },
     { name: 'search with a limit of "ten"', path: '/api/properties/search?limit=ten', status: 400, code: 'VALIDATION_ERROR', field: 'limit' },
     { name: 'search with an unknown parameter', path: '/api/properties/search?city=Lisbon', status: 400, code: 'VALIDATION_ERROR', field: 'city' },
-    { name: 'search with an impossible date', path: `/api/properties/search?start_date=2027-02-30&end_date=2027-03-02`, status: 400, code: 'VALIDATION_ERROR', field: 'start_date' },
+    { name: 'search with an impossible date', path: '/api/properties/search?start_date=2027-02-30&end_date=2027-03-02', status: 400, code: 'VALIDATION_ERROR', field: 'start_date' },
     { name: 'search for a location with a NUL character', path: '/api/properties/search?location=Lis%00bon', status: 400, code: 'VALIDATION_ERROR', field: 'location' },
     { name: 'owner bookings with an unknown status', as: 'ownerA', path: '/api/owner/bookings?status=maybe', status: 400, code: 'VALIDATION_ERROR', field: 'status' }
   ])

@@ -77,5 +77,5 @@ test('npm run bench with an unknown phase exits 2 and names the phases', async (
   child.stderr.on('data', d => { output += d })
   const [code] = await once(child, 'close')
   assert.equal(code, 2)
-  assert.match(output, /unknown phase nonsense \(one of: all, scale\)/)
+  assert.match(output, /unknown phase nonsense \(one of: all, scale, creation\)/)
 })

@@ -213,7 +213,7 @@ test('a dead letter without an event id (kafkajs, no headers) is listed, never r
   assert.equal(letter.headers['event-id'], undefined)
   const at = `${letter.partition}:${letter.offset}`
 
-  for (const _ of [1, 2]) {
+  for (let round = 1; round <= 2; round++) {
     const redriven = await run(['dlq', 'redrive', TOPICS.created], env())
     assert.equal(redriven.code, 0, redriven.stderr)
     assert.match(redriven.stdout, /left [1-9]\d* dead letters? without an event id/)

@@ -28,8 +28,15 @@ test('a message sent to the catch-all server is listed by hostly mail list and s
   const mailer = createMailer(server.url, 'Hostly <no-reply@hostly.localhost>')
   const to = `traveler-${randomUUID()}@example.com`
   const mail = await render('booking_accepted', {
-    recipient: 'Tom', property: 'Cliff <script>alert(1)</script>', start_date: '2030-01-01', end_date: '2030-01-04',
-    nights: '3 nights', guests: '2 guests', total_price: '300.00', booking_url: 'http://app.test/bookings/7', preferences_url: 'http://app.test/preferences'
+    recipient: 'Tom',
+    property: 'Cliff <script>alert(1)</script>',
+    start_date: '2030-01-01',
+    end_date: '2030-01-04',
+    nights: '3 nights',
+    guests: '2 guests',
+    total_price: '300.00',
+    booking_url: 'http://app.test/bookings/7',
+    preferences_url: 'http://app.test/preferences'
   })
   const messageId = messageIdFor(randomUUID(), 7, 'Hostly <no-reply@hostly.localhost>')
   await mailer.send({ ...mail, to: { name: 'Tom', address: to }, messageId, unsubscribeUrl: 'http://app.test/preferences' })

@@ -36,7 +36,7 @@ test('an unanswered request is cancelled after the TTL, with its event (reason e
   await waitFor('the recorder to read the whole topic', () => stack.recorder.caughtUp(TOPICS.statusUpdated))
   assert.equal(stack.recorder.forKey(TOPICS.statusUpdated, forgotten.id).length, 1, 'cancelled once')
   assert.equal((await owner.get(`/api/bookings/${answered.id}`)).body.booking.status, 'accepted')
-  assert.equal((await stack.db.query(`SELECT count(*)::int AS n FROM outbox WHERE key = $1`, [String(forgotten.id)])).rows[0].n, 2)
+  assert.equal((await stack.db.query('SELECT count(*)::int AS n FROM outbox WHERE key = $1', [String(forgotten.id)])).rows[0].n, 2)
 })
 
 test('sweepers racing over 150 stale requests cancel each exactly once', async () => {
@@ -63,10 +63,10 @@ test('sweepers racing over 150 stale requests cancel each exactly once', async (
     await Promise.all(pools.map(p => p.end()))
   }
   const { rows: events } = await stack.db.query(
-    `SELECT key, count(*)::int AS n FROM outbox WHERE key = ANY($1) AND topic = $2 GROUP BY key`, [ids, TOPICS.statusUpdated])
+    'SELECT key, count(*)::int AS n FROM outbox WHERE key = ANY($1) AND topic = $2 GROUP BY key', [ids, TOPICS.statusUpdated])
   assert.equal(events.length, 150)
   assert.ok(events.every(e => e.n === 1), 'one event per booking')
   const { rows: [{ pending }] } = await stack.db.query(
-    `SELECT count(*)::int AS pending FROM bookings WHERE id = ANY($1::bigint[]) AND status <> 'cancelled'`, [ids])
+    'SELECT count(*)::int AS pending FROM bookings WHERE id = ANY($1::bigint[]) AND status <> \'cancelled\'', [ids])
   assert.equal(pending, 0)
 })

@@ -105,7 +105,7 @@ test('b: a worker killed with SIGKILL in a stream of 500 events, then restarted:
   const load = burst(500, 16, request)
   await waitFor('the worker to be midway', async () => {
     const { rows: [{ n }] } = await db.query(
-      `SELECT count(*)::int AS n FROM notifications n JOIN bookings b ON b.id = n.booking_id WHERE b.property_id = $1`, [property.id])
+      'SELECT count(*)::int AS n FROM notifications n JOIN bookings b ON b.id = n.booking_id WHERE b.property_id = $1', [property.id])
     return n >= 100
   }, 60_000, 20)
   worker.child.kill('SIGKILL')
@@ -224,7 +224,7 @@ test('e: 50 concurrent accepts and cancels of one booking follow the state machi
       assert.equal(final, 'cancelled')
 
       const { rows: history } = await db.query(
-        `SELECT event_id::text, payload::json->>'status' AS status FROM outbox WHERE key = $1 AND topic = $2 ORDER BY id`,
+        'SELECT event_id::text, payload::json->>\'status\' AS status FROM outbox WHERE key = $1 AND topic = $2 ORDER BY id',
         [String(b.id), TOPICS.statusUpdated])
       assert.deepEqual(history.map(h => h.status), wins.includes('accept') ? ['accepted', 'cancelled'] : ['cancelled'])
       await waitFor('the events', () => recorder.forKey(TOPICS.statusUpdated, b.id).length >= history.length)

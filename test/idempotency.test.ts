@@ -38,7 +38,7 @@ test('the same record delivered twice gives one notification', async () => {
   assert.equal(notes.length, 1)
   assert.equal(notes[0].event_id, original.headers['event-id'])
   const { rows } = await stack.db.query(
-    `SELECT count(*)::int AS n FROM processed_events WHERE consumer_group = 'owner-service-group' AND event_id = $1`,
+    'SELECT count(*)::int AS n FROM processed_events WHERE consumer_group = \'owner-service-group\' AND event_id = $1',
     [original.headers['event-id']])
   assert.equal(rows[0].n, 1)
 })

@@ -45,7 +45,7 @@ test('bookings made while the broker is down are all delivered, once each, when 
   await stack.broker!.restart()
   await waitFor('every owner notification', async () => (await notificationsPerBooking(ids)).size === ids.length, 60_000, 250)
   await waitFor('the traveler notification', async () => {
-    const { rowCount } = await stack.db.query(`SELECT 1 FROM notifications WHERE booking_id = $1 AND type = 'booking_accepted'`, [ids[0]])
+    const { rowCount } = await stack.db.query('SELECT 1 FROM notifications WHERE booking_id = $1 AND type = \'booking_accepted\'', [ids[0]])
     return rowCount === 1
   }, 60_000, 250)
   await waitFor('the owner service to commit all it read', () => groupCaughtUp(stack.brokers, 'owner-service-group', TOPICS.created))

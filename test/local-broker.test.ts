@@ -51,6 +51,7 @@ test('local broker: create a topic, produce, consume, stop, restart on the same 
   })
   const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST })
   let received: { key: string; value: string } | undefined
+  // eslint-disable-next-line no-unreachable-loop -- reads the first record only, then lets go of the stream
   for await (const message of stream) {
     received = { key: message.key, value: message.value }
     break
@@ -74,7 +75,7 @@ test('local broker: create a topic, produce, consume, stop, restart on the same 
   assert.equal(metadata.topics.get(topic)?.partitionsCount, 3)
 })
 
-async function readClusterId(dataDir: string): Promise<string | undefined> {
+async function readClusterId (dataDir: string): Promise<string | undefined> {
   const meta = await readFile(join(dataDir, 'data', 'meta.properties'), 'utf8')
   return /^cluster\.id=(.+)$/m.exec(meta)?.[1]
 }

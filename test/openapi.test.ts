@@ -82,7 +82,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 23)
+    assert.equal(ids.length, 24)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -111,8 +111,13 @@ describe('real responses, checked against the document', () => {
 
   test('anonymous callers get 401 from exactly the operations that declare session security', async () => {
     const calls: Record<string, Call> = {
-      register: { body: {} }, login: { body: {} }, getProperty: { params: { id: property.id } }, getTakenDates: { params: { id: property.id } },
-      getBooking: { params: { id: 1 } }, acceptBooking: { params: { id: 1 } }, cancelBooking: { params: { id: 1 } },
+      register: { body: {} },
+      login: { body: {} },
+      getProperty: { params: { id: property.id } },
+      getTakenDates: { params: { id: property.id } },
+      getBooking: { params: { id: 1 } },
+      acceptBooking: { params: { id: 1 } },
+      cancelBooking: { params: { id: 1 } },
       markNotificationRead: { params: { id: 1 } }
     }
     for (const [id, { op }] of ops) {
@@ -230,6 +235,18 @@ describe('real responses, checked against the document', () => {
     await expect(200, anonymous(), 'getReadiness')
   })
 
+  test('owner analytics in each documented status', async () => {
+    const res = await expect(200, owner, 'getOwnerAnalytics', { query: `property_id=${property.id}` })
+    assert.equal(res.body.by_day.length, 30, 'the last 30 days by default')
+    await expect(200, owner, 'getOwnerAnalytics', { query: 'from=2025-01-01&to=2026-01-02' })
+    await expect(400, owner, 'getOwnerAnalytics', { query: 'from=2025-01-01&to=2026-01-03' })
+    await expect(400, owner, 'getOwnerAnalytics', { query: 'from=2025-02-01&to=2025-01-01' })
+    await expect(400, owner, 'getOwnerAnalytics', { query: 'from=yesterday' })
+    await expect(403, otherOwner, 'getOwnerAnalytics', { query: `property_id=${property.id}` })
+    await expect(403, traveler, 'getOwnerAnalytics')
+    await expect(404, owner, 'getOwnerAnalytics', { query: 'property_id=9000000' })
+  })
+
   test('with the database unreachable, every /api operation answers 503 as documented, and /readyz names the database', async () => {
     // A second API on the same database through a TCP proxy that the test cuts: the real code path of an outage.
     const proxy = await tcpProxy(new URL(stack.databaseUrl))
@@ -263,7 +280,8 @@ describe('real responses, checked against the document', () => {
         markNotificationRead: [owner, { params: { id: 1 } }],
         markAllNotificationsRead: [owner, {}],
         getPreferences: [owner, {}],
-        updatePreferences: [owner, { body: { email_notifications: true } }]
+        updatePreferences: [owner, { body: { email_notifications: true } }],
+        getOwnerAnalytics: [owner, {}]
       }
       for (const [id, [client, c]] of Object.entries(calls)) await expect(503, api(client), id, c)
       const down = await call(api(anonymous()), 'getReadiness')

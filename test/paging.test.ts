@@ -51,19 +51,31 @@ let property: { id: number }
 let night = 0
 const lists: List[] = [
   {
-    name: 'GET /api/bookings/me', path: '/api/bookings/me', key: 'bookings', reader: () => traveler,
+    name: 'GET /api/bookings/me',
+    path: '/api/bookings/me',
+    key: 'bookings',
+    reader: () => traveler,
     add: async () => (await book(traveler, property.id, 10 + (night++ % 300), 1, 1)).id
   },
   {
-    name: 'GET /api/owner/bookings', path: '/api/owner/bookings', key: 'bookings', reader: () => owner,
+    name: 'GET /api/owner/bookings',
+    path: '/api/owner/bookings',
+    key: 'bookings',
+    reader: () => owner,
     add: async () => (await book(otherTraveler, property.id, 10 + (night++ % 300), 1, 1)).id
   },
   {
-    name: 'GET /api/owner/properties', path: '/api/owner/properties', key: 'properties', reader: () => owner,
+    name: 'GET /api/owner/properties',
+    path: '/api/owner/properties',
+    key: 'properties',
+    reader: () => owner,
     add: async () => (await listProperty(owner, { name: `P${night++}` })).id
   },
   {
-    name: 'GET /api/notifications', path: '/api/notifications', key: 'notifications', reader: () => owner,
+    name: 'GET /api/notifications',
+    path: '/api/notifications',
+    key: 'notifications',
+    reader: () => owner,
     // Written as the owner service writes them: the consumers are not what this test is about.
     add: async () => (await stack.db.query(
       `INSERT INTO notifications (user_id, type, booking_id, event_id, message)

@@ -33,7 +33,7 @@ async function processed (group: string, daysAgo: number, n: number) {
 }
 
 test('a sweep deletes old published outbox rows, processed events, expired sessions and login failures; young and unpublished rows stay', async () => {
-  const user = (await stack.db.query(`INSERT INTO users (name, email, password_hash, role) VALUES ('Old', $1, 'x', 'traveler') RETURNING id`, [`${randomUUID()}@example.com`])).rows[0].id
+  const user = (await stack.db.query('INSERT INTO users (name, email, password_hash, role) VALUES (\'Old\', $1, \'x\', \'traveler\') RETURNING id', [`${randomUUID()}@example.com`])).rows[0].id
   const outbox = (publishedDaysAgo: number | null, createdDaysAgo: number) => stack.db.query(
     `INSERT INTO outbox (event_id, topic, key, payload, created_at, published_at)
      VALUES (gen_random_uuid(), 'sweep-test', 'k', '{}', now() - make_interval(days => $1), now() - make_interval(days => $2)) RETURNING id`,
@@ -44,17 +44,17 @@ test('a sweep deletes old published outbox rows, processed events, expired sessi
   await processed('sweep-one', 15, 3)
   await processed('sweep-one', 13, 2)
   const session = (expiresInHours: number) => stack.db.query(
-    `INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))`, [Buffer.from(randomUUID()), user, expiresInHours])
+    'INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))', [Buffer.from(randomUUID()), user, expiresInHours])
   await session(-1)
   await session(1)
-  await stack.db.query(`INSERT INTO login_failures (email, failed_at) VALUES ('old@example.com', now() - interval '25 hours'), ('new@example.com', now() - interval '23 hours')`)
+  await stack.db.query('INSERT INTO login_failures (email, failed_at) VALUES (\'old@example.com\', now() - interval \'25 hours\'), (\'new@example.com\', now() - interval \'23 hours\')')
 
   // Batches of 2: the sweep goes on past a full batch.
   const deleted = await sweepRetention(stack.db, policy, 2)
   assert.deepEqual(deleted, { outbox: 1, processed_events: 3, sessions: 1, login_failures: 1 })
-  const left = (await stack.db.query(`SELECT id FROM outbox WHERE topic = 'sweep-test' ORDER BY id`)).rows.map(r => r.id)
+  const left = (await stack.db.query('SELECT id FROM outbox WHERE topic = \'sweep-test\' ORDER BY id')).rows.map(r => r.id)
   assert.deepEqual(left, [youngPublished, oldUnpublished], `${oldPublished} went`)
-  assert.equal(await count(`processed_events WHERE consumer_group = 'sweep-one'`), 2, 'the 13-day-old records stay')
+  assert.equal(await count('processed_events WHERE consumer_group = \'sweep-one\''), 2, 'the 13-day-old records stay')
   assert.equal(await count('sessions WHERE user_id = $1', [user]), 1, 'the live session stays')
   assert.deepEqual((await stack.db.query('SELECT email FROM login_failures')).rows.map(r => r.email), ['new@example.com'])
 })
@@ -69,7 +69,7 @@ test('two sweepers at once delete each old row once and leave the young ones', a
   } finally {
     await Promise.all(pools.map(p => p.end()))
   }
-  assert.equal(await count(`processed_events WHERE consumer_group = 'sweep-two'`), 500)
+  assert.equal(await count('processed_events WHERE consumer_group = \'sweep-two\''), 500)
 })
 
 test('processed events outlive every copy of their event in Kafka: a shorter retention is refused', () => {
@@ -88,7 +88,7 @@ test('the sweeper that hostly start and hostly relay run deletes old rows by its
   const config = loadConfig({ DATABASE_URL: stack.databaseUrl, RETENTION_SWEEP_INTERVAL: '200ms', EXPIRY_SWEEP_INTERVAL: '1h' })
   const sweeper = await startPieces(config, { sweeper: true }, createLogger('silent'))
   try {
-    await waitFor('the old records swept', async () => (await count(`processed_events WHERE consumer_group = 'sweep-loop'`)) === 1, 15_000)
+    await waitFor('the old records swept', async () => (await count('processed_events WHERE consumer_group = \'sweep-loop\'')) === 1, 15_000)
   } finally {
     await sweeper.stop()
   }
@@ -126,10 +126,10 @@ test('the database refuses a second notification of one event to one recipient',
   const booking = await book(traveler, (await listProperty(owner)).id, 10)
   const eventId = randomUUID()
   const insert = (userId: number) => stack.db.query(
-    `INSERT INTO notifications (user_id, type, booking_id, event_id, message) VALUES ($1, 'booking_requested', $2, $3, 'hello')`,
+    'INSERT INTO notifications (user_id, type, booking_id, event_id, message) VALUES ($1, \'booking_requested\', $2, $3, \'hello\')',
     [userId, booking.id, eventId])
   const { ownerId, travelerId } = (await stack.db.query(
-    `SELECT p.owner_id AS "ownerId", b.traveler_id AS "travelerId" FROM bookings b JOIN properties p ON p.id = b.property_id WHERE b.id = $1`,
+    'SELECT p.owner_id AS "ownerId", b.traveler_id AS "travelerId" FROM bookings b JOIN properties p ON p.id = b.property_id WHERE b.id = $1',
     [booking.id])).rows[0]
   await insert(ownerId)
   await assert.rejects(insert(ownerId), (err: { code?: string, constraint?: string }) =>

@@ -132,6 +132,6 @@ test('the database itself refuses two overlapping accepted stays', async () => {
   const property = await listProperty(owner)
   const a = await book(traveler, property.id, 120, 4)
   const b = await book(traveler, property.id, 122, 4)
-  await stack.db.query(`UPDATE bookings SET status = 'accepted' WHERE id = $1`, [a.id])
-  await assert.rejects(stack.db.query(`UPDATE bookings SET status = 'accepted' WHERE id = $1`, [b.id]), { code: '23P01' })
+  await stack.db.query('UPDATE bookings SET status = \'accepted\' WHERE id = $1', [a.id])
+  await assert.rejects(stack.db.query('UPDATE bookings SET status = \'accepted\' WHERE id = $1', [b.id]), { code: '23P01' })
 })

@@ -177,7 +177,7 @@ test('a hash written before normalisation still signs its user in, and is replac
   const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '')
   const legacy = `$argon2id$v=19$m=19456,t=2,p=1$${b64(salt)}$${b64(hash)}`
   const address_ = email('legacy')
-  await stack.db.query(`INSERT INTO users (name, email, password_hash, role) VALUES ('Old Timer', $1, $2, 'traveler')`, [address_, legacy])
+  await stack.db.query('INSERT INTO users (name, email, password_hash, role) VALUES (\'Old Timer\', $1, $2, \'traveler\')', [address_, legacy])
 
   assert.equal((await from(address()).post('/api/auth/login', { email: address_, password: typed })).status, 200)
   const { rows: [row] } = await stack.db.query('SELECT password_hash FROM users WHERE email = $1', [address_])

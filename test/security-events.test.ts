@@ -48,7 +48,10 @@ async function forge (messages: Array<{ topic: string, key: string, value: unkno
   try {
     await producer.send({
       messages: messages.map(m => ({
-        topic: m.topic, key: m.key, value: JSON.stringify(m.value), headers: headers(m.topic, m.id),
+        topic: m.topic,
+        key: m.key,
+        value: JSON.stringify(m.value),
+        headers: headers(m.topic, m.id),
         ...(m.partition !== undefined && { partition: m.partition })
       }))
     })
@@ -71,7 +74,9 @@ test('a forged "accepted" for another traveler notifies no one and is dead-lette
   const id = randomUUID()
   const now = new Date().toISOString()
   await forge([{
-    topic: TOPICS.statusUpdated, key: String(booking.id), id,
+    topic: TOPICS.statusUpdated,
+    key: String(booking.id),
+    id,
     value: { id: booking.id, property_id: booking.property_id, traveler_id: victim.user!.id, status: 'accepted', updated_at: now, timestamp: now }
   }])
   const letter = await waitFor('the forged event dead-lettered', () => letterOf(TOPICS.statusUpdated, id))
@@ -106,7 +111,10 @@ test('60 forged events ahead of a real one in every partition are dead-lettered 
   const property = await listProperty(owner)
   const ids = Array.from({ length: 60 }, () => randomUUID())
   await forge(ids.map((id, i) => ({
-    topic: TOPICS.created, key: String(900_000_000 + i), id, partition: i % PARTITIONS,
+    topic: TOPICS.created,
+    key: String(900_000_000 + i),
+    id,
+    partition: i % PARTITIONS,
     value: { id: 900_000_000 + i, property_id: property.id, traveler_id: traveler.user!.id, start_date: '2030-01-01', end_date: '2030-01-05', num_guests: 2, status: 'pending', total_price: 400, created_at: new Date().toISOString(), timestamp: new Date().toISOString() }
   })))
   const started = Date.now()
@@ -127,7 +135,7 @@ test('each contradiction is refused with retryable: false and its reason, checke
   const created = stack.recorder.forKey(TOPICS.created, booking.id)[0]
   const event = (topic: string, record: typeof accepted, over: Record<string, unknown>, id = record.headers['event-id']): DecodedEvent =>
     ({ id, topic, payload: { ...JSON.parse(record.value), ...over } })
-  const refuses = async (spec: ConsumerSpec<any>, e: DecodedEvent, reason: RegExp) => { // eslint-disable-line @typescript-eslint/no-explicit-any -- a forged event fits no topic's type, on purpose
+  const refuses = async (spec: ConsumerSpec<any>, e: DecodedEvent, reason: RegExp) => {
     await assert.rejects(transaction(stack.db, tx => spec.handle(tx, [e])), (err: Error & { retryable?: boolean }) => {
       assert.equal(err.retryable, false)
       assert.match(err.message, reason)

@@ -20,8 +20,12 @@ before(async () => {
   stack = await startStack({
     kafka: false,
     env: {
-      HEADERS_TIMEOUT: '1500ms', REQUEST_TIMEOUT: '3s', CONNECTION_TIMEOUT: '2s', KEEP_ALIVE_TIMEOUT: '1s',
-      MAX_REQUESTS_PER_SOCKET: '3', MAX_PENDING_PER_TRAVELER: '3'
+      HEADERS_TIMEOUT: '1500ms',
+      REQUEST_TIMEOUT: '3s',
+      CONNECTION_TIMEOUT: '2s',
+      KEEP_ALIVE_TIMEOUT: '1s',
+      MAX_REQUESTS_PER_SOCKET: '3',
+      MAX_PENDING_PER_TRAVELER: '3'
     }
   })
 })
@@ -232,8 +236,13 @@ async function appWithLog (databaseUrl = stack.databaseUrl) {
   const sink = new Writable({ write (chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done() } })
   const pool = createPool(databaseUrl, 2)
   const app = await buildApp({
-    pool, logger: pino({ level: 'debug' }, sink), kafkaBrokers: [], cookieSecure: false, sessionCookie: SESSION_COOKIE,
-    routes: featureRoutes(pool, { ...loadConfig({}), sessionTtlHours: 1 }), security: loadConfig({ HEADERS_TIMEOUT: '2s' })
+    pool,
+    logger: pino({ level: 'debug' }, sink),
+    kafkaBrokers: [],
+    cookieSecure: false,
+    sessionCookie: SESSION_COOKIE,
+    routes: featureRoutes(pool, { ...loadConfig({ DATABASE_URL: stack.databaseUrl }), sessionTtlHours: 1 }),
+    security: loadConfig({ HEADERS_TIMEOUT: '2s' })
   })
   // A marker when a body starts being read, so a test knows when to abort mid-body.
   app.addHook('preParsing', async () => { lines.push({ level: 0, msg: 'reading body' }) })

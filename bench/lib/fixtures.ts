@@ -13,8 +13,17 @@ export interface Fixtures {
 }
 
 const PROPERTY = {
-  name: 'Bench Loft', description: 'A flat for measuring', city: 'Lisbon', state: 'Lisboa', country: 'Portugal',
-  property_type: 'apartment', price_per_night: 120.5, bedrooms: 2, bathrooms: 1, max_guests: 4, amenities: ['wifi']
+  name: 'Bench Loft',
+  description: 'A flat for measuring',
+  city: 'Lisbon',
+  state: 'Lisboa',
+  country: 'Portugal',
+  property_type: 'apartment',
+  price_per_night: 120.5,
+  bedrooms: 2,
+  bathrooms: 1,
+  max_guests: 4,
+  amenities: ['wifi']
 }
 
 export async function makeFixtures (databaseUrl: string, counts: { travelers: number, owners: number, properties: number }): Promise<Fixtures> {

@@ -26,8 +26,13 @@ export interface LoadResult {
  * Latency is autocannon's per-request time from writing the request to the end of the answer.
  */
 export async function closedLoop (opts: {
-  url: string, connections: number, seconds: number, maxRequests?: number, expect: number,
-  next: () => Request, onOk?: (body: string, receivedAt: number) => void
+  url: string,
+  connections: number,
+  seconds: number,
+  maxRequests?: number,
+  expect: number,
+  next: () => Request,
+  onOk?: (body: string, receivedAt: number) => void
 }): Promise<LoadResult> {
   const latencies: number[] = []
   const statuses: Record<string, number> = {}
@@ -78,8 +83,13 @@ export interface PacedResult {
  * maxInFlight outstanding). onOk gets each expected answer's body and the time it was received (nowMs).
  */
 export async function paced (opts: {
-  url: string, rate: number, seconds: number, maxInFlight: number, expect: number,
-  next: () => Request, onOk: (body: string, receivedAt: number) => void
+  url: string,
+  rate: number,
+  seconds: number,
+  maxInFlight: number,
+  expect: number,
+  next: () => Request,
+  onOk: (body: string, receivedAt: number) => void
 }): Promise<PacedResult> {
   const target = new URL(opts.url)
   const agent = new Agent({ keepAlive: true, maxSockets: opts.maxInFlight })
@@ -108,7 +118,12 @@ export async function paced (opts: {
       resolve()
     }
     const r = httpRequest({
-      agent, host: target.hostname, port: target.port, method: req.method, path: req.path, timeout: 10_000,
+      agent,
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.path,
+      timeout: 10_000,
       headers: { ...req.headers, ...(req.body !== undefined && { 'content-length': Buffer.byteLength(req.body) }) }
     }, res => {
       let body = ''

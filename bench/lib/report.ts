@@ -16,7 +16,6 @@ function fmt (n: number): string {
   return n.toFixed(2)
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export function render (r: any): string {
   const out: string[] = []
   if (r.booking_creation) out.push(...renderMain(r))

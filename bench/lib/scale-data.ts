@@ -180,7 +180,7 @@ export async function buildScaleData (db: pg.Pool, size: ScaleSize, benchOwners:
     await step('vacuum analyze', 'VACUUM (ANALYZE) users, properties, bookings, outbox, notifications, processed_events')
 
     const { rows: props } = await client.query(
-      `SELECT id::int, owner_id::int FROM properties WHERE owner_id BETWEEN $1 + 1 AND $1 + $2 ORDER BY id`, [heavyOwner, benchOwners])
+      'SELECT id::int, owner_id::int FROM properties WHERE owner_id BETWEEN $1 + 1 AND $1 + $2 ORDER BY id', [heavyOwner, benchOwners])
     const { rows: [{ last }] } = await client.query("SELECT (max(end_date) - (now() AT TIME ZONE 'UTC')::date)::int AS last FROM bookings")
     return {
       heavyOwner,

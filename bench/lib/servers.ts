@@ -43,9 +43,14 @@ async function untilHealthy (url: string, processes: Child[], timeoutMs = 60_000
 export async function startHostly (ctx: Context, databaseUrl: string, opts: { ownerWorkers: number, apiNodeArgs?: string[] }): Promise<Server> {
   const port = await freePort()
   const env = {
-    DATABASE_URL: databaseUrl, KAFKA_BROKERS: ctx.brokers, LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000', HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: ctx.brokers,
+    LOG_LEVEL: 'warn',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    HOST: '127.0.0.1',
     // The bench's travelers are registered from one address and each holds many pending requests at once.
-    REGISTER_MAX_PER_CLIENT: '1000000', MAX_PENDING_PER_TRAVELER: '1000000'
+    REGISTER_MAX_PER_CLIENT: '1000000',
+    MAX_PENDING_PER_TRAVELER: '1000000'
   }
   const processes = [
     launch(ctx, 'api', ['src/cli.ts', 'api'], { ...env, PORT: String(port) }, opts.apiNodeArgs),
@@ -61,8 +66,12 @@ export async function startHostly (ctx: Context, databaseUrl: string, opts: { ow
 export async function startBaseline (ctx: Context, databaseUrl: string, topic: string): Promise<Server> {
   const port = await freePort()
   const child = launch(ctx, 'baseline', ['bench/baseline/server.ts'], {
-    DATABASE_URL: databaseUrl, KAFKA_BROKERS: ctx.brokers, PORT: String(port), TOPIC: topic,
-    GROUP: 'baseline-owner-service-group', KAFKAJS_NO_PARTITIONER_WARNING: '1'
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: ctx.brokers,
+    PORT: String(port),
+    TOPIC: topic,
+    GROUP: 'baseline-owner-service-group',
+    KAFKAJS_NO_PARTITIONER_WARNING: '1'
   })
   const url = `http://127.0.0.1:${port}`
   await untilHealthy(url, [child])

@@ -15,7 +15,10 @@ export async function acceptThroughput (target: Target, fixtures: Fixtures, opts
   let i = 0
   const window = opts.monitor.window(`accept c${opts.connections}`)
   const load = await closedLoop({
-    url: target.server.url, connections: opts.connections, seconds: opts.seconds, expect: 200,
+    url: target.server.url,
+    connections: opts.connections,
+    seconds: opts.seconds,
+    expect: 200,
     // Each client builds one request ahead; keep those within the pending bookings too.
     maxRequests: Math.max(opts.connections, rows.length - 2 * opts.connections),
     next: () => {

@@ -27,7 +27,7 @@ export interface CreationRun extends LoadResult {
 /** Every booking has its owner's notification: the system has caught up. */
 export async function caughtUp (db: pg.Pool): Promise<boolean> {
   const { rows: [r] } = await db.query(
-    `SELECT (SELECT count(*) FROM bookings) AS bookings, (SELECT count(*) FROM notifications WHERE type = 'booking_requested') AS notified`)
+    'SELECT (SELECT count(*) FROM bookings) AS bookings, (SELECT count(*) FROM notifications WHERE type = \'booking_requested\') AS notified')
   return Number(r.bookings) === Number(r.notified)
 }
 

@@ -44,7 +44,9 @@ async function read (ctx: Ctx, op: string, connections: number, paths: string[],
   let maxBytes = 0
   let first: string | undefined
   const opts = {
-    url: ctx.url, connections, expect: 200,
+    url: ctx.url,
+    connections,
+    expect: 200,
     next: (): Request => ({ method: 'GET', path: list[i++ % list.length], headers }),
     onOk: (body: string) => { maxBytes = Math.max(maxBytes, Buffer.byteLength(body)); first ??= body }
   }
@@ -83,7 +85,8 @@ export async function writeScenario (ctx: Ctx, people: People, data: ScaleData, 
     const i = n++
     const slot = Math.floor(i / props.length)
     return {
-      method: 'POST', path: '/api/bookings',
+      method: 'POST',
+      path: '/api/bookings',
       headers: { cookie: people.travelers[i % people.travelers.length], 'content-type': 'application/json' },
       body: JSON.stringify({ property_id: props[i % props.length].id, start_date: day(data.freeFromDay + 2 * slot), end_date: day(data.freeFromDay + 2 * slot + 1), num_guests: 1 })
     }
@@ -107,7 +110,11 @@ export async function writeScenario (ctx: Ctx, people: People, data: ScaleData, 
   }
   window = ctx.monitor.window(`data scale ${ctx.label} accept`)
   const accepted = await closedLoop({
-    url: ctx.url, connections, seconds: ctx.seconds, expect: 200, next: accept,
+    url: ctx.url,
+    connections,
+    seconds: ctx.seconds,
+    expect: 200,
+    next: accept,
     maxRequests: Math.max(connections, rows.length - 2 * connections)
   })
   const acceptCpu = window.stop().cpu

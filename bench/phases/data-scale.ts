@@ -1,6 +1,7 @@
 // (h) Data scale: the same operations at a small and a large data set (bench/lib/scale-data.ts), each size in
 // its own database with its own Hostly (API, relay, owner and traveler workers), called over HTTP as a client
 // calls them. The figure is how each cost moves with the data: a request should cost what it returns.
+import { TOPICS } from '../../src/bookings/events.ts'
 import type pg from 'pg'
 import { openSession, SESSION_COOKIE } from '../../src/auth/sessions.ts'
 import { expirePendingBookings } from '../../src/bookings/expiry.ts'
@@ -94,7 +95,7 @@ async function relayBurst (db: pg.Pool, data: ScaleData, n: number): Promise<num
   try {
     await client.query('BEGIN')
     await client.query(
-      `SELECT request_booking(p, t, d, d + 1, 1)
+      `SELECT request_booking(p, t, d, d + 1, 1, '${TOPICS.created}')
          FROM unnest($1::bigint[], $2::bigint[], $3::date[]) AS r(p, t, d)`,
       [Array.from({ length: n }, (_, i) => props[i % props.length].id),
         Array.from({ length: n }, (_, i) => data.travelers[i % data.travelers.length]),

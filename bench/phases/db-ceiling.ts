@@ -13,7 +13,7 @@ import type { Fixtures } from '../lib/fixtures.ts'
 import type { Monitor } from '../lib/monitor.ts'
 import { findPgbench } from '../lib/pgbench.ts'
 
-const SEED_PAYLOAD = `{"id":' || (:id)::text || ',"property_id":' || (:p)::text || ',"traveler_id":' || (:traveler)::text || ',"start_date":"2024-01-15","end_date":"2024-01-20","num_guests":2,"status":"pending","total_price":241,"created_at":"2024-01-10T10:00:00.000Z","timestamp":"2024-01-10T10:00:00.000Z"}`
+const SEED_PAYLOAD = '{"id":\' || (:id)::text || \',"property_id":\' || (:p)::text || \',"traveler_id":\' || (:traveler)::text || \',"start_date":"2024-01-15","end_date":"2024-01-20","num_guests":2,"status":"pending","total_price":241,"created_at":"2024-01-10T10:00:00.000Z","timestamp":"2024-01-10T10:00:00.000Z"}'
 
 const REQUEST = `\\set p random(:pmin, :pmax)
 \\set d random(1, 3000)

@@ -57,6 +57,7 @@ function pollNotifications (db: pg.Pool, fromId: number) {
   let gapSince: number | undefined
   let running = true
   const done = (async () => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- the flag is set by stop(), from another call, while this loop awaits
     while (running) {
       const { rows } = await db.query('SELECT id, booking_id, type FROM notifications WHERE id > $1 ORDER BY id LIMIT 5000', [floor])
       const at = nowMs()
@@ -86,7 +87,11 @@ export async function endToEnd (target: Target, opts: {
     const received = new Map<number, number>() // booking id -> 201 received (bench clock)
     const window = opts.monitor.window(`end to end ${rate}/s`)
     const requests = await paced({
-      url: target.server.url, rate, seconds: opts.seconds, maxInFlight: opts.maxInFlight, expect: 201,
+      url: target.server.url,
+      rate,
+      seconds: opts.seconds,
+      maxInFlight: opts.maxInFlight,
+      expect: 201,
       next: () => bookingRequest(target.stays.take()),
       onOk: (body, at) => received.set(JSON.parse(body).booking.id, at)
     })
@@ -102,8 +107,14 @@ export async function endToEnd (target: Target, opts: {
     const e2e = rows.map(r => Number(r.t) - clock.offset - received.get(r.booking_id)!)
     const visible = ids.filter(id => poller.firstSeen.has(id)).map(id => poller.firstSeen.get(id)! - received.get(id)!)
     const run: RateRun = {
-      rate, requests, e2e_ms: summarize(e2e), visible_ms: summarize(visible), unseen_by_poller: ids.length - visible.length,
-      clock_offset_error_ms: clock.error, backlog_drain_s: drain, cpu: usage.cpu
+      rate,
+      requests,
+      e2e_ms: summarize(e2e),
+      visible_ms: summarize(visible),
+      unseen_by_poller: ids.length - visible.length,
+      clock_offset_error_ms: clock.error,
+      backlog_drain_s: drain,
+      cpu: usage.cpu
     }
     opts.log(`end to end at ${rate}/s (achieved ${requests.achievedRate.toFixed(0)}/s): p50 ${run.e2e_ms.p50.toFixed(1)} ms, p99 ${run.e2e_ms.p99.toFixed(1)} ms (visible by p99 ${run.visible_ms.p99.toFixed(1)} ms)`)
     runs.push(run)

@@ -44,8 +44,16 @@ export interface ClientRun {
 function seedRecord (i: number): KafkaRecord {
   const at = new Date(Date.UTC(2024, 0, 10, 10) + i).toISOString()
   const value = JSON.stringify({
-    id: i, property_id: 1 + (i % 200), traveler_id: 1 + (i % 500), start_date: '2024-01-15', end_date: '2024-01-20',
-    num_guests: 2, status: 'pending', total_price: 500.00, created_at: at, timestamp: at
+    id: i,
+    property_id: 1 + (i % 200),
+    traveler_id: 1 + (i % 500),
+    start_date: '2024-01-15',
+    end_date: '2024-01-20',
+    num_guests: 2,
+    status: 'pending',
+    total_price: 500.00,
+    created_at: at,
+    timestamp: at
   })
   return { key: String(i), value, headers: { 'event-id': randomUUID(), 'event-type': 'booking-created', 'event-version': '1' } }
 }
@@ -59,8 +67,12 @@ interface Client {
 
 function platformatic (brokers: string[]): Client {
   const producer = new Producer({
-    clientId: 'bench-platformatic', bootstrapBrokers: brokers, serializers: stringSerializers,
-    idempotent: true, acks: ProduceAcks.ALL, partitioner: compatibilityPartitioner
+    clientId: 'bench-platformatic',
+    bootstrapBrokers: brokers,
+    serializers: stringSerializers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    partitioner: compatibilityPartitioner
   })
   return {
     async produce (topic, batch) {
@@ -68,9 +80,17 @@ function platformatic (brokers: string[]): Client {
     },
     async consume (topic, n, timeoutMs) {
       const consumer = new Consumer({
-        clientId: 'bench-platformatic', groupId: `bench-${randomUUID()}`, bootstrapBrokers: brokers, deserializers: stringDeserializers,
-        autocommit: false, sessionTimeout: 6000, heartbeatInterval: 1000,
-        minBytes: 1, maxWaitTime: FETCH.maxWaitMs, maxBytes: FETCH.maxBytes, maxBytesPerPartition: FETCH.maxBytesPerPartition
+        clientId: 'bench-platformatic',
+        groupId: `bench-${randomUUID()}`,
+        bootstrapBrokers: brokers,
+        deserializers: stringDeserializers,
+        autocommit: false,
+        sessionTimeout: 6000,
+        heartbeatInterval: 1000,
+        minBytes: 1,
+        maxWaitTime: FETCH.maxWaitMs,
+        maxBytes: FETCH.maxBytes,
+        maxBytesPerPartition: FETCH.maxBytesPerPartition
       })
       try {
         return await countRecords(n, timeoutMs, async (onRecord) => {
@@ -97,8 +117,13 @@ function kafkajs (brokers: string[]): Client {
     },
     async consume (topic, n, timeoutMs) {
       const consumer = kafka.consumer({
-        groupId: `bench-${randomUUID()}`, sessionTimeout: 6000, heartbeatInterval: 1000,
-        minBytes: 1, maxWaitTimeInMs: FETCH.maxWaitMs, maxBytes: FETCH.maxBytes, maxBytesPerPartition: FETCH.maxBytesPerPartition
+        groupId: `bench-${randomUUID()}`,
+        sessionTimeout: 6000,
+        heartbeatInterval: 1000,
+        minBytes: 1,
+        maxWaitTimeInMs: FETCH.maxWaitMs,
+        maxBytes: FETCH.maxBytes,
+        maxBytesPerPartition: FETCH.maxBytesPerPartition
       })
       try {
         return await countRecords(n, timeoutMs, async (onRecord) => {
@@ -154,9 +179,14 @@ export async function kafkaClients (brokers: string[], opts: { records: number, 
       const cpuConsume = window.stop().cpu
       const consumeS = consumeMs / 1000
       runs[name] = {
-        produce_s: produceS, produce_records_per_s: records.length / produceS,
-        consume_s: consumeS, consume_records_per_s: records.length / consumeS, join_s: joinMs / 1000,
-        records_per_s: records.length / (produceS + consumeS), cpu_produce: cpuProduce, cpu_consume: cpuConsume
+        produce_s: produceS,
+        produce_records_per_s: records.length / produceS,
+        consume_s: consumeS,
+        consume_records_per_s: records.length / consumeS,
+        join_s: joinMs / 1000,
+        records_per_s: records.length / (produceS + consumeS),
+        cpu_produce: cpuProduce,
+        cpu_consume: cpuConsume
       }
       opts.log(`kafka clients, ${name}: produce ${runs[name].produce_records_per_s.toFixed(0)} records/s, consume ${runs[name].consume_records_per_s.toFixed(0)} records/s`)
     }

@@ -14,7 +14,9 @@ let running = 0
 const waiting: Array<() => void> = []
 /** The most hashes seen running at once since the last reset: the bound made visible (tests, metrics). */
 export const hashing = {
-  peak: 0, peakWaiting: 0, refused: 0,
+  peak: 0,
+  peakWaiting: 0,
+  refused: 0,
   reset () { this.peak = running; this.peakWaiting = waiting.length; this.refused = 0 }
 }
 

@@ -41,8 +41,11 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
 
   app.post('/api/auth/register', {
     schema: {
-      tags: ['auth'], operationId: 'register', summary: 'Create an account and sign in',
-      body: RegisterBody, response: { 201: UserReply, ...errors(400, 403, 409, 413, 429, 503) }
+      tags: ['auth'],
+      operationId: 'register',
+      summary: 'Create an account and sign in',
+      body: RegisterBody,
+      response: { 201: UserReply, ...errors(400, 403, 409, 413, 429, 503) }
     }
   }, async (request, reply) => {
     await admitRegistration(pool, throttle, request.ip)
@@ -56,8 +59,11 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
 
   app.post('/api/auth/login', {
     schema: {
-      tags: ['auth'], operationId: 'login', summary: 'Sign in: a new session cookie',
-      body: LoginBody, response: { 200: UserReply, ...errors(400, 401, 403, 429, 503) }
+      tags: ['auth'],
+      operationId: 'login',
+      summary: 'Sign in: a new session cookie',
+      body: LoginBody,
+      response: { 200: UserReply, ...errors(400, 401, 403, 429, 503) }
     }
   }, async (request, reply) => {
     const user = await authenticate(pool, throttle, request.body.email, request.body.password, request.ip)
@@ -72,7 +78,10 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
     onRequest: requireUser(pool),
     preValidation: noBody,
     schema: {
-      tags: ['auth'], operationId: 'logout', summary: 'Sign out: end the session', security: SESSION,
+      tags: ['auth'],
+      operationId: 'logout',
+      summary: 'Sign out: end the session',
+      security: SESSION,
       response: { 204: Type.Null(), ...errors(401, 403) }
     }
   }, async (request, reply) => {
@@ -84,7 +93,10 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
     onRequest: requireUser(pool),
     preValidation: noBody,
     schema: {
-      tags: ['auth'], operationId: 'logoutEverywhere', summary: 'Sign out everywhere: end every session of the user', security: SESSION,
+      tags: ['auth'],
+      operationId: 'logoutEverywhere',
+      summary: 'Sign out everywhere: end every session of the user',
+      security: SESSION,
       response: { 204: Type.Null(), ...errors(401, 403) }
     }
   }, async (request, reply) => {
@@ -96,7 +108,10 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
   app.get('/api/auth/me', {
     onRequest: requireUser(pool),
     schema: {
-      tags: ['auth'], operationId: 'getCurrentUser', summary: 'The signed-in user', security: SESSION,
+      tags: ['auth'],
+      operationId: 'getCurrentUser',
+      summary: 'The signed-in user',
+      security: SESSION,
       response: { 200: UserReply, ...errors(401) }
     }
   }, async (request) => ({ user: currentUser(request) }))

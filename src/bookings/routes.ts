@@ -28,8 +28,12 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, maxAdvanceDays?: nu
   app.post('/api/bookings', {
     onRequest: traveler,
     schema: {
-      tags: ['bookings'], operationId: 'createBooking', summary: 'Request a stay (travelers); publishes booking-created', security: SESSION,
-      body: BookingInput, response: { 201: BookingReply, ...errors(400, 401, 403, 404, 409, 413) }
+      tags: ['bookings'],
+      operationId: 'createBooking',
+      summary: 'Request a stay (travelers); publishes booking-created',
+      security: SESSION,
+      body: BookingInput,
+      response: { 201: BookingReply, ...errors(400, 401, 403, 404, 409, 413) }
     }
   }, async (request, reply) => {
     checkAdvance(request.body.start_date, maxAdvanceDays)
@@ -42,24 +46,36 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, maxAdvanceDays?: nu
   app.get('/api/bookings/me', {
     onRequest: traveler,
     schema: {
-      tags: ['bookings'], operationId: 'listMyBookings', summary: "The caller's bookings, newest first, paged (travelers)", security: SESSION,
-      querystring: TravelerBookingsQuery, response: { 200: TravelerBookings, ...errors(400, 401, 403) }
+      tags: ['bookings'],
+      operationId: 'listMyBookings',
+      summary: "The caller's bookings, newest first, paged (travelers)",
+      security: SESSION,
+      querystring: TravelerBookingsQuery,
+      response: { 200: TravelerBookings, ...errors(400, 401, 403) }
     }
   }, async (request) => travelerBookings(pool, currentUser(request).id, request.query))
 
   app.get('/api/owner/bookings', {
     onRequest: owner,
     schema: {
-      tags: ['bookings'], operationId: 'listOwnerBookings', summary: "Bookings on the caller's properties, newest first, paged (owners)", security: SESSION,
-      querystring: OwnerBookingsQuery, response: { 200: OwnerBookings, ...errors(400, 401, 403) }
+      tags: ['bookings'],
+      operationId: 'listOwnerBookings',
+      summary: "Bookings on the caller's properties, newest first, paged (owners)",
+      security: SESSION,
+      querystring: OwnerBookingsQuery,
+      response: { 200: OwnerBookings, ...errors(400, 401, 403) }
     }
   }, async (request) => ownerBookings(pool, currentUser(request).id, request.query))
 
   app.get('/api/bookings/:id', {
     onRequest: anyone,
     schema: {
-      tags: ['bookings'], operationId: 'getBooking', summary: "One booking, for its traveler or its property's owner", security: SESSION,
-      params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404) }
+      tags: ['bookings'],
+      operationId: 'getBooking',
+      summary: "One booking, for its traveler or its property's owner",
+      security: SESSION,
+      params: IdParams,
+      response: { 200: BookingReply, ...errors(400, 401, 403, 404) }
     }
   }, async (request) => ({ booking: await getBooking(pool, currentUser(request), parseId(request.params.id)) }))
 
@@ -67,8 +83,12 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, maxAdvanceDays?: nu
     onRequest: owner,
     preValidation: noBody,
     schema: {
-      tags: ['bookings'], operationId: 'acceptBooking', summary: "Accept a pending request (its property's owner); cancels overlapping requests", security: SESSION,
-      params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) }
+      tags: ['bookings'],
+      operationId: 'acceptBooking',
+      summary: "Accept a pending request (its property's owner); cancels overlapping requests",
+      security: SESSION,
+      params: IdParams,
+      response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) }
     }
   }, async (request) => ({ booking: await acceptBooking(pool, currentUser(request), parseId(request.params.id)) }))
 
@@ -76,8 +96,12 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, maxAdvanceDays?: nu
     onRequest: anyone,
     preValidation: noBody,
     schema: {
-      tags: ['bookings'], operationId: 'cancelBooking', summary: "Cancel a booking (its traveler or its property's owner)", security: SESSION,
-      params: IdParams, response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) }
+      tags: ['bookings'],
+      operationId: 'cancelBooking',
+      summary: "Cancel a booking (its traveler or its property's owner)",
+      security: SESSION,
+      params: IdParams,
+      response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) }
     }
   }, async (request) => ({ booking: await cancelBooking(pool, currentUser(request), parseId(request.params.id)) }))
 }

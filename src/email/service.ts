@@ -6,9 +6,10 @@ import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
 import { cancelledBecause } from '../notifications/messages.ts'
 import { believe, type AnyPayload } from '../notifications/trust.ts'
 import { createMailer, MailRefused, messageIdFor, type Mailer } from './mailer.ts'
+import type { Metrics } from '../metrics/registry.ts'
 import { render, type Kind } from './render.ts'
 
-export interface EmailOptions { pool: Pool, smtpUrl: string, mailFrom: string, appUrl: string, log: Logger }
+export interface EmailOptions { pool: Pool, smtpUrl: string, mailFrom: string, appUrl: string, log: Logger, metrics?: Pick<Metrics, 'emails'> }
 
 /** The facts of a booking an e-mail quotes, and both parties, read from the database. */
 async function bookingFacts (db: Queryable, ids: number[]) {
@@ -41,7 +42,7 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
   const nights = (a: string, b: string) => { const n = (Date.parse(b) - Date.parse(a)) / 86_400_000; return n === 1 ? '1 night' : `${n} nights` }
 
   /** f: the booking's facts and both parties; recorded: the payload Hostly recorded for the event (trust.ts). */
-  async function sendOne (event: DecodedEvent<AnyPayload>, f: Record<string, any>, recorded: Record<string, unknown>) { // eslint-disable-line @typescript-eslint/no-explicit-any -- a row of email-facts
+  async function sendOne (event: DecodedEvent<AnyPayload>, f: Record<string, any>, recorded: Record<string, unknown>) {
     const created = event.topic === TOPICS.created
     const status = { status: recorded.status as BookingStatusUpdated['status'], reason: recorded.reason as CancelReason | undefined }
     const kind: Kind = created ? 'booking_requested' : `booking_${status.status}`
@@ -79,6 +80,7 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
     } catch (err) {
       if (!(err instanceof MailRefused)) throw err // retried: the row stays 'sending'
       await pool.query("UPDATE email_messages SET status = 'failed', error = $3 WHERE event_id = $1 AND recipient_id = $2", [event.id, recipientId, err.message])
+      opts.metrics?.emails.inc({ outcome: 'failed' })
       log.warn({ eventId: event.id, messageId, err: err.message }, 'e-mail refused by the SMTP server, not retried')
       return
     }
@@ -87,6 +89,7 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
       text: "UPDATE email_messages SET status = 'sent', sent_at = now(), error = NULL WHERE event_id = $1 AND recipient_id = $2",
       values: [event.id, recipientId]
     })
+    opts.metrics?.emails.inc({ outcome: 'sent' })
     if (claim.attempts > 1) log.info({ eventId: event.id, messageId, attempts: claim.attempts }, 'e-mail sent again after an interrupted send (same Message-ID)')
   }
 
@@ -94,8 +97,8 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
     name: 'email',
     group: 'email-service-group',
     topic: TOPICS.created,
-    decode: decoders[TOPICS.created],
-    alsoTopics: [{ topic: TOPICS.statusUpdated, decode: decoders[TOPICS.statusUpdated] }],
+    topics: [TOPICS.created, TOPICS.statusUpdated],
+    decode: (message, topic) => decoders[topic as keyof typeof decoders](message),
     async handle (tx, events) {
       // A forged or contradicting event e-mails no one: it is refused (retryable: false) before anything is sent.
       const trusted = await believe(tx, events)

@@ -13,6 +13,8 @@ import { operationsRoutes } from './operations.ts'
 import { securityHeaders } from './security-headers.ts'
 import { ErrorBody } from './schemas.ts'
 import { ERRORS, errorBody } from '../errors.ts'
+import { observeRequests } from '../metrics/http.ts'
+import type { Metrics } from '../metrics/registry.ts'
 import { validatorCompiler } from './validation.ts'
 import { isClientRoute, sendApp, serveWeb } from './web.ts'
 
@@ -29,6 +31,8 @@ export interface AppOptions {
   cookieSecure: boolean
   /** Proxies, origins, docs and timeouts (docs/security.md): the defaults of loadConfig when left out. */
   security?: SecurityOptions
+  /** Times every request and serves GET /metrics; none: neither. */
+  metrics?: Metrics
   /** The built web app's folder (WEB_DIST); served at / when it holds an index.html. */
   webDist?: string
 }
@@ -42,7 +46,8 @@ const BODY_LIMIT = 64 * 1024
 export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   const sec = opts.security ?? loadConfig({})
   const app = Fastify({
-    loggerInstance: opts.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT,
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
     // Fastify takes a hop count too (its documentation; its types leave numbers out).
     trustProxy: sec.trustProxy as boolean | string[],
@@ -62,6 +67,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   app.server.maxConnections = sec.maxConnections
   app.addHook('onRequest', refuseCrossSite(sec.appOrigins))
   app.addHook('onSend', securityHeaders({ hsts: opts.cookieSecure }))
+  if (opts.metrics) app.addHook('onResponse', observeRequests(opts.metrics))
   app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(errorHandler)
   let web = false
@@ -77,6 +83,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
 
   if (opts.webDist) web = await serveWeb(app, opts.webDist)
   await opts.routes(app)
-  await app.register(operationsRoutes, { pool: opts.pool, kafkaBrokers: opts.kafkaBrokers })
+  await app.register(operationsRoutes, { pool: opts.pool, kafkaBrokers: opts.kafkaBrokers, metrics: opts.metrics })
   return app
 }

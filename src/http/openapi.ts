@@ -67,6 +67,7 @@ export const openapiOptions = (sessionCookie: string): SwaggerOptions => ({
       { name: 'properties', description: 'Listing and finding properties' },
       { name: 'bookings', description: 'Requesting, accepting and cancelling stays' },
       { name: 'notifications', description: 'What happened to your bookings' },
+      { name: 'analytics', description: "How an owner's properties do" },
       { name: 'operations', description: 'Health and readiness' }
     ],
     components: {

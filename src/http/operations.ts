@@ -3,6 +3,8 @@ import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
 import { ERRORS, errorBody } from '../errors.ts'
 import { pingKafka } from '../kafka/client.ts'
+import { METRICS_CONTENT_TYPE } from '../metrics/http.ts'
+import type { Metrics } from '../metrics/registry.ts'
 
 const NotReady = Type.Object({
   code: Type.Literal('NOT_READY'),
@@ -11,7 +13,7 @@ const NotReady = Type.Object({
 }, { description: 'Not ready: a part this process needs is down' })
 
 const within = <T>(ms: number, p: Promise<T>) => Promise.race([
-  p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())
+  p, new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())
 ])
 
 async function check (fn: () => Promise<unknown>): Promise<string | undefined> {
@@ -23,25 +25,41 @@ async function check (fn: () => Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-export const operationsRoutes: FastifyPluginAsync<{ pool: Pool, kafkaBrokers: string[] }> = async (app, { pool, kafkaBrokers }) => {
+/** Each part this process needs (the database; Kafka when brokers are given) that does not answer, with why. */
+export async function whatIsDown (pool: Pool, kafkaBrokers: string[]): Promise<Record<string, string>> {
+  const [database, kafka] = await Promise.all([
+    check(() => pool.query('SELECT 1')),
+    kafkaBrokers.length > 0 ? check(() => pingKafka(kafkaBrokers)) : undefined
+  ])
+  return Object.fromEntries(Object.entries({ database, kafka }).filter((e): e is [string, string] => e[1] !== undefined))
+}
+
+export const operationsRoutes: FastifyPluginAsync<{ pool: Pool, kafkaBrokers: string[], metrics?: Metrics }> = async (app, { pool, kafkaBrokers, metrics }) => {
+  // Prometheus's text, not JSON: left out of the OpenAPI document (api.md, Operations, lists it).
+  if (metrics) {
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      return reply.header('content-type', METRICS_CONTENT_TYPE).header('cache-control', 'no-store').send(await metrics.render())
+    })
+  }
+
   app.get('/healthz', {
     schema: {
-      tags: ['operations'], operationId: 'getHealth', summary: '200 while the process runs',
+      tags: ['operations'],
+      operationId: 'getHealth',
+      summary: '200 while the process runs',
       response: { 200: Type.Object({ status: Type.Literal('ok') }) }
     }
   }, async () => ({ status: 'ok' }))
 
   app.get('/readyz', {
     schema: {
-      tags: ['operations'], operationId: 'getReadiness', summary: '200 when what this process needs answers; 503 naming what is down',
+      tags: ['operations'],
+      operationId: 'getReadiness',
+      summary: '200 when what this process needs answers; 503 naming what is down',
       response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: NotReady }
     }
   }, async (request, reply) => {
-    const [database, kafka] = await Promise.all([
-      check(() => pool.query('SELECT 1')),
-      kafkaBrokers.length > 0 ? check(() => pingKafka(kafkaBrokers)) : undefined
-    ])
-    const down = Object.entries({ database, kafka }).filter(([, error]) => error !== undefined)
+    const down = Object.entries(await whatIsDown(pool, kafkaBrokers))
     if (down.length === 0) return { status: 'ready' }
     // Which part is down, for the orchestrator and anyone; why (host names, addresses, driver messages) only
     // in the log, where operators read it.

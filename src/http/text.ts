@@ -12,6 +12,8 @@ export const VISIBLE_TEXT = `^(?=[^]*[^${CONTROL}${INVISIBLE}])[^${CONTROL}]*$`
 
 /** A required name: 1–max characters, at least one visible, no control or bidi-override characters. */
 export const DisplayName = (max: number) => Type.String({
-  minLength: 1, maxLength: max, pattern: VISIBLE_TEXT,
+  minLength: 1,
+  maxLength: max,
+  pattern: VISIBLE_TEXT,
   description: 'must show at least one visible character and no control or bidirectional-override characters'
 })

@@ -7,8 +7,14 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv, formats: string[]) 
 
 function build (coerceTypes: boolean): Ajv {
   // removeAdditional is off so that an unknown field is an error, not silently dropped (Fastify's default).
-  const ajv = new Ajv({ coerceTypes, removeAdditional: false, useDefaults: true, allErrors: true, strict: false,
-    verbose: true }) // verbose: errors carry their schema, for its description
+  const ajv = new Ajv({
+    coerceTypes,
+    removeAdditional: false,
+    useDefaults: true,
+    allErrors: true,
+    strict: false,
+    verbose: true
+  }) // verbose: errors carry their schema, for its description
   // 'date' in full mode refuses impossible days such as 2024-02-30.
   addFormats(ajv, ['date', 'email'])
   ajv.addKeyword({ keyword: 'x-decimals', type: 'number', schemaType: 'number', validate: hasDecimals })
@@ -36,7 +42,8 @@ export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpP
   const check = Object.assign((data: unknown, cxt?: Parameters<ValidateFunction>[1]) => {
     const valid = validate(data, cxt)
     const at = valid ? nulAt(data, '') : undefined
-    check.errors = at === undefined ? validate.errors
+    check.errors = at === undefined
+      ? validate.errors
       : [{ keyword: 'nul', instancePath: at, schemaPath: '', params: {}, message: 'must not contain the NUL character' }]
     return valid && at === undefined
   }, { errors: null as ErrorObject[] | null | undefined, schemaEnv: validate.schemaEnv })

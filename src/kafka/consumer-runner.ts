@@ -4,9 +4,10 @@ import { batchHandler } from './consumer/batch.ts'
 import { Lifecycle } from './consumer/lifecycle.ts'
 import type { FailurePolicy } from './consumer/retry-policy.ts'
 import { consumeStream } from './consumer/stream.ts'
-import type { Decoder, DecodedEvent } from './decode.ts'
-import { FailureRouter, type KafkaMessage } from './failures.ts'
-import { retryTopic, sourceTopic } from './topics.ts'
+import type { Metrics } from '../metrics/registry.ts'
+import type { Decoded, DecodedEvent, RecordLike } from './decode.ts'
+import { FailureRouter } from './failures.ts'
+import { retryTopic } from './topics.ts'
 
 export type { FailurePolicy } from './consumer/retry-policy.ts'
 
@@ -20,10 +21,10 @@ export interface ConsumerSpec<P = unknown> {
   name: string
   group: string
   topic: string
-  /** The topic's decoder: records that fail it are poison, dead-lettered unread. */
-  decode: Decoder<P>
-  /** More topics the group reads, each with its decoder (the e-mail service reads both). Events say their topic. */
-  alsoTopics?: Array<{ topic: string, decode: Decoder<P> }>
+  /** All the topics the group reads, when more than `topic` (which is one of them): their events come mixed. */
+  topics?: string[]
+  /** The decoder of a record of the topic (one of the spec's): records that fail it are poison, dead-lettered unread. */
+  decode: (message: RecordLike, topic: string) => Decoded<P>
   handle (tx: Client, events: Array<DecodedEvent<P>>): Promise<void>
 }
 
@@ -38,7 +39,12 @@ export interface ConsumerOptions {
   lane?: 'main' | 'retry'
   /** Records processed in one transaction at most. */
   batchSize?: number
+  /** hostly_events_total and hostly_event_end_to_end_seconds. */
+  metrics?: Pick<Metrics, 'events' | 'endToEnd'>
 }
+
+/** The topics a spec reads. */
+export const specTopics = (spec: ConsumerSpec) => spec.topics ?? [spec.topic]
 
 export interface RunningConsumer { stop (): Promise<void> }
 
@@ -56,14 +62,10 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
   const { spec } = opts
   const retryLane = opts.lane === 'retry'
   const group = retryLane ? `${spec.group}.retry` : spec.group
-  const decoders = new Map([[spec.topic, spec.decode], ...(spec.alsoTopics ?? []).map(t => [t.topic, t.decode] as const)])
-  const topics = [...decoders.keys()].map(t => retryLane ? retryTopic(t) : t)
+  const topics = specTopics(spec).map(t => retryLane ? retryTopic(t) : t)
   const log = opts.log.child({ consumer: spec.name, group, topic: topics.join(',') })
   const life = new Lifecycle()
-  // Per source topic: a failing record goes to its own topic's retry and dead-letter topics.
-  const routers = new Map([...decoders.keys()].map(t => [t, new FailureRouter(opts.brokers, spec.group, t)]))
-  const routerOf = (message: KafkaMessage) => routers.get(sourceTopic(message.topic))!
-  const decode = (message: KafkaMessage) => decoders.get(sourceTopic(message.topic))!(message)
+  const router = new FailureRouter(opts.brokers, spec.group)
   const stream = consumeStream({
     brokers: opts.brokers,
     group,
@@ -73,12 +75,12 @@ export function startConsumer (opts: ConsumerOptions): RunningConsumer {
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     log,
     life,
-    onBatch: batchHandler({ spec, retryLane, policy: opts.policy, routerOf, decode, life, pool: opts.pool, log })
+    onBatch: batchHandler({ spec, retryLane, policy: opts.policy, router, life, pool: opts.pool, log, metrics: opts.metrics })
   })
   return {
     async stop () {
       await stream.stop()
-      await Promise.all([...routers.values()].map(r => r.close()))
+      await router.close()
       log.info('Kafka consumer: stopped')
     }
   }

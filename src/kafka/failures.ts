@@ -1,6 +1,6 @@
 import type { Message } from '@platformatic/kafka'
 import { createProducer } from './client.ts'
-import { deadLetterTopic, retryTopic } from './topics.ts'
+import { deadLetterTopic, retryTopic, sourceTopic } from './topics.ts'
 
 /** Headers a retried or dead-lettered record carries besides the event's own (event-id, event-type, event-version). */
 export const H = {
@@ -33,23 +33,22 @@ export interface Failure {
 export class FailureRouter {
   private readonly producer: ReturnType<typeof createProducer>
   private readonly group: string
-  private readonly topic: string
 
-  constructor (brokers: string[], group: string, topic: string) {
+  /** The record's own topic says where it goes: T, or T.retry in a later round, both lead to T.retry and T.dlq. */
+  constructor (brokers: string[], group: string) {
     this.producer = createProducer(brokers, `hostly-failures-${group}`)
     this.group = group
-    this.topic = topic
   }
 
   async toRetry (message: KafkaMessage, failure: Failure, round: number, delayMs: number): Promise<void> {
-    await this.send(retryTopic(this.topic), message, failure, {
+    await this.send(retryTopic(sourceTopic(message.topic)), message, failure, {
       [H.retryRound]: String(round),
       [H.retryAt]: new Date(Date.now() + delayMs).toISOString()
     })
   }
 
   async toDeadLetter (message: KafkaMessage, failure: Failure): Promise<void> {
-    await this.send(deadLetterTopic(this.topic), message, failure, {})
+    await this.send(deadLetterTopic(sourceTopic(message.topic)), message, failure, {})
   }
 
   async close () {

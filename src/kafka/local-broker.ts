@@ -40,7 +40,7 @@ const FAST_START = '-XX:TieredStopAtLevel=1'
 const READY_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 15_000
 
-export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalBroker> {
+export async function startLocalBroker (opts: LocalBrokerOptions): Promise<LocalBroker> {
   const log = opts.log ?? (() => {})
   const classpath = kafkaClasspath()
   const dataDir = resolve(opts.dataDir)
@@ -73,7 +73,7 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
   return { brokers, pid: jvm.child.pid!, stop, exited: jvm.exited }
 }
 
-async function format(dataDir: string, classpath: string, log: (msg: string) => void, scram?: LocalBrokerOptions['scram']): Promise<void> {
+async function format (dataDir: string, classpath: string, log: (msg: string) => void, scram?: LocalBrokerOptions['scram']): Promise<void> {
   const started = Date.now()
   const config = join(dataDir, 'server.properties')
   // KRaft keeps SCRAM credentials in the metadata log: the first user is written at format time.
@@ -82,7 +82,7 @@ async function format(dataDir: string, classpath: string, log: (msg: string) => 
   log(`Kafka broker: formatted ${dataDir} in ${Date.now() - started} ms`)
 }
 
-function spawnKafka(dataDir: string, classpath: string, heapMb: number, log: (msg: string) => void) {
+function spawnKafka (dataDir: string, classpath: string, heapMb: number, log: (msg: string) => void) {
   const child = spawn('java', [
     `-Xms${Math.min(256, heapMb)}m`, `-Xmx${heapMb}m`, '-XX:+UseG1GC', FAST_START, '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${join(dataDir, 'log4j2.properties')}`,
@@ -96,9 +96,9 @@ function spawnKafka(dataDir: string, classpath: string, heapMb: number, log: (ms
   // (Death by an unhandled signal skips 'exit' handlers: Ctrl+C reaches the JVM through the process group.)
   const killOnExit = () => child.kill('SIGKILL')
   process.on('exit', killOnExit)
-  const exited = new Promise<number | null>((done) => child.on('close', (code) => {
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
     process.off('exit', killOnExit)
-    done(code)
+    resolve(code)
   }))
 
   const lastLines: string[] = [] // for the error message when the broker dies during startup
@@ -114,7 +114,7 @@ function spawnKafka(dataDir: string, classpath: string, heapMb: number, log: (ms
 }
 
 /** Polls until the broker answers a metadata request; returns why it never will, or undefined once ready. */
-async function waitUntilReady(brokers: string, exited: Promise<number | null>, started: number): Promise<string | undefined> {
+async function waitUntilReady (brokers: string, exited: Promise<number | null>, started: number): Promise<string | undefined> {
   let exitCode: number | null | undefined
   void exited.then((code) => (exitCode = code))
   // Race each probe with the JVM's exit: a probe can hang until its timeout (e.g. on a port someone else holds).
@@ -126,7 +126,7 @@ async function waitUntilReady(brokers: string, exited: Promise<number | null>, s
   return undefined
 }
 
-export async function freePort(): Promise<number> {
+export async function freePort (): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1')
   await once(server, 'listening')
   const { port } = server.address() as AddressInfo
@@ -135,7 +135,7 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-function kafkaClasspath(): string {
+function kafkaClasspath (): string {
   const jars = existsSync(libsDir) ? readdirSync(libsDir) : []
   if (!jars.some((jar) => /^kafka_2\.13-.*\.jar$/.test(jar))) {
     throw new Error(`Kafka jars not found in ${libsDir}: run \`bash scripts/kafka-jars.sh\` first`)
@@ -145,7 +145,7 @@ function kafkaClasspath(): string {
 
 // `format --standalone` records this node's CONTROLLER endpoint (host and port) in the metadata log's first
 // checkpoint, so a formatted folder keeps its controller port, saved next to it.
-async function chooseControllerPort(dataDir: string, wanted: number | undefined): Promise<number> {
+async function chooseControllerPort (dataDir: string, wanted: number | undefined): Promise<number> {
   const file = join(dataDir, 'controller.port')
   const saved = await readFile(file, 'utf8').then((text) => Number.parseInt(text, 10), () => undefined)
   const port = wanted ?? saved ?? (await freePort())
@@ -154,14 +154,14 @@ async function chooseControllerPort(dataDir: string, wanted: number | undefined)
 }
 
 // Kafka's cluster ids are 16 bytes in base64url; one starting with '-' would read as a command line option.
-function clusterId(): string {
+function clusterId (): string {
   let id: string
   do id = randomBytes(16).toString('base64url')
   while (id.startsWith('-'))
   return id
 }
 
-function serverProperties(port: number, controllerPort: number, logDirs: string, scramPort?: number): string {
+function serverProperties (port: number, controllerPort: number, logDirs: string, scramPort?: number): string {
   const listeners = `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}` +
     (scramPort ? `,SASL_PLAINTEXT://127.0.0.1:${scramPort}` : '')
   const scram = scramPort
@@ -215,7 +215,7 @@ logger.server.appenderRef.console.ref = STDOUT
 logger.server.appenderRef.file.ref = FILE
 `
 
-async function answersMetadata(brokers: string): Promise<boolean> {
+async function answersMetadata (brokers: string): Promise<boolean> {
   const admin = new Admin({ clientId: 'local-broker-probe', bootstrapBrokers: [brokers], retries: 0, connectTimeout: 1000, requestTimeout: 2000 })
   try {
     const metadata = await admin.metadata({ topics: [] })

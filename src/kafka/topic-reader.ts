@@ -28,7 +28,13 @@ export async function * readTopic (brokers: string[], topic: string): AsyncGener
 
     const consumer = new Consumer({
       ...connectionOptions(), // the broker's authentication, like every other Hostly client
-      clientId: 'hostly-dlq', groupId: group, bootstrapBrokers: brokers, deserializers: stringDeserializers, autocommit: false, maxWaitTime: 200, highWaterMark: 256
+      clientId: 'hostly-dlq',
+      groupId: group,
+      bootstrapBrokers: brokers,
+      deserializers: stringDeserializers,
+      autocommit: false,
+      maxWaitTime: 200,
+      highWaterMark: 256
     })
     consumer.on('error', () => {}) // late errors of a closed client (see createConsumer); reading errors reach the loop
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST })

@@ -34,6 +34,9 @@ export class Hub {
 
   count (userId: number) { return this.users.get(userId)?.size ?? 0 }
 
+  /** Open sockets of every user on this process (hostly_live_sockets). */
+  get size () { let n = 0; for (const set of this.users.values()) n += set.size; return n }
+
   add (conn: Connection) {
     let set = this.users.get(conn.userId)
     if (!set) this.users.set(conn.userId, set = new Set())

@@ -49,6 +49,7 @@ export function startListener (opts: ListenerOptions): Listener {
   }
 
   const done = (async () => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- the flag is set by stop(), from another call, while this loop awaits
     while (running) {
       try {
         await session()

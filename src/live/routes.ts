@@ -9,6 +9,7 @@ import type { Pool } from '../db/pool.ts'
 import { appError, forbidden } from '../errors.ts'
 import { errors } from '../http/schemas.ts'
 import { Connection } from './connection.ts'
+import type { Metrics } from '../metrics/registry.ts'
 import { Hub } from './hub.ts'
 import { startListener } from './listener.ts'
 
@@ -34,8 +35,9 @@ function checkOrigin (request: FastifyRequest, appOrigins: string[]) {
 }
 
 /** GET /api/live: a WebSocket per signed-in tab, fed by the LISTEN of this process (see hub.ts and signal.ts). */
-export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig }> = async (fastify, { pool, config }) => {
+export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig, metrics?: Metrics }> = async (fastify, { pool, config, metrics }) => {
   const hub = new Hub({ db: pool, log: fastify.log as never, pingMs: config.livePingMs, sessionCheckMs: config.liveSessionCheckMs })
+  metrics?.onScrape(() => { metrics.liveSockets.set(hub.size) })
   const listener = startListener({
     databaseUrl: config.databaseUrl,
     log: fastify.log as never,

@@ -59,6 +59,6 @@ export async function unreadCount (db: Queryable, userId: number): Promise<numbe
 /** Of these session token hashes, those that are still valid. */
 export async function liveSessions (db: Queryable, hashes: Buffer[]): Promise<Set<string>> {
   const { rows } = await db.query(
-    `SELECT encode(token_hash, 'hex') AS h FROM sessions WHERE token_hash = ANY($1) AND expires_at > now()`, [hashes])
+    'SELECT encode(token_hash, \'hex\') AS h FROM sessions WHERE token_hash = ANY($1) AND expires_at > now()', [hashes])
   return new Set(rows.map(r => r.h))
 }

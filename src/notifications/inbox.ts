@@ -17,8 +17,12 @@ export const inboxRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, {
     onRequest: requireUser(pool),
     preValidation: noBody,
     schema: {
-      tags: ['notifications'], operationId: 'markNotificationRead', summary: 'Mark one of your notifications read (idempotent)', security: SESSION,
-      params: IdParams, response: { 200: Type.Object({ notification: Notification }), ...errors(400, 401, 404) }
+      tags: ['notifications'],
+      operationId: 'markNotificationRead',
+      summary: 'Mark one of your notifications read (idempotent)',
+      security: SESSION,
+      params: IdParams,
+      response: { 200: Type.Object({ notification: Notification }), ...errors(400, 401, 404) }
     }
   }, async (request) => {
     // Idempotent: the first read_at stays. Someone else's notification is not found, as if it did not exist.
@@ -33,7 +37,10 @@ export const inboxRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, {
     onRequest: requireUser(pool),
     preValidation: noBody,
     schema: {
-      tags: ['notifications'], operationId: 'markAllNotificationsRead', summary: 'Mark read every notification you had when the request arrived', security: SESSION,
+      tags: ['notifications'],
+      operationId: 'markAllNotificationsRead',
+      summary: 'Mark read every notification you had when the request arrived',
+      security: SESSION,
       response: { 200: Type.Object({ unread_count: Type.Integer() }), ...errors(400, 401) }
     }
   }, async (request) => {

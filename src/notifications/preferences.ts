@@ -28,8 +28,12 @@ export const preferenceRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fasti
   app.patch('/api/me/preferences', {
     onRequest: requireUser(pool),
     schema: {
-      tags: ['notifications'], operationId: 'updatePreferences', summary: 'Change your preferences', security: SESSION,
-      body: Patch, response: { 200: Reply, ...errors(400, 401, 413) }
+      tags: ['notifications'],
+      operationId: 'updatePreferences',
+      summary: 'Change your preferences',
+      security: SESSION,
+      body: Patch,
+      response: { 200: Reply, ...errors(400, 401, 413) }
     }
   }, async (request) => {
     const user = currentUser(request).id

@@ -28,7 +28,10 @@ export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fas
   app.get('/api/notifications', {
     onRequest: requireUser(pool),
     schema: {
-      tags: ['notifications'], operationId: 'listNotifications', summary: "The caller's notifications, newest first, paged", security: SESSION,
+      tags: ['notifications'],
+      operationId: 'listNotifications',
+      summary: "The caller's notifications, newest first, paged",
+      security: SESSION,
       querystring: Query,
       response: { 200: Type.Object({ notifications: Type.Array(Notification), next_cursor: NextCursor, unread_count: Type.Integer() }), ...errors(400, 401) }
     }

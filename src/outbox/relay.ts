@@ -2,6 +2,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Pool } from '../db/pool.ts'
 import { createProducer } from '../kafka/client.ts'
+import type { Metrics } from '../metrics/registry.ts'
 import { repeat } from '../timing.ts'
 import { OUTBOX_CHANNEL } from './writer.ts'
 
@@ -17,9 +18,15 @@ export interface RelayOptions {
   batchSize: number
   /** The event-version header of every record (the event contract's version, given by whoever knows it). */
   eventVersion: string
+  /** Times each batch's publishing (hostly_relay_publish_duration_seconds). */
+  metrics?: Pick<Metrics, 'relayPublish'>
 }
 
-export interface Relay { stop (): Promise<void> }
+export interface Relay {
+  /** Whether this relay holds the leader lock now (hostly_relay_leader). */
+  leading (): boolean
+  stop (): Promise<void>
+}
 
 /**
  * The outbox relay: publishes unpublished outbox rows to Kafka in id order (per booking, commit order),
@@ -65,6 +72,7 @@ export function startRelay (opts: RelayOptions): Relay {
       values: [opts.batchSize]
     })
     if (rows.length === 0) return 0
+    const done = opts.metrics?.relayPublish.startTimer()
     await producer.send({
       messages: rows.map(r => ({
         topic: r.topic,
@@ -74,6 +82,7 @@ export function startRelay (opts: RelayOptions): Relay {
       }))
     })
     await pool.query({ name: 'relay-mark', text: 'UPDATE outbox SET published_at = now() WHERE id = ANY($1)', values: [rows.map(r => r.id)] })
+    done?.()
     log.debug({ count: rows.length }, 'Kafka outbox relay: published events')
     return rows.length
   }
@@ -89,6 +98,7 @@ export function startRelay (opts: RelayOptions): Relay {
   const loop = repeat(turn, (err, retryInMs) =>
     log.warn({ err: err.message, retryInMs }, 'Kafka outbox relay: publishing failed, will retry'))
   return {
+    leading: () => leading,
     async stop () {
       await loop.stop()
       await producer.close().catch(() => {})

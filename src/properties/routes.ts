@@ -20,8 +20,12 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
   app.post('/api/properties', {
     onRequest: requireUser(pool, 'owner'),
     schema: {
-      tags: ['properties'], operationId: 'createProperty', summary: 'List a property (owners)', security: SESSION,
-      body: PropertyInput, response: { 201: PropertyReply, ...errors(400, 401, 403, 413) }
+      tags: ['properties'],
+      operationId: 'createProperty',
+      summary: 'List a property (owners)',
+      security: SESSION,
+      body: PropertyInput,
+      response: { 201: PropertyReply, ...errors(400, 401, 403, 413) }
     }
   }, async (request, reply) => {
     const property = await createProperty(pool, currentUser(request).id, request.body)
@@ -30,7 +34,9 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
 
   app.get('/api/properties/search', {
     schema: {
-      tags: ['properties'], operationId: 'searchProperties', summary: 'Find properties by place, guests and free dates',
+      tags: ['properties'],
+      operationId: 'searchProperties',
+      summary: 'Find properties by place, guests and free dates',
       querystring: SearchQuery,
       response: {
         200: Type.Object({
@@ -45,23 +51,33 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
 
   app.get('/api/properties/:id', {
     schema: {
-      tags: ['properties'], operationId: 'getProperty', summary: 'One property',
-      params: IdParams, response: { 200: PropertyReply, ...errors(400, 404) }
+      tags: ['properties'],
+      operationId: 'getProperty',
+      summary: 'One property',
+      params: IdParams,
+      response: { 200: PropertyReply, ...errors(400, 404) }
     }
   }, async (request) => ({ property: await getProperty(pool, parseId(request.params.id)) }))
 
   app.get('/api/properties/:id/taken', {
     schema: {
-      tags: ['properties'], operationId: 'getTakenDates', summary: 'The stays already taken at a property (accepted, not over), soonest first',
-      params: IdParams, response: { 200: TakenReply, ...errors(400, 404) }
+      tags: ['properties'],
+      operationId: 'getTakenDates',
+      summary: 'The stays already taken at a property (accepted, not over), soonest first',
+      params: IdParams,
+      response: { 200: TakenReply, ...errors(400, 404) }
     }
   }, async (request) => takenDates(pool, parseId(request.params.id)))
 
   app.get('/api/owner/properties', {
     onRequest: requireUser(pool, 'owner'),
     schema: {
-      tags: ['properties'], operationId: 'listOwnerProperties', summary: "The caller's properties, newest first, paged (owners)", security: SESSION,
-      querystring: OwnerPropertiesQuery, response: { 200: OwnerPropertiesReply, ...errors(400, 401, 403) }
+      tags: ['properties'],
+      operationId: 'listOwnerProperties',
+      summary: "The caller's properties, newest first, paged (owners)",
+      security: SESSION,
+      querystring: OwnerPropertiesQuery,
+      response: { 200: OwnerPropertiesReply, ...errors(400, 401, 403) }
     }
   }, async (request) => ownerProperties(pool, currentUser(request).id, request.query))
 }

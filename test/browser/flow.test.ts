@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test'
 import type { Browser, Page, WebSocketRoute } from 'playwright-core'
 import { book, listProperty, signUp } from '../helpers/http.ts'
 import { ROOT } from '../helpers/processes.ts'
+import type { Pieces } from '../../src/services.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
 import { stay, waitFor } from '../helpers/wait.ts'
 import { launch, person, screenshot } from './browser.ts'
@@ -16,7 +17,9 @@ let stack: Stack
 let browser: Browser
 
 before(async () => {
-  stack = await startStack({ env: { WEB_DIST: join(ROOT, 'web/dist') } })
+  // The analytics service too, for the analytics page.
+  const pieces = { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'analytics'] } satisfies Pieces
+  stack = await startStack({ pieces, env: { WEB_DIST: join(ROOT, 'web/dist') } })
   browser = await launch()
 })
 
@@ -156,10 +159,7 @@ test('a dropped live socket reconnects with ?after=<last id> and receives, once,
   await context.close()
 })
 
-// GET /api/owner/analytics is built on branch metrics; enable once it is on main.
-const NEEDS_METRICS: string | false = 'needs metrics'
-
-test('analytics: the owner\'s page shows the API\'s totals and a chart per figure once a stay is accepted', { skip: NEEDS_METRICS }, async () => {
+test('analytics: the owner\'s page shows the API\'s totals and a chart per figure once a stay is accepted', async () => {
   const owner = await signUp(stack.url, 'owner', 'Ana Analytics')
   const tina = await signUp(stack.url, 'traveler')
   const property = await listProperty(owner, { name: 'Ericeira Surf House', city: 'Ericeira', price_per_night: 100 })

@@ -30,7 +30,11 @@ export async function recordTopics (brokers: string[], topics: string[]) {
   const stream = await consumer.consume({ topics, mode: MessagesStreamModes.EARLIEST })
   stream.on('data', (m: Message<string, string, string, string>) => {
     records.push({
-      topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value,
+      topic: m.topic,
+      partition: m.partition,
+      offset: m.offset,
+      key: m.key,
+      value: m.value,
       headers: Object.fromEntries(m.headers)
     })
   })

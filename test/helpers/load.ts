@@ -21,6 +21,7 @@ export function steady<T> (everyMs: number, maxCount: number, fn: (i: number) =>
   let stopped = false
   const pending: Array<Promise<{ ok: true, value: T } | { ok: false, error: Error }>> = []
   const done = (async () => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- the flag is set by stop(), from another call, while this loop awaits
     for (let i = 0; i < maxCount && !stopped; i++) {
       pending.push(fn(i).then(value => ({ ok: true as const, value }), error => ({ ok: false as const, error: error as Error })))
       await new Promise(resolve => setTimeout(resolve, everyMs))

@@ -91,7 +91,7 @@ export function hostly (args: string[], env: Record<string, string> = {}, opts: 
   const [command, argv] = opts.viaBin ? [opts.viaBin, [BIN, ...args]] : [process.execPath, [CLI, ...args]]
   const child = spawn(command, argv, {
     cwd: ROOT,
-    env: { ...baseEnv, HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_PRETTY: 'false', ...RELAXED_LIMITS, ...env }, // JSON logs, which tests read
+    env: { ...baseEnv, HOST: '127.0.0.1', METRICS_PORT: '0', LOG_LEVEL: 'info', LOG_PRETTY: 'false', ...RELAXED_LIMITS, ...env }, // JSON logs, which tests read
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true // a process group of its own, as a terminal gives a command
   })
@@ -156,7 +156,7 @@ export async function stop (p: Hostly, signal: NodeJS.Signals, opts: { group?: b
   let timer: NodeJS.Timeout | undefined
   const exit = await Promise.race([
     p.exited,
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms of ${signal}`)), timeoutMs) })
+    new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms of ${signal}`)), timeoutMs) })
   ]).finally(() => clearTimeout(timer))
   return { ...exit, ms: Date.now() - started }
 }
@@ -172,4 +172,3 @@ export function javaProcessesUsing (dir: string): number[] {
   }
   return pids
 }
-

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react'
 import { api } from './api/client.ts'
-import type { LiveMessage } from './api/pending.ts'
+import type { LiveMessage } from './api/live-messages.ts'
 import type { Notification, NotificationsPage } from './api/types.ts'
 import { useSession } from './session.tsx'
 

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino'
 import type { Pool } from '../../db/pool.ts'
+import type { EventOutcome, Metrics } from '../../metrics/registry.ts'
 import type { ConsumerSpec } from '../consumer-runner.ts'
-import type { Decoded, DecodedEvent } from '../decode.ts'
+import type { DecodedEvent } from '../decode.ts'
 import { H, type FailureRouter, type KafkaMessage } from '../failures.ts'
+import { sourceTopic } from '../topics.ts'
 import { applyOnce } from './idempotency.ts'
 import type { Lifecycle } from './lifecycle.ts'
 import { attemptInPlace, nextStep, whileRetryable, type FailurePolicy } from './retry-policy.ts'
@@ -12,13 +14,11 @@ export interface BatchContext<P> {
   /** The retry lane takes each record on its own, when its retry-at time has come. */
   retryLane: boolean
   policy: FailurePolicy
-  /** The router of the record's own topic: its retry and dead-letter topics. */
-  routerOf (message: KafkaMessage): FailureRouter
-  /** The record read by its own topic's decoder. */
-  decode (message: KafkaMessage): Decoded<P>
+  router: FailureRouter
   life: Lifecycle
   pool: Pool
   log: Logger
+  metrics?: Pick<Metrics, 'events' | 'endToEnd'>
 }
 
 /**
@@ -27,11 +27,29 @@ export interface BatchContext<P> {
  * retried and, in the end, dead-lettered. Unreadable records (poison) go to the dead-letter topic at once.
  */
 export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[]) => Promise<void> {
-  const { spec, policy, routerOf, decode, life, log } = ctx
-  const apply = (events: Array<DecodedEvent<P>>) => applyOnce(ctx.pool, spec.group, events, (tx, todo) => spec.handle(tx, todo))
+  const { spec, policy, router, life, log, metrics } = ctx
+  const count = (topic: string, outcome: EventOutcome, n = 1) => metrics?.events.inc({ group: spec.group, topic, outcome }, n)
+  const decode = (message: KafkaMessage) => spec.decode(message, sourceTopic(message.topic))
+
+  /** Applies the events once; once committed, counts each as processed or duplicate, and times the new ones end to end. */
+  async function apply (events: Array<DecodedEvent<P>>): Promise<number> {
+    let todo: Array<DecodedEvent<P>> = []
+    const fresh = await applyOnce(ctx.pool, spec.group, events, (tx, list) => { todo = list; return spec.handle(tx, list) })
+    if (metrics) {
+      const now = Date.now()
+      const done = new Set(todo)
+      for (const event of events) {
+        count(event.topic, done.has(event) ? 'processed' : 'duplicate')
+        const made = done.has(event) ? Date.parse(String((event.payload as { timestamp?: unknown }).timestamp)) : NaN
+        if (Number.isFinite(made)) metrics.endToEnd.observe({ group: spec.group }, Math.max(0, now - made) / 1000)
+      }
+    }
+    return fresh
+  }
 
   async function poison (message: KafkaMessage, reason: string, attempts: number) {
-    await routerOf(message).toDeadLetter(message, { errorClass: 'PoisonRecord', message: reason, attempts })
+    await router.toDeadLetter(message, { errorClass: 'PoisonRecord', message: reason, attempts })
+    count(sourceTopic(message.topic), 'dead_lettered')
     log.error({ partition: message.partition, offset: String(message.offset), reason }, 'Kafka consumer: poison record sent to the dead-letter topic')
   }
 
@@ -59,10 +77,12 @@ export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[
     const total = { ...failure, attempts: before + failure.attempts }
     const next = nextStep(failure, round, policy)
     if (next.to === 'retry') {
-      await routerOf(message).toRetry(message, total, next.round, policy.retryDelayMs)
+      await router.toRetry(message, total, next.round, policy.retryDelayMs)
+      count(event.topic, 'retried')
       log.warn({ ...where, eventId: event.id, round: next.round, err: failure.message }, 'Kafka consumer: event moved to the retry topic')
     } else {
-      await routerOf(message).toDeadLetter(message, total)
+      await router.toDeadLetter(message, total)
+      count(event.topic, 'dead_lettered')
       log.error({ ...where, eventId: event.id, attempts: total.attempts, permanent: failure.permanent, err: failure.message },
         'Kafka consumer: event sent to the dead-letter topic')
     }

@@ -33,7 +33,7 @@ async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<bo
   return settled
 }
 
-/** Commits each partition's last record of the batch (the partitions of each topic: a member may read several). */
+/** Commits each partition's last record of the batch (of each topic: a group may read several). */
 async function commit (messages: KafkaMessage[]) {
   const last = new Map(messages.map(m => [`${m.topic}:${m.partition}`, m]))
   for (const message of last.values()) await message.commit()

@@ -342,6 +342,23 @@ export interface paths {
         patch: operations["updatePreferences"];
         trace?: never;
     };
+    "/api/owner/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The figures of the caller's properties per day and property, from the booking events (owners) */
+        get: operations["getOwnerAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2235,6 +2252,160 @@ export interface operations {
             };
             /** @description Body larger than 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getOwnerAnalytics: {
+        parameters: {
+            query?: {
+                /** @description first day (UTC), YYYY-MM-DD; default: 29 days before `to` */
+                from?: string;
+                /** @description last day (UTC), included; default: today */
+                to?: string;
+                /** @description one of your properties; default: all of them */
+                property_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        to: string;
+                        totals: {
+                            /** @description booking requests made */
+                            requests: number;
+                            /** @description requests accepted */
+                            accepted: number;
+                            /** @description bookings cancelled (declined, by the traveler, or dates taken), not expired */
+                            cancelled: number;
+                            /** @description requests cancelled for want of an answer within the pending time */
+                            expired: number;
+                            /** @description nights of accepted stays, not cancelled since, that fall in the range */
+                            nights_booked: number;
+                            /** @description total_price of the bookings accepted, on the day of acceptance */
+                            revenue: number;
+                            /** @description nights_booked ÷ nights available (days × properties), 0 to 1 */
+                            occupancy: number;
+                            /** @description request → the owner's accept or decline, minutes; null without any */
+                            median_response_minutes: number | null;
+                        };
+                        /** @description every day of the range, oldest first */
+                        by_day: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            date: string;
+                            /** @description booking requests made */
+                            requests: number;
+                            /** @description requests accepted */
+                            accepted: number;
+                            /** @description bookings cancelled (declined, by the traveler, or dates taken), not expired */
+                            cancelled: number;
+                            /** @description requests cancelled for want of an answer within the pending time */
+                            expired: number;
+                            /** @description nights of accepted stays, not cancelled since, that fall in the range */
+                            nights_booked: number;
+                            /** @description total_price of the bookings accepted, on the day of acceptance */
+                            revenue: number;
+                            /** @description nights_booked ÷ nights available (days × properties), 0 to 1 */
+                            occupancy: number;
+                            /** @description request → the owner's accept or decline, minutes; null without any */
+                            median_response_minutes: number | null;
+                        }[];
+                        /** @description each property asked for, by id */
+                        by_property: {
+                            property_id: number;
+                            /** @description booking requests made */
+                            requests: number;
+                            /** @description requests accepted */
+                            accepted: number;
+                            /** @description bookings cancelled (declined, by the traveler, or dates taken), not expired */
+                            cancelled: number;
+                            /** @description requests cancelled for want of an answer within the pending time */
+                            expired: number;
+                            /** @description nights of accepted stays, not cancelled since, that fall in the range */
+                            nights_booked: number;
+                            /** @description total_price of the bookings accepted, on the day of acceptance */
+                            revenue: number;
+                            /** @description nights_booked ÷ nights available (days × properties), 0 to 1 */
+                            occupancy: number;
+                            /** @description request → the owner's accept or decline, minutes; null without any */
+                            median_response_minutes: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -19,3 +19,5 @@ export type Role = User['role']
 export type ErrorBody = components['schemas']['ErrorBody']
 export type NotificationsPage = Json<'listNotifications', 200>
 export type Notification = NotificationsPage['notifications'][number]
+export type Analytics = Json<'getOwnerAnalytics', 200>
+export type Figures = Analytics['totals']

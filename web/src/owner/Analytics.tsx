@@ -1,7 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, query, type ApiError } from '../api/client.ts'
-import type { Analytics, Figures } from '../api/pending.ts'
-import type { Property } from '../api/types.ts'
+import type { Analytics, Figures, Property } from '../api/types.ts'
 import { Field } from '../components/Field.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
 import { formatDate, formatMoney, today } from '../format.ts'

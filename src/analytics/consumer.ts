@@ -1,0 +1,117 @@
+import { decoders, TOPICS, type BookingCreated, type BookingStatusUpdated, type EventTopic } from '../bookings/events.ts'
+import type { Client } from '../db/pool.ts'
+import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
+import type { DecodedEvent } from '../kafka/decode.ts'
+
+// The analytics service: owner figures per property and day (api.md, Owner analytics), from the events alone.
+//
+// Each booking's facts are gathered in analytics_bookings as its events arrive, in any order (booking-created and
+// booking-status-updated are different topics, so a status can come before its request). A booking's share of
+// analytics_daily is a function of its row: each batch takes the old share of the bookings it touches away and
+// adds the new one, in one statement, in the transaction that records the events as processed (the runner's).
+// So an event counts once however often it is delivered, and a replay into empty tables gives the same figures.
+//
+// Unlike the notification services, events are not checked against the outbox: a replay must rebuild the figures
+// after the outbox rows are long deleted. Only Hostly's processes may write to the topics (docs/security.md).
+
+type Payload = BookingCreated | BookingStatusUpdated
+
+/** A booking's facts from the events of one batch (null: not known from this batch). */
+interface Facts {
+  bookingId: number
+  propertyId: number
+  startDate: string | null
+  endDate: string | null
+  totalPrice: number | null
+  requestedAt: string | null
+  acceptedAt: string | null
+  cancelledAt: string | null
+  reason: string | null
+}
+
+function gather (events: Array<DecodedEvent<Payload>>): Facts[] {
+  const byBooking = new Map<number, Facts>()
+  for (const { topic, payload: p } of events) {
+    const f = byBooking.get(p.id) ?? {
+      bookingId: p.id, propertyId: p.property_id, startDate: null, endDate: null, totalPrice: null, requestedAt: null, acceptedAt: null, cancelledAt: null, reason: null
+    }
+    byBooking.set(p.id, f)
+    if (topic === TOPICS.created) {
+      const c = p as BookingCreated
+      Object.assign(f, { startDate: c.start_date, endDate: c.end_date, totalPrice: c.total_price, requestedAt: c.created_at })
+    } else {
+      const s = p as BookingStatusUpdated
+      if (s.status === 'accepted') f.acceptedAt = s.updated_at
+      else Object.assign(f, { cancelledAt: s.updated_at, reason: s.reason ?? null })
+    }
+  }
+  // Locked in id order below: two members touching the same bookings never wait on each other in a circle.
+  return [...byBooking.values()].sort((a, b) => a.bookingId - b.bookingId)
+}
+
+const col = <K extends keyof Facts>(facts: Facts[], k: K) => facts.map(f => f[k])
+
+/** A booking row's share of analytics_daily, times sign (b: the row, sign: -1 or 1). */
+const SHARE = `
+  SELECT (b.requested_at AT TIME ZONE 'UTC')::date AS day, 1 AS requests, 0 AS accepted, 0 AS cancelled, 0 AS expired, 0 AS nights, 0::numeric AS revenue
+   WHERE b.requested_at IS NOT NULL
+  UNION ALL
+  SELECT (b.accepted_at AT TIME ZONE 'UTC')::date, 0, 1, 0, 0, 0, coalesce(b.total_price, 0) WHERE b.accepted_at IS NOT NULL
+  UNION ALL
+  SELECT (b.cancelled_at AT TIME ZONE 'UTC')::date, 0, 0, (b.reason IS DISTINCT FROM 'expired')::int, (b.reason = 'expired')::int, 0, 0
+   WHERE b.cancelled_at IS NOT NULL
+  UNION ALL
+  SELECT n::date, 0, 0, 0, 0, 1, 0 FROM generate_series(b.start_date, b.end_date - 1, interval '1 day') n
+   WHERE b.accepted_at IS NOT NULL AND b.cancelled_at IS NULL AND b.start_date IS NOT NULL`
+
+async function record (tx: Client, events: Array<DecodedEvent<Payload>>) {
+  const facts = gather(events)
+  const ids = col(facts, 'bookingId')
+  await tx.query({
+    name: 'analytics-bookings-add',
+    text: `INSERT INTO analytics_bookings (booking_id, property_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])
+           ON CONFLICT DO NOTHING`,
+    values: [ids, col(facts, 'propertyId')]
+  })
+  await tx.query({ name: 'analytics-bookings-lock', text: 'SELECT 1 FROM analytics_bookings WHERE booking_id = ANY($1) ORDER BY booking_id FOR UPDATE', values: [ids] })
+  // One statement: the rows before (old) and after (new) the update, so their shares are taken from one snapshot.
+  await tx.query({
+    name: 'analytics-apply',
+    text: `WITH f AS (
+             SELECT * FROM unnest($1::bigint[], $2::date[], $3::date[], $4::numeric[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+                        AS f(booking_id, start_date, end_date, total_price, requested_at, accepted_at, cancelled_at, reason)
+           ), old AS (
+             SELECT a.* FROM analytics_bookings a JOIN f USING (booking_id)
+           ), new AS (
+             UPDATE analytics_bookings a
+                SET start_date = coalesce(a.start_date, f.start_date), end_date = coalesce(a.end_date, f.end_date),
+                    total_price = coalesce(a.total_price, f.total_price), requested_at = coalesce(a.requested_at, f.requested_at),
+                    accepted_at = coalesce(a.accepted_at, f.accepted_at), cancelled_at = coalesce(a.cancelled_at, f.cancelled_at),
+                    reason = coalesce(a.reason, f.reason)
+               FROM f WHERE a.booking_id = f.booking_id
+             RETURNING a.*
+           ), delta AS (
+             SELECT b.property_id, s.day, b.sign * s.requests AS requests, b.sign * s.accepted AS accepted, b.sign * s.cancelled AS cancelled,
+                    b.sign * s.expired AS expired, b.sign * s.nights AS nights, b.sign * s.revenue AS revenue
+               FROM (SELECT -1 AS sign, * FROM old UNION ALL SELECT 1, * FROM new) b, LATERAL (${SHARE}) s
+           )
+           INSERT INTO analytics_daily AS d (property_id, day, requests, accepted, cancelled, expired, nights_booked, revenue)
+           SELECT property_id, day, sum(requests), sum(accepted), sum(cancelled), sum(expired), sum(nights), sum(revenue)
+             FROM delta GROUP BY property_id, day ORDER BY property_id, day
+           ON CONFLICT (property_id, day) DO UPDATE SET
+             requests = d.requests + excluded.requests, accepted = d.accepted + excluded.accepted,
+             cancelled = d.cancelled + excluded.cancelled, expired = d.expired + excluded.expired,
+             nights_booked = d.nights_booked + excluded.nights_booked, revenue = d.revenue + excluded.revenue`,
+    values: [ids, col(facts, 'startDate'), col(facts, 'endDate'), col(facts, 'totalPrice'), col(facts, 'requestedAt'),
+      col(facts, 'acceptedAt'), col(facts, 'cancelledAt'), col(facts, 'reason')]
+  })
+}
+
+export const analyticsService: ConsumerSpec<Payload> = {
+  name: 'analytics',
+  group: 'analytics-service-group',
+  topic: TOPICS.created,
+  topics: [TOPICS.created, TOPICS.statusUpdated],
+  decode: (message, topic) => decoders[topic as EventTopic](message),
+  handle: record
+}

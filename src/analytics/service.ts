@@ -1,0 +1,83 @@
+import type { Queryable } from '../db/pool.ts'
+import { badRequest, forbidden, notFound } from '../errors.ts'
+import { nightsBetween, todayUtc } from '../dates.ts'
+
+// GET /api/owner/analytics: the figures of analytics_daily and analytics_bookings (built by consumer.ts) for the
+// owner's properties and a range of days. Each part is one index range: analytics_daily's primary key
+// (property_id, day) and analytics_bookings_response_idx (property_id, responded_on).
+
+export const MAX_RANGE_DAYS = 366
+export const DEFAULT_RANGE_DAYS = 30
+
+const addDays = (day: string, n: number) => new Date(Date.parse(day) + n * 86_400_000).toISOString().slice(0, 10)
+
+/** from and to as asked, or their defaults: the last 30 days up to today (UTC). */
+export function range (q: { from?: string, to?: string }): { from: string, to: string } {
+  const to = q.to ?? todayUtc()
+  const from = q.from ?? addDays(to, 1 - DEFAULT_RANGE_DAYS)
+  if (from > to) throw badRequest('must not be after to', 'from')
+  if (nightsBetween(from, to) > MAX_RANGE_DAYS) throw badRequest(`must be at most ${MAX_RANGE_DAYS} days before to`, 'from')
+  return { from, to }
+}
+
+/** The owner's properties asked for: one (404 when missing, 403 when someone else's) or all. */
+async function properties (db: Queryable, ownerId: number, propertyId?: number): Promise<number[]> {
+  if (propertyId === undefined) {
+    const { rows } = await db.query({ name: 'analytics-properties', text: 'SELECT id FROM properties WHERE owner_id = $1 ORDER BY id', values: [ownerId] })
+    return rows.map(r => r.id)
+  }
+  const { rows: [p] } = await db.query({ name: 'analytics-property', text: 'SELECT owner_id FROM properties WHERE id = $1', values: [propertyId] })
+  if (!p) throw notFound('Property')
+  if (p.owner_id !== ownerId) throw forbidden('This property is not yours.')
+  return [propertyId]
+}
+
+const SUMS = `sum(requests)::int AS requests, sum(accepted)::int AS accepted, sum(cancelled)::int AS cancelled,
+  sum(expired)::int AS expired, sum(nights_booked)::int AS nights_booked, sum(revenue) AS revenue`
+const MEDIAN = 'percentile_cont(0.5) WITHIN GROUP (ORDER BY response_minutes)'
+
+interface Row { requests: number, accepted: number, cancelled: number, expired: number, nights_booked: number, revenue: number | null }
+
+/** Figures from sums, nights available and a median (minutes, to 0.1). */
+function figures (sums: Row | undefined, available: number, median: number | null | undefined) {
+  const nights = sums?.nights_booked ?? 0
+  return {
+    requests: sums?.requests ?? 0,
+    accepted: sums?.accepted ?? 0,
+    cancelled: sums?.cancelled ?? 0,
+    expired: sums?.expired ?? 0,
+    nights_booked: nights,
+    revenue: Number(sums?.revenue ?? 0),
+    occupancy: available > 0 ? Math.round((nights / available) * 10_000) / 10_000 : 0,
+    median_response_minutes: median === null || median === undefined ? null : Math.round(median * 10) / 10
+  }
+}
+
+export async function ownerAnalytics (db: Queryable, ownerId: number, q: { from?: string, to?: string, property_id?: number }) {
+  const { from, to } = range(q)
+  const ids = await properties(db, ownerId, q.property_id)
+  const days = nightsBetween(from, to) + 1
+  const window = { values: [ids, from, to] }
+  const [byDay, byProperty, totals, daysMedian, propertyMedian, totalMedian] = await Promise.all([
+    db.query({ ...window, name: 'analytics-by-day', text: `SELECT day::text, ${SUMS} FROM analytics_daily WHERE property_id = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY day` }),
+    db.query({ ...window, name: 'analytics-by-property', text: `SELECT property_id, ${SUMS} FROM analytics_daily WHERE property_id = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY property_id` }),
+    db.query({ ...window, name: 'analytics-totals', text: `SELECT ${SUMS} FROM analytics_daily WHERE property_id = ANY($1) AND day BETWEEN $2 AND $3` }),
+    db.query({ ...window, name: 'analytics-median-by-day', text: `SELECT responded_on::text AS day, ${MEDIAN} AS m FROM analytics_bookings WHERE property_id = ANY($1) AND responded_on BETWEEN $2 AND $3 AND response_minutes IS NOT NULL GROUP BY responded_on` }),
+    db.query({ ...window, name: 'analytics-median-by-property', text: `SELECT property_id, ${MEDIAN} AS m FROM analytics_bookings WHERE property_id = ANY($1) AND responded_on BETWEEN $2 AND $3 AND response_minutes IS NOT NULL GROUP BY property_id` }),
+    db.query({ ...window, name: 'analytics-median', text: `SELECT ${MEDIAN} AS m FROM analytics_bookings WHERE property_id = ANY($1) AND responded_on BETWEEN $2 AND $3 AND response_minutes IS NOT NULL` })
+  ])
+  const dayRows = new Map(byDay.rows.map(r => [r.day, r]))
+  const dayMedians = new Map(daysMedian.rows.map(r => [r.day, r.m]))
+  const propertyRows = new Map(byProperty.rows.map(r => [r.property_id, r]))
+  const propertyMedians = new Map(propertyMedian.rows.map(r => [r.property_id, r.m]))
+  return {
+    from,
+    to,
+    totals: figures(totals.rows[0], days * ids.length, totalMedian.rows[0]?.m),
+    by_day: Array.from({ length: days }, (_, i) => {
+      const date = addDays(from, i)
+      return { date, ...figures(dayRows.get(date), ids.length, dayMedians.get(date)) }
+    }),
+    by_property: ids.map(id => ({ property_id: id, ...figures(propertyRows.get(id), days, propertyMedians.get(id)) }))
+  }
+}
