@@ -7,7 +7,7 @@ import { ROOT } from '../helpers/processes.ts'
 import type { Pieces } from '../../src/services.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
 import { stay, waitFor } from '../helpers/wait.ts'
-import { launch, person, screenshot } from './browser.ts'
+import { accessibilityProblems, launch, person, PHONE, screenshot } from './browser.ts'
 
 // The seed's flow with two people side by side, each in their own browser context, against the real stack
 // (API, relay, Kafka, consumers): what one does reaches the other's open page over api.md's Live socket, with no
@@ -181,6 +181,10 @@ test('analytics: the owner\'s page shows the API\'s totals and a chart per figur
     await page.getByRole('img', { name: new RegExp(`^${title}`) }).waitFor()
   }
   await page.getByRole('row', { name: /Ericeira Surf House/ }).waitFor()
+  assert.deepEqual(await accessibilityProblems(page), [])
+  await screenshot(page, 'owner-analytics-data')
+  await page.setViewportSize(PHONE)
+  assert.deepEqual(await accessibilityProblems(page), [])
   await screenshot(page, 'owner-analytics-data')
   assert.deepEqual(problems, [])
   await context.close()

@@ -61,15 +61,18 @@ export default function OwnerAnalytics () {
                 <BarChart title='Median response time per property' bars={data.by_property.map(p => ({ label: name(p), value: p.median_response_minutes ?? 0 }))} format={minutes} />
               </div>
               )}
-          <table className='figures'>
-            <caption>Figures per property</caption>
-            <thead><tr><th scope='col'>Property</th><th scope='col'>Requests</th><th scope='col'>Accepted</th><th scope='col'>Occupancy</th><th scope='col'>Revenue</th><th scope='col'>Median answer</th></tr></thead>
-            <tbody>
-              {data.by_property.map(p => (
-                <tr key={p.property_id}><th scope='row'>{name(p)}</th><td>{p.requests}</td><td>{p.accepted}</td><td>{percent(p.occupancy)}</td><td>{formatMoney(p.revenue)}</td><td>{p.median_response_minutes === null ? '–' : minutes(p.median_response_minutes)}</td></tr>
-              ))}
-            </tbody>
-          </table>
+          {/* Scrolls sideways on a phone: focusable, so a keyboard can scroll it too. */}
+          <div className='table-scroll' tabIndex={0} role='region' aria-label='Figures per property'>
+            <table className='figures'>
+              <caption>Figures per property</caption>
+              <thead><tr><th scope='col'>Property</th><th scope='col'>Requests</th><th scope='col'>Accepted</th><th scope='col'>Occupancy</th><th scope='col'>Revenue</th><th scope='col'>Median answer</th></tr></thead>
+              <tbody>
+                {data.by_property.map(p => (
+                  <tr key={p.property_id}><th scope='row'>{name(p)}</th><td>{p.requests}</td><td>{p.accepted}</td><td>{percent(p.occupancy)}</td><td>{formatMoney(p.revenue)}</td><td>{p.median_response_minutes === null ? '–' : minutes(p.median_response_minutes)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </section>

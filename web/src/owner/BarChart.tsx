@@ -6,9 +6,10 @@ export interface Bar { label: string, value: number }
 
 interface Props { title: string, bars: Bar[], format (n: number): string, max?: number }
 
-const W = 640
+// A narrow drawing, scaled to its box: its 13 px text stays readable from a phone (about 0.8×) to a desktop.
+const W = 400
 const ROW = 28
-const LABEL = 150
+const LABEL = 124
 
 /** Horizontal bars, one row per item: readable on a phone even with long property names. */
 export function BarChart ({ title, bars, format, max }: Props) {
@@ -19,11 +20,11 @@ export function BarChart ({ title, bars, format, max }: Props) {
       <figcaption>{title}</figcaption>
       <svg viewBox={`0 0 ${W} ${h}`} role='img' aria-label={title} preserveAspectRatio='xMinYMin meet'>
         {bars.map((b, i) => {
-          const w = Math.max(0, (b.value / top) * (W - LABEL - 90))
+          const w = Math.max(0, (b.value / top) * (W - LABEL - 70))
           const y = i * ROW + 4
           return (
             <g key={b.label + i}>
-              <text x={LABEL - 8} y={y + 17} textAnchor='end' className='chart-label'>{b.label.length > 20 ? b.label.slice(0, 19) + '…' : b.label}</text>
+              <text x={LABEL - 8} y={y + 17} textAnchor='end' className='chart-label'>{b.label.length > 17 ? b.label.slice(0, 16) + '…' : b.label}</text>
               <rect x={LABEL} y={y + 3} width={w} height={ROW - 10} rx='3' className='chart-bar' />
               <text x={LABEL + w + 6} y={y + 17} className='chart-value'>{format(b.value)}</text>
             </g>
@@ -36,7 +37,7 @@ export function BarChart ({ title, bars, format, max }: Props) {
 
 /** Vertical bars over days (revenue, requests): one column per day, labels on the first and last. */
 export function DayChart ({ title, bars, format }: Props) {
-  const H = 160
+  const H = 120
   const top = Math.max(...bars.map(b => b.value), 0) || 1
   const step = (W - 20) / Math.max(1, bars.length)
   return (
