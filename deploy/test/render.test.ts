@@ -83,9 +83,10 @@ for (const overlay of OVERLAYS) {
             if (probe.httpGet) assert.ok(paths.has(probe.httpGet.path), `${w.metadata.name}: no route ${probe.httpGet.path}`)
             assert.ok(portNames.has(action.port), `${w.metadata.name}: probe port ${action.port} is not a named port of ${c.name}`)
           }
-          if (isHostly(c.image) && c.ports) {
-            const port = String(c.ports[0].containerPort)
-            assert.equal(containerEnv(objs, w, c).PORT, port, `${w.metadata.name}: PORT must match containerPort`)
+          // The API listens on PORT (port http), the relay and workers serve /metrics and probes on METRICS_PORT.
+          for (const p of isHostly(c.image) ? c.ports ?? [] : []) {
+            const variable = p.name === 'metrics' ? 'METRICS_PORT' : 'PORT'
+            assert.equal(containerEnv(objs, w, c)[variable], String(p.containerPort), `${w.metadata.name}: ${variable} must match containerPort ${p.name}`)
           }
         }
         if (w.kind === 'Deployment') assert.ok(podSpec(w).terminationGracePeriodSeconds > deadline + 5, `${w.metadata.name}: grace period`)

@@ -29,7 +29,7 @@ acl --allow-principal User:hostly-relay --operation IdempotentWrite --cluster
 # (<group> and <group>.retry: a prefix ACL per group).
 acl --allow-principal User:hostly-worker --operation Describe --operation Read --operation Write --topic booking- --resource-pattern-type prefixed
 acl --allow-principal User:hostly-worker --operation IdempotentWrite --cluster
-for group in owner-service-group traveler-service-group email-service-group; do
+for group in owner-service-group traveler-service-group email-service-group analytics-service-group; do
   acl --allow-principal User:hostly-worker --operation Read --operation Describe --group "$group" --resource-pattern-type prefixed
 done
 echo "kafka-setup: topics, users and ACLs in place"
