@@ -5,7 +5,7 @@ import neostandard from 'neostandard'
 export default [
   ...neostandard({
     ts: true,
-    ignores: ['node_modules/**', 'kafka/libs/**', '.data/**', 'coverage/**', 'web/dist/**', 'test-results/**']
+    ignores: ['node_modules/**', 'kafka/libs/**', '.data/**', 'coverage/**', 'web/dist/**', 'test-results/**', 'web/src/api/openapi.d.ts']
   }),
   {
     rules: {

@@ -21,7 +21,8 @@ const FORCE_EXIT: string[] = []
 const extra = process.argv.slice(2)
 const named = extra.filter(a => !a.startsWith('-'))
 const options = extra.filter(a => a.startsWith('-'))
-const files = named.length > 0 ? named : globSync('test/**/*.test.ts').sort()
+// test/browser/ is its own suite (npm run test:browser): it needs the built app and a browser.
+const files = named.length > 0 ? named : globSync('test/**/*.test.ts').filter(f => !f.startsWith('test/browser/')).sort()
 const forced = files.filter(f => FORCE_EXIT.includes(f.replace(/^\.\//, '')))
 const free = files.filter(f => !forced.includes(f))
 

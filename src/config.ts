@@ -106,6 +106,8 @@ export interface Settings {
   mailDevDir: string
   /** Port of /healthz, /readyz and /metrics on the relay and workers (the API serves them on PORT). */
   metricsPort: number
+  /** Folder of the built web app, served at /; none there, the API runs without it. */
+  webDist: string
 }
 
 const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
@@ -311,7 +313,8 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   mailFrom: { name: 'MAIL_FROM', default: 'Hostly <no-reply@hostly.localhost>', parse: text, description: 'the From of every e-mail' },
   mailDevPort: { name: 'MAIL_DEV_PORT', default: '1025', parse: int(0, 65535), description: 'port of the local catch-all SMTP server of hostly start when SMTP_URL is unset' },
   mailDevDir: { name: 'MAIL_DEV_DIR', default: '.data/mail', parse: text, description: 'folder of the caught messages (hostly mail list, /dev/mail)' },
-  metricsPort: { name: 'METRICS_PORT', default: '9464', parse: int(0, 65535), description: '`/healthz`, `/readyz` and `/metrics` of `hostly relay` and `hostly worker` (the API serves them on PORT)' }
+  metricsPort: { name: 'METRICS_PORT', default: '9464', parse: int(0, 65535), description: '`/healthz`, `/readyz` and `/metrics` of `hostly relay` and `hostly worker` (the API serves them on PORT)' },
+  webDist: { name: 'WEB_DIST', default: 'web/dist', parse: text, description: 'folder of the built web app, served at / (`npm start` builds it when missing)' }
 }
 
 /** Every name Hostly reads, aliases included. */

@@ -108,6 +108,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       sessionCookie: SESSION_COOKIE,
       cookieSecure: config.cookieSecure,
       security: config,
+      webDist: config.webDist,
       routes: async app => {
         await featureRoutes(pool, config, metrics)(app)
         if (pieces.devMailDir) await app.register(devMailRoutes, { dir: pieces.devMailDir })

@@ -82,7 +82,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 23)
+    assert.equal(ids.length, 24)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -114,6 +114,7 @@ describe('real responses, checked against the document', () => {
       register: { body: {} },
       login: { body: {} },
       getProperty: { params: { id: property.id } },
+      getTakenDates: { params: { id: property.id } },
       getBooking: { params: { id: 1 } },
       acceptBooking: { params: { id: 1 } },
       cancelBooking: { params: { id: 1 } },
@@ -160,6 +161,9 @@ describe('real responses, checked against the document', () => {
     await expect(200, anonymous(), 'getProperty', { params: { id: property.id } })
     await expect(400, anonymous(), 'getProperty', { params: { id: 'abc' } })
     await expect(404, anonymous(), 'getProperty', { params: { id: '9223372036854775807' } })
+    await expect(200, anonymous(), 'getTakenDates', { params: { id: property.id } })
+    await expect(400, anonymous(), 'getTakenDates', { params: { id: 'abc' } })
+    await expect(404, anonymous(), 'getTakenDates', { params: { id: '9223372036854775807' } })
     const first = await expect(200, owner, 'listOwnerProperties', { query: 'limit=1' })
     await expect(200, owner, 'listOwnerProperties', { query: `cursor=${first.body.next_cursor}` })
     await expect(400, owner, 'listOwnerProperties', { query: 'cursor=nonsense' })
@@ -264,6 +268,7 @@ describe('real responses, checked against the document', () => {
         createProperty: [owner, { body: propertyInput() }],
         searchProperties: [anonymous(), {}],
         getProperty: [anonymous(), { params: { id: property.id } }],
+        getTakenDates: [anonymous(), { params: { id: property.id } }],
         listOwnerProperties: [owner, {}],
         createBooking: [traveler, { body: { property_id: property.id, start_date: day(90), end_date: day(91), num_guests: 1 } }],
         listMyBookings: [traveler, {}],

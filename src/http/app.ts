@@ -16,6 +16,7 @@ import { ERRORS, errorBody } from '../errors.ts'
 import { observeRequests } from '../metrics/http.ts'
 import type { Metrics } from '../metrics/registry.ts'
 import { validatorCompiler } from './validation.ts'
+import { isClientRoute, sendApp, serveWeb } from './web.ts'
 
 export interface AppOptions {
   pool: Pool
@@ -32,6 +33,8 @@ export interface AppOptions {
   security?: SecurityOptions
   /** Times every request and serves GET /metrics; none: neither. */
   metrics?: Metrics
+  /** The built web app's folder (WEB_DIST); served at / when it holds an index.html. */
+  webDist?: string
 }
 
 export type SecurityOptions = Pick<Config, 'trustProxy' | 'appOrigins' | 'docsEnabled' | 'requestTimeoutMs' |
@@ -67,7 +70,9 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   if (opts.metrics) app.addHook('onResponse', observeRequests(opts.metrics))
   app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(errorHandler)
+  let web = false
   app.setNotFoundHandler((request, reply) => {
+    if (web && isClientRoute(request)) return sendApp(reply)
     reply.status(ERRORS.NOT_FOUND.status).send(errorBody('NOT_FOUND', { what: `Route ${request.method} ${request.url.split('?')[0]}` }))
   })
   app.addSchema(ErrorBody)
@@ -76,6 +81,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   if (sec.docsEnabled) await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(cookie)
 
+  if (opts.webDist) web = await serveWeb(app, opts.webDist)
   await opts.routes(app)
   await app.register(operationsRoutes, { pool: opts.pool, kafkaBrokers: opts.kafkaBrokers, metrics: opts.metrics })
   return app

@@ -26,8 +26,8 @@ export function securityHeaders (opts: { hsts: boolean }) {
   return async function (request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     reply.headers(headers)
     // Everything under /api may be someone's private data (a booking, a session's user): no cache keeps it.
-    // The viewer's static files under /docs may be cached.
-    if (!request.url.startsWith('/docs')) reply.header('cache-control', 'no-store')
+    // The viewer's static files under /docs and the web app's hashed files under /assets may be cached.
+    if (!request.url.startsWith('/docs') && !request.url.startsWith('/assets/')) reply.header('cache-control', 'no-store')
     return payload
   }
 }

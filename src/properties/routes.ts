@@ -5,12 +5,13 @@ import { currentUser, requireUser } from '../auth/guard.ts'
 import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery } from '../http/paging.ts'
-import { errors, IdParams, parseId } from '../http/schemas.ts'
+import { CalendarDate, errors, IdParams, parseId } from '../http/schemas.ts'
 import { Property, PropertyInput, SearchQuery } from './schemas.ts'
-import { createProperty, getProperty, ownerProperties, searchProperties, TOTAL_BOUND } from './service.ts'
+import { createProperty, getProperty, ownerProperties, searchProperties, takenDates, TOTAL_BOUND } from './service.ts'
 
 const PropertyReply = Type.Object({ property: Property })
 const OwnerPropertiesReply = Type.Object({ properties: Type.Array(Property), next_cursor: NextCursor })
+const TakenReply = Type.Object({ taken: Type.Array(Type.Object({ start_date: CalendarDate, end_date: CalendarDate })) })
 const OwnerPropertiesQuery = Type.Object(PageQuery, { additionalProperties: false })
 
 export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
@@ -57,6 +58,16 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
       response: { 200: PropertyReply, ...errors(400, 404) }
     }
   }, async (request) => ({ property: await getProperty(pool, parseId(request.params.id)) }))
+
+  app.get('/api/properties/:id/taken', {
+    schema: {
+      tags: ['properties'],
+      operationId: 'getTakenDates',
+      summary: 'The stays already taken at a property (accepted, not over), soonest first',
+      params: IdParams,
+      response: { 200: TakenReply, ...errors(400, 404) }
+    }
+  }, async (request) => takenDates(pool, parseId(request.params.id)))
 
   app.get('/api/owner/properties', {
     onRequest: requireUser(pool, 'owner'),

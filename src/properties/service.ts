@@ -23,6 +23,19 @@ export async function getProperty (db: Queryable, id: string) {
   return rows[0]
 }
 
+/**
+ * The stays already taken at a property (accepted bookings not yet over), soonest first, for its page's calendar:
+ * dates only, never who booked them. At most a year and a bit of them, which is as far as a stay may start.
+ */
+export async function takenDates (db: Queryable, id: string) {
+  await getProperty(db, id)
+  const { rows } = await db.query(
+    `SELECT start_date, end_date FROM bookings
+      WHERE property_id = $1 AND status = 'accepted' AND end_date > current_date
+      ORDER BY start_date LIMIT 1000`, [id])
+  return { taken: rows }
+}
+
 /** The owner's properties, newest first, a page at a time: ids from properties (owner_id, id DESC), then rows. */
 export async function ownerProperties (db: Queryable, ownerId: number, page: PageInput) {
   const { limit, below } = readPage(page)

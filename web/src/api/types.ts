@@ -1,0 +1,23 @@
+import type { components, operations } from './openapi.d.ts'
+
+// The API's shapes, taken from the types generated from its OpenAPI document (openapi.d.ts): when the API
+// changes, `npm run web:types` regenerates them and the type checker finds every page that must follow.
+
+type Json<O extends keyof operations, S extends number> =
+  operations[O]['responses'] extends Record<S, { content: { 'application/json': infer B } }> ? B : never
+
+export type User = Json<'getCurrentUser', 200>['user']
+export type Property = Json<'getProperty', 200>['property']
+export type PropertyInput = NonNullable<operations['createProperty']['requestBody']>['content']['application/json']
+export type SearchReply = Json<'searchProperties', 200>
+export type TakenReply = Json<'getTakenDates', 200>
+export type Booking = Json<'getBooking', 200>['booking']
+export type BookingInput = NonNullable<operations['createBooking']['requestBody']>['content']['application/json']
+export type TravelerBooking = Json<'listMyBookings', 200>['bookings'][number]
+export type OwnerBooking = Json<'listOwnerBookings', 200>['bookings'][number]
+export type Role = User['role']
+export type ErrorBody = components['schemas']['ErrorBody']
+export type NotificationsPage = Json<'listNotifications', 200>
+export type Notification = NotificationsPage['notifications'][number]
+export type Analytics = Json<'getOwnerAnalytics', 200>
+export type Figures = Analytics['totals']

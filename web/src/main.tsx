@@ -1,0 +1,77 @@
+import { lazy, StrictMode, Suspense, type ReactNode } from 'react'
+import { createRoot } from 'react-dom/client'
+import type { Role } from './api/types.ts'
+import { Header } from './components/Header.tsx'
+import { Loading } from './components/Status.tsx'
+import { LiveProvider } from './live.tsx'
+import { Link, match, Redirect, useLocation } from './router.tsx'
+import { SessionProvider, useSession } from './session.tsx'
+import { SignIn, SignUp } from './pages/Auth.tsx'
+import { Inbox } from './pages/Inbox.tsx'
+import { PropertyPage } from './pages/PropertyPage.tsx'
+import { Search } from './pages/Search.tsx'
+import { Trips } from './pages/Trips.tsx'
+import './styles.css'
+
+// Owners' pages are their own chunks: a traveler's first page does not carry them (BENCHMARKS.md).
+const OwnerProperties = lazy(() => import('./owner/Properties.tsx'))
+const OwnerRequests = lazy(() => import('./owner/Requests.tsx'))
+const OwnerAnalytics = lazy(() => import('./owner/Analytics.tsx'))
+
+/** A page for signed-in people (of one role): others are sent to sign in, and come back after. */
+function Guard ({ role, children }: { role?: Role, children: ReactNode }) {
+  const { user } = useSession()
+  const { path, params } = useLocation()
+  if (user === undefined) return <Loading />
+  if (user === null) {
+    const next = path + (params.size ? '?' + params.toString() : '')
+    return <Redirect to={'/signin?next=' + encodeURIComponent(next)} />
+  }
+  if (role && user.role !== role) {
+    return (
+      <section className='page narrow'>
+        <h1>Not available</h1>
+        <p>This page is for {role}s; you are signed in as {user.role === 'owner' ? 'an owner' : 'a traveler'}.</p>
+        <p><Link href='/'>Back to search</Link></p>
+      </section>
+    )
+  }
+  return <>{children}</>
+}
+
+function Routes () {
+  const { path } = useLocation()
+  let m: Record<string, string> | null
+  if (path === '/') return <Search />
+  if ((m = match('/property/:id', path))) return <PropertyPage id={m.id} />
+  if (path === '/signin') return <SignIn />
+  if (path === '/signup') return <SignUp />
+  if (path === '/trips') return <Guard role='traveler'><Trips /></Guard>
+  if (path === '/inbox') return <Guard><Inbox /></Guard>
+  if (path === '/owner/properties') return <Guard role='owner'><OwnerProperties /></Guard>
+  if (path === '/owner/requests') return <Guard role='owner'><OwnerRequests /></Guard>
+  if (path === '/owner/analytics') return <Guard role='owner'><OwnerAnalytics /></Guard>
+  return (
+    <section className='page narrow'>
+      <h1>Page not found</h1>
+      <p>There is no page at this address. <Link href='/'>Search for a place to stay</Link>.</p>
+    </section>
+  )
+}
+
+function App () {
+  return (
+    <SessionProvider>
+      <LiveProvider>
+        <Header />
+        <main id='main' tabIndex={-1}>
+          <Suspense fallback={<Loading />}>
+            <Routes />
+          </Suspense>
+        </main>
+      </LiveProvider>
+    </SessionProvider>
+  )
+}
+
+createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>)

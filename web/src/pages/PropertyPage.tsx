@@ -1,0 +1,121 @@
+import { useEffect, useState, type FormEvent } from 'react'
+import { api, type ApiError } from '../api/client.ts'
+import type { Booking, Property, TakenReply } from '../api/types.ts'
+import { Field } from '../components/Field.tsx'
+import { ErrorText, Loading } from '../components/Status.tsx'
+import { formatDate, formatMoney, formatRange, nights, plural, today } from '../format.ts'
+import { Link, useLocation, useTitle } from '../router.tsx'
+import { useSession } from '../session.tsx'
+import { useSubmit } from '../useSubmit.ts'
+
+type Taken = TakenReply['taken']
+
+const overlaps = (taken: Taken, start: string, end: string) =>
+  start && end ? taken.find(t => t.start_date < end && start < t.end_date) : undefined
+
+export function PropertyPage ({ id }: { id: string }) {
+  const [property, setProperty] = useState<Property | null>(null)
+  const [taken, setTaken] = useState<Taken>([])
+  const [error, setError] = useState<string | null>(null)
+  useTitle(property?.name ?? 'Place')
+
+  useEffect(() => {
+    let current = true
+    Promise.all([
+      api<{ property: Property }>('GET', `/api/properties/${encodeURIComponent(id)}`),
+      api<TakenReply>('GET', `/api/properties/${encodeURIComponent(id)}/taken`)
+    ]).then(([p, t]) => { if (current) { setProperty(p.property); setTaken(t.taken) } },
+      (e: ApiError) => { if (current) setError(e.status === 404 ? 'This place does not exist, or is no longer listed.' : e.message) })
+    return () => { current = false }
+  }, [id])
+
+  if (error) return <section className='page narrow'><h1>Place not found</h1><ErrorText>{error}</ErrorText><p><Link href='/'>Back to search</Link></p></section>
+  if (!property) return <section className='page'><Loading /></section>
+
+  return (
+    <section className='page property'>
+      <div className='property-main'>
+        <p className='crumbs'><Link href='/'>Search</Link></p>
+        <h1>{property.name}</h1>
+        <p className='muted'>{[property.city, property.state, property.country].filter(Boolean).join(', ')}</p>
+        <p className='price'><strong>{formatMoney(property.price_per_night)}</strong> a night</p>
+        <dl className='facts'>
+          <div><dt>Type</dt><dd>{property.property_type}</dd></div>
+          <div><dt>Bedrooms</dt><dd>{property.bedrooms}</dd></div>
+          <div><dt>Bathrooms</dt><dd>{property.bathrooms}</dd></div>
+          <div><dt>Guests</dt><dd>up to {property.max_guests}</dd></div>
+        </dl>
+        <p className='description'>{property.description}</p>
+        {property.amenities.length > 0 && (
+          <>
+            <h2>Amenities</h2>
+            <ul className='tags'>{property.amenities.map(a => <li key={a}>{a}</li>)}</ul>
+          </>
+        )}
+        <h2>Dates already taken</h2>
+        {taken.length === 0
+          ? <p>None: every date is open.</p>
+          : <ul className='taken' aria-label='Dates already taken'>{taken.map(t => <li key={t.start_date}>{formatRange(t.start_date, t.end_date)}</li>)}</ul>}
+      </div>
+      <BookingForm property={property} taken={taken} />
+    </section>
+  )
+}
+
+function BookingForm ({ property, taken }: { property: Property, taken: Taken }) {
+  const { user } = useSession()
+  const { path, params } = useLocation()
+  const [start, setStart] = useState(params.get('start_date') ?? '')
+  const [end, setEnd] = useState(params.get('end_date') ?? '')
+  const [guests, setGuests] = useState(params.get('guests') ?? '1')
+  const [sent, setSent] = useState<Booking | null>(null)
+  const form = useSubmit(['start_date', 'end_date', 'num_guests'])
+  const n = nights(start, end)
+  const clash = overlaps(taken, start, end)
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault()
+    void form.run(async () => {
+      const body = { property_id: property.id, start_date: start, end_date: end, num_guests: guests === '' ? undefined : Number(guests) }
+      const { booking } = await api<{ booking: Booking }>('POST', '/api/bookings', body)
+      setSent(booking)
+    })
+  }
+
+  if (sent) {
+    return (
+      <aside className='card booking-form' aria-labelledby='book-title'>
+        <h2 id='book-title'>Request sent</h2>
+        <p role='status'>Your request for {formatRange(sent.start_date, sent.end_date)} ({formatMoney(sent.total_price)}) is <span className='status status-pending'>pending</span>. The owner answers soon; you will be notified.</p>
+        <p><Link href='/trips' className='button'>See my trips</Link></p>
+      </aside>
+    )
+  }
+
+  return (
+    <aside className='card booking-form' aria-labelledby='book-title'>
+      <h2 id='book-title'>Book a stay</h2>
+      <form onSubmit={submit} noValidate>
+        <Field
+          label='Check-in' type='date' min={today()} value={start} onChange={e => setStart(e.target.value)}
+          error={form.field('start_date') ?? (clash ? `Taken ${formatRange(clash.start_date, clash.end_date)}.` : undefined)}
+        />
+        <Field label='Check-out' type='date' min={start || today(1)} value={end} onChange={e => setEnd(e.target.value)} error={form.field('end_date')} />
+        <Field
+          label='Guests' type='number' min={1} max={property.max_guests} inputMode='numeric' value={guests} onChange={e => setGuests(e.target.value)}
+          error={form.field('num_guests')} hint={`Up to ${property.max_guests}.`}
+        />
+        <p className='total' aria-live='polite'>
+          {n > 0
+            ? <>{plural(n, 'night')} × {formatMoney(property.price_per_night)} = <strong>{formatMoney(n * property.price_per_night)}</strong></>
+            : 'Choose your dates to see the price.'}
+        </p>
+        <ErrorText>{form.general}</ErrorText>
+        {user === null && <Link className='button' href={'/signin?next=' + encodeURIComponent(path + location.search)}>Sign in to book</Link>}
+        {user?.role === 'owner' && <p className='notice'>Owners cannot book; sign in as a traveler to request a stay.</p>}
+        {user?.role === 'traveler' && <button type='submit' disabled={form.busy}>{form.busy ? 'Sending…' : 'Request to book'}</button>}
+        {start && n === 0 && end && <p className='hint'>Check-out must be after check-in ({formatDate(start)}).</p>}
+      </form>
+    </aside>
+  )
+}

@@ -1,0 +1,40 @@
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react'
+import { api, whenUnauthorized } from './api/client.ts'
+import type { User } from './api/types.ts'
+import { navigate } from './router.tsx'
+
+interface Session {
+  /** undefined while the first /api/auth/me is in flight; null when signed out. */
+  user: User | null | undefined
+  signedIn (user: User): void
+  signOut (): Promise<void>
+  /** The session ended elsewhere (signed out in another tab, expired): back to sign-in, then here again. */
+  ended (): void
+}
+
+const SessionContext = createContext<Session>({ user: undefined, signedIn () {}, async signOut () {}, ended () {} })
+
+export function SessionProvider ({ children }: { children: ReactNode }) {
+  const [user, setUser] = useState<User | null | undefined>(undefined)
+
+  const ended = useCallback(() => {
+    setUser(null)
+    navigate('/signin?next=' + encodeURIComponent(location.pathname + location.search), { replace: true })
+  }, [])
+
+  useEffect(() => {
+    api<{ user: User }>('GET', '/api/auth/me').then(r => setUser(r.user), () => setUser(null))
+    // A 401 anywhere later means the session is gone (signed out in another tab, expired): back to sign-in.
+    whenUnauthorized(ended)
+  }, [ended])
+
+  const signOut = useCallback(async () => {
+    try { await api('POST', '/api/auth/logout') } catch {}
+    setUser(null)
+    navigate('/')
+  }, [])
+
+  return <SessionContext.Provider value={{ user, signedIn: setUser, signOut, ended }}>{children}</SessionContext.Provider>
+}
+
+export const useSession = () => useContext(SessionContext)
