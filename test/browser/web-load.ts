@@ -1,4 +1,4 @@
-// node bench/web-load.ts: the web app's first page as a visitor gets it. The JavaScript the first page loads
+// npm run bench:web (node test/browser/web-load.ts): the web app's first page as a visitor gets it. The JavaScript the first page loads
 // (index.html's scripts, gzip -9 sizes, owner chunks excluded as they load on their own pages), then the search
 // page opened in Debian's chromium from the API on this machine, 7 times with a cold cache: time to the first
 // paint and to interactive (the search results shown and the form answering input). Medians; figures go to
@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { listProperty, signUp } from '../test/helpers/http.ts'
-import { ROOT } from '../test/helpers/processes.ts'
-import { startStack } from '../test/helpers/stack.ts'
-import { launch, PHONE } from '../test/browser/browser.ts'
+import { listProperty, signUp } from '../helpers/http.ts'
+import { ROOT } from '../helpers/processes.ts'
+import { startStack } from '../helpers/stack.ts'
+import { launch, PHONE } from './browser.ts'
 
 const dist = join(ROOT, 'web/dist')
 const html = readFileSync(join(dist, 'index.html'), 'utf8')
