@@ -50,6 +50,7 @@ export async function startHostly (ctx: Context, databaseUrl: string, opts: { ow
     HOST: '127.0.0.1',
     // The bench's travelers are registered from one address and each holds many pending requests at once.
     REGISTER_MAX_PER_CLIENT: '1000000',
+    METRICS_PORT: '0', // several relays and workers on one machine: each its own free port
     MAX_PENDING_PER_TRAVELER: '1000000'
   }
   const processes = [
