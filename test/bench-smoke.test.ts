@@ -49,7 +49,8 @@ const at = (value: unknown, path: string) => path.split('.').reduce<any>((v, key
 
 // The bench's database-ceiling phase runs pgbench; .ci/run installs it, a developer's machine may lack it.
 const pgbench = findPgbench()
-// 240 s: about 90 s on a busy 2-core machine, of which the data-scale phase is 30–40 (it starts Hostly twice).
+// 240 s: about 110 s on a busy 2-core machine, of which the data-scale phase is 30–40 (it starts Hostly twice) and
+// the live phase 20–30 (a Hostly of its own, the e-mail worker started twice).
 const skip = pgbench ? false : 'pgbench not found (PATH, /usr/lib/postgresql/*/bin, PGBENCH): install postgresql-contrib, as .ci/run does'
 
 test('npm run bench -- --smoke writes every named figure as a finite positive number', { timeout: 240_000, skip }, async (t: TestContext) => {
