@@ -1,4 +1,4 @@
-// npm run bench [-- scale|creation] [-- --smoke] [-- --out <file>] [-- --profile] [-- --scale-seconds <s>] [-- --scale-fraction <f>]
+// npm run bench [-- scale|creation|live] [-- --smoke] [-- --out <file>] [-- --profile] [-- --scale-seconds <s>] [-- --scale-fraction <f>]
 //
 // Measures Hostly against the seed's design on a fresh local Kafka broker and fresh PostgreSQL databases,
 // prints tables and writes bench/results/<timestamp>.json. See BENCHMARKS.md for what each figure means.
@@ -7,6 +7,8 @@
 //   scale      only the data-scale phase (phases/data-scale.ts): small and large data sets, the same operations
 //   creation   only booking creation against the baseline, and accepts (about a minute): the before/after figure
 //              of a change to the booking path
+//   live       only live push and e-mail (phases/live.ts): 201 → the owner's WebSocket, 2,000 sockets on one API
+//              process, booking creation with the e-mail worker and sockets running against without (about 2 minutes)
 //   --scale-seconds     seconds each data-scale operation is measured (default 10; smoke 1)
 //   --scale-fraction    the large data set at this fraction of its full size (default 1), for trying the phase out
 //   --profile  only booking creation of Hostly at the highest level, with the API under --cpu-prof; prints
@@ -34,6 +36,7 @@ import { dbCeiling } from './phases/db-ceiling.ts'
 import { endToEnd } from './phases/end-to-end.ts'
 import { kafkaClients, kafkaClientTopics } from './phases/kafka-clients.ts'
 import { dataScale } from './phases/data-scale.ts'
+import { livePhase } from './phases/live.ts'
 import type { ScaleSize } from './lib/scale-data.ts'
 
 // The data-scale phase's sizes: the large one is issue 13's (50,000 properties, 1,000,000 bookings, …), the
@@ -70,6 +73,12 @@ const FULL = {
   kafkaClients: { records: 20_000 },
   dbCeiling: { seconds: 10, warmupS: 3 },
   scale: { small: scaled(LARGE, 0.01), large: LARGE, seconds: 10, warmupS: 2, readConnections: 4, writeConnections: 16, relayBookings: 5000, sweepRuns: 50 },
+  live: {
+    endToEnd: { rate: 100, seconds: 15, maxInFlight: 256 },
+    sockets: { count: 2000, pushes: 500, pushRate: 50, settleMemoryMs: 2000 },
+    creation: { connections: 16, seconds: 10, warmupS: 3 },
+    settleS: 120
+  },
   settleS: 120
 }
 const SMOKE: typeof FULL = {
@@ -80,6 +89,12 @@ const SMOKE: typeof FULL = {
   kafkaClients: { records: 500 },
   dbCeiling: { seconds: 1, warmupS: 1 },
   scale: { small: scaled(LARGE, 0.002), large: scaled(LARGE, 0.004), seconds: 0.5, warmupS: 0.2, readConnections: 4, writeConnections: 8, relayBookings: 100, sweepRuns: 3 },
+  live: {
+    endToEnd: { rate: 100, seconds: 1, maxInFlight: 256 },
+    sockets: { count: 50, pushes: 20, pushRate: 100, settleMemoryMs: 200 },
+    creation: { connections: 16, seconds: 1, warmupS: 0.5 },
+    settleS: 30
+  },
   settleS: 30
 }
 const BASELINE_TOPIC = 'bench-baseline-booking-created'
@@ -88,7 +103,7 @@ const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
   options: { smoke: { type: 'boolean' }, profile: { type: 'boolean' }, out: { type: 'string' }, 'scale-seconds': { type: 'string' }, 'scale-fraction': { type: 'string' } }
 })
-const PHASES = ['all', 'scale', 'creation']
+const PHASES = ['all', 'scale', 'creation', 'live']
 const phase = positionals[0] ?? 'all'
 if (!PHASES.includes(phase) || positionals.length > 1) {
   console.error(`bench: unknown phase ${positionals.join(' ')} (one of: ${PHASES.join(', ')})`)
@@ -182,6 +197,21 @@ async function main () {
       warnings: noise(busyBefore)
     }, 3))
   }
+  if (phase === 'live') {
+    const { live, cpu } = await liveOnly(ctx)
+    return save(rounded({
+      version: 1,
+      mode: smoke ? 'smoke' : 'full',
+      phase,
+      started_at: new Date(started).toISOString(),
+      duration_s: (nowMs() - started) / 1000,
+      machine: await machine(await database()),
+      settings: { people: cfg.people, live: cfg.live },
+      live,
+      cpu,
+      warnings: noise(busyBefore)
+    }, 3))
+  }
   const oursUrl = await database()
   const oursPeople = await makeFixtures(oursUrl, cfg.people)
   const profileDir = join(workDir, 'profile')
@@ -228,6 +258,9 @@ async function main () {
     }, 3), false)
   }
   await Promise.all([hostly.stop(), baselineServer.stop()]) // the phases below want a quiet machine
+
+  const live = await liveOnly(ctx)
+  Object.assign(cpu, live.cpu)
 
   const kafka = await kafkaClients(brokers, { ...cfg.kafkaClients, monitor, log })
   cpu['kafka clients: platformatic produce'] = kafka.platformatic.cpu_produce
@@ -278,10 +311,24 @@ async function main () {
       sampled_max_rss_mb: Math.max(...creation.levels.map(l => l.ours.rss_max_mb))
     },
     data_scale: data,
+    live: live.live,
     cpu,
     warnings: noise(busyBefore)
   }
   await save(rounded(results, 3))
+}
+
+/** The live phase on a Hostly of its own (fresh database), which it stops at the end. */
+async function liveOnly (ctx: { cleanup: Cleanup, monitor: Monitor, workDir: string, brokers: string }) {
+  const url = await database()
+  const people = await makeFixtures(url, cfg.people)
+  const server = await startHostly(ctx, url, { ownerWorkers: 1 })
+  const t = await target('Hostly (live)', url, people, server)
+  await canary(t, people, false)
+  log(`Hostly for the live phase ready on ${server.url}`)
+  const result = await livePhase(t, people, url, cfg.live, { ...ctx, log })
+  await server.stop()
+  return result
 }
 
 async function profile (ours: Target, profileDir: string) {

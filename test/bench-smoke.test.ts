@@ -33,14 +33,24 @@ const NAMED = [
   'data_scale.relay_5000_ms',
   'data_scale.max_response_bytes.search',
   'data_scale.max_response_bytes.owner_bookings',
-  'data_scale.max_response_bytes.notifications'
+  'data_scale.max_response_bytes.notifications',
+  // The live phase (bench/phases/live.ts), at a tiny size.
+  'live.end_to_end.p50_ms',
+  'live.end_to_end.p99_ms',
+  'live.sockets.sockets',
+  'live.sockets.push_ms.p99',
+  'live.sockets.rss_after_mb',
+  'live.creation.throughput_ratio',
+  'live.creation.emails',
+  'live.creation.pushed'
 ]
 
 const at = (value: unknown, path: string) => path.split('.').reduce<any>((v, key) => v?.[key], value)
 
 // The bench's database-ceiling phase runs pgbench; .ci/run installs it, a developer's machine may lack it.
 const pgbench = findPgbench()
-// 240 s: about 90 s on a busy 2-core machine, of which the data-scale phase is 30–40 (it starts Hostly twice).
+// 240 s: about 110 s on a busy 2-core machine, of which the data-scale phase is 30–40 (it starts Hostly twice) and
+// the live phase 20–30 (a Hostly of its own, the e-mail worker started twice).
 const skip = pgbench ? false : 'pgbench not found (PATH, /usr/lib/postgresql/*/bin, PGBENCH): install postgresql-contrib, as .ci/run does'
 
 test('npm run bench -- --smoke writes every named figure as a finite positive number', { timeout: 240_000, skip }, async (t: TestContext) => {
@@ -68,6 +78,12 @@ test('npm run bench -- --smoke writes every named figure as a finite positive nu
   assert.ok(Object.keys(results.cpu).length >= 8, Object.keys(results.cpu).join(', '))
   assert.match(output, /Booking creation/)
   assert.match(output, /Data scale/)
+  assert.match(output, /Live push summary/)
+  // Every booking reached its owner's socket, every push its user's, and the sockets stayed open.
+  assert.deepEqual([results.live.end_to_end.missing, results.live.sockets.missing], [0, 0])
+  assert.equal(results.live.sockets.still_open, results.live.sockets.sockets)
+  // Memory per connection is a difference of two RSS samples: at a tiny size, noise may make it ≤ 0.
+  assert.ok(Number.isFinite(results.live.sockets.rss_per_connection_kb))
   assert.match(output, /results in /)
 })
 
@@ -77,5 +93,5 @@ test('npm run bench with an unknown phase exits 2 and names the phases', async (
   child.stderr.on('data', d => { output += d })
   const [code] = await once(child, 'close')
   assert.equal(code, 2)
-  assert.match(output, /unknown phase nonsense \(one of: all, scale, creation\)/)
+  assert.match(output, /unknown phase nonsense \(one of: all, scale, creation, live\)/)
 })

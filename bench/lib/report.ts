@@ -20,6 +20,7 @@ export function render (r: any): string {
   const out: string[] = []
   if (r.booking_creation) out.push(...renderMain(r))
   if (r.data_scale) out.push(...(out.length ? [''] : []), ...renderScale(r.data_scale))
+  if (r.live) out.push(...(out.length ? [''] : []), ...renderLive(r.live))
   return out.join('\n')
 }
 
@@ -50,6 +51,39 @@ function renderScale (d: any): string[] {
   out.push('', 'Data scale: tables on disk at the large size (pg_total_relation_size, MiB)', table(
     ['table', 'MiB'], Object.entries(large.table_bytes).map(([t, b]) => [t, (b as number) / 2 ** 20])))
   return out
+}
+
+function renderLive (l: any): string[] {
+  const e = l.end_to_end
+  const s = l.sockets
+  const c = l.creation
+  const run = (name: string, x: any) => [name, x.rps, ...lat(x.latency), x.failed]
+  return [
+    `Live push: booking 201 → the owner's WebSocket, at ${e.rate}/s for ${e.requests.sent} bookings (achieved ${fmt(e.requests.achievedRate)}/s; ms)`,
+    table(['figure', 'p50', 'p95', 'p99', 'max', 'missing'], [['201 → owner socket', ...lat(e.latency_ms), e.latency_ms.max, e.missing]]),
+    '',
+    `Live push: ${s.sockets} sockets of ${s.sockets} users on one API process (opened in ${fmt(s.open_s)} s; ${s.still_open} still open after the pushes)`,
+    table(['figure', 'value'], [
+      ['API RSS before, MiB', s.rss_before_mb],
+      ['API RSS with them open, MiB', s.rss_after_mb],
+      ['per connection, KiB', s.rss_per_connection_kb],
+      [`push p50 / p99 ms (${s.pushes} pushes, COMMIT → socket)`, `${fmt(s.push_ms.p50)} / ${fmt(s.push_ms.p99)}`],
+      ['pushes missing', s.missing]
+    ]),
+    '',
+    `Live push: booking creation with the e-mail worker and ${c.sockets} sockets open against without (c${c.connections}; ${c.emails} e-mails, ${c.pushed} pushes; ms)`,
+    table(['run', 'req/s', 'p50', 'p95', 'p99', 'failed'], [
+      run('with', c.with_first), run('without', c.without), run('with, again', c.with_again)
+    ]),
+    '',
+    'Live push summary',
+    table(['figure', 'value', 'goal'], [
+      ['live.end_to_end.p99_ms', e.p99_ms, '≤ 100'],
+      ['live.sockets.rss_per_connection_kb', s.rss_per_connection_kb, ''],
+      ['live.sockets.push_ms.p99', s.push_ms.p99, ''],
+      ['live.creation.throughput_ratio', c.throughput_ratio, '≥ 0.9']
+    ])
+  ]
 }
 
 function renderMain (r: any): string[] {

@@ -40,19 +40,21 @@ async function untilHealthy (url: string, processes: Child[], timeoutMs = 60_000
   throw new Error(`${url} was not healthy within ${timeoutMs} ms:\n${await processes[0].tail()}`)
 }
 
+const hostlyEnv = (ctx: Context, databaseUrl: string) => ({
+  DATABASE_URL: databaseUrl,
+  KAFKA_BROKERS: ctx.brokers,
+  LOG_LEVEL: 'warn',
+  KAFKA_SESSION_TIMEOUT_MS: '6000',
+  HOST: '127.0.0.1',
+  // The bench's travelers are registered from one address and each holds many pending requests at once.
+  REGISTER_MAX_PER_CLIENT: '1000000',
+  MAX_PENDING_PER_TRAVELER: '1000000',
+  METRICS_PORT: '0' // several relays and workers on one machine: each its own free port
+})
+
 export async function startHostly (ctx: Context, databaseUrl: string, opts: { ownerWorkers: number, apiNodeArgs?: string[] }): Promise<Server> {
   const port = await freePort()
-  const env = {
-    DATABASE_URL: databaseUrl,
-    KAFKA_BROKERS: ctx.brokers,
-    LOG_LEVEL: 'warn',
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    HOST: '127.0.0.1',
-    // The bench's travelers are registered from one address and each holds many pending requests at once.
-    REGISTER_MAX_PER_CLIENT: '1000000',
-    METRICS_PORT: '0', // several relays and workers on one machine: each its own free port
-    MAX_PENDING_PER_TRAVELER: '1000000'
-  }
+  const env = hostlyEnv(ctx, databaseUrl)
   const processes = [
     launch(ctx, 'api', ['src/cli.ts', 'api'], { ...env, PORT: String(port) }, opts.apiNodeArgs),
     launch(ctx, 'relay', ['src/cli.ts', 'relay'], env),
@@ -62,6 +64,11 @@ export async function startHostly (ctx: Context, databaseUrl: string, opts: { ow
   const url = `http://127.0.0.1:${port}`
   await untilHealthy(url, processes)
   return { url, processes, stop: () => Promise.all(processes.map(p => p.stop())).then(() => {}) }
+}
+
+/** `hostly worker email` (email-service-group) against the same database and broker, sending to smtpUrl. */
+export function startEmailWorker (ctx: Context, databaseUrl: string, smtpUrl: string): Child {
+  return launch(ctx, 'email-worker', ['src/cli.ts', 'worker', 'email'], { ...hostlyEnv(ctx, databaseUrl), SMTP_URL: smtpUrl })
 }
 
 export async function startBaseline (ctx: Context, databaseUrl: string, topic: string): Promise<Server> {

@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { Queryable } from '../db/pool.ts'
 import { newestId, notificationsAfter, unreadCount, type NotificationRow } from './rows.ts'
@@ -20,6 +21,7 @@ export class Connection {
   readonly ws: WebSocket
   readonly tokenHash: Buffer
   private readonly maxBuffered: number
+  private readonly log: Pick<FastifyBaseLogger, 'warn'>
   /** Highest notification id sent; a resync catches up from here. */
   lastId = 0
   /** Answered the last ping. */
@@ -28,11 +30,12 @@ export class Connection {
   private held: Array<Message & { id?: number }> = []
   private readonly seen = new Set<number>()
 
-  constructor (userId: number, ws: WebSocket, tokenHash: Buffer, maxBuffered: number) {
+  constructor (userId: number, ws: WebSocket, tokenHash: Buffer, maxBuffered: number, log: Pick<FastifyBaseLogger, 'warn'>) {
     this.userId = userId
     this.ws = ws
     this.tokenHash = tokenHash
     this.maxBuffered = maxBuffered
+    this.log = log
   }
 
   get open () { return this.ws.readyState === this.ws.OPEN }
@@ -91,7 +94,11 @@ export class Connection {
   send (message: Message) {
     if (!this.open) return
     this.ws.send(JSON.stringify(message))
-    if (this.ws.bufferedAmount > this.maxBuffered) this.close(CLOSE.tryAgainLater, 'Reading too slowly')
+    if (this.ws.bufferedAmount > this.maxBuffered) {
+      // Said once per socket (send() returns early once it is closing): an operator sees who was cut off, and why.
+      this.log.warn({ userId: this.userId, bufferedBytes: this.ws.bufferedAmount }, 'live: reader too slow, socket closed (1013)')
+      this.close(CLOSE.tryAgainLater, 'Reading too slowly')
+    }
   }
 
   /** Closes with the code; a peer that does not complete the closing handshake within 2 s is cut off. */

@@ -62,7 +62,7 @@ export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig, me
     schema: { tags: ['notifications'], querystring: Query, response: errors(400, 401, 403, 429) }
   }, async (ws, request) => {
     const user = currentUser(request)
-    const conn = new Connection(user.id, ws, hashToken(request.cookies[SESSION_COOKIE]!), config.liveMaxBufferedBytes)
+    const conn = new Connection(user.id, ws, hashToken(request.cookies[SESSION_COOKIE]!), config.liveMaxBufferedBytes, request.log)
     hub.add(conn) // first: what commits during the catch-up is held, not missed
     await conn.catchUp(pool, request.query.after, true)
   })

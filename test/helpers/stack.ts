@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises'
+import type { Logger } from 'pino'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { createPool, type Pool } from '../../src/db/pool.ts'
 import { createLogger } from '../../src/log.ts'
@@ -32,9 +33,9 @@ export interface Stack {
 
 /**
  * Hostly as `hostly start` runs it (API, relay, both consumers, in this process) on a fresh database and,
- * with kafka, a fresh broker. Options pick fewer pieces.
+ * with kafka, a fresh broker. Options pick fewer pieces; `log` takes what the pieces log (silent by default).
  */
-export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?: Record<string, string>, record?: string[] } = {}): Promise<Stack> {
+export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?: Record<string, string>, record?: string[], log?: Logger } = {}): Promise<Stack> {
   const kafka = opts.kafka ?? true
   const pieces = opts.pieces ?? (kafka ? { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] } : { api: true })
   const databaseUrl = await freshDatabase()
@@ -49,7 +50,7 @@ export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?
     ...RELAXED_LIMITS,
     ...opts.env
   })
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
+  const log = opts.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
   const db = createPool(databaseUrl, 4)
   const stack: Stack = {
     url: '',

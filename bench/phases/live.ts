@@ -1,0 +1,51 @@
+// The live phase: Hostly as deployed with issue 9's pieces running, the e-mail worker (sending to an SMTP catcher
+// of the bench's) and WebSocket clients of GET /api/live. Three figures, on one Hostly:
+//   end_to_end   201 → the owner's socket, at a fixed rate (goal p99 ≤ 100 ms)
+//   sockets      N sockets on one API process: memory per connection, and the p99 of a push while they are open
+//   creation     booking throughput with e-mail and live push running against without them (goal ≥ 0.9)
+import type { Cleanup } from '../lib/cleanup.ts'
+import type { Fixtures } from '../lib/fixtures.ts'
+import type { Monitor } from '../lib/monitor.ts'
+import { startEmailWorker } from '../lib/servers.ts'
+import { startSmtpCatcher } from '../lib/smtp-catcher.ts'
+import type { Target } from './booking-creation.ts'
+import { creationWithLive, emailCaughtUp } from './live-creation.ts'
+import { liveEndToEnd, manySockets } from './live-push.ts'
+
+export interface LiveSettings {
+  endToEnd: { rate: number, seconds: number, maxInFlight: number }
+  sockets: { count: number, pushes: number, pushRate: number, settleMemoryMs: number }
+  creation: { connections: number, seconds: number, warmupS: number }
+  settleS: number
+}
+
+export async function livePhase (target: Target, fixtures: Fixtures, databaseUrl: string, cfg: LiveSettings, ctx: {
+  cleanup: Cleanup, monitor: Monitor, workDir: string, brokers: string, log: (line: string) => void
+}) {
+  const { monitor, log } = ctx
+  const smtp = await startSmtpCatcher()
+  ctx.cleanup.add('stop the SMTP catcher', () => smtp.stop())
+  const email = { start: () => startEmailWorker(ctx, databaseUrl, smtp.url), caught: () => smtp.received() }
+  const worker = email.start()
+  await emailCaughtUp(target, cfg.settleS * 5) // every booking made before this phase, once
+  log(`e-mail worker caught up (${smtp.received()} e-mails so far)`)
+
+  const endToEnd = await liveEndToEnd(target, fixtures, { ...cfg.endToEnd, settleS: cfg.settleS, monitor, log })
+  const sockets = await manySockets(target, { ...cfg.sockets, sockets: cfg.sockets.count, monitor, log })
+  const creation = await creationWithLive(target, fixtures, email, worker, { ...cfg.creation, settleS: cfg.settleS, monitor, log })
+  const c = creation.connections
+  return {
+    live: {
+      end_to_end: { p50_ms: endToEnd.latency_ms.p50, p99_ms: endToEnd.latency_ms.p99, ...endToEnd },
+      sockets,
+      creation
+    },
+    cpu: {
+      [`live end to end ${endToEnd.rate}/s`]: endToEnd.cpu,
+      [`live push, ${sockets.sockets} sockets`]: sockets.cpu,
+      [`live creation c${c} with`]: creation.with_first.cpu,
+      [`live creation c${c} without`]: creation.without.cpu,
+      [`live creation c${c} with, again`]: creation.with_again.cpu
+    }
+  }
+}
