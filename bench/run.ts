@@ -66,7 +66,7 @@ const scaled = (s: ScaleSize, f: number): ScaleSize => {
 }
 
 const FULL = {
-  people: { travelers: 200, owners: 20, properties: 200 },
+  people: { travelers: 5000, owners: 20, properties: 200 },
   creation: { levels: [16, 64], seconds: 15, warmupS: 3 },
   endToEnd: { rates: [100, 500], seconds: 20, maxInFlight: 256 },
   accept: { connections: 16, seconds: 10 },

@@ -279,7 +279,9 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   headersTimeoutMs: { name: 'HEADERS_TIMEOUT', default: '10s', parse: duration, description: "time to receive a request's headers" },
   connectionTimeoutMs: { name: 'CONNECTION_TIMEOUT', default: '75s', parse: duration, description: 'socket inactivity before it is closed' },
   keepAliveTimeoutMs: { name: 'KEEP_ALIVE_TIMEOUT', default: '72s', parse: duration, description: 'idle keep-alive socket lifetime between requests' },
-  maxRequestsPerSocket: { name: 'MAX_REQUESTS_PER_SOCKET', default: '1000', parse: int(0), description: 'requests served on one socket before it is closed (0: no limit)' },
+  // 0 by default: past the cap Node answers 503 to a client that goes on sending on the socket (load testers, some
+  // proxies), which reads as an outage; idle sockets are bounded by KEEP_ALIVE_TIMEOUT and their number by MAX_CONNECTIONS.
+  maxRequestsPerSocket: { name: 'MAX_REQUESTS_PER_SOCKET', default: '0', parse: int(0), description: 'requests served on one socket before it is closed (0: no limit)' },
   maxConnections: { name: 'MAX_CONNECTIONS', default: '10000', parse: int(1), description: 'open connections the HTTP server accepts at once' },
   hashConcurrency: { name: 'HASH_CONCURRENCY', default: '4', parse: int(1, 256), description: 'password hashes computed at once' },
   hashQueue: { name: 'HASH_QUEUE', default: '32', parse: int(0, 10_000), description: 'password hashes waiting; beyond both, 503 with Retry-After' },

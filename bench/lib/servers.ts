@@ -49,7 +49,9 @@ const hostlyEnv = (ctx: Context, databaseUrl: string) => ({
   // The bench's travelers are registered from one address and each holds many pending requests at once.
   REGISTER_MAX_PER_CLIENT: '1000000',
   MAX_PENDING_PER_TRAVELER: '1000000',
-  METRICS_PORT: '0' // several relays and workers on one machine: each its own free port
+  METRICS_PORT: '0', // several relays and workers on one machine: each its own free port
+  // The stays the bench books move further ahead as it books (bench/lib/fixtures.ts): past the default two years.
+  BOOKING_MAX_ADVANCE: '36500d'
 })
 
 export async function startHostly (ctx: Context, databaseUrl: string, opts: { ownerWorkers: number, apiNodeArgs?: string[] }): Promise<Server> {
