@@ -186,12 +186,7 @@ async function main () {
   if (phase === 'scale') {
     const data = await scale()
     return save(rounded({
-      version: 1,
-      mode: smoke ? 'smoke' : 'full',
-      phase,
-      started_at: new Date(started).toISOString(),
-      duration_s: (nowMs() - started) / 1000,
-      machine: await machine(await database()),
+      ...await header(await database()),
       settings: { scale: cfg.scale },
       data_scale: data,
       warnings: noise(busyBefore)
@@ -200,12 +195,7 @@ async function main () {
   if (phase === 'live') {
     const { live, cpu } = await liveOnly(ctx)
     return save(rounded({
-      version: 1,
-      mode: smoke ? 'smoke' : 'full',
-      phase,
-      started_at: new Date(started).toISOString(),
-      duration_s: (nowMs() - started) / 1000,
-      machine: await machine(await database()),
+      ...await header(await database()),
       settings: { people: cfg.people, live: cfg.live },
       live,
       cpu,
@@ -243,12 +233,7 @@ async function main () {
   if (phase === 'creation') {
     await Promise.all([hostly.stop(), baselineServer.stop()])
     return save(rounded({
-      version: 1,
-      mode: smoke ? 'smoke' : 'full',
-      phase,
-      started_at: new Date(started).toISOString(),
-      duration_s: (nowMs() - started) / 1000,
-      machine: await machine(oursUrl),
+      ...await header(oursUrl),
       settings: cfg,
       booking_creation: { levels: creation.levels },
       baseline: { throughput_ratio: creation.throughput_ratio, p99_ratio: creation.p99_ratio },
@@ -287,11 +272,7 @@ async function main () {
   const at100 = e2e.find(e => e.rate === 100) ?? e2e[0]
 
   const results = {
-    version: 1,
-    mode: smoke ? 'smoke' : 'full',
-    started_at: new Date(started).toISOString(),
-    duration_s: (nowMs() - started) / 1000,
-    machine: await machine(oursUrl),
+    ...await header(oursUrl),
     settings: cfg,
     booking_creation: { levels: creation.levels },
     baseline: {
@@ -346,6 +327,18 @@ async function profile (ours: Target, profileDir: string) {
   console.log('\nAPI top functions by self time (% of busy time)')
   for (const f of summary.top_functions) console.log(`${f.pct.toFixed(1).padStart(6)} %  ${f.name}`)
   await save(rounded({ version: 1, mode: 'profile', connections, creation: run, profile: summary, cpuprofile: kept }, 3), false)
+}
+
+/** What every results file starts with: the run, the phase and the machine (the database answers its version). */
+async function header (databaseUrl: string) {
+  return {
+    version: 1,
+    mode: smoke ? 'smoke' : 'full',
+    phase,
+    started_at: new Date(started).toISOString(),
+    duration_s: (nowMs() - started) / 1000,
+    machine: await machine(databaseUrl)
+  }
 }
 
 async function machine (databaseUrl: string) {

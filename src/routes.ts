@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { analyticsRoutes } from './analytics/routes.ts'
 import { authRoutes } from './auth/routes.ts'
+import type { ThrottleLimits } from './auth/throttle.ts'
 import { bookingRoutes } from './bookings/routes.ts'
 import type { Config } from './config.ts'
 import type { Pool } from './db/pool.ts'
@@ -12,8 +13,7 @@ import { propertyRoutes } from './properties/routes.ts'
 import type { Metrics } from './metrics/registry.ts'
 
 /** The features' HTTP routes, for buildApp (http/ knows no feature; this composition root does). */
-export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'loginMaxPerAccountClient' |
-  'loginMaxPerClient' | 'loginMaxPerAccount' | 'loginWindowMs' | 'registerMaxPerClient' | 'registerWindowMs'>
+export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays'> & ThrottleLimits
 
 export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig, metrics?: Metrics) {
   return async (app: FastifyInstance) => {

@@ -1,3 +1,4 @@
+import type { Config } from '../config.ts'
 import type { Queryable } from '../db/pool.ts'
 import { AppError } from '../errors.ts'
 
@@ -12,14 +13,9 @@ import { AppError } from '../errors.ts'
 // The client address is Fastify's request.ip: the socket's peer, or X-Forwarded-For only when TRUST_PROXY says
 // which proxies to believe.
 
-export interface ThrottleLimits {
-  loginMaxPerAccountClient: number
-  loginMaxPerClient: number
-  loginMaxPerAccount: number
-  loginWindowMs: number
-  registerMaxPerClient: number
-  registerWindowMs: number
-}
+/** The throttles' settings (src/config.ts says what each means). */
+export type ThrottleLimits = Pick<Config, 'loginMaxPerAccountClient' | 'loginMaxPerClient' | 'loginMaxPerAccount' | 'loginWindowMs' |
+  'registerMaxPerClient' | 'registerWindowMs'>
 
 const tooMany = (message: string, windowMs: number) =>
   Object.assign(new AppError(429, 'TOO_MANY_ATTEMPTS', message), { retryAfter: Math.ceil(windowMs / 1000) })
