@@ -88,10 +88,12 @@ export async function ensureTopics (brokers: string[], topics: string[], retenti
         if (!findErrorBy(err, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw err
       })
     }
-    const older = topics.filter(t => existing.has(t))
-    if (configs.length > 0 && older.length > 0) {
+    // Every topic, not only those listed before: a topic created just before (by another process, or a moment
+    // before the broker's metadata listed it) came back as TOPIC_ALREADY_EXISTS above, without our configs.
+    // Setting a value a topic already has is a no-op.
+    if (configs.length > 0) {
       await admin.incrementalAlterConfigs({
-        resources: older.map(t => ({
+        resources: topics.map(t => ({
           resourceType: ConfigResourceTypes.TOPIC,
           resourceName: t,
           configs: configs.map(c => ({ ...c, configOperation: IncrementalAlterConfigOperationTypes.SET }))
