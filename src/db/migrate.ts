@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import pg from 'pg'
+import { connect, type Connection } from './pool.ts'
 import { BOOKKEEPING, functionFiles, migrationNames, type Schema } from './schema.ts'
 
 /** Creates the database named in the URL if it does not exist (connecting to `postgres` to do so). */
@@ -8,8 +9,7 @@ export async function ensureDatabase (databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl)
   const name = decodeURIComponent(url.pathname.slice(1))
   url.pathname = '/postgres'
-  const admin = new pg.Client({ connectionString: url.toString() })
-  await admin.connect()
+  const admin = await connect(url.toString())
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
     if (rowCount === 0) {
@@ -36,8 +36,7 @@ export interface Migrated {
  * function defined in one (it may drop an old signature, which CREATE OR REPLACE cannot change).
  */
 export async function migrate (databaseUrl: string, schema: Schema): Promise<Migrated> {
-  const client = new pg.Client({ connectionString: databaseUrl })
-  await client.connect()
+  const client = await connect(databaseUrl)
   const applied: string[] = []
   try {
     await client.query('SELECT pg_advisory_lock(7243011)')
@@ -65,7 +64,7 @@ export async function migrate (databaseUrl: string, schema: Schema): Promise<Mig
   }
 }
 
-async function inTransaction (client: pg.Client, what: string, fn: () => Promise<void>) {
+async function inTransaction (client: Connection, what: string, fn: () => Promise<void>) {
   await client.query('BEGIN')
   try {
     await fn()

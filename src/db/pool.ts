@@ -14,13 +14,38 @@ export type Client = pg.PoolClient
 export type Queryable = Pick<pg.Pool, 'query'>
 
 /**
+ * The one kind of PostgreSQL connection Hostly holds: pooled or dedicated, it listens for 'error' from the moment
+ * it exists until it is gone. node-postgres emits a backend's FATAL (a restart, a failover, pg_terminate_backend,
+ * idle_session_timeout) that arrives while no query runs as an 'error' event on the client, and an 'error' event
+ * nobody listens to ends the process. Listeners added later always leave a gap: pg-pool removes its own when it
+ * lends a client out, and the borrower's code runs a microtask after the client is handed over, while the
+ * startup's ReadyForQuery and a FATAL can arrive in one socket read. The error is not lost: the client is marked
+ * unqueryable, its next query fails and says so, and the pool closes it instead of lending it again.
+ */
+export class Connection extends pg.Client {
+  /** The error that ended this connection, if one did. */
+  lost: Error | undefined
+  constructor (config?: string | pg.ClientConfig) {
+    super(config)
+    this.on('error', err => { this.lost ??= err })
+  }
+}
+
+/** A dedicated connection (LISTEN, advisory locks, migrations), connected. */
+export async function connect (connectionString: string): Promise<Connection> {
+  const client = new Connection({ connectionString })
+  await client.connect()
+  return client
+}
+
+/**
  * settings: server settings every connection starts with (custom ones such as hostly.max_pending_per_traveler,
  * which cap_pending_requests() reads), sent at connection start, so they cost no round trip.
  */
 export function createPool (connectionString: string, max = 10, settings: Record<string, string | number> = {}): pg.Pool {
   const options = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ') || undefined
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000, options })
-  // An idle client losing its connection (server restart, pg_terminate_backend) must not crash us.
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000, options, Client: Connection })
+  // The pool re-emits an idle client's error after closing that client; it needs no more handling than that.
   pool.on('error', () => {})
   return pool
 }
@@ -29,10 +54,6 @@ export function createPool (connectionString: string, max = 10, settings: Record
 export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
   let broken = false
-  // The pool stops listening for errors on a client it lends out: a connection lost between two queries
-  // would be an unhandled 'error' event, which ends the process. The next query fails and tells the caller.
-  const onError = () => { broken = true }
-  client.on('error', onError)
   try {
     await client.query('BEGIN')
     const result = await fn(client)
@@ -40,10 +61,9 @@ export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient)
     return result
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
-    broken ||= isUnavailable(err)
+    broken = isUnavailable(err)
     throw err
   } finally {
-    client.off('error', onError)
     // A connection that failed (terminated, reset) is closed rather than handed to the next request.
     client.release(broken)
   }

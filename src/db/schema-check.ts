@@ -1,4 +1,4 @@
-import pg from 'pg'
+import { connect, type Connection } from './pool.ts'
 import { functionFiles, migrationNames, type Schema } from './schema.ts'
 
 /** The database is not at this version of Hostly: a message for the operator, not a stack trace. */
@@ -13,15 +13,14 @@ const RUN_MIGRATE = 'Run "hostly migrate" (or "hostly start") with this version 
  * are allowed: a newer version migrated first, and migrations only add.
  */
 export async function checkSchema (databaseUrl: string, schema: Schema): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl })
+  let client: Connection
   try {
-    await client.connect()
+    client = await connect(databaseUrl) // a lost connection fails the queries below, which say so
   } catch (err) {
     const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1))
     if ((err as { code?: string }).code === '3D000') throw new SchemaError(`database "${name}" does not exist. ${RUN_MIGRATE}`)
     throw new SchemaError(`cannot reach the database to check its schema: ${(err as Error).message}`)
   }
-  client.on('error', () => {}) // a lost connection fails the query below, which says so
   try {
     const { rows: [tables] } = await client.query(
       "SELECT to_regclass('schema_migrations') IS NOT NULL AS migrations, to_regclass('schema_functions') IS NOT NULL AS functions")

@@ -1,4 +1,4 @@
-import pg from 'pg'
+import { Connection } from '../db/pool.ts'
 import type { Logger } from 'pino'
 import { Backoff, Waker } from '../timing.ts'
 import { LIVE_CHANNEL, parseSignal, type LiveSignal } from './signal.ts'
@@ -26,17 +26,14 @@ export function startListener (opts: ListenerOptions): Listener {
   const waker = new Waker()
   const backoff = new Backoff(200, 5000)
   let running = true
-  let client: pg.Client | undefined
+  let client: Connection | undefined
   let up = false
   let first = true
 
   async function session (): Promise<void> {
-    const c = new pg.Client({ connectionString: opts.databaseUrl })
+    const c = new Connection({ connectionString: opts.databaseUrl }) // an error is followed by 'end'
     client = c
-    const ended = new Promise<void>(resolve => {
-      c.on('error', () => {}) // followed by 'end'
-      c.on('end', resolve)
-    })
+    const ended = new Promise<void>(resolve => c.on('end', resolve))
     c.on('notification', msg => { if (msg.channel === LIVE_CHANNEL) opts.onSignal(parseSignal(msg.payload)) })
     await c.connect()
     await c.query(`LISTEN ${LIVE_CHANNEL}`)

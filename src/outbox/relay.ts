@@ -1,6 +1,5 @@
-import pg from 'pg'
 import type { Logger } from 'pino'
-import type { Pool } from '../db/pool.ts'
+import { Connection, type Pool } from '../db/pool.ts'
 import { createProducer } from '../kafka/client.ts'
 import type { Metrics } from '../metrics/registry.ts'
 import { repeat } from '../timing.ts'
@@ -38,12 +37,11 @@ export function startRelay (opts: RelayOptions): Relay {
   const producer = createProducer(opts.brokers)
   // One dedicated connection: it asks for the leader lock (again each standby turn, without reconnecting),
   // then holds it and LISTENs. If it drops, the lock is gone with it, and the next turn starts over.
-  let session: pg.Client | undefined
+  let session: Connection | undefined
   let leading = false
 
-  async function connect (): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: opts.databaseUrl })
-    client.on('error', () => {}) // noticed through 'end'
+  async function connect (): Promise<Connection> {
+    const client = new Connection({ connectionString: opts.databaseUrl }) // its loss is noticed through 'end'
     client.on('notification', () => loop.wake())
     client.on('end', () => {
       if (session !== client) return
