@@ -124,7 +124,7 @@ const bodyShapeCases = (big: Record<string, unknown>): Case[] => [
 ]
 
 const register = (over: Record<string, unknown> = {}) =>
-  ({ name: 'Nina', email: `nina-${randomUUID()}@example.com`, password: 'long enough', role: 'traveler', ...over })
+  ({ name: 'Nina', email: `nina-${randomUUID()}@example.com`, password: 'long enough words', role: 'traveler', ...over })
 const without = (o: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key))
 
 describe('POST /api/auth/register', () => {

@@ -153,6 +153,27 @@ test('common, repetitive and self-derived passwords are refused (400 on password
   assert.equal((await from(address()).post('/api/auth/register', { ...base, password: 'velvet tangerine 42' })).status, 201)
 })
 
+test('sequential, repetitive, service-name and user-derived passwords are refused, each with a message that says why', async () => {
+  const base = { name: 'Johnathan Smith', email: `jsmith-${randomUUID().slice(0, 8)}@example.com`, role: 'traveler' }
+  const refused: Array<[string, RegExp]> = [
+    ['abcdefgh', /sequence/],
+    ['87654321', /commonly used password/],
+    ['abababab', /repeats a short pattern/],
+    ['hostly123', /the name of this service/],
+    ['Smith123456', /your name or e-mail address/],
+    ['johnathan2024', /your name or e-mail address/]
+  ]
+  for (const [password, why] of refused) {
+    const res = await from(address()).post('/api/auth/register', { ...base, password })
+    checkError(res, 400, 'VALIDATION_ERROR')
+    assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['password'], password)
+    assert.match(res.body.message, /^password is too easy to guess: /, password)
+    assert.match(res.body.details[0].message, why, `${password}: ${res.body.details[0].message}`)
+  }
+  assert.equal((await stack.db.query('SELECT count(*)::int AS n FROM users WHERE email = $1', [base.email])).rows[0].n, 0)
+  assert.equal((await from(address()).post('/api/auth/register', { ...base, password: 'plum orbit fox' })).status, 201)
+})
+
 test('length counts characters as a person does: 7 accented letters typed as 14 code points are too few, 8 emoji are enough', async () => {
   const decomposed = 'a\u0301e\u0301i\u0301o\u0301u\u0301y\u0301n\u0303' // 7 letters, 14 code points
   const res = await from(address()).post('/api/auth/register', { name: 'Ana', email: email(), password: decomposed, role: 'traveler' })

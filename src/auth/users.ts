@@ -10,7 +10,7 @@ export interface User { id: number, name: string, email: string, role: Role, cre
 const USER_COLUMNS = 'id, name, email, role, created_at'
 
 export async function register (db: Queryable, input: { name: string, email: string, password: string, role: Role }): Promise<User> {
-  checkPassword(input.password, input)
+  await checkPassword(input.password, input)
   const hash = await hashPassword(input.password)
   const { rows } = await db.query(
     `INSERT INTO users (name, email, password_hash, role) VALUES ($1, $2, $3, $4)
