@@ -1,5 +1,5 @@
-// Every error code the API answers with, in one table: its status, its message and when it happens
-// (as fastify's lib/errors.js). A message's {name} parts are filled in where the error is thrown, and the
+// Every error code the API answers with, in one table: its status, its message and when it happens (as
+// node_modules/fastify/lib/errors.js). A message's {name} parts are filled in where the error is thrown, and the
 // compiler checks that each is given. docs/errors.md is this table in words; test/errors.test.ts keeps the two
 // the same. The HTTP error handler turns an AppError into { code, message, details? } with its status;
 // anything else is a bug and becomes INTERNAL_ERROR.

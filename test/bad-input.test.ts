@@ -118,7 +118,7 @@ const bodyShapeCases = (big: Record<string, unknown>): Case[] => [
   { name: 'a JSON number', body: '42', status: 400, code: 'VALIDATION_ERROR', field: 'body' },
   { name: 'a __proto__ key (prototype poisoning)', body: '{"__proto__": {"role": "owner"}}', status: 400, code: 'MALFORMED_JSON' },
   { name: 'a text/plain body', body: 'name=x', headers: { 'content-type': 'text/plain' }, status: 400, code: 'VALIDATION_ERROR', field: 'body' },
-  // api.md's status table has no 415: a body we cannot read is a 400.
+  // docs/http.md's status table has no 415: a body we cannot read is a 400.
   { name: 'a form-encoded body', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 400, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'a 1 MB string', body: big, status: 413, code: 'PAYLOAD_TOO_LARGE' }
 ]

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { book, Client, listProperty, signUp, type Reply } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 
-// Paging as api.md says: limit 1–100 (default 20), an opaque cursor, next_cursor null on the last page,
+// Paging as docs/http.md says: limit 1–100 (default 20), an opaque cursor, next_cursor null on the last page,
 // newest first, and no item repeated or skipped while new items arrive between two pages.
 
 let stack: Stack

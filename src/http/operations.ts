@@ -35,7 +35,7 @@ export async function whatIsDown (pool: Pool, kafkaBrokers: string[]): Promise<R
 }
 
 export const operationsRoutes: FastifyPluginAsync<{ pool: Pool, kafkaBrokers: string[], metrics?: Metrics }> = async (app, { pool, kafkaBrokers, metrics }) => {
-  // Prometheus's text, not JSON: left out of the OpenAPI document (api.md, Operations, lists it).
+  // Prometheus's text, not JSON: left out of the OpenAPI document (docs/http.md, Operations, lists it).
   if (metrics) {
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
       return reply.header('content-type', METRICS_CONTENT_TYPE).header('cache-control', 'no-store').send(await metrics.render())

@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import { appError } from '../errors.ts'
 
-// Paging as api.md says: `limit` (1–100, default 20) and an opaque `cursor`, the `next_cursor` of the page
+// Paging as docs/http.md says: `limit` (1–100, default 20) and an opaque `cursor`, the `next_cursor` of the page
 // before. Every paged list is newest first, which is highest id first (ids come from one sequence, in the
 // order rows are made), and a page is "the next `limit` items below the cursor's id": keyset, never offset,
 // so an item added meanwhile (a higher id) cannot push an item onto the next page again, and none is skipped.

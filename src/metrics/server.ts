@@ -7,7 +7,7 @@ import { METRICS_CONTENT_TYPE } from './http.ts'
 import type { Metrics } from './registry.ts'
 
 // The relay's and workers' operations port (METRICS_PORT): /healthz, /readyz and /metrics, as the API
-// serves them on its own port (api.md, Operations). Plain node:http: three fixed paths need no framework.
+// serves them on its own port (docs/http.md, Operations). Plain node:http: three fixed paths need no framework.
 
 export interface OperationsServer {
   url: string
