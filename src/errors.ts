@@ -36,7 +36,7 @@ export const ERRORS = {
   INVALID_STATUS_TRANSITION: { status: 409, message: 'This booking is {from}; it cannot become {to}.', when: 'Accepting or cancelling a booking whose status does not allow it.' },
   TOO_MANY_PENDING_REQUESTS: { status: 409, message: 'You already have {count} pending requests; wait for an answer or cancel one first.', when: 'A traveler holding `MAX_PENDING_PER_TRAVELER` pending requests asks for another.' },
   CONFLICT: { status: 409, message: 'This already exists.', when: 'Any other unique constraint the request runs into.' },
-  TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed sign-in attempts; try again in 15 minutes.', when: '10 failed sign-ins for one address within 15 minutes.' },
+  TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many {what}; try again in {minutes} minutes.', when: 'A sign-in or registration throttle refuses the attempt: failed sign-ins for one account from one address, from one address, or for one account from every address, or registrations from one address, within their window (docs/security.md, Throttles); `Retry-After` says when to come back.' },
   LIVE_SOCKET_LIMIT: { status: 429, message: 'At most {max} live connections per person; close another tab.', when: 'Opening `GET /api/live` with `LIVE_MAX_SOCKETS_PER_USER` sockets already open on that API process.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side.', when: 'A bug; the server logs it.' },
   SERVER_BUSY: { status: 503, message: 'Too many sign-ins are being checked right now; try again in a moment.', when: 'More sign-ins or registrations at once than `HASH_CONCURRENCY` + `HASH_QUEUE`; `Retry-After` says when to come back.' },

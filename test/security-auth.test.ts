@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { argon2, randomBytes, randomUUID } from 'node:crypto'
 import { promisify } from 'node:util'
 import { after, before, test } from 'node:test'
-import { hashing } from '../src/auth/password.ts'
+import { configureHashing, hashing } from '../src/auth/password.ts'
 import { Client, type Reply } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 
@@ -115,6 +115,38 @@ test('without TRUST_PROXY, X-Forwarded-For is ignored: a client cannot pose as m
   } finally {
     await direct.stop()
   }
+})
+
+test('150 wrong passwords sent at once for one account from one address: exactly the limit is evaluated, the rest are 429', async () => {
+  // A stack whose hash queue holds all 150, so that only the throttle can stop them; the limit as shipped (10).
+  const own = await startStack({ kafka: false, env: { ...LIMITS, LOGIN_MAX_FAILURES_PER_ACCOUNT_CLIENT: '10', LOGIN_MAX_FAILURES_PER_CLIENT: '20', HASH_QUEUE: '200' } })
+  try {
+    const victim = { name: 'Vic Victim', email: email(), password: PASSWORD, role: 'traveler' }
+    assert.equal((await new Client(own.url).request('POST', '/api/auth/register', victim, { 'x-forwarded-for': address() })).status, 201)
+    const attacker = address()
+    const guess = (password: string) => new Client(own.url).request('POST', '/api/auth/login', { email: victim.email, password }, { 'x-forwarded-for': attacker })
+    const replies = await Promise.all(Array.from({ length: 150 }, (_, i) => guess(`guess number ${i}`)))
+    const count = (status: number) => replies.filter(r => r.status === status).length
+    assert.equal(count(401), 10, `evaluated guesses: ${replies.map(r => r.status)}`)
+    assert.equal(count(429), 140)
+    for (const r of replies.filter(r => r.status === 429)) assert.equal(r.body.code, 'TOO_MANY_ATTEMPTS')
+    const { rows: [failures] } = await own.db.query('SELECT count(*)::int AS n FROM login_failures WHERE client = $1', [attacker])
+    assert.equal(failures.n, 10)
+    checkError(await guess(PASSWORD), 429, 'TOO_MANY_ATTEMPTS')
+    assert.equal((await new Client(own.url).request('POST', '/api/auth/login', { email: victim.email, password: PASSWORD }, { 'x-forwarded-for': address() })).status, 200)
+  } finally {
+    await own.stop()
+    configureHashing({ concurrency: stack.config.hashConcurrency, queue: stack.config.hashQueue }) // the bound is per process
+  }
+})
+
+test('30 registrations sent at once from one address: exactly REGISTER_MAX_PER_CLIENT are admitted', async () => {
+  const ip = address()
+  const replies = await Promise.all(Array.from({ length: 30 }, () =>
+    from(ip).post('/api/auth/register', { name: 'Reg Ister', email: email('burst'), password: PASSWORD, role: 'owner' })))
+  assert.deepEqual(replies.map(r => r.status).sort(), [...Array(3).fill(201), ...Array(27).fill(429)])
+  const { rows: [admitted] } = await stack.db.query('SELECT count(*)::int AS n FROM registrations WHERE client = $1', [ip])
+  assert.equal(admitted.n, 3)
 })
 
 // ---- finding 6: bounded hashing
