@@ -139,7 +139,10 @@ async function main (argv: string[]): Promise<number> {
       if (!WORKER_NAMES.includes(name)) throw new ConfigError(`hostly worker needs one of: ${WORKER_NAMES.join(', ')}`)
       return serve(config, { workers: [name], operationsPort: true }, log)
     }
-    case 'api': return serve(config, { api: true }, log)
+    case 'api':
+      // Replicas behind one load balancer read each other's cursors: they need one key.
+      if (!config.cursorKey) throw new ConfigError('CURSOR_KEY is required by hostly api: every API replica signs list cursors with it (32 characters or more)')
+      return serve(config, { api: true }, log)
     case 'relay': return serve(config, { relay: true, sweeper: true, operationsPort: true }, log)
     case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'email', 'analytics'] }, log, { startBroker: true, migrate: true, devMail: true })
     case 'mail': {

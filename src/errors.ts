@@ -22,7 +22,7 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 400, message: 'Send the body as application/json.', when: 'The body has another content type.' },
   BAD_REQUEST: { status: 400, message: '{reason}', when: 'Another request the HTTP framework cannot read (a bad URL or Content-Length, say).' },
   CLIENT_ABORTED: { status: 400, message: 'The request was aborted before its body arrived.', when: 'The client closed the connection while sending its body (logged at debug: not an incident).' },
-  INVALID_CURSOR: { status: 400, message: 'cursor is not one this list gave out: pass the next_cursor of the previous page, or none for the first page.', when: 'A list asked for with a `cursor` that is not the `next_cursor` of one of its pages.' },
+  INVALID_CURSOR: { status: 400, message: 'cursor is not one this list gave out: pass the next_cursor of the previous page, or none for the first page.', when: 'A list asked for with a `cursor` that is not the `next_cursor` one of its pages gave the caller (made by hand, changed, another list\'s or person\'s, or signed with a replaced `CURSOR_KEY`).' },
   UNAUTHORIZED: { status: 401, message: 'Sign in first.', when: 'The operation needs a session and the request has none, or an expired one.' },
   INVALID_CREDENTIALS: { status: 401, message: 'The e-mail address or password is wrong.', when: 'Sign-in with an unknown address or a wrong password (the answer does not say which).' },
   FORBIDDEN: { status: 403, message: '{reason}', when: 'Signed in, but with the wrong role, or the booking or property belongs to someone else.' },

@@ -89,6 +89,14 @@ test('every command explains itself; bad commands and settings exit non-zero wit
   assert.equal(port.code, 2)
   assert.match(port.stderr, /PORT must be an integer .* got "abc"/)
   assert.doesNotMatch(port.stderr, /\n\s+at /, 'a message, not a stack trace')
+
+  // Replicas of hostly api read each other's cursors: it does not start without the key they share.
+  const keyless = await run(['api'], { CURSOR_KEY: '' })
+  assert.equal(keyless.code, 2)
+  assert.match(keyless.stderr, /^hostly: CURSOR_KEY is required by hostly api/)
+  const short = await run(['api'], { CURSOR_KEY: 'too short' })
+  assert.equal(short.code, 2)
+  assert.match(short.stderr, /CURSOR_KEY must be at least 32 characters/)
 })
 
 test('hostly migrate creates a missing database and its tables, and is a no-op the second time', async () => {
