@@ -28,6 +28,7 @@ export const ERRORS = {
   FORBIDDEN: { status: 403, message: '{reason}', when: 'Signed in, but with the wrong role, or the booking or property belongs to someone else.' },
   CROSS_SITE_REQUEST: { status: 403, message: 'This request came from another site; state-changing requests are only accepted from the app itself.', when: 'A POST, PUT, PATCH or DELETE whose `Origin` (or `Sec-Fetch-Site`) is not the app\'s own (`APP_ORIGIN`).' },
   NOT_FOUND: { status: 404, message: '{what} not found.', when: 'No property, booking or route with that id or path.' },
+  UPGRADE_REQUIRED: { status: 426, message: 'This is a WebSocket: open it with an Upgrade: websocket request.', when: '`GET /api/live` sent as a plain request, without the WebSocket upgrade (the answer says `Upgrade: websocket`).' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.', when: 'The request did not arrive whole within `REQUEST_TIMEOUT` (or its headers within `HEADERS_TIMEOUT`).' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.', when: 'The request headers are over Node\'s limit (16 KiB).' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.', when: 'The body is over 64 KiB.' },

@@ -2,8 +2,9 @@ import type { ZxcvbnFactory } from '@zxcvbn-ts/core'
 
 // How guessable a password is, by zxcvbn-ts: common passwords, words and names (its English and common
 // dictionaries), keyboard rows, sequences, repeats, dates, l33t spellings, and the words of the user's own
-// account. The dictionaries cost about 60 MiB and a second of CPU to load, so they are loaded once, on the first
-// check of the process: the relay and the workers never pay for them (BENCHMARKS.md, "Password strength").
+// account. Loading the dictionaries holds the event loop for about a second and keeps tens of MiB: they are loaded
+// once, when the API registers its routes (before it listens, so no request waits behind them); the relay and the
+// workers never load them (BENCHMARKS.md, "Password strength").
 
 /** Words of the service itself: a password built on them is as guessable as one built on the user's name. */
 export const SERVICE_WORDS = ['hostly', 'booking', 'bookings', 'hostlybooking']
@@ -34,7 +35,8 @@ const WARNINGS = {
 
 let factory: Promise<ZxcvbnFactory> | undefined
 
-function load (): Promise<ZxcvbnFactory> {
+/** Loads the dictionaries, once per process; strength() waits for the same load. */
+export function loadPasswordStrength (): Promise<ZxcvbnFactory> {
   factory ??= (async () => {
     const [{ ZxcvbnFactory }, common, en] = await Promise.all([
       import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-en')
@@ -54,6 +56,6 @@ function load (): Promise<ZxcvbnFactory> {
  * 0 (guessed at once) to 4 (very unlikely to be guessed), and why it is weak when zxcvbn can tell.
  */
 export async function strength (password: string, userInputs: string[]): Promise<{ score: number, warning: string }> {
-  const result = (await load()).check(password, [...userInputs, ...SERVICE_WORDS])
+  const result = (await loadPasswordStrength()).check(password, [...userInputs, ...SERVICE_WORDS])
   return { score: result.score, warning: result.feedback.warning ?? '' }
 }
