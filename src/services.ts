@@ -5,6 +5,7 @@ import { ConfigError, type Config } from './config.ts'
 import { createPool } from './db/pool.ts'
 import { SESSION_COOKIE } from './auth/sessions.ts'
 import { buildApp } from './http/app.ts'
+import { thisMachineOnly } from './http/this-machine.ts'
 import { ensureTopics, useKafkaSecurity } from './kafka/client.ts'
 import { configureHashing } from './auth/password.ts'
 import { specTopics, startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
@@ -111,7 +112,14 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       webDist: config.webDist,
       routes: async app => {
         await featureRoutes(pool, config, metrics)(app)
-        if (pieces.devMailDir) await app.register(devMailRoutes, { dir: pieces.devMailDir })
+        // Everyone's caught e-mail: for the machine that runs hostly start, whatever HOST says.
+        const devMailDir = pieces.devMailDir
+        if (devMailDir) {
+          await app.register(async dev => {
+            dev.addHook('onRequest', thisMachineOnly)
+            await dev.register(devMailRoutes, { dir: devMailDir })
+          })
+        }
       }
     })
     url = await app.listen({ port: config.port, host: config.host })

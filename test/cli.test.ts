@@ -236,6 +236,9 @@ test('hostly start without KAFKA_BROKERS runs everything with a broker of its ow
   const [, url] = await lineMatching(first, /^Hostly listening on (http:\/\/\S+)/)
   t.diagnostic(`hostly start, fresh data folder and database: "listening" after ${Date.now() - started} ms`)
   assert.equal(url, `http://127.0.0.1:${env.PORT}`)
+  // It says who can reach it, and that the caught e-mail is this machine's only (the tests' HOST is 127.0.0.1).
+  await lineMatching(first, /^Hostly listening on \S+ \(this machine only, HOST=127\.0\.0\.1; API docs: /)
+  await lineMatching(first, /^E-mail is caught locally \(no SMTP_URL\): \S+\/dev\/mail, served to this machine only/)
   assert.equal((await fetch(`${url}/readyz`)).status, 200)
 
   // The API, the relay and the owner consumer all run in this one process.
