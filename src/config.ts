@@ -104,7 +104,7 @@ export interface Settings {
   mailDevPort: number
   /** Folder where that server keeps the caught messages (hostly mail list, /dev/mail). */
   mailDevDir: string
-  /** Port of /healthz, /readyz and /metrics on the relay and workers (the API serves them on PORT). */
+  /** Port of /healthz, /readyz and /metrics of every process (the API also serves the first two on PORT). */
   metricsPort: number
   /** Folder of the built web app, served at /; none there, the API runs without it. */
   webDist: string
@@ -323,7 +323,7 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   mailFrom: { name: 'MAIL_FROM', default: 'Hostly <no-reply@hostly.localhost>', parse: text, description: 'the From of every e-mail' },
   mailDevPort: { name: 'MAIL_DEV_PORT', default: '1025', parse: int(0, 65535), description: 'port of the local catch-all SMTP server of hostly start when SMTP_URL is unset' },
   mailDevDir: { name: 'MAIL_DEV_DIR', default: '.data/mail', parse: text, description: 'folder of the caught messages (hostly mail list, /dev/mail)' },
-  metricsPort: { name: 'METRICS_PORT', default: '9464', parse: int(0, 65535), description: '`/healthz`, `/readyz` and `/metrics` of `hostly relay` and `hostly worker` (the API serves them on PORT)' },
+  metricsPort: { name: 'METRICS_PORT', default: '9464', parse: int(0, 65535), description: '`/healthz`, `/readyz` and `/metrics` of every process, the API too (/metrics only there, not on PORT)' },
   webDist: { name: 'WEB_DIST', default: 'web/dist', parse: text, description: 'folder of the built web app, served at / (`npm start` builds it when missing)' },
   cursorKey: { name: 'CURSOR_KEY', default: '', parse: secret(32), description: 'key that signs list cursors (32 characters or more), the same on every API replica; unset: a random key per process (hostly start only)' }
 }

@@ -37,7 +37,7 @@ export interface Pieces {
   /** The sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL. */
   sweeper?: boolean
   workers?: WorkerName[]
-  /** Serve /healthz, /readyz and /metrics on METRICS_PORT (hostly relay, hostly worker; the API serves them on PORT). */
+  /** Serve /healthz, /readyz and /metrics on METRICS_PORT: every command that runs (the API serves only the first two on PORT). */
   operationsPort?: boolean
   /** The folder of the local catch-all SMTP server, whose messages the API then shows at /dev/mail. */
   devMailDir?: string
