@@ -83,7 +83,7 @@ for (const overlay of OVERLAYS) {
             if (probe.httpGet) assert.ok(paths.has(probe.httpGet.path), `${w.metadata.name}: no route ${probe.httpGet.path}`)
             assert.ok(portNames.has(action.port), `${w.metadata.name}: probe port ${action.port} is not a named port of ${c.name}`)
           }
-          // The API listens on PORT (port http), the relay and workers serve /metrics and probes on METRICS_PORT.
+          // The API listens on PORT (port http); every Hostly process serves /metrics (and probes) on METRICS_PORT.
           for (const p of isHostly(c.image) ? c.ports ?? [] : []) {
             const variable = p.name === 'metrics' ? 'METRICS_PORT' : 'PORT'
             assert.equal(containerEnv(objs, w, c)[variable], String(p.containerPort), `${w.metadata.name}: ${variable} must match containerPort ${p.name}`)
