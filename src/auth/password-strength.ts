@@ -9,9 +9,9 @@ import type { ZxcvbnFactory } from '@zxcvbn-ts/core'
 /** Words of the service itself: a password built on them is as guessable as one built on the user's name. */
 export const SERVICE_WORDS = ['hostly', 'booking', 'bookings', 'hostlybooking']
 
-// Only the first 64 characters are analysed and l33t spellings tried 16 ways: the defaults (256, 100) let one
+// Only the first 64 characters are analysed and l33t spellings tried 4 ways: the defaults (256, 100) let one
 // crafted password of 200 characters hold the event loop for seconds.
-const LIMITS = { maxLength: 64, l33tMaxSubstitutions: 16 }
+const LIMITS = { maxLength: 64, l33tMaxSubstitutions: 4 }
 
 /** Why a password is guessable, worded to follow "password is too easy to guess: ". */
 const WARNINGS = {
