@@ -9,7 +9,7 @@ export default [
   }),
   {
     rules: {
-      // snake_case is the wire contract (api.md's field names, the event payloads) and the database's column
+      // snake_case is the wire contract (docs/http.md's field names, the event payloads) and the database's column
       // names; the code destructures and passes them as they are rather than renaming at every edge.
       camelcase: 'off',
       // TypeBox's idiom declares a schema and its type under one name (const X = Type.Object(…); type X =

@@ -18,12 +18,13 @@ import { SCHEMA } from './schema.ts'
 const HELP: Record<string, string> = {
   start: `hostly start
   Runs all of Hostly in one process: migrations, the HTTP API, the outbox relay and the consumers
-  (owner, traveler, e-mail and analytics services); /metrics is served on PORT with the API. Without
+  (owner, traveler, e-mail and analytics services); /metrics is served on METRICS_PORT. Without
   KAFKA_BROKERS it first starts a local Kafka broker (KAFKA_PORT, KAFKA_DATA_DIR) and stops it on exit. Without
   SMTP_URL it catches e-mail in a local SMTP server (MAIL_DEV_PORT, MAIL_DEV_DIR), shown at /dev/mail and by
   hostly mail list.`,
   api: `hostly api
-  Runs the HTTP API alone (on PORT). It writes bookings and their outbox events; it never waits for Kafka.
+  Runs the HTTP API alone (on PORT; /healthz, /readyz and /metrics on METRICS_PORT). It writes bookings and
+  their outbox events; it never waits for Kafka. Needs CURSOR_KEY, the same on every replica.
   Like relay and worker, it does not change the schema: it stops with a message unless the database is at its
   version (run hostly migrate first).`,
   relay: `hostly relay
@@ -139,9 +140,12 @@ async function main (argv: string[]): Promise<number> {
       if (!WORKER_NAMES.includes(name)) throw new ConfigError(`hostly worker needs one of: ${WORKER_NAMES.join(', ')}`)
       return serve(config, { workers: [name], operationsPort: true }, log)
     }
-    case 'api': return serve(config, { api: true }, log)
+    case 'api':
+      // Replicas behind one load balancer read each other's cursors: they need one key.
+      if (!config.cursorKey) throw new ConfigError('CURSOR_KEY is required by hostly api: every API replica signs list cursors with it (32 characters or more)')
+      return serve(config, { api: true, operationsPort: true }, log)
     case 'relay': return serve(config, { relay: true, sweeper: true, operationsPort: true }, log)
-    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'email', 'analytics'] }, log, { startBroker: true, migrate: true, devMail: true })
+    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'email', 'analytics'], operationsPort: true }, log, { startBroker: true, migrate: true, devMail: true })
     case 'mail': {
       if (rest[0] !== 'list') throw new ConfigError(HELP.mail.split('\n')[0])
       const caught = await listMessages(resolve(config.mailDevDir))

@@ -104,10 +104,12 @@ export interface Settings {
   mailDevPort: number
   /** Folder where that server keeps the caught messages (hostly mail list, /dev/mail). */
   mailDevDir: string
-  /** Port of /healthz, /readyz and /metrics on the relay and workers (the API serves them on PORT). */
+  /** Port of /healthz, /readyz and /metrics of every process (the API also serves the first two on PORT). */
   metricsPort: number
   /** Folder of the built web app, served at /; none there, the API runs without it. */
   webDist: string
+  /** The key that signs list cursors; '' means a random one per process (hostly start only). */
+  cursorKey: string
 }
 
 const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
@@ -236,6 +238,12 @@ function saslMechanism (raw: string, name: string): SaslMechanism | undefined {
   return raw as SaslMechanism
 }
 
+/** A secret of at least `min` characters, or '' when unset. */
+const secret = (min: number) => (raw: string, name: string): string => {
+  if (raw !== '' && raw.length < min) throw new ConfigError(`${name} must be at least ${min} characters (openssl rand -base64 32 makes one), got ${raw.length}`)
+  return raw
+}
+
 function postgresUrl (raw: string, name: string): string {
   try {
     if (new URL(raw).protocol.startsWith('postgres')) return raw
@@ -315,8 +323,9 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   mailFrom: { name: 'MAIL_FROM', default: 'Hostly <no-reply@hostly.localhost>', parse: text, description: 'the From of every e-mail' },
   mailDevPort: { name: 'MAIL_DEV_PORT', default: '1025', parse: int(0, 65535), description: 'port of the local catch-all SMTP server of hostly start when SMTP_URL is unset' },
   mailDevDir: { name: 'MAIL_DEV_DIR', default: '.data/mail', parse: text, description: 'folder of the caught messages (hostly mail list, /dev/mail)' },
-  metricsPort: { name: 'METRICS_PORT', default: '9464', parse: int(0, 65535), description: '`/healthz`, `/readyz` and `/metrics` of `hostly relay` and `hostly worker` (the API serves them on PORT)' },
-  webDist: { name: 'WEB_DIST', default: 'web/dist', parse: text, description: 'folder of the built web app, served at / (`npm start` builds it when missing)' }
+  metricsPort: { name: 'METRICS_PORT', default: '9464', parse: int(0, 65535), description: '`/healthz`, `/readyz` and `/metrics` of every process, the API too (/metrics only there, not on PORT)' },
+  webDist: { name: 'WEB_DIST', default: 'web/dist', parse: text, description: 'folder of the built web app, served at / (`npm start` builds it when missing)' },
+  cursorKey: { name: 'CURSOR_KEY', default: '', parse: secret(32), description: 'key that signs list cursors (32 characters or more), the same on every API replica; unset: a random key per process (hostly start only)' }
 }
 
 /** Every name Hostly reads, aliases included. */

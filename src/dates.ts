@@ -4,6 +4,8 @@ import { badRequest } from './errors.ts'
 
 const DAY_MS = 86_400_000
 export const MAX_NIGHTS = 365
+/** The first day the API takes or computes: PostgreSQL has no year 0. */
+export const FIRST_DATE = '0001-01-01'
 
 export const todayUtc = () => new Date().toISOString().slice(0, 10)
 

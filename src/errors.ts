@@ -1,5 +1,5 @@
-// Every error code the API answers with, in one table: its status, its message and when it happens
-// (as fastify's lib/errors.js). A message's {name} parts are filled in where the error is thrown, and the
+// Every error code the API answers with, in one table: its status, its message and when it happens (as
+// node_modules/fastify/lib/errors.js). A message's {name} parts are filled in where the error is thrown, and the
 // compiler checks that each is given. docs/errors.md is this table in words; test/errors.test.ts keeps the two
 // the same. The HTTP error handler turns an AppError into { code, message, details? } with its status;
 // anything else is a bug and becomes INTERNAL_ERROR.
@@ -22,12 +22,13 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 400, message: 'Send the body as application/json.', when: 'The body has another content type.' },
   BAD_REQUEST: { status: 400, message: '{reason}', when: 'Another request the HTTP framework cannot read (a bad URL or Content-Length, say).' },
   CLIENT_ABORTED: { status: 400, message: 'The request was aborted before its body arrived.', when: 'The client closed the connection while sending its body (logged at debug: not an incident).' },
-  INVALID_CURSOR: { status: 400, message: 'cursor is not one this list gave out: pass the next_cursor of the previous page, or none for the first page.', when: 'A list asked for with a `cursor` that is not the `next_cursor` of one of its pages.' },
+  INVALID_CURSOR: { status: 400, message: 'cursor is not one this list gave out: pass the next_cursor of the previous page, or none for the first page.', when: 'A list asked for with a `cursor` that is not the `next_cursor` one of its pages gave the caller (made by hand, changed, another list\'s or person\'s, or signed with a replaced `CURSOR_KEY`).' },
   UNAUTHORIZED: { status: 401, message: 'Sign in first.', when: 'The operation needs a session and the request has none, or an expired one.' },
   INVALID_CREDENTIALS: { status: 401, message: 'The e-mail address or password is wrong.', when: 'Sign-in with an unknown address or a wrong password (the answer does not say which).' },
   FORBIDDEN: { status: 403, message: '{reason}', when: 'Signed in, but with the wrong role, or the booking or property belongs to someone else.' },
   CROSS_SITE_REQUEST: { status: 403, message: 'This request came from another site; state-changing requests are only accepted from the app itself.', when: 'A POST, PUT, PATCH or DELETE whose `Origin` (or `Sec-Fetch-Site`) is not the app\'s own (`APP_ORIGIN`).' },
   NOT_FOUND: { status: 404, message: '{what} not found.', when: 'No property, booking or route with that id or path.' },
+  UPGRADE_REQUIRED: { status: 426, message: 'This is a WebSocket: open it with an Upgrade: websocket request.', when: '`GET /api/live` sent as a plain request, without the WebSocket upgrade (the answer says `Upgrade: websocket`).' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.', when: 'The request did not arrive whole within `REQUEST_TIMEOUT` (or its headers within `HEADERS_TIMEOUT`).' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.', when: 'The request headers are over Node\'s limit (16 KiB).' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.', when: 'The body is over 64 KiB.' },
@@ -36,7 +37,7 @@ export const ERRORS = {
   INVALID_STATUS_TRANSITION: { status: 409, message: 'This booking is {from}; it cannot become {to}.', when: 'Accepting or cancelling a booking whose status does not allow it.' },
   TOO_MANY_PENDING_REQUESTS: { status: 409, message: 'You already have {count} pending requests; wait for an answer or cancel one first.', when: 'A traveler holding `MAX_PENDING_PER_TRAVELER` pending requests asks for another.' },
   CONFLICT: { status: 409, message: 'This already exists.', when: 'Any other unique constraint the request runs into.' },
-  TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed sign-in attempts; try again in 15 minutes.', when: '10 failed sign-ins for one address within 15 minutes.' },
+  TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many {what}; try again in {minutes} minutes.', when: 'A sign-in or registration throttle refuses the attempt: failed sign-ins for one account from one address, from one address, or for one account from every address, or registrations from one address, within their window (docs/security.md, Throttles); `Retry-After` says when to come back.' },
   LIVE_SOCKET_LIMIT: { status: 429, message: 'At most {max} live connections per person; close another tab.', when: 'Opening `GET /api/live` with `LIVE_MAX_SOCKETS_PER_USER` sockets already open on that API process.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side.', when: 'A bug; the server logs it.' },
   SERVER_BUSY: { status: 503, message: 'Too many sign-ins are being checked right now; try again in a moment.', when: 'More sign-ins or registrations at once than `HASH_CONCURRENCY` + `HASH_QUEUE`; `Retry-After` says when to come back.' },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { analyticsRoutes } from './analytics/routes.ts'
 import { authRoutes } from './auth/routes.ts'
@@ -5,6 +6,7 @@ import type { ThrottleLimits } from './auth/throttle.ts'
 import { bookingRoutes } from './bookings/routes.ts'
 import type { Config } from './config.ts'
 import type { Pool } from './db/pool.ts'
+import { Cursors } from './http/paging.ts'
 import { liveRoutes, type LiveConfig } from './live/routes.ts'
 import { inboxRoutes } from './notifications/inbox.ts'
 import { notificationRoutes } from './notifications/routes.ts'
@@ -13,14 +15,16 @@ import { propertyRoutes } from './properties/routes.ts'
 import type { Metrics } from './metrics/registry.ts'
 
 /** The features' HTTP routes, for buildApp (http/ knows no feature; this composition root does). */
-export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays'> & ThrottleLimits
+export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'cursorKey'> & ThrottleLimits
 
 export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig, metrics?: Metrics) {
+  // Without CURSOR_KEY (hostly start: one API process), a key of this process's own.
+  const cursors = new Cursors(config.cursorKey || randomBytes(32).toString('base64'))
   return async (app: FastifyInstance) => {
     await app.register(authRoutes, { pool, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure, throttle: config })
-    await app.register(propertyRoutes, { pool })
-    await app.register(bookingRoutes, { pool, maxAdvanceDays: config.bookingMaxAdvanceDays })
-    await app.register(notificationRoutes, { pool })
+    await app.register(propertyRoutes, { pool, cursors })
+    await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays })
+    await app.register(notificationRoutes, { pool, cursors })
     await app.register(inboxRoutes, { pool })
     await app.register(preferenceRoutes, { pool })
     await app.register(liveRoutes, { pool, config, metrics })

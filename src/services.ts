@@ -5,6 +5,7 @@ import { ConfigError, type Config } from './config.ts'
 import { createPool } from './db/pool.ts'
 import { SESSION_COOKIE } from './auth/sessions.ts'
 import { buildApp } from './http/app.ts'
+import { thisMachineOnly } from './http/this-machine.ts'
 import { ensureTopics, useKafkaSecurity } from './kafka/client.ts'
 import { configureHashing } from './auth/password.ts'
 import { specTopics, startConsumer, type RunningConsumer } from './kafka/consumer-runner.ts'
@@ -36,7 +37,7 @@ export interface Pieces {
   /** The sweeper that cancels pending requests left unanswered for BOOKING_PENDING_TTL. */
   sweeper?: boolean
   workers?: WorkerName[]
-  /** Serve /healthz, /readyz and /metrics on METRICS_PORT (hostly relay, hostly worker; the API serves them on PORT). */
+  /** Serve /healthz, /readyz and /metrics on METRICS_PORT: every command that runs (the API serves only the first two on PORT). */
   operationsPort?: boolean
   /** The folder of the local catch-all SMTP server, whose messages the API then shows at /dev/mail. */
   devMailDir?: string
@@ -111,7 +112,14 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       webDist: config.webDist,
       routes: async app => {
         await featureRoutes(pool, config, metrics)(app)
-        if (pieces.devMailDir) await app.register(devMailRoutes, { dir: pieces.devMailDir })
+        // Everyone's caught e-mail: for the machine that runs hostly start, whatever HOST says.
+        const devMailDir = pieces.devMailDir
+        if (devMailDir) {
+          await app.register(async dev => {
+            dev.addHook('onRequest', thisMachineOnly)
+            await dev.register(devMailRoutes, { dir: devMailDir })
+          })
+        }
       }
     })
     url = await app.listen({ port: config.port, host: config.host })

@@ -8,7 +8,7 @@ import { cleanUp, run } from './helpers/processes.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
 
-// Owner analytics (api.md): built by the analytics service from the events alone; checked against a
+// Owner analytics (docs/http.md): built by the analytics service from the events alone; checked against a
 // recomputation from the bookings table, and rebuilt identically by replaying both topics into empty tables.
 
 const GROUP = 'analytics-service-group'

@@ -135,7 +135,7 @@ test('the records of a request, an accept, cancels and an expiry match the docum
   const ofAccepted = stack.recorder.forKey(TOPICS.statusUpdated, accepted.id)
   assert.deepEqual(ofAccepted.map(r => JSON.parse(r.value).status), ['accepted', 'cancelled'])
   assert.ok(ofAccepted[0].offset < ofAccepted[1].offset && ofAccepted[0].partition === ofAccepted[1].partition)
-  // api.md lets booking-status-updated carry a reason; where the code sends one, it must be the right one.
+  // docs/events.md lets booking-status-updated carry a reason; where the code sends one, it must be the right one.
   const expected = new Map([[overlapping.id, 'dates_taken'], [withdrawn.id, 'traveler_cancelled'], [declined.id, 'owner_declined'], [unanswered.id, 'expired']])
   for (const [id, reason] of expected) {
     const [change] = stack.recorder.forKey(TOPICS.statusUpdated, id).map(r => JSON.parse(r.value))

@@ -118,13 +118,13 @@ const bodyShapeCases = (big: Record<string, unknown>): Case[] => [
   { name: 'a JSON number', body: '42', status: 400, code: 'VALIDATION_ERROR', field: 'body' },
   { name: 'a __proto__ key (prototype poisoning)', body: '{"__proto__": {"role": "owner"}}', status: 400, code: 'MALFORMED_JSON' },
   { name: 'a text/plain body', body: 'name=x', headers: { 'content-type': 'text/plain' }, status: 400, code: 'VALIDATION_ERROR', field: 'body' },
-  // api.md's status table has no 415: a body we cannot read is a 400.
+  // docs/http.md's status table has no 415: a body we cannot read is a 400.
   { name: 'a form-encoded body', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 400, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'a 1 MB string', body: big, status: 413, code: 'PAYLOAD_TOO_LARGE' }
 ]
 
 const register = (over: Record<string, unknown> = {}) =>
-  ({ name: 'Nina', email: `nina-${randomUUID()}@example.com`, password: 'long enough', role: 'traveler', ...over })
+  ({ name: 'Nina', email: `nina-${randomUUID()}@example.com`, password: 'long enough words', role: 'traveler', ...over })
 const without = (o: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key))
 
 describe('POST /api/auth/register', () => {
@@ -359,4 +359,44 @@ describe('anything else', () => {
     { name: 'search for a location with a NUL character', path: '/api/properties/search?location=Lis%00bon', status: 400, code: 'VALIDATION_ERROR', field: 'location' },
     { name: 'owner bookings with an unknown status', as: 'ownerA', path: '/api/owner/bookings?status=maybe', status: 400, code: 'VALIDATION_ERROR', field: 'status' }
   ])
+})
+
+describe('dates PostgreSQL cannot store', () => {
+  // Every date field of every operation, found in the OpenAPI document, so that a new route's dates are covered too.
+  interface Param { name: string, in: string, schema?: { format?: string } }
+  interface Op { parameters?: Param[], requestBody?: { content: Record<string, { schema: { properties?: Record<string, { format?: string }> } }> } }
+  const signedIn: Record<string, Who> = { '/api/owner/analytics': 'ownerA', '/api/bookings': 'travelerA' }
+
+  test('a year 0000 date in any body or query field is 400 naming the field, never 500', async () => {
+    const doc = await (await fetch(`${stack.url}/docs/json`)).json() as { paths: Record<string, Record<string, Op>> }
+    const ops: Array<{ method: string, path: string, where: 'query' | 'body', fields: string[] }> = []
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const query = (op.parameters ?? []).filter(p => p.in === 'query' && p.schema?.format === 'date').map(p => p.name)
+        const body = Object.entries(op.requestBody?.content['application/json']?.schema.properties ?? {}).filter(([, s]) => s.format === 'date').map(([name]) => name)
+        if (query.length > 0) ops.push({ method: method.toUpperCase(), path, where: 'query', fields: query })
+        if (body.length > 0) ops.push({ method: method.toUpperCase(), path, where: 'body', fields: body })
+      }
+    }
+    assert.deepEqual(ops.map(o => `${o.path} ${o.fields}`).sort(),
+      ['/api/bookings start_date,end_date', '/api/owner/analytics from,to', '/api/properties/search start_date,end_date'])
+    // Each field in turn at year 0, the others at dates the operation takes.
+    const fine: Record<string, string> = { start_date: day(5), end_date: day(8), from: day(-10), to: day(-1) }
+    for (const { method, path, where, fields } of ops) {
+      for (const field of fields) {
+        const dates = Object.fromEntries(fields.map(f => [f, f === field ? '0000-01-01' : fine[f]]))
+        const res = await client(signedIn[path] ?? 'anonymous').request(method, where === 'query' ? `${path}?${new URLSearchParams(dates)}` : path,
+          where === 'body' ? { property_id: property.id, num_guests: 1, ...dates } : undefined)
+        checkError(res, { status: 400, code: 'VALIDATION_ERROR', field })
+      }
+    }
+  })
+
+  test('owner analytics of year 0 is 400, and a range whose default start would fall before year 1 starts on 0001-01-01', async () => {
+    checkError(await ownerA.get('/api/owner/analytics?from=0000-01-01&to=0000-01-02'), { status: 400, code: 'VALIDATION_ERROR', field: 'from' })
+    const res = await ownerA.get('/api/owner/analytics?to=0001-01-05')
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.from, '0001-01-01')
+    assert.equal(res.body.by_day.length, 5)
+  })
 })

@@ -89,6 +89,14 @@ test('every command explains itself; bad commands and settings exit non-zero wit
   assert.equal(port.code, 2)
   assert.match(port.stderr, /PORT must be an integer .* got "abc"/)
   assert.doesNotMatch(port.stderr, /\n\s+at /, 'a message, not a stack trace')
+
+  // Replicas of hostly api read each other's cursors: it does not start without the key they share.
+  const keyless = await run(['api'], { CURSOR_KEY: '' })
+  assert.equal(keyless.code, 2)
+  assert.match(keyless.stderr, /^hostly: CURSOR_KEY is required by hostly api/)
+  const short = await run(['api'], { CURSOR_KEY: 'too short' })
+  assert.equal(short.code, 2)
+  assert.match(short.stderr, /CURSOR_KEY must be at least 32 characters/)
 })
 
 test('hostly migrate creates a missing database and its tables, and is a no-op the second time', async () => {
@@ -143,7 +151,7 @@ test('hostly api, relay and worker change no schema: on a database not at their 
   await client.connect()
   await client.query("UPDATE schema_functions SET sha256 = 'an older version'")
   await client.end()
-  await refusals(/^hostly: the database is not at this version of Hostly: stored functions missing or different: bookings\/booking\.sql\./)
+  await refusals(/^hostly: the database is not at this version of Hostly: stored functions missing or different: bookings\/booking\.sql, auth\/throttle\.sql\./)
 })
 
 test('logs are JSON lines when stdout is not a terminal, and readable lines with --pretty or LOG_PRETTY=true', async () => {
@@ -228,6 +236,9 @@ test('hostly start without KAFKA_BROKERS runs everything with a broker of its ow
   const [, url] = await lineMatching(first, /^Hostly listening on (http:\/\/\S+)/)
   t.diagnostic(`hostly start, fresh data folder and database: "listening" after ${Date.now() - started} ms`)
   assert.equal(url, `http://127.0.0.1:${env.PORT}`)
+  // It says who can reach it, and that the caught e-mail is this machine's only (the tests' HOST is 127.0.0.1).
+  await lineMatching(first, /^Hostly listening on \S+ \(this machine only, HOST=127\.0\.0\.1; API docs: /)
+  await lineMatching(first, /^E-mail is caught locally \(no SMTP_URL\): \S+\/dev\/mail, served to this machine only/)
   assert.equal((await fetch(`${url}/readyz`)).status, 200)
 
   // The API, the relay and the owner consumer all run in this one process.

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { networkInterfaces } from 'node:os'
 import { after, before, test } from 'node:test'
 import { createLogger } from '../src/log.ts'
 import { startDevMailServer, type DevMailServer } from '../src/email/dev-server.ts'
@@ -59,4 +60,28 @@ test('a message sent to the catch-all server is listed by hostly mail list and s
   assert.match(html, /List-Unsubscribe|list-unsubscribe/)
   assert.doesNotMatch(html, /<script>alert/)
   assert.equal((await fetch(`${stack.url}/dev/mail/..%2F..%2Fetc%2Fpasswd`)).status, 404)
+})
+
+/** An address of this machine other than loopback, to reach a server as another machine would. */
+const outside = Object.values(networkInterfaces()).flat().find(i => i && i.family === 'IPv4' && !i.internal)?.address
+
+test('/dev/mail is served to this machine only: from another interface, or forwarded by a proxy, it is 403', { skip: outside ? false : 'this machine has no interface but loopback' }, async () => {
+  const open = await startStack({ kafka: false, pieces: { api: true, devMailDir: dir }, env: { HOST: '0.0.0.0' } })
+  try {
+    const port = new URL(open.url).port
+    for (const path of ['/dev/mail', '/dev/mail/anything.eml']) {
+      const far = await fetch(`http://${outside}:${port}${path}`)
+      assert.equal(far.status, 403, path)
+      const body = await far.json()
+      assert.equal(body.code, 'FORBIDDEN')
+      assert.match(body.message, /this machine/)
+    }
+    // A proxy on this machine passing on another machine's request.
+    assert.equal((await fetch(`http://127.0.0.1:${port}/dev/mail`, { headers: { 'x-forwarded-for': '203.0.113.9' } })).status, 403)
+    assert.equal((await fetch(`http://127.0.0.1:${port}/dev/mail`)).status, 200)
+    // The API itself still answers the other machine.
+    assert.equal((await fetch(`http://${outside}:${port}/healthz`)).status, 200)
+  } finally {
+    await open.stop()
+  }
 })

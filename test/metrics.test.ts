@@ -26,11 +26,14 @@ after(async () => { await stack?.stop() })
 
 const OWNER = 'owner-service-group'
 
-test('the API times requests by route template and status, never by raw URL, and /metrics is Prometheus text', async () => {
+test('the API times requests by route template and status, never by raw URL; /metrics is Prometheus text on METRICS_PORT, never on the API\'s port', async () => {
   const traveler = await signUp(stack.url, 'traveler')
+  const onApiPort = await traveler.request('GET', '/metrics')
+  assert.equal(onApiPort.status, 404, 'whatever routes the API port to the world cannot expose the metrics')
+  assert.equal(onApiPort.body.code, 'NOT_FOUND')
   await traveler.request('GET', '/api/bookings/987654321')
   await traveler.request('GET', '/no/such/route/123456789')
-  const { text, samples, contentType } = await scrape(stack.url)
+  const { text, samples, contentType } = await scrape(stack.running.operationsUrl!)
   assert.match(contentType, /^text\/plain; version=0\.0\.4/)
   assert.ok(total(samples, 'http_request_duration_seconds_count', { method: 'GET', route: '/api/bookings/:id', status: '404' })! >= 1)
   assert.ok(total(samples, 'http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status: '404' })! >= 1)
@@ -54,7 +57,7 @@ test('a booking shows in the outbox, relay, consumer and end-to-end metrics; the
     await groupCaughtUp(stack.brokers, OWNER, TOPICS.created) && await groupCaughtUp(stack.brokers, 'traveler-service-group', TOPICS.statusUpdated))
 
   const samples = await waitFor('lag 0 on every partition of both topics', async () => {
-    const { samples } = await scrape(stack.url)
+    const { samples } = await scrape(stack.running.operationsUrl!)
     const lag = find(samples, 'hostly_consumer_lag')
     return lag.length === 6 && lag.every(s => s.value === 0) ? samples : undefined
   }, 20_000)
@@ -78,7 +81,7 @@ test('a poison record counts as dead_lettered and shows in hostly_dead_letters o
     await producer.close()
   }
   const samples = await waitFor('the letter in the metrics', async () => {
-    const { samples } = await scrape(stack.url)
+    const { samples } = await scrape(stack.running.operationsUrl!)
     return total(samples, 'hostly_dead_letters', { topic: TOPICS.created }) === 1 ? samples : undefined
   }, 20_000)
   assert.equal(total(samples, 'hostly_events_total', { group: OWNER, topic: TOPICS.created, outcome: 'dead_lettered' }), 1)

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 import { after, before, describe, test } from 'node:test'
 import { createLogger } from '../src/log.ts'
 import { startPieces, type Running } from '../src/services.ts'
@@ -16,9 +17,10 @@ import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
 
 // deploy/monitoring/ checked with Prometheus's own tools (Debian's `prometheus` package; .ci/run installs it):
-// promtool runs the alert rules' unit tests, and a real Prometheus scrapes a running stack so that every query
-// of the dashboard is shown to return data. Without the package the tests are skipped, except in CI (CI set),
-// where a missing promtool fails.
+// promtool runs the alert rules' unit tests, and a real Prometheus runs the shipped prometheus.yml against a
+// running stack, its pods described by file (Debian's build has no Kubernetes discovery): the scrape config
+// reaches METRICS_PORT only, and every query of the dashboard returns data. Without the package the tests are
+// skipped, except in CI (CI set), where a missing promtool fails.
 
 const MONITORING = join(ROOT, 'deploy', 'monitoring')
 
@@ -61,18 +63,34 @@ describe('a real Prometheus scraping the stack', { skip }, () => {
 
   before(async () => {
     // The API process (with the relay) and a separate worker process's pieces, each with its own registry.
-    stack = await startStack({ pieces: { api: true, relay: true, sweeper: true } })
+    stack = await startStack({ pieces: { api: true, relay: true, sweeper: true, operationsPort: true } })
     worker = await startPieces({ ...stack.config, metricsPort: 0 }, { workers: ['owner', 'traveler', 'analytics'], operationsPort: true }, createLogger('silent'))
     dir = await mkdtemp(join(tmpdir(), 'hostly-prometheus-'))
     const port = await freePort()
     url = `http://127.0.0.1:${port}`
+    // The shipped configuration, with the pods Kubernetes discovery would find given in a file: one target per
+    // container port, labelled as discovery labels them (the API's pod has two ports; only metrics is scraped).
+    const shipped = parse(readFileSync(join(MONITORING, 'prometheus.yml'), 'utf8'))
+    const pod = (name: string, component: string, ports: Record<string, string>) => Object.entries(ports).map(([portName, address]) => ({
+      targets: [new URL(address).host],
+      labels: {
+        __meta_kubernetes_pod_name: name,
+        __meta_kubernetes_pod_container_port_name: portName,
+        __meta_kubernetes_pod_label_app_kubernetes_io_component: component,
+        __meta_kubernetes_pod_annotation_prometheus_io_scrape: 'true',
+        __meta_kubernetes_pod_annotation_prometheus_io_path: '/metrics'
+      }
+    }))
+    await writeFile(join(dir, 'pods.json'), JSON.stringify([
+      ...pod('hostly-api-0', 'api', { http: stack.url, metrics: stack.running.operationsUrl! }),
+      ...pod('hostly-worker-0', 'worker-owner', { metrics: worker.operationsUrl! })
+    ]))
+    const { kubernetes_sd_configs: _, ...job } = shipped.scrape_configs[0]
     await writeFile(join(dir, 'prometheus.yml'), JSON.stringify({
+      ...shipped,
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: [join(MONITORING, 'alerts.yaml')],
-      scrape_configs: [
-        { job_name: 'hostly-api', static_configs: [{ targets: [new URL(stack.url).host] }] },
-        { job_name: 'hostly-worker', static_configs: [{ targets: [new URL(worker.operationsUrl!).host] }] }
-      ]
+      rule_files: shipped.rule_files.map((f: string) => join(MONITORING, f)),
+      scrape_configs: [{ ...job, file_sd_configs: [{ files: [join(dir, 'pods.json')] }] }]
     }))
     prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -100,8 +118,10 @@ describe('a real Prometheus scraping the stack', { skip }, () => {
     return body.data.result
   }
 
-  test('both targets are up, the alert rules load, and every dashboard query returns a number while bookings are made', async () => {
+  test('the metrics ports are scraped, not the API\'s; the alert rules load; every dashboard query returns a number while bookings are made', async () => {
     await waitFor('both targets up', async () => (await query('up == 1')).length === 2, 30_000, 250)
+    const targets = (await query('up')).map(r => `${r.metric.job} ${r.metric.instance}`).sort()
+    assert.deepEqual(targets, ['api hostly-api-0', 'worker-owner hostly-worker-0'], 'one target per pod: its metrics port')
     const owner = await signUp(stack.url, 'owner')
     const traveler = await signUp(stack.url, 'traveler')
     const property = await listProperty(owner)

@@ -82,7 +82,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 24)
+    assert.equal(ids.length, 25)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -233,6 +233,10 @@ describe('real responses, checked against the document', () => {
     await expect(413, owner, 'updatePreferences', { body: huge })
     await expect(200, anonymous(), 'getHealth')
     await expect(200, anonymous(), 'getReadiness')
+    // The live socket's plain-HTTP side (the upgrade itself, 101 and 429: test/live.test.ts).
+    await expect(426, owner, 'openLiveUpdates')
+    await expect(400, owner, 'openLiveUpdates', { query: 'after=x' })
+    await expect(403, owner, 'openLiveUpdates', { headers: { Origin: 'https://evil.example' } })
   })
 
   test('owner analytics in each documented status', async () => {
@@ -281,7 +285,8 @@ describe('real responses, checked against the document', () => {
         markAllNotificationsRead: [owner, {}],
         getPreferences: [owner, {}],
         updatePreferences: [owner, { body: { email_notifications: true } }],
-        getOwnerAnalytics: [owner, {}]
+        getOwnerAnalytics: [owner, {}],
+        openLiveUpdates: [owner, {}]
       }
       for (const [id, [client, c]] of Object.entries(calls)) await expect(503, api(client), id, c)
       const down = await call(api(anonymous()), 'getReadiness')
@@ -305,7 +310,10 @@ describe('real responses, checked against the document', () => {
 
   // Statuses another file drives, because this file's stack relaxes the throttle that gives them (every test
   // registers users from one address).
-  const SEEN_ELSEWHERE: Record<string, string[]> = { register: ['429'] } // test/security-auth.test.ts
+  const SEEN_ELSEWHERE: Record<string, string[]> = {
+    register: ['429'], // test/security-auth.test.ts
+    openLiveUpdates: ['101', '429'] // test/live.test.ts: a WebSocket client's upgrade
+  }
 
   test('every status the document lists for an operation was observed, 500 aside', () => {
     for (const [id, { op }] of ops) {

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { createLogger } from '../src/log.ts'
+import { startPieces } from '../src/services.ts'
 import { book, Client, listProperty, signUp, type Reply } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 
-// Paging as api.md says: limit 1–100 (default 20), an opaque cursor, next_cursor null on the last page,
+// Paging as docs/http.md says: limit 1–100 (default 20), an opaque cursor, next_cursor null on the last page,
 // newest first, and no item repeated or skipped while new items arrive between two pages.
 
+const KEY = 'the paging tests\' cursor key, 32 characters or more'
 let stack: Stack
 let owner: Client, otherOwner: Client, traveler: Client, otherTraveler: Client
 before(async () => {
-  stack = await startStack({ kafka: false })
+  stack = await startStack({ kafka: false, env: { CURSOR_KEY: KEY } })
   owner = await signUp(stack.url, 'owner', 'Paula Pager')
   otherOwner = await signUp(stack.url, 'owner', 'Oscar Other')
   traveler = await signUp(stack.url, 'traveler', 'Pete Pager')
@@ -149,6 +152,52 @@ describe('paged lists', () => {
       assert.equal(empty.status, 400)
       assert.equal(empty.body.details[0].field, 'cursor')
     }
+  })
+
+  test('a cursor is bound to its list, its reader and the key that signed it: forged, altered, another list\'s or another reader\'s is 400', async () => {
+    const b64 = (text: string) => Buffer.from(text).toString('base64url')
+    const invalid = async (reader: Client, path: string, cursor: string) => {
+      const res = await reader.get(`${path}?cursor=${encodeURIComponent(cursor)}`)
+      assert.equal(res.status, 400, `${path} cursor=${cursor}: ${JSON.stringify(res.body)}`)
+      assert.equal(res.body.code, 'INVALID_CURSOR')
+    }
+    for (const list of lists) await invalid(list.reader(), list.path, b64('v1:1000')) // hand-made, as the review did
+    const cursors = new Map<string, string>()
+    for (const list of lists) {
+      const res = await list.reader().get(`${list.path}?limit=1`)
+      assert.equal(typeof res.body.next_cursor, 'string', `${list.path} has a second page`)
+      cursors.set(list.path, res.body.next_cursor)
+      // The id it carries, changed: a signature over another id.
+      const [payload, signature] = res.body.next_cursor.split('.')
+      const id = Buffer.from(payload, 'base64url').toString().split(':')[1]
+      await invalid(list.reader(), list.path, `${b64(`v2:${BigInt(id) + 1n}`)}.${signature}`)
+      await invalid(list.reader(), list.path, `${payload}.${signature.slice(1)}`)
+    }
+    // Each list's cursor on every other list (owner's lists read by the owner; the traveler's by its traveler).
+    for (const list of lists) {
+      for (const [path, cursor] of cursors) if (path !== list.path) await invalid(list.reader(), list.path, cursor)
+    }
+    // Another reader of the same list.
+    const stranger = await signUp(stack.url, 'owner')
+    await invalid(stranger, '/api/owner/properties', cursors.get('/api/owner/properties')!)
+    await invalid(otherOwner, '/api/notifications', cursors.get('/api/notifications')!)
+    // The reader's own cursor still works.
+    assert.equal((await owner.get(`/api/owner/properties?cursor=${encodeURIComponent(cursors.get('/api/owner/properties')!)}`)).status, 200)
+  })
+
+  test('a cursor signed with another CURSOR_KEY (a key rotated away) is 400; another API process with the same key reads it', async () => {
+    const cursor = (await owner.get('/api/owner/properties?limit=1')).body.next_cursor as string
+    /** The status of the next page asked of another API process on the same database, with this key. */
+    const on = async (cursorKey: string) => {
+      const api = await startPieces({ ...stack.config, cursorKey }, { api: true }, createLogger('silent'))
+      try {
+        return (await Object.assign(new Client(api.url!), { cookie: owner.cookie }).get(`/api/owner/properties?cursor=${encodeURIComponent(cursor)}`)).status
+      } finally {
+        await api.stop()
+      }
+    }
+    assert.equal(await on(KEY), 200)
+    assert.equal(await on('another key of at least thirty-two characters'), 400)
   })
 
   test('owner bookings with a status page through that status only, across the owner\'s properties, and no one else\'s', async () => {

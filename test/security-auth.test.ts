@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { argon2, randomBytes, randomUUID } from 'node:crypto'
 import { promisify } from 'node:util'
 import { after, before, test } from 'node:test'
-import { hashing } from '../src/auth/password.ts'
+import { configureHashing, hashing } from '../src/auth/password.ts'
 import { Client, type Reply } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 
@@ -117,6 +117,38 @@ test('without TRUST_PROXY, X-Forwarded-For is ignored: a client cannot pose as m
   }
 })
 
+test('150 wrong passwords sent at once for one account from one address: exactly the limit is evaluated, the rest are 429', async () => {
+  // A stack whose hash queue holds all 150, so that only the throttle can stop them; the limit as shipped (10).
+  const own = await startStack({ kafka: false, env: { ...LIMITS, LOGIN_MAX_FAILURES_PER_ACCOUNT_CLIENT: '10', LOGIN_MAX_FAILURES_PER_CLIENT: '20', HASH_QUEUE: '200' } })
+  try {
+    const victim = { name: 'Vic Victim', email: email(), password: PASSWORD, role: 'traveler' }
+    assert.equal((await new Client(own.url).request('POST', '/api/auth/register', victim, { 'x-forwarded-for': address() })).status, 201)
+    const attacker = address()
+    const guess = (password: string) => new Client(own.url).request('POST', '/api/auth/login', { email: victim.email, password }, { 'x-forwarded-for': attacker })
+    const replies = await Promise.all(Array.from({ length: 150 }, (_, i) => guess(`guess number ${i}`)))
+    const count = (status: number) => replies.filter(r => r.status === status).length
+    assert.equal(count(401), 10, `evaluated guesses: ${replies.map(r => r.status)}`)
+    assert.equal(count(429), 140)
+    for (const r of replies.filter(r => r.status === 429)) assert.equal(r.body.code, 'TOO_MANY_ATTEMPTS')
+    const { rows: [failures] } = await own.db.query('SELECT count(*)::int AS n FROM login_failures WHERE client = $1', [attacker])
+    assert.equal(failures.n, 10)
+    checkError(await guess(PASSWORD), 429, 'TOO_MANY_ATTEMPTS')
+    assert.equal((await new Client(own.url).request('POST', '/api/auth/login', { email: victim.email, password: PASSWORD }, { 'x-forwarded-for': address() })).status, 200)
+  } finally {
+    await own.stop()
+    configureHashing({ concurrency: stack.config.hashConcurrency, queue: stack.config.hashQueue }) // the bound is per process
+  }
+})
+
+test('30 registrations sent at once from one address: exactly REGISTER_MAX_PER_CLIENT are admitted', async () => {
+  const ip = address()
+  const replies = await Promise.all(Array.from({ length: 30 }, () =>
+    from(ip).post('/api/auth/register', { name: 'Reg Ister', email: email('burst'), password: PASSWORD, role: 'owner' })))
+  assert.deepEqual(replies.map(r => r.status).sort(), [...Array(3).fill(201), ...Array(27).fill(429)])
+  const { rows: [admitted] } = await stack.db.query('SELECT count(*)::int AS n FROM registrations WHERE client = $1', [ip])
+  assert.equal(admitted.n, 3)
+})
+
 // ---- finding 6: bounded hashing
 
 test('40 concurrent bad sign-ins: at most HASH_CONCURRENCY hashes run and HASH_QUEUE wait; the rest get 503 with Retry-After; a good sign-in then succeeds', async () => {
@@ -151,6 +183,27 @@ test('common, repetitive and self-derived passwords are refused (400 on password
   }
   assert.equal((await stack.db.query('SELECT count(*)::int AS n FROM users WHERE lower(email) = lower($1)', [base.email])).rows[0].n, 0)
   assert.equal((await from(address()).post('/api/auth/register', { ...base, password: 'velvet tangerine 42' })).status, 201)
+})
+
+test('sequential, repetitive, service-name and user-derived passwords are refused, each with a message that says why', async () => {
+  const base = { name: 'Johnathan Smith', email: `jsmith-${randomUUID().slice(0, 8)}@example.com`, role: 'traveler' }
+  const refused: Array<[string, RegExp]> = [
+    ['abcdefgh', /sequence/],
+    ['87654321', /commonly used password/],
+    ['abababab', /repeats a short pattern/],
+    ['hostly123', /the name of this service/],
+    ['Smith123456', /your name or e-mail address/],
+    ['johnathan2024', /your name or e-mail address/]
+  ]
+  for (const [password, why] of refused) {
+    const res = await from(address()).post('/api/auth/register', { ...base, password })
+    checkError(res, 400, 'VALIDATION_ERROR')
+    assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['password'], password)
+    assert.match(res.body.message, /^password is too easy to guess: /, password)
+    assert.match(res.body.details[0].message, why, `${password}: ${res.body.details[0].message}`)
+  }
+  assert.equal((await stack.db.query('SELECT count(*)::int AS n FROM users WHERE email = $1', [base.email])).rows[0].n, 0)
+  assert.equal((await from(address()).post('/api/auth/register', { ...base, password: 'plum orbit fox' })).status, 201)
 })
 
 test('length counts characters as a person does: 7 accented letters typed as 14 code points are too few, 8 emoji are enough', async () => {

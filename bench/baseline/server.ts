@@ -1,4 +1,4 @@
-// The seed's design (../shared/seed/kafka-integration.md), as the baseline of `npm run bench`: one Express
+// The seed's design (the original Hostly's Kafka integration), as the baseline of `npm run bench`: one Express
 // backend with kafkajs 2.2.4. POST /api/bookings inserts the booking, then publishes booking-created and
 // awaits the broker (acks=all, kafkajs's default) before answering 201; the owner service consumes the
 // topic in the same process ("consumers are automatically started when the backend service starts") and

@@ -10,7 +10,7 @@ export interface ReadRun extends LoadResult {
   /** Largest response body seen, and the items in the first one (the page size actually served). */
   max_bytes: number
   items: number
-  /** The first page carried a next_cursor field (the paged API of api.md). */
+  /** The first page carried a next_cursor field (the paging of docs/http.md). */
   paged: boolean
   cpu: Record<string, number>
 }

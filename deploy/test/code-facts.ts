@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 export const root = resolve(import.meta.dirname, '../..')
 const read = (file: string) => readFileSync(join(root, file), 'utf8')
 
-/** Every variable name src/config.ts (or src/config/) reads: env.X, env['X'], and the names passed to its helpers. */
+/** Every variable name src/config.ts (or a folder of that name, should it be split) reads: env.X, env['X'], and the names passed to its helpers. */
 export function configVariables (): Set<string> {
   const files = [...(existsSync(join(root, 'src/config.ts')) ? ['src/config.ts'] : []), ...globSync('src/config/**/*.ts', { cwd: root })]
   const names = new Set<string>()

@@ -83,7 +83,7 @@ for (const overlay of OVERLAYS) {
             if (probe.httpGet) assert.ok(paths.has(probe.httpGet.path), `${w.metadata.name}: no route ${probe.httpGet.path}`)
             assert.ok(portNames.has(action.port), `${w.metadata.name}: probe port ${action.port} is not a named port of ${c.name}`)
           }
-          // The API listens on PORT (port http), the relay and workers serve /metrics and probes on METRICS_PORT.
+          // The API listens on PORT (port http); every Hostly process serves /metrics (and probes) on METRICS_PORT.
           for (const p of isHostly(c.image) ? c.ports ?? [] : []) {
             const variable = p.name === 'metrics' ? 'METRICS_PORT' : 'PORT'
             assert.equal(containerEnv(objs, w, c)[variable], String(p.containerPort), `${w.metadata.name}: ${variable} must match containerPort ${p.name}`)
@@ -122,6 +122,32 @@ for (const overlay of OVERLAYS) {
         }
       }
       for (const w of workloads(objs)) for (const c of podSpec(w).containers) containerEnv(objs, w, c) // throws on a missing ConfigMap/Secret
+    })
+
+    test('what is exposed: the Ingress leads only to the API\'s port http; /metrics is on each Hostly pod\'s port metrics, which Prometheus\'s annotations name and nothing else leads to', () => {
+      const backendsOf = (ing: Obj) => ing.spec.rules.flatMap((r: any) => r.http.paths).map((p: any) => p.backend.service)
+      for (const ing of objs.filter(o => o.kind === 'Ingress')) {
+        for (const backend of backendsOf(ing)) {
+          const port = find(objs, 'Service', backend.name)!.spec.ports.find((p: any) => p.name === backend.port.name)
+          assert.equal(port.targetPort, 'http', `Ingress ${ing.metadata.name} → ${backend.name}:${backend.port.name}`)
+        }
+      }
+      for (const svc of objs.filter(o => o.kind === 'Service')) {
+        for (const p of svc.spec.ports) assert.notEqual(p.targetPort, 'metrics', `Service ${svc.metadata.name} leads to a metrics port`)
+      }
+      for (const policy of objs.filter(o => o.kind === 'NetworkPolicy')) {
+        const fromIngress = (policy.spec.ingress ?? []).filter((r: any) => r.from?.some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ingress-nginx'))
+        for (const rule of fromIngress) assert.deepEqual(rule.ports.map((p: any) => p.port), ['http'], `${policy.metadata.name}: the ingress controller reaches http only`)
+      }
+      for (const { w, c } of hostlyContainers(objs).filter(({ w }) => w.kind === 'Deployment')) {
+        const metrics = (c.ports ?? []).find((p: any) => p.name === 'metrics')
+        assert.ok(metrics, `${w.metadata.name}: a port named metrics`)
+        const a = w.spec.template.metadata.annotations ?? {}
+        assert.deepEqual([a['prometheus.io/scrape'], a['prometheus.io/port'], a['prometheus.io/path']], ['true', String(metrics.containerPort), '/metrics'], `${w.metadata.name}: scrape annotations`)
+      }
+      // The viewer at /docs is third-party script on the app's origin: production turns it off (docs/deploy.md).
+      const api = hostlyContainers(objs).find(({ w }) => w.metadata.name === 'hostly-api')!
+      assert.equal(containerEnv(objs, api.w, api.c).DOCS_ENABLED ?? 'true', overlay === 'dev' ? 'true' : 'false', 'DOCS_ENABLED')
     })
 
     test('pods run as non-root without capabilities; Hostly containers on a read-only root filesystem', () => {

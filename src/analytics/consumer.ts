@@ -3,7 +3,7 @@ import type { Client } from '../db/pool.ts'
 import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
 import type { DecodedEvent } from '../kafka/decode.ts'
 
-// The analytics service: owner figures per property and day (api.md, Owner analytics), from the events alone.
+// The analytics service: owner figures per property and day (docs/http.md, Owner analytics), from the events alone.
 //
 // Each booking's facts are gathered in analytics_bookings as its events arrive, in any order (booking-created and
 // booking-status-updated are different topics, so a status can come before its request). A booking's share of

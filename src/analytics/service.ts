@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.ts'
 import { badRequest, forbidden, notFound } from '../errors.ts'
-import { nightsBetween, todayUtc } from '../dates.ts'
+import { FIRST_DATE, nightsBetween, todayUtc } from '../dates.ts'
 
 // GET /api/owner/analytics: the figures of analytics_daily and analytics_bookings (built by consumer.ts) for the
 // owner's properties and a range of days. Each part is one index range: analytics_daily's primary key
@@ -11,10 +11,11 @@ export const DEFAULT_RANGE_DAYS = 30
 
 const addDays = (day: string, n: number) => new Date(Date.parse(day) + n * 86_400_000).toISOString().slice(0, 10)
 
-/** from and to as asked, or their defaults: the last 30 days up to today (UTC). */
+/** from and to as asked, or their defaults: the last 30 days up to today (UTC), none before FIRST_DATE. */
 export function range (q: { from?: string, to?: string }): { from: string, to: string } {
   const to = q.to ?? todayUtc()
-  const from = q.from ?? addDays(to, 1 - DEFAULT_RANGE_DAYS)
+  const start = addDays(to, 1 - DEFAULT_RANGE_DAYS)
+  const from = q.from ?? (start < FIRST_DATE ? FIRST_DATE : start)
   if (from > to) throw badRequest('must not be after to', 'from')
   if (nightsBetween(from, to) > MAX_RANGE_DAYS) throw badRequest(`must be at most ${MAX_RANGE_DAYS} days before to`, 'from')
   return { from, to }

@@ -1,34 +1,40 @@
-import { readFileSync } from 'node:fs'
 import { badRequest } from '../errors.ts'
 import { normalizePassword } from './password.ts'
+import { SERVICE_WORDS, strength } from './password-strength.ts'
 
 // NIST SP 800-63B 5.1.1.2 for passwords a person chooses: at least 8 characters as a person counts them, any
-// characters allowed (spaces and emoji too), no composition rules; refused when common, repetitive, or
-// derived from the account itself (its e-mail address or its name).
+// characters allowed (spaces and emoji too), no composition rules; refused when guessable: common, a sequence,
+// a repeat, a keyboard row, or built on the account's own name or e-mail address or on the service's name
+// (zxcvbn's score under 3, password-strength.ts).
 
 export const MIN_CHARACTERS = 8
-
-const COMMON: ReadonlySet<string> = new Set(readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
-  .split('\n').filter(line => line && !line.startsWith('#')))
+export const MIN_SCORE = 3
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
 
 /** Characters as a person counts them: grapheme clusters of the NFKC form (e + combining acute is one). */
 export const characterCount = (password: string) => [...segmenter.segment(normalizePassword(password))].length
 
-const fold = (s: string) => normalizePassword(s).toLocaleLowerCase('en').replace(/\s+/g, '')
+/** The words of an account a guesser would try: its name, its e-mail address, and their parts. */
+function accountWords (user: { email: string, name: string }): string[] {
+  const name = normalizePassword(user.name).trim()
+  const email = normalizePassword(user.email)
+  const local = email.split('@')[0]
+  return [name, name.replace(/\s+/g, ''), ...name.split(/\s+/), email, local, ...local.split(/[._+-]+/)]
+    .filter(w => w.length > 1)
+}
 
-/** Throws a 400 naming `password` when it does not meet the policy. */
-export function checkPassword (password: string, user: { email: string, name: string }) {
+/** Throws a 400 naming `password` when it does not meet the policy, saying why. */
+export async function checkPassword (password: string, user: { email: string, name: string }) {
   const refuse = (why: string) => { throw badRequest(why, 'password') }
-  const graphemes = [...segmenter.segment(normalizePassword(password))].map(s => s.segment)
-  if (graphemes.length < MIN_CHARACTERS) refuse(`must be at least ${MIN_CHARACTERS} characters`)
-  if (graphemes.every(g => g === graphemes[0])) refuse('must not be one character repeated')
-  const folded = fold(password)
-  if (COMMON.has(normalizePassword(password).toLocaleLowerCase('en')) || COMMON.has(folded)) {
-    refuse('is one of the most commonly used passwords; choose another')
-  }
-  const email = fold(user.email)
-  const context = [email, email.split('@')[0], fold(user.name)].filter(s => s.length > 0)
-  if (context.includes(folded)) refuse('must not be your e-mail address or your name')
+  if (characterCount(password) < MIN_CHARACTERS) refuse(`must be at least ${MIN_CHARACTERS} characters`)
+  const words = accountWords(user)
+  const { score, warning } = await strength(normalizePassword(password), words)
+  if (score >= MIN_SCORE) return
+  // zxcvbn may explain "Smith123456" as a common password; the person learns more from "your name".
+  const folded = normalizePassword(password).toLocaleLowerCase('en')
+  const contains = (list: string[]) => list.some(w => w.length >= 3 && folded.includes(w.toLocaleLowerCase('en')))
+  if (contains(words)) refuse('is too easy to guess: it contains your name or e-mail address')
+  if (contains(SERVICE_WORDS)) refuse('is too easy to guess: it contains the name of this service')
+  refuse(`is too easy to guess: ${warning || 'add a word or two that are less common'}`)
 }

@@ -6,6 +6,7 @@ import { SESSION } from '../http/openapi.ts'
 import { errors, noBody, Timestamp } from '../http/schemas.ts'
 import { DisplayName } from '../http/text.ts'
 import { currentUser, requireUser } from './guard.ts'
+import { loadPasswordStrength } from './password-strength.ts'
 import { closeAllSessions, closeSession, openSession, SESSION_COOKIE } from './sessions.ts'
 import { admitRegistration, type ThrottleLimits } from './throttle.ts'
 import { authenticate, register } from './users.ts'
@@ -38,6 +39,8 @@ export interface AuthOptions { pool: Pool, sessionTtlHours: number, cookieSecure
 export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { pool, sessionTtlHours, cookieSecure, throttle }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const cookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: cookieSecure, maxAge: sessionTtlHours * 3600 }
+  // Before the API listens: the load holds the event loop, and no request should wait behind it.
+  await loadPasswordStrength()
 
   app.post('/api/auth/register', {
     schema: {

@@ -2,7 +2,7 @@ import type { Queryable } from '../db/pool.ts'
 import { appError } from '../errors.ts'
 import { dummyHash, hashPassword, verifyPassword } from './password.ts'
 import { checkPassword } from './password-policy.ts'
-import { checkLogin, recordLoginFailure, type ThrottleLimits } from './throttle.ts'
+import { claimLogin, releaseLogin, type ThrottleLimits } from './throttle.ts'
 
 export type Role = 'traveler' | 'owner'
 export interface User { id: number, name: string, email: string, role: Role, created_at: Date }
@@ -10,7 +10,7 @@ export interface User { id: number, name: string, email: string, role: Role, cre
 const USER_COLUMNS = 'id, name, email, role, created_at'
 
 export async function register (db: Queryable, input: { name: string, email: string, password: string, role: Role }): Promise<User> {
-  checkPassword(input.password, input)
+  await checkPassword(input.password, input)
   const hash = await hashPassword(input.password)
   const { rows } = await db.query(
     `INSERT INTO users (name, email, password_hash, role) VALUES ($1, $2, $3, $4)
@@ -22,19 +22,25 @@ export async function register (db: Queryable, input: { name: string, email: str
 
 /**
  * Checks an e-mail and password pair from a client address; throws 401 on a wrong pair, 429 when the
- * throttles (src/auth/throttle.ts) say this client may not try now.
+ * throttles (src/auth/throttle.ts) say this client may not try now. The attempt is claimed as a failure before
+ * the hash, and released when it was none.
  */
 export async function authenticate (db: Queryable, limits: ThrottleLimits, email: string, password: string, client: string): Promise<User> {
-  await checkLogin(db, limits, email, client)
-  const { rows } = await db.query(
-    `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)`, [email])
-  // An unknown address costs the same time as a wrong password, so timing does not reveal accounts.
-  const ok = await verifyPassword(password, rows[0]?.password_hash ?? dummyHash)
-  if (!rows[0] || !ok) {
-    await recordLoginFailure(db, limits, email, client)
-    throw appError('INVALID_CREDENTIALS')
+  const claim = await claimLogin(db, limits, email, client)
+  let row: (User & { password_hash: string }) | undefined
+  let ok: Awaited<ReturnType<typeof verifyPassword>>
+  try {
+    row = (await db.query(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)`, [email])).rows[0]
+    // An unknown address costs the same time as a wrong password, so timing does not reveal accounts.
+    ok = await verifyPassword(password, row?.password_hash ?? dummyHash)
+  } catch (err) {
+    // No guess was judged (the hashes are busy, the database is away): it does not count. The caller gets err.
+    await releaseLogin(db, claim).catch(() => {})
+    throw err
   }
-  const { password_hash: _, ...user } = rows[0]
+  if (!row || !ok) throw appError('INVALID_CREDENTIALS')
+  await releaseLogin(db, claim)
+  const { password_hash: _, ...user } = row
   // A hash written before passwords were normalised: replace it with the normalised one, now that we know it.
   if (ok === 'legacy') await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(password)])
   return user

@@ -41,7 +41,7 @@ CREATE OR REPLACE FUNCTION booking_may_become(from_status text, to_status text) 
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT (from_status, to_status) IN (('pending', 'accepted'), ('pending', 'cancelled'), ('accepted', 'cancelled')) $$;
 
--- The booking-created payload of api.md, field for field.
+-- The booking-created payload of docs/events.md, field for field.
 CREATE OR REPLACE FUNCTION booking_created_payload(b bookings) RETURNS text
   LANGUAGE sql STABLE
   AS $$ SELECT json_build_object(
@@ -50,7 +50,7 @@ CREATE OR REPLACE FUNCTION booking_created_payload(b bookings) RETURNS text
     'total_price', b.total_price, 'created_at', iso_utc(b.created_at), 'timestamp', iso_utc(clock_timestamp())
   )::text $$;
 
--- The booking-status-updated payload of api.md, field for field, with `reason` when the booking was cancelled:
+-- The booking-status-updated payload of docs/events.md, field for field, with `reason` when the booking was cancelled:
 -- owner_declined, traveler_cancelled, dates_taken or expired. json_strip_nulls drops only a null reason (no other
 -- field can be null) and keeps the fields' order.
 CREATE OR REPLACE FUNCTION booking_status_payload(b bookings, reason text) RETURNS text

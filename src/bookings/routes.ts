@@ -5,6 +5,7 @@ import type { Pool } from '../db/pool.ts'
 import { todayUtc } from '../dates.ts'
 import { appError, badRequest } from '../errors.ts'
 import { SESSION } from '../http/openapi.ts'
+import type { Cursors } from '../http/paging.ts'
 import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
 import { ownerBookings, travelerBookings } from './lists.ts'
 import { BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings, TravelerBookingsQuery } from './schemas.ts'
@@ -19,7 +20,7 @@ function checkAdvance (start: string, maxAdvanceDays: number) {
 /** cap_pending_requests() (migrations/007) refused the booking: the traveler holds too many pending requests. */
 const tooManyPending = (err: { detail?: string }) => appError('TOO_MANY_PENDING_REQUESTS', { count: err.detail ?? 'the most' })
 
-export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, maxAdvanceDays?: number }> = async (fastify, { pool, maxAdvanceDays = 730 }) => {
+export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, maxAdvanceDays?: number }> = async (fastify, { pool, cursors, maxAdvanceDays = 730 }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const traveler = requireUser(pool, 'traveler')
   const owner = requireUser(pool, 'owner')
@@ -53,7 +54,10 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, maxAdvanceDays?: nu
       querystring: TravelerBookingsQuery,
       response: { 200: TravelerBookings, ...errors(400, 401, 403) }
     }
-  }, async (request) => travelerBookings(pool, currentUser(request).id, request.query))
+  }, async (request) => {
+    const { id } = currentUser(request)
+    return travelerBookings(pool, id, cursors.page(request.query, '/api/bookings/me', id))
+  })
 
   app.get('/api/owner/bookings', {
     onRequest: owner,
@@ -65,7 +69,10 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, maxAdvanceDays?: nu
       querystring: OwnerBookingsQuery,
       response: { 200: OwnerBookings, ...errors(400, 401, 403) }
     }
-  }, async (request) => ownerBookings(pool, currentUser(request).id, request.query))
+  }, async (request) => {
+    const { id } = currentUser(request)
+    return ownerBookings(pool, id, cursors.page(request.query, '/api/owner/bookings', id), request.query.status)
+  })
 
   app.get('/api/bookings/:id', {
     onRequest: anyone,

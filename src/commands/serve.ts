@@ -18,6 +18,13 @@ export interface ServeOptions {
   devMail?: boolean
 }
 
+/** Who can reach an address the API listens on: the printed URL is always a loopback one. */
+function reach (host: string): string {
+  if (host === '0.0.0.0' || host === '::') return `every network interface, HOST=${host}; HOST=127.0.0.1 keeps it to this machine`
+  if (/^(127\.|::1$|localhost$)/.test(host)) return `this machine only, HOST=${host}`
+  return `HOST=${host}`
+}
+
 /** Runs pieces until SIGTERM/SIGINT, then stops them cleanly (and the local broker it started, if any). */
 export async function serve (config: Config, pieces: Pieces, log: Logger, opts: ServeOptions = {}): Promise<number> {
   // Before anything starts: a process that cannot run on this database says so at once.
@@ -45,8 +52,8 @@ export async function serve (config: Config, pieces: Pieces, log: Logger, opts: 
       await migrate(config.databaseUrl, SCHEMA)
     }
     const running = await startPieces(config, pieces, log)
-    if (running.url) console.log(`Hostly listening on ${running.url} (API docs: ${running.url}/docs)`)
-    if (running.url && mail) console.log(`E-mail is caught locally (no SMTP_URL): ${running.url}/dev/mail, or hostly mail list`)
+    if (running.url) console.log(`Hostly listening on ${running.url} (${reach(config.host)}; API docs: ${running.url}/docs)`)
+    if (running.url && mail) console.log(`E-mail is caught locally (no SMTP_URL): ${running.url}/dev/mail, served to this machine only, or hostly mail list`)
     await untilSignal()
     log.info('shutting down')
     const deadline = setTimeout(() => { log.error('shutdown took over 10 s, exiting'); process.exit(1) }, 10_000)

@@ -31,7 +31,7 @@ export interface AppOptions {
   cookieSecure: boolean
   /** Proxies, origins, docs and timeouts (docs/security.md): the defaults of loadConfig when left out. */
   security?: SecurityOptions
-  /** Times every request and serves GET /metrics; none: neither. */
+  /** Times every request into it (its /metrics is on METRICS_PORT, metrics/server.ts); none: not timed. */
   metrics?: Metrics
   /** The built web app's folder (WEB_DIST); served at / when it holds an index.html. */
   webDist?: string
@@ -83,6 +83,6 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
 
   if (opts.webDist) web = await serveWeb(app, opts.webDist)
   await opts.routes(app)
-  await app.register(operationsRoutes, { pool: opts.pool, kafkaBrokers: opts.kafkaBrokers, metrics: opts.metrics })
+  await app.register(operationsRoutes, { pool: opts.pool, kafkaBrokers: opts.kafkaBrokers })
   return app
 }

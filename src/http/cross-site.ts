@@ -12,12 +12,11 @@ const crossSite = () => appError('CROSS_SITE_REQUEST')
 
 /** onRequest hook: 403 CROSS_SITE_REQUEST for an unsafe method from another origin. */
 export function refuseCrossSite (appOrigins: string[]) {
-  const allowed = new Set(appOrigins)
   return async function (request: FastifyRequest, _reply: FastifyReply) {
     if (!UNSAFE.has(request.method)) return
     const origin = request.headers.origin
     if (origin !== undefined) {
-      if (!sameOrigin(origin, request, allowed)) throw crossSite()
+      if (!isAppOrigin(origin, request, appOrigins)) throw crossSite()
       return
     }
     const site = request.headers['sec-fetch-site']
@@ -26,13 +25,17 @@ export function refuseCrossSite (appOrigins: string[]) {
   }
 }
 
-function sameOrigin (origin: string, request: FastifyRequest, allowed: Set<string>): boolean {
-  if (allowed.size > 0) return allowed.has(origin)
-  // No APP_ORIGIN: the app is wherever this request was sent. The scheme is not compared (a TLS-terminating
-  // proxy makes it look like http here); the host and port are.
+/**
+ * Whether an Origin header names the app: one of APP_ORIGIN (scheme, host and port, exactly), or without it the
+ * request's own scheme, host and port. An https page may also reach a request that arrived as http: a
+ * TLS-terminating proxy that TRUST_PROXY does not name hides the scheme; never the other way round.
+ */
+export function isAppOrigin (origin: string, request: FastifyRequest, appOrigins: string[]): boolean {
+  if (appOrigins.length > 0) return appOrigins.includes(origin)
   try {
     const { host, protocol } = new URL(origin)
-    return /^https?:$/.test(protocol) && host === request.host
+    const scheme = protocol.slice(0, -1)
+    return (scheme === request.protocol || scheme === 'https') && host === request.host
   } catch {
     return false // "null" (a sandboxed frame, a file) and anything unreadable
   }

@@ -17,7 +17,7 @@ function known (err: FastifyError & { code?: string }): AppError | undefined {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return appError('PAYLOAD_TOO_LARGE')
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return appError('MALFORMED_JSON', { problem: 'is not valid JSON' })
     case 'FST_ERR_CTP_EMPTY_JSON_BODY': return appError('MALFORMED_JSON', { problem: 'must be a JSON object' })
-    // api.md's status table has no 415: a body we cannot read is a bad request.
+    // docs/http.md's status table has no 415: a body we cannot read is a bad request.
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return appError('UNSUPPORTED_MEDIA_TYPE')
     // exclusion_violation: the database refused an overlapping accepted stay
     case '23P01': return appError('DATES_UNAVAILABLE')
@@ -29,7 +29,7 @@ function known (err: FastifyError & { code?: string }): AppError | undefined {
   return undefined
 }
 
-/** Maps every error to the status and { code, message, details? } body of api.md. */
+/** Maps every error to the status and { code, message, details? } body of docs/http.md (Errors). */
 export function toErrorResponse (err: FastifyError & { code?: string }): { status: number, body: ErrorBody } {
   const e = err instanceof AppError ? err : known(err) ?? appError('INTERNAL_ERROR')
   return { status: e.status, body: { code: e.code, message: e.message, ...(e.details && { details: e.details }) } }

@@ -10,6 +10,7 @@ import type { SwaggerOptions } from '@fastify/swagger'
 export const SESSION = [{ session: [] }]
 
 const DESCRIPTIONS: Record<string, string> = {
+  101: 'Switching Protocols: the WebSocket is open',
   200: 'Success',
   201: 'Created',
   204: 'Done; no body',
@@ -19,6 +20,7 @@ const DESCRIPTIONS: Record<string, string> = {
   404: 'No such resource, or one the caller may not know exists',
   409: 'Conflicts with the current state',
   413: 'Body larger than 64 KiB',
+  426: 'Upgrade Required: open this path as a WebSocket',
   429: 'Too many failed attempts; try again later',
   500: 'A fault on our side',
   503: 'A service this process needs (the database) is unavailable; try again shortly'

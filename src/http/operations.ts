@@ -3,8 +3,6 @@ import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
 import { ERRORS, errorBody } from '../errors.ts'
 import { pingKafka } from '../kafka/client.ts'
-import { METRICS_CONTENT_TYPE } from '../metrics/http.ts'
-import type { Metrics } from '../metrics/registry.ts'
 
 const NotReady = Type.Object({
   code: Type.Literal('NOT_READY'),
@@ -34,14 +32,8 @@ export async function whatIsDown (pool: Pool, kafkaBrokers: string[]): Promise<R
   return Object.fromEntries(Object.entries({ database, kafka }).filter((e): e is [string, string] => e[1] !== undefined))
 }
 
-export const operationsRoutes: FastifyPluginAsync<{ pool: Pool, kafkaBrokers: string[], metrics?: Metrics }> = async (app, { pool, kafkaBrokers, metrics }) => {
-  // Prometheus's text, not JSON: left out of the OpenAPI document (api.md, Operations, lists it).
-  if (metrics) {
-    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-      return reply.header('content-type', METRICS_CONTENT_TYPE).header('cache-control', 'no-store').send(await metrics.render())
-    })
-  }
-
+// /metrics is not here: it is served on METRICS_PORT (metrics/server.ts), a port the Ingress does not route to.
+export const operationsRoutes: FastifyPluginAsync<{ pool: Pool, kafkaBrokers: string[] }> = async (app, { pool, kafkaBrokers }) => {
   app.get('/healthz', {
     schema: {
       tags: ['operations'],

@@ -1,7 +1,8 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Type } from 'typebox'
 import { appError } from '../errors.ts'
 
-// Paging as api.md says: `limit` (1–100, default 20) and an opaque `cursor`, the `next_cursor` of the page
+// Paging as docs/http.md says: `limit` (1–100, default 20) and an opaque `cursor`, the `next_cursor` of the page
 // before. Every paged list is newest first, which is highest id first (ids come from one sequence, in the
 // order rows are made), and a page is "the next `limit` items below the cursor's id": keyset, never offset,
 // so an item added meanwhile (a higher id) cannot push an item onto the next page again, and none is skipped.
@@ -20,36 +21,64 @@ export const NextCursor = Type.Union([Type.String(), Type.Null()], {
 })
 
 const INT8_MAX = 9223372036854775807n
-// The cursor is base64url("v1:<id>"): opaque to clients, and versioned so its content can change later.
-const PREFIX = 'v1:'
-
-export function encodeCursor (id: number | string): string {
-  return Buffer.from(PREFIX + String(id)).toString('base64url')
-}
-
-const invalidCursor = () => appError('INVALID_CURSOR', {}, [{ field: 'cursor', message: 'is not a cursor this list gave out' }])
+// A cursor is base64url("v2:<id>"), a dot, and an HMAC-SHA256 (128 bits of it) of the id, the list and its reader
+// under CURSOR_KEY: a client can neither make one nor carry one to another list or person. Versioned, so that
+// its content can change later.
+const VERSION = 'v2'
+const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url')
 
 /** A page asked for: its query's limit and cursor. */
 export interface PageInput { limit?: number, cursor?: string }
 
-/** How many items the page holds, and the id it starts below (null for the first page); 400 for a bad cursor. */
-export function readPage (page: PageInput): { limit: number, below: string | null } {
-  return { limit: page.limit ?? PAGE_DEFAULT, below: decodeCursor(page.cursor) }
+/** A page to read: how many items, the id it starts below (null for the first), and how to cut what was read. */
+export interface Page {
+  limit: number
+  below: string | null
+  /** Cuts the limit + 1 rows a list query read into the page and the cursor of the next one (null if none). */
+  finish<T extends { id: number | string }>(rows: T[]): { items: T[], next_cursor: string | null }
 }
 
-/** The id a page starts below, or null for the first page; 400 INVALID_CURSOR for anything not made by encodeCursor. */
-function decodeCursor (cursor: string | undefined): string | null {
-  if (cursor === undefined) return null
-  const text = Buffer.from(cursor, 'base64url').toString('utf8')
-  const match = /^v1:([1-9][0-9]{0,18})$/.exec(text)
-  // Re-encoding must give the cursor back: base64url decoding skips stray characters, a cursor must not.
-  if (!match || encodeCursor(match[1]) !== cursor || BigInt(match[1]) > INT8_MAX) throw invalidCursor()
-  return match[1]
-}
+const invalidCursor = () => appError('INVALID_CURSOR', {}, [{ field: 'cursor', message: 'is not a cursor this list gave out' }])
 
-/** Cuts the limit + 1 rows a list query read into the page and the cursor of the next one (null if none). */
-export function toPage<T extends { id: number | string }> (rows: T[], limit: number): { items: T[], next_cursor: string | null } {
-  if (rows.length <= limit) return { items: rows, next_cursor: null }
-  const items = rows.slice(0, limit)
-  return { items, next_cursor: encodeCursor(items[items.length - 1].id) }
+/** Gives out and reads the cursors of paged lists, signed with one key (CURSOR_KEY). */
+export class Cursors {
+  readonly #key: string
+
+  constructor (key: string) {
+    this.#key = key
+  }
+
+  #sign (list: string, reader: number, id: string): string {
+    return b64(createHmac('sha256', this.#key).update(`${VERSION}\n${list}\n${reader}\n${id}`).digest().subarray(0, 16))
+  }
+
+  #encode (list: string, reader: number, id: string): string {
+    return `${b64(`${VERSION}:${id}`)}.${this.#sign(list, reader, id)}`
+  }
+
+  /** The id a page starts below: 400 INVALID_CURSOR for anything not given out for this list and reader. */
+  #decode (cursor: string, list: string, reader: number): string {
+    const [payload, signature, ...rest] = cursor.split('.')
+    const match = /^v2:([1-9][0-9]{0,18})$/.exec(Buffer.from(payload, 'base64url').toString('utf8'))
+    if (!match || rest.length > 0 || signature === undefined || BigInt(match[1]) > INT8_MAX) throw invalidCursor()
+    // Compared whole, re-encoded: base64url decoding skips stray characters, a cursor must not.
+    const expected = Buffer.from(this.#encode(list, reader, match[1]))
+    const given = Buffer.from(cursor)
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidCursor()
+    return match[1]
+  }
+
+  /** The page asked for of `list` (its path) as `reader` (the user id) reads it. */
+  page (input: PageInput, list: string, reader: number): Page {
+    const limit = input.limit ?? PAGE_DEFAULT
+    return {
+      limit,
+      below: input.cursor === undefined ? null : this.#decode(input.cursor, list, reader),
+      finish: rows => {
+        if (rows.length <= limit) return { items: rows, next_cursor: null }
+        const items = rows.slice(0, limit)
+        return { items, next_cursor: this.#encode(list, reader, String(items[items.length - 1].id)) }
+      }
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
+import { FIRST_DATE } from '../dates.ts'
 import type { ErrorDetail } from '../errors.ts'
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv, formats: string[]) => Ajv
@@ -15,8 +16,11 @@ function build (coerceTypes: boolean): Ajv {
     strict: false,
     verbose: true
   }) // verbose: errors carry their schema, for its description
-  // 'date' in full mode refuses impossible days such as 2024-02-30.
+  // 'date' in full mode refuses impossible days such as 2024-02-30; PostgreSQL also has no year 0000 (ISO 8601's
+  // 1 BC), so every date field of every route starts at FIRST_DATE.
   addFormats(ajv, ['date', 'email'])
+  const calendar = ajv.formats.date as { validate: (s: string) => boolean, compare: (a: string, b: string) => number }
+  ajv.addFormat('date', { type: 'string', validate: s => calendar.validate(s) && s >= FIRST_DATE, compare: calendar.compare })
   ajv.addKeyword({ keyword: 'x-decimals', type: 'number', schemaType: 'number', validate: hasDecimals })
   return ajv
 }
@@ -76,7 +80,7 @@ export function describe (error: ErrorObject, part: string): ErrorDetail {
       if (path === '') return { field: part, message: `must be a JSON ${p.type}` }
       return { field: path, message: `must be ${article(String(p.type))} ${p.type}` }
     case 'format':
-      return { field: path, message: p.format === 'date' ? 'must be a real calendar date written YYYY-MM-DD' : `must be a valid ${p.format}` }
+      return { field: path, message: p.format === 'date' ? `must be a real calendar date from ${FIRST_DATE} on, written YYYY-MM-DD` : `must be a valid ${p.format}` }
     case 'minimum': case 'exclusiveMinimum': case 'maximum': case 'exclusiveMaximum':
       return { field: path, message: `must be ${limitWords[error.keyword]} ${p.limit}` }
     case 'minLength':

@@ -24,7 +24,7 @@ export function collectOutbox (metrics: Metrics, pool: Pool): () => void {
     // Unknown (the database away) reads NaN, never a reassuring 0.
     metrics.outboxPending.set(NaN)
     metrics.outboxOldestAge.set(NaN)
-    // query_timeout per query: pg reads it (lib/client.js), its types list it for the client only.
+    // query_timeout per query: pg reads it (node_modules/pg/lib/client.js), its types list it for the client only.
     const query = {
       name: 'metrics-outbox',
       text: `SELECT (SELECT count(*) FROM (SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT ${OUTBOX_COUNT_CAP}) u)::int AS pending,

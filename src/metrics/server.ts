@@ -6,8 +6,8 @@ import { whatIsDown } from '../http/operations.ts'
 import { METRICS_CONTENT_TYPE } from './http.ts'
 import type { Metrics } from './registry.ts'
 
-// The relay's and workers' operations port (METRICS_PORT): /healthz, /readyz and /metrics, as the API
-// serves them on its own port (api.md, Operations). Plain node:http: three fixed paths need no framework.
+// The operations port of every process (METRICS_PORT): /healthz, /readyz and /metrics. The API's /metrics is
+// only here, never on its public PORT (docs/http.md, Operations). Plain node:http: three fixed paths need no framework.
 
 export interface OperationsServer {
   url: string

@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { currentUser, requireUser } from '../auth/guard.ts'
 import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
-import { NextCursor, PageQuery, readPage, toPage } from '../http/paging.ts'
+import { NextCursor, PageQuery, type Cursors } from '../http/paging.ts'
 import { errors, NullableTimestamp, Timestamp } from '../http/schemas.ts'
 import { unreadCount } from '../live/rows.ts'
 
@@ -22,7 +22,7 @@ const Query = Type.Object({
   unread: Type.Optional(Type.Boolean({ description: 'true: unread notifications only' }))
 }, { additionalProperties: false })
 
-export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
+export const notificationRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }> = async (fastify, { pool, cursors }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
   app.get('/api/notifications', {
@@ -38,15 +38,17 @@ export const notificationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fas
   }, async (request) => {
     // Newest first, a page at a time: the page's ids from the index notifications (user_id, id DESC), then
     // their rows (asked for rows at once, the planner may walk the primary key backwards, filtering on the user).
-    const { limit, below } = readPage(request.query)
+    const user = currentUser(request).id
+    const page = cursors.page(request.query, '/api/notifications', user)
+    const { limit, below } = page
     const { rows } = await pool.query(
       `SELECT n.id, n.type, n.booking_id, n.message, n.created_at, n.read_at
          FROM (SELECT id FROM notifications WHERE user_id = $1 ${below ? 'AND id < $4' : ''}
                   AND ($3::boolean IS NOT TRUE OR read_at IS NULL) ORDER BY id DESC LIMIT $2) page
          JOIN notifications n ON n.id = page.id
         ORDER BY n.id DESC`,
-      [currentUser(request).id, limit + 1, request.query.unread ?? null, ...(below ? [below] : [])])
-    const { items, next_cursor } = toPage(rows, limit)
-    return { notifications: items, next_cursor, unread_count: await unreadCount(pool, currentUser(request).id) }
+      [user, limit + 1, request.query.unread ?? null, ...(below ? [below] : [])])
+    const { items, next_cursor } = page.finish(rows)
+    return { notifications: items, next_cursor, unread_count: await unreadCount(pool, user) }
   })
 }

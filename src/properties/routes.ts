@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { currentUser, requireUser } from '../auth/guard.ts'
 import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
-import { NextCursor, PageQuery } from '../http/paging.ts'
+import { NextCursor, PageQuery, type Cursors } from '../http/paging.ts'
 import { CalendarDate, errors, IdParams, parseId } from '../http/schemas.ts'
 import { Property, PropertyInput, SearchQuery } from './schemas.ts'
 import { createProperty, getProperty, ownerProperties, searchProperties, takenDates, TOTAL_BOUND } from './service.ts'
@@ -14,7 +14,7 @@ const OwnerPropertiesReply = Type.Object({ properties: Type.Array(Property), nex
 const TakenReply = Type.Object({ taken: Type.Array(Type.Object({ start_date: CalendarDate, end_date: CalendarDate })) })
 const OwnerPropertiesQuery = Type.Object(PageQuery, { additionalProperties: false })
 
-export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify, { pool }) => {
+export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }> = async (fastify, { pool, cursors }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
   app.post('/api/properties', {
@@ -79,5 +79,8 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool }> = async (fastify
       querystring: OwnerPropertiesQuery,
       response: { 200: OwnerPropertiesReply, ...errors(400, 401, 403) }
     }
-  }, async (request) => ownerProperties(pool, currentUser(request).id, request.query))
+  }, async (request) => {
+    const { id } = currentUser(request)
+    return ownerProperties(pool, id, cursors.page(request.query, '/api/owner/properties', id))
+  })
 }

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
 import { badRequest, notFound } from '../errors.ts'
-import { readPage, toPage, type PageInput } from '../http/paging.ts'
+import type { Page } from '../http/paging.ts'
 import type { PropertyInput, SearchQuery } from './schemas.ts'
 
 const COLUMNS = `id, owner_id, name, description, city, state, country, property_type, price_per_night,
@@ -37,14 +37,14 @@ export async function takenDates (db: Queryable, id: string) {
 }
 
 /** The owner's properties, newest first, a page at a time: ids from properties (owner_id, id DESC), then rows. */
-export async function ownerProperties (db: Queryable, ownerId: number, page: PageInput) {
-  const { limit, below } = readPage(page)
+export async function ownerProperties (db: Queryable, ownerId: number, page: Page) {
+  const { limit, below } = page
   const { rows } = await db.query(
     `SELECT ${COLUMNS} FROM properties
       WHERE id IN (SELECT id FROM properties WHERE owner_id = $1 ${below ? 'AND id < $3' : ''} ORDER BY id DESC LIMIT $2)
       ORDER BY id DESC`,
     [ownerId, limit + 1, ...(below ? [below] : [])])
-  const { items, next_cursor } = toPage(rows, limit)
+  const { items, next_cursor } = page.finish(rows)
   return { properties: items, next_cursor }
 }
 

@@ -10,8 +10,8 @@ import { stay, waitFor } from '../helpers/wait.ts'
 import { accessibilityProblems, launch, person, PHONE, screenshot } from './browser.ts'
 
 // The seed's flow with two people side by side, each in their own browser context, against the real stack
-// (API, relay, Kafka, consumers): what one does reaches the other's open page over api.md's Live socket, with no
-// reload. And a socket that drops catches up from ?after= when it comes back.
+// (API, relay, Kafka, consumers): what one does reaches the other's open page over the live socket
+// (docs/http.md), with no reload. And a socket that drops catches up from ?after= when it comes back.
 
 let stack: Stack
 let browser: Browser

@@ -82,6 +82,9 @@ export interface Hostly {
   exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 }
 
+/** The cursor key of every process a test starts: hostly api requires one, and replicas share it. */
+export const TEST_CURSOR_KEY = 'a cursor key for tests, 32 characters or more'
+
 // The environment of the test runner, minus Hostly's own settings (every variable src/config.ts reads).
 const HOSTLY_VARS = new Set(variableNames())
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !HOSTLY_VARS.has(name)))
@@ -91,7 +94,7 @@ export function hostly (args: string[], env: Record<string, string> = {}, opts: 
   const [command, argv] = opts.viaBin ? [opts.viaBin, [BIN, ...args]] : [process.execPath, [CLI, ...args]]
   const child = spawn(command, argv, {
     cwd: ROOT,
-    env: { ...baseEnv, HOST: '127.0.0.1', METRICS_PORT: '0', LOG_LEVEL: 'info', LOG_PRETTY: 'false', ...RELAXED_LIMITS, ...env }, // JSON logs, which tests read
+    env: { ...baseEnv, HOST: '127.0.0.1', METRICS_PORT: '0', LOG_LEVEL: 'info', LOG_PRETTY: 'false', CURSOR_KEY: TEST_CURSOR_KEY, ...RELAXED_LIMITS, ...env }, // JSON logs, which tests read
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true // a process group of its own, as a terminal gives a command
   })

@@ -47,6 +47,7 @@ export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?
     HOST: '127.0.0.1',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     RELAY_POLL_MS: '200',
+    METRICS_PORT: '0', // a free port, for the pieces that serve it
     ...RELAXED_LIMITS,
     ...opts.env
   })

@@ -4,7 +4,7 @@ import type { LiveMessage } from './api/live-messages.ts'
 import type { Notification, NotificationsPage } from './api/types.ts'
 import { useSession } from './session.tsx'
 
-// api.md's Live: one WebSocket per tab to /api/live. The inbox's first page comes over HTTP; the socket then asks
+// Live updates (docs/http.md): one WebSocket per tab to /api/live. The inbox's first page comes over HTTP; the socket then asks
 // for everything after the newest id it has (?after=), so nothing that arrived in between is lost, and a
 // reconnect does the same from the last id received: no gap, and the server sends nothing twice across the seam.
 // Pages listen for messages with useLive; on every `ready` they reload their lists, which covers booking

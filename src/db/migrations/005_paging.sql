@@ -1,4 +1,4 @@
--- Paging (api.md "Paging"): every list reads its page from one index in its own order, newest first = highest
+-- Paging (docs/http.md "Paging"): every list reads its page from one index in its own order, newest first = highest
 -- id first, so a page costs what it returns however many rows exist. notifications (user_id, id DESC) exists
 -- since 001.
 

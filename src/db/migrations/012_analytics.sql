@@ -1,4 +1,4 @@
--- Owner analytics (api.md "Owner analytics"), built by the analytics service (src/analytics/) from the two
+-- Owner analytics (docs/http.md "Owner analytics"), built by the analytics service (src/analytics/) from the two
 -- event topics alone: nothing here is read from bookings, so replaying the topics into empty tables rebuilds them.
 
 -- What the events said of each booking. Either topic's event may come first (they are different topics), so

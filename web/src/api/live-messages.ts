@@ -1,7 +1,7 @@
 import type { Booking, Notification } from './types.ts'
 
-// The one shape the OpenAPI document does not give: the messages of api.md's Live socket (a WebSocket, outside
-// OpenAPI), written by hand from the contract.
+// The one shape the OpenAPI document does not give: the messages of the live socket, a WebSocket, written by hand
+// from docs/http.md (Live updates).
 
 export type LiveMessage =
   | { type: 'notification', notification: Notification }

@@ -10,7 +10,7 @@ import { BarChart, DayChart } from './BarChart.tsx'
 const percent = (n: number) => `${Math.round(n * 100)} %`
 const minutes = (n: number) => n >= 120 ? `${Math.round(n / 60)} h` : `${Math.round(n)} min`
 
-/** api.md's owner analytics: occupancy, revenue and response time per property, revenue per day. */
+/** Owner analytics (docs/http.md): occupancy, revenue and response time per property, revenue per day. */
 export default function OwnerAnalytics () {
   useTitle('Analytics')
   const [range, setRange] = useState({ from: today(-29), to: today() })
