@@ -76,7 +76,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user */
+        /** The signed-in user, or null when signed out */
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
@@ -777,6 +777,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description null when signed out */
                         user: {
                             id: number;
                             name: string;
@@ -784,17 +785,8 @@ export interface operations {
                             role: "traveler" | "owner";
                             /** Format: date-time */
                             created_at: string;
-                        };
+                        } | null;
                     };
-                };
-            };
-            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description A fault on our side */
