@@ -73,18 +73,18 @@ export function Search () {
             ? <NothingListed owner={user?.role === 'owner'} signedOut={user === null} />
             : reply.properties.length === 0
               ? <Empty><p>No place matches this search. Check the spelling, or try other dates, fewer guests, a wider price range or a wider area.</p></Empty>
-            : (
-              <ul className='grid' aria-label='Places'>
-                {reply.properties.map(p => (
-                  <li key={p.id} className='card property-card'>
-                    <h2><Link href={`/property/${p.id}${stayQuery}`}>{p.name}</Link></h2>
-                    <p className='muted'>{[p.city, p.state, p.country].filter(Boolean).join(', ')}</p>
-                    <p>{p.property_type} · {plural(p.bedrooms, 'bedroom')} · up to {plural(p.max_guests, 'guest')}</p>
-                    <p className='price'><strong>{formatMoney(p.price_per_night)}</strong> a night</p>
-                  </li>
-                ))}
-              </ul>
-              )}
+              : (
+                <ul className='grid' aria-label='Places'>
+                  {reply.properties.map(p => (
+                    <li key={p.id} className='card property-card'>
+                      <h2><Link href={`/property/${p.id}${stayQuery}`}>{p.name}</Link></h2>
+                      <p className='muted'>{[p.city, p.state, p.country].filter(Boolean).join(', ')}</p>
+                      <p>{p.property_type} · {plural(p.bedrooms, 'bedroom')} · up to {plural(p.max_guests, 'guest')}</p>
+                      <p className='price'><strong>{formatMoney(p.price_per_night)}</strong> a night</p>
+                    </li>
+                  ))}
+                </ul>
+                )}
           {(offset > 0 || offset + PAGE < reply.total) && (
             <nav className='pager' aria-label='Result pages'>
               {offset > 0 && <Link href={'/' + query({ ...q, offset: Math.max(0, offset - PAGE) })}>Previous</Link>}
