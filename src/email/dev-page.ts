@@ -26,7 +26,7 @@ const SCRIPT = `for (const f of document.querySelectorAll('iframe[data-fit]')) {
 const MESSAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox allow-same-origin"
 
 const page = (title: string, body: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="/dev/mail/page.css"></head><body><main>${body}</main><script src="/dev/mail/page.js"></script></body></html>`
 
 /** Route-level onSend, after the app's security headers: the message document's own, narrower policy. */
