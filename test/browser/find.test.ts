@@ -78,7 +78,7 @@ describe('search finds what people type', () => {
       await page.getByLabel('Sort by').selectOption('price_desc')
       await page.waitForURL(/sort=price_desc/)
       await waitFor('sorted by price', async () => (await results(page)).join() === 'Ribeira river house,Alfama rooftop loft')
-      await page.getByLabel('Price up to (a night)').fill('130')
+      await page.getByLabel('Max per night').fill('130')
       await page.getByRole('button', { name: 'Search' }).click()
       await waitFor('the price filter', async () => (await results(page)).join() === loft.name)
       assert.deepEqual(await accessibilityProblems(page), [])

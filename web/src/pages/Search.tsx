@@ -10,7 +10,7 @@ import { useSession } from '../session.tsx'
 
 const PAGE = 12
 
-const SORTS: Array<[string, string]> = [['', 'Best match'], ['price_asc', 'Price: lowest first'], ['price_desc', 'Price: highest first'], ['newest', 'Newest']]
+const SORTS: Array<[string, string]> = [['', 'Best match'], ['price_asc', 'Lowest price'], ['price_desc', 'Highest price'], ['newest', 'Newest']]
 const FIELDS = ['location', 'start_date', 'end_date', 'guests', 'type', 'min_price', 'max_price', 'sort'] as const
 
 /** The search lives in the address (?location=&start_date=&…&sort=): back, reload and sharing keep it. */
@@ -56,8 +56,8 @@ export function Search () {
         <button type='submit'>Search</button>
         <div className='search-more'>
           <Select label='Type' options={[['', 'Any type'], ...PROPERTY_TYPES]} value={form.type} onChange={set('type')} error={error?.field('type')} />
-          <Field label='Price from (a night)' type='number' min={0} inputMode='decimal' value={form.min_price} onChange={set('min_price')} error={error?.field('min_price')} />
-          <Field label='Price up to (a night)' type='number' min={0} inputMode='decimal' value={form.max_price} onChange={set('max_price')} error={error?.field('max_price')} />
+          <Field label='Min per night' type='number' min={0} inputMode='decimal' value={form.min_price} onChange={set('min_price')} error={error?.field('min_price')} />
+          <Field label='Max per night' type='number' min={0} inputMode='decimal' value={form.max_price} onChange={set('max_price')} error={error?.field('max_price')} />
           {/* A new order is a new search at once: nothing else to fill in. */}
           <Select label='Sort by' options={SORTS} value={form.sort} onChange={e => navigate('/' + query({ ...form, sort: e.target.value }))} error={error?.field('sort')} />
         </div>
