@@ -7,7 +7,9 @@ import { replayGroup } from './commands/replay.ts'
 import { serve } from './commands/serve.ts'
 import { ConfigError, describeVariables, loadConfig } from './config.ts'
 import { ensureDatabase, migrate } from './db/migrate.ts'
-import { SchemaError } from './db/schema-check.ts'
+import { checkSchema, SchemaError } from './db/schema-check.ts'
+import { seed } from './commands/seed.ts'
+import { DEMO_PASSWORD } from './demo/seed.ts'
 import { useKafkaSecurity } from './kafka/client.ts'
 import { startLocalBroker } from './kafka/local-broker.ts'
 import { createLogger, wantsPretty } from './log.ts'
@@ -59,6 +61,12 @@ const HELP: Record<string, string> = {
   mail: `hostly mail list [--json]
   The e-mail caught by the local SMTP server of hostly start (when SMTP_URL is unset), newest first:
   date, recipient, subject (MAIL_DEV_DIR). The same messages, rendered, are at /dev/mail.`,
+  seed: `hostly seed --demo
+  Fills an empty database with a demo: two owners with five places, three travelers, and bookings in every
+  state (waiting, accepted, declined, withdrawn, cancelled, dates taken, expired), made through the booking
+  functions the API uses, so their events flow to the services as any others. Signs in as any of them with
+  the password ${DEMO_PASSWORD} (the README says who). Does nothing when the demo is there already; refused
+  (exit 1) when the database has users of its own. Needs a migrated database (hostly start or hostly migrate).`,
   kafka: `hostly kafka [--port <n>] [--data-dir <dir>]
   Runs a local single-node Kafka broker (KRaft) in the foreground until SIGTERM or SIGINT.
   Formats the folder on first use and reuses it afterwards. Defaults: KAFKA_PORT (9092), KAFKA_DATA_DIR (.data/kafka).`
@@ -93,7 +101,8 @@ async function main (argv: string[]): Promise<number> {
         topic: { type: 'string' },
         'from-beginning': { type: 'boolean' },
         from: { type: 'string' },
-        offset: { type: 'string' }
+        offset: { type: 'string' },
+        demo: { type: 'boolean' }
       }
     })
   } catch (err) { // an unknown option or a missing value: a usage error, not a crash
@@ -146,6 +155,11 @@ async function main (argv: string[]): Promise<number> {
       return serve(config, { api: true, operationsPort: true }, log)
     case 'relay': return serve(config, { relay: true, sweeper: true, operationsPort: true }, log)
     case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'email', 'analytics'], operationsPort: true }, log, { startBroker: true, migrate: true, devMail: true })
+    case 'seed': {
+      if (!values.demo) throw new ConfigError(HELP.seed.split('\n')[0])
+      await checkSchema(config.databaseUrl, SCHEMA)
+      return seed(config.databaseUrl)
+    }
     case 'mail': {
       if (rest[0] !== 'list') throw new ConfigError(HELP.mail.split('\n')[0])
       const caught = await listMessages(resolve(config.mailDevDir))

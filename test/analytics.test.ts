@@ -23,6 +23,9 @@ before(async () => {
   owner = await signUp(stack.url, 'owner')
   const traveler = await signUp(stack.url, 'traveler')
   propertyIds = [(await listProperty(owner)).id, (await listProperty(owner)).id, (await listProperty(owner)).id]
+  // Listed long before the history below, except the third: listed in its middle (occupancy counts listed nights).
+  await stack.db.query("UPDATE properties SET created_at = now() - interval '200 days' WHERE id = ANY($1)", [propertyIds.slice(0, 2)])
+  await stack.db.query("UPDATE properties SET created_at = now() - interval '60 days' WHERE id = $1", [propertyIds[2]])
   // A few through the API: an acceptance and a decline as owners make them.
   const accepted = await book(traveler, propertyIds[0], 20, 2)
   const declined = await book(traveler, propertyIds[1], 20, 2)
@@ -39,8 +42,10 @@ after(async () => {
 
 /**
  * COUNT bookings over about 115 days from 120 days ago (four month boundaries), written as booking.sql writes
- * them (rows, and outbox events made by its payload functions), in one transaction: a third accepted, then
- * declines, expiries, traveler cancels, and pending ones. Accepted stays of a property never overlap.
+ * them (rows, and outbox events made by its payload functions), in one transaction: accepted ones, declines,
+ * expiries, withdrawals, dates taken, pending ones, and accepted stays cancelled later by the traveler or the
+ * owner. Half the cancels say previous_status (as since issue 17), half do not (as older events): the figures
+ * must be the same. Accepted stays of a property never overlap.
  */
 async function generate (travelerId: number) {
   const client = await stack.db.connect()
@@ -52,27 +57,39 @@ async function generate (travelerId: number) {
       SELECT ($1::bigint[])[i % 3 + 1], $2, s, s + n, 1, 100.5 * n, t, t
         FROM generate_series(0, $3 - 1) i,
              LATERAL (SELECT date_trunc('day', now()) - interval '120 days' + interval '67 minutes' + i * interval '9 hours 13 minutes' AS t) x,
-             LATERAL (SELECT (x.t AT TIME ZONE 'UTC')::date + 7 AS s, CASE WHEN (i / 3) % 6 = 0 THEN 1 ELSE 1 + i % 3 END AS n) y
+             LATERAL (SELECT (x.t AT TIME ZONE 'UTC')::date + 7 AS s, CASE WHEN (i / 3) % 9 IN (0, 6, 7) THEN 1 ELSE 1 + i % 3 END AS n) y
        ORDER BY i
       RETURNING id`, [propertyIds, travelerId, COUNT])
     const ids = rows.map(r => r.id as number).sort((a, b) => a - b)
     await client.query(`INSERT INTO outbox (event_id, topic, key, payload)
       SELECT gen_random_uuid(), $1, b.id::text, booking_created_payload(b) FROM bookings b WHERE b.id = ANY($2) ORDER BY b.id`, [TOPICS.created, ids])
-    // What happens to booking i: by (i / 3) % 6, so each property sees every outcome.
-    const plans = ids.map((id, i) => {
-      const kind = Math.floor(i / 3) % 6
-      if (kind <= 1) return { id, status: 'accepted', reason: null, minutes: (i * 37) % 1440 + 1 }
+    // What happens to booking i: by (i / 3) % 9, so each property sees every outcome. `then`: an accepted stay
+    // cancelled `later` minutes after its acceptance, for that reason.
+    interface Plan { id: number, status: string, reason: string | null, minutes: number, then?: string, later?: number }
+    const plans = ids.map((id, i): Plan | undefined => {
+      const kind = Math.floor(i / 3) % 9
+      const minutes = (i * 37) % 1440 + 1
+      if (kind <= 1) return { id, status: 'accepted', reason: null, minutes }
       if (kind === 2) return { id, status: 'cancelled', reason: 'owner_declined', minutes: (i * 53) % 720 + 1 }
       if (kind === 3) return { id, status: 'cancelled', reason: 'expired', minutes: 1440 }
       if (kind === 4) return { id, status: 'cancelled', reason: 'traveler_cancelled', minutes: 90 }
+      if (kind === 5) return { id, status: 'cancelled', reason: 'dates_taken', minutes: 30 }
+      if (kind === 6) return { id, status: 'accepted', reason: null, minutes, then: 'traveler_cancelled', later: 2000 }
+      if (kind === 7) return { id, status: 'accepted', reason: null, minutes, then: 'owner_declined', later: 45 }
       return undefined // pending
     }).filter(p => p !== undefined)
-    await client.query(`
+    const status = async (list: Plan[], previous: string | null) => client.query(`
       WITH plan AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS p(id, status, reason, minutes)),
-      u AS (UPDATE bookings b SET status = p.status, updated_at = b.created_at + p.minutes * interval '1 minute' FROM plan p WHERE b.id = p.id RETURNING b.*)
+      u AS (UPDATE bookings b SET status = p.status, updated_at = b.updated_at + p.minutes * interval '1 minute' FROM plan p WHERE b.id = p.id RETURNING b.*)
       INSERT INTO outbox (event_id, topic, key, payload)
-      SELECT gen_random_uuid(), $5, u.id::text, booking_status_payload(ROW(u.*)::bookings, p.reason) FROM u JOIN plan p USING (id) ORDER BY u.id`,
-    [plans.map(p => p.id), plans.map(p => p.status), plans.map(p => p.reason), plans.map(p => p.minutes), TOPICS.statusUpdated])
+      SELECT gen_random_uuid(), $5, u.id::text,
+             CASE WHEN p.status = 'cancelled' AND u.id % 2 = 0 THEN (booking_status_payload(ROW(u.*)::bookings, p.reason)::jsonb || jsonb_build_object('previous_status', $6::text))::text
+                  ELSE booking_status_payload(ROW(u.*)::bookings, p.reason) END
+        FROM u JOIN plan p USING (id) ORDER BY u.id`,
+    [list.map(p => p.id), list.map(p => p.status), list.map(p => p.reason), list.map(p => p.minutes), TOPICS.statusUpdated, previous])
+    await status(plans, 'pending')
+    const later = plans.filter(p => p.then).map(p => ({ ...p, status: 'cancelled', reason: p.then!, minutes: p.later! }))
+    await status(later, 'accepted')
     await client.query('COMMIT')
   } catch (err) {
     await client.query('ROLLBACK')
@@ -92,30 +109,53 @@ async function caughtUp () {
     await groupCaughtUp(stack.brokers, GROUP, TOPICS.created) && await groupCaughtUp(stack.brokers, GROUP, TOPICS.statusUpdated), 60_000)
 }
 
-/** The figures per property and day, computed from the bookings table (the reason of a cancel from its event in the outbox). */
+/**
+ * The figures per property and day, computed from the bookings table: requests, dates and prices from the rows; when
+ * each was accepted or cancelled, and why, from its events in the outbox (a cancel of a stay accepted before is a
+ * cancellation of a stay, not a decline or a withdrawal).
+ */
 async function fromBookings () {
-  const { rows } = await stack.db.query(`
-    WITH b AS (
-      SELECT b.*, (SELECT o.payload::json->>'reason' FROM outbox o WHERE o.topic = $2 AND o.key = b.id::text ORDER BY o.id DESC LIMIT 1) AS reason
-        FROM bookings b WHERE b.property_id = ANY($1)
-    ), ev AS (
-      SELECT property_id, (created_at AT TIME ZONE 'UTC')::date AS day, 1 AS requests, 0 AS accepted, 0 AS cancelled, 0 AS expired, 0 AS nights, 0::numeric AS revenue FROM b
-      UNION ALL SELECT property_id, (updated_at AT TIME ZONE 'UTC')::date, 0, 1, 0, 0, 0, total_price FROM b WHERE status = 'accepted'
-      UNION ALL SELECT property_id, (updated_at AT TIME ZONE 'UTC')::date, 0, 0, (reason <> 'expired')::int, (reason = 'expired')::int, 0, 0 FROM b WHERE status = 'cancelled'
-      UNION ALL SELECT property_id, n::date, 0, 0, 0, 0, 1, 0 FROM b, generate_series(start_date, end_date - 1, interval '1 day') n WHERE status = 'accepted'
+  const BOOKINGS = `
+    WITH ev AS (SELECT o.key::bigint AS id, o.payload::jsonb AS p FROM outbox o WHERE o.topic = $2),
+    b AS (
+      SELECT b.*, a.at AS accepted_at, c.at AS cancelled_at, c.reason
+        FROM bookings b
+        LEFT JOIN LATERAL (SELECT (p->>'updated_at')::timestamptz AS at FROM ev WHERE ev.id = b.id AND p->>'status' = 'accepted') a ON true
+        LEFT JOIN LATERAL (SELECT (p->>'updated_at')::timestamptz AS at, p->>'reason' AS reason FROM ev WHERE ev.id = b.id AND p->>'status' = 'cancelled') c ON true
+       WHERE b.property_id = ANY($1)
+    )`
+  const { rows } = await stack.db.query(`${BOOKINGS}, ev2 AS (
+      SELECT property_id, (created_at AT TIME ZONE 'UTC')::date AS day, 'requests' AS what, 0::numeric AS revenue FROM b
+      UNION ALL SELECT property_id, (accepted_at AT TIME ZONE 'UTC')::date, 'accepted', 0 FROM b WHERE accepted_at IS NOT NULL
+      UNION ALL SELECT property_id, (cancelled_at AT TIME ZONE 'UTC')::date,
+                       CASE WHEN reason IN ('expired', 'dates_taken') THEN reason
+                            WHEN accepted_at IS NOT NULL THEN CASE reason WHEN 'owner_declined' THEN 'cancelled_by_owner' ELSE 'cancelled_by_traveler' END
+                            ELSE CASE reason WHEN 'owner_declined' THEN 'declined' ELSE 'withdrawn' END END, 0
+                  FROM b WHERE cancelled_at IS NOT NULL
+      UNION ALL SELECT property_id, n::date, 'nights_booked', total_price / (end_date - start_date)
+                  FROM b, generate_series(start_date, end_date - 1, interval '1 day') n WHERE status = 'accepted'
     )
-    SELECT property_id, day::text AS date, sum(requests)::int AS requests, sum(accepted)::int AS accepted, sum(cancelled)::int AS cancelled,
-           sum(expired)::int AS expired, sum(nights)::int AS nights_booked, sum(revenue)::float8 AS revenue
-      FROM ev GROUP BY 1, 2 ORDER BY 1, 2`, [propertyIds, TOPICS.statusUpdated])
-  const medians = await stack.db.query(`
-    SELECT property_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at) / 60) AS m
-      FROM bookings b WHERE property_id = ANY($1) AND (status = 'accepted' OR
-           (SELECT o.payload::json->>'reason' FROM outbox o WHERE o.topic = $2 AND o.key = b.id::text ORDER BY o.id DESC LIMIT 1) = 'owner_declined')
+    SELECT property_id, day::text AS date,
+           count(*) FILTER (WHERE what = 'requests')::int AS requests, count(*) FILTER (WHERE what = 'accepted')::int AS accepted,
+           count(*) FILTER (WHERE what IN ('declined', 'withdrawn', 'cancelled_by_traveler', 'cancelled_by_owner', 'dates_taken'))::int AS cancelled,
+           count(*) FILTER (WHERE what = 'expired')::int AS expired, count(*) FILTER (WHERE what = 'declined')::int AS declined,
+           count(*) FILTER (WHERE what = 'withdrawn')::int AS withdrawn, count(*) FILTER (WHERE what = 'cancelled_by_traveler')::int AS cancelled_by_traveler,
+           count(*) FILTER (WHERE what = 'cancelled_by_owner')::int AS cancelled_by_owner, count(*) FILTER (WHERE what = 'dates_taken')::int AS dates_taken,
+           count(*) FILTER (WHERE what = 'nights_booked')::int AS nights_booked, sum(revenue)::float8 AS revenue
+      FROM ev2 GROUP BY 1, 2 ORDER BY 1, 2`, [propertyIds, TOPICS.statusUpdated])
+  const medians = await stack.db.query(`${BOOKINGS}
+    SELECT property_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM coalesce(accepted_at, cancelled_at) - created_at) / 60) AS m
+      FROM b WHERE accepted_at IS NOT NULL OR reason = 'owner_declined'
      GROUP BY property_id ORDER BY property_id`, [propertyIds, TOPICS.statusUpdated])
-  return { days: rows, medians: new Map(medians.rows.map(r => [r.property_id, Math.round(r.m * 10) / 10])) }
+  const listed = await stack.db.query("SELECT id, (created_at AT TIME ZONE 'UTC')::date::text AS listed FROM properties WHERE id = ANY($1)", [propertyIds])
+  return {
+    days: rows,
+    medians: new Map(medians.rows.map(r => [r.property_id, Math.round(r.m * 1000) / 1000])),
+    listed: new Map(listed.rows.map(r => [Number(r.id), r.listed as string]))
+  }
 }
 
-const FIELDS = ['requests', 'accepted', 'cancelled', 'expired', 'nights_booked', 'revenue'] as const
+const FIELDS = ['requests', 'accepted', 'cancelled', 'expired', 'declined', 'withdrawn', 'cancelled_by_traveler', 'cancelled_by_owner', 'dates_taken', 'nights_booked', 'revenue'] as const
 
 async function analytics (query = '') {
   // The API's port changes when the pieces restart: the same session, at the current address.
@@ -126,10 +166,14 @@ async function analytics (query = '') {
   return res.body
 }
 
+/** Nights of from..to (inclusive) on or after `listed`. */
+const nightsListed = (listed: string, a: string, b: string) => listed > b ? 0 : (Date.parse(b) - Date.parse(listed > a ? listed : a)) / 86_400_000 + 1
+
 test('the figures match a recomputation from the bookings table, per property and day, across month boundaries', async () => {
   assert.ok(from.slice(0, 7) < to.slice(0, 7), `the range ${from}..${to} crosses months`)
   const expected = await fromBookings()
   assert.ok(expected.days.length > 200, `${expected.days.length} property-days`)
+  for (const f of FIELDS) assert.ok(expected.days.some(d => d[f] > 0), `the history has some ${f}`)
   for (const id of propertyIds) {
     const body = await analytics(`&property_id=${id}`)
     const got = body.by_day
@@ -137,13 +181,36 @@ test('the figures match a recomputation from the bookings table, per property an
       .map((d: Record<string, number | string>) => ({ property_id: id, date: d.date, ...Object.fromEntries(FIELDS.map(f => [f, d[f]])) }))
     assert.deepEqual(got, expected.days.filter(d => d.property_id === id), `property ${id}`)
     assert.equal(body.by_property[0].median_response_minutes, expected.medians.get(id))
+    assert.equal(body.by_property[0].listed_nights, nightsListed(expected.listed.get(id)!, from, to), `property ${id}: listed nights`)
   }
   const all = await analytics()
   const sum = (f: typeof FIELDS[number]) => expected.days.reduce((n, d) => n + d[f], 0)
   for (const f of FIELDS) assert.ok(Math.abs(all.totals[f] - sum(f)) < 0.001, `${f}: ${all.totals[f]} vs ${sum(f)}`)
   assert.equal(all.totals.requests, COUNT + 3)
-  assert.equal(all.totals.occupancy, Math.round(sum('nights_booked') / (all.by_day.length * 3) * 10_000) / 10_000)
+  const listedNights = propertyIds.reduce((n, id) => n + nightsListed(expected.listed.get(id)!, from, to), 0)
+  assert.equal(all.totals.listed_nights, listedNights)
+  assert.equal(all.totals.occupancy, Math.round(sum('nights_booked') / listedNights * 10_000) / 10_000)
   assert.deepEqual(all.by_property.map((p: { property_id: number }) => p.property_id), propertyIds)
+})
+
+test('a period whose edges cut through stays counts only the nights, and their price, inside it', async () => {
+  const expected = await fromBookings()
+  // Every window of 10 days whose edges cut through some accepted stay, across the history.
+  const cut = await stack.db.query(`SELECT DISTINCT s::date::text AS a, (s::date + 9)::text AS b FROM bookings b,
+      LATERAL (SELECT b.start_date + 1 AS s) x WHERE b.status = 'accepted' AND b.end_date - b.start_date > 1 AND b.property_id = ANY($1) LIMIT 5`, [propertyIds])
+  assert.ok(cut.rows.length > 0)
+  for (const { a, b } of cut.rows) {
+    const client = new Client(stack.url)
+    client.cookie = owner.cookie
+    const body = (await client.get(`/api/owner/analytics?from=${a}&to=${b}`)).body
+    const inside = expected.days.filter(d => d.date >= a && d.date <= b)
+    for (const f of FIELDS) {
+      const want = inside.reduce((n, d) => n + d[f], 0)
+      assert.ok(Math.abs(body.totals[f] - want) < 0.001, `${a}..${b} ${f}: ${body.totals[f]} vs ${want}`)
+    }
+    const listedNights = propertyIds.reduce((n, id) => n + nightsListed(expected.listed.get(id)!, a, b), 0)
+    assert.equal(body.totals.occupancy, Math.round(body.totals.nights_booked / listedNights * 10_000) / 10_000)
+  }
 })
 
 async function groupIsEmpty () {

@@ -111,7 +111,7 @@ test('hostly migrate creates a missing database and its tables, and is a no-op t
   const { rows } = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
   await client.end()
   assert.deepEqual(rows.map(r => r.tablename),
-    ['analytics_bookings', 'analytics_daily', 'bookings', 'email_messages', 'login_failures', 'notifications', 'outbox', 'processed_events', 'properties', 'registrations', 'schema_functions', 'schema_migrations', 'sessions', 'user_preferences', 'users'])
+    ['analytics_bookings', 'analytics_daily', 'bookings', 'email_messages', 'login_failures', 'notifications', 'outbox', 'processed_events', 'properties', 'registrations', 'schema_functions', 'schema_migrations', 'search_terms', 'sessions', 'user_preferences', 'users'])
 
   const again = await run(['migrate'], { DATABASE_URL: databaseUrl })
   assert.equal(again.code, 0, again.stderr)

@@ -56,10 +56,25 @@ test('a message sent to the catch-all server is listed by hostly mail list and s
   const page = await fetch(`${stack.url}/dev/mail/${line.name}`)
   assert.equal(page.status, 200)
   const html = await page.text()
-  assert.match(html, /iframe sandbox srcdoc=/)
+  assert.match(html, new RegExp(`<iframe data-fit sandbox="allow-same-origin" title="[^"]+" src="/dev/mail/${line.name}/html">`))
+  assert.match(html, /<link rel="stylesheet" href="\/dev\/mail\/page.css">/)
+  assert.doesNotMatch(html, /<style|style=/, 'no inline style: the app\'s CSP would block it')
+  // The message's HTML is a document of its own, under a policy that lets its inline styles apply and no script run.
+  const message = await fetch(`${stack.url}/dev/mail/${line.name}/html`)
+  assert.equal(message.status, 200)
+  const policy = message.headers.get('content-security-policy') ?? ''
+  assert.match(policy, /default-src 'none'/)
+  assert.match(policy, /sandbox/)
+  assert.doesNotMatch(policy, /script-src/)
+  assert.equal(message.headers.get('x-frame-options'), 'SAMEORIGIN')
+  const body = await message.text()
+  assert.match(body, /Cliff &lt;script&gt;/)
+  assert.doesNotMatch(body, /<script>alert/)
+  for (const file of ['page.css', 'page.js']) assert.equal((await fetch(`${stack.url}/dev/mail/${file}`)).status, 200, file)
   assert.match(html, /List-Unsubscribe|list-unsubscribe/)
   assert.doesNotMatch(html, /<script>alert/)
   assert.equal((await fetch(`${stack.url}/dev/mail/..%2F..%2Fetc%2Fpasswd`)).status, 404)
+  assert.equal((await fetch(`${stack.url}/dev/mail/..%2F..%2Fetc%2Fpasswd/html`)).status, 404)
 })
 
 /** An address of this machine other than loopback, to reach a server as another machine would. */

@@ -9,7 +9,7 @@ import { TOPICS } from '../src/bookings/events.ts'
 const ROOT = resolve(import.meta.dirname, '..')
 // metrics/ is infrastructure (it imports db/, http/ and kafka/ only); live/ is a feature (it imports auth/).
 const INFRASTRUCTURE = ['src/kafka', 'src/outbox', 'src/db', 'src/http', 'src/metrics']
-const FEATURES = ['src/analytics', 'src/auth', 'src/bookings', 'src/email', 'src/live', 'src/notifications', 'src/properties']
+const FEATURES = ['src/analytics', 'src/auth', 'src/bookings', 'src/demo', 'src/email', 'src/live', 'src/notifications', 'src/properties']
 
 /** The repository-relative files each .ts file under `dir` imports (relative imports only). */
 function imports (dir: string): Array<{ file: string, target: string }> {

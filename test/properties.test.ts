@@ -120,8 +120,8 @@ describe('creating and reading', () => {
   })
 })
 
-describe('search by location', () => {
-  test('location matches city, state or country, whatever the case', async () => {
+describe('search by what people type', () => {
+  test('a word of the city, the state or the country matches, whatever the case', async () => {
     const city = unique('City')
     const state = unique('State')
     const country = unique('Country')
@@ -137,52 +137,69 @@ describe('search by location', () => {
       assert.deepEqual(ids, [expected.id], location)
       assert.equal(total, 1)
     }
-    // The three together share a word; all three match it.
+    // The three together share a word; all three match it, equally well: newest first.
     const shared = unique('Shared')
     const a = await listProperty(owner, { city: `${shared} City` })
     const b = await listProperty(owner, { state: `${shared} State` })
     const c = await listProperty(owner, { country: `${shared} Country` })
     const res = await found({ location: shared.toLowerCase() })
-    assert.deepEqual(res.ids, [a.id, b.id, c.id])
+    assert.deepEqual(res.ids, [c.id, b.id, a.id])
     assert.equal(res.total, 3)
   })
 
-  test('part of a name matches, and surrounding blanks are ignored', async () => {
-    const city = unique('Porto')
-    const p = await listProperty(owner, { city: `Vila Nova de ${city}` })
-    assert.deepEqual((await found({ location: city.slice(0, -2) })).ids, [p.id])
-    assert.deepEqual((await found({ location: `  ${city}  ` })).ids, [p.id])
-    assert.deepEqual((await found({ location: `${city}x` })).ids, [])
+  test('the title and the description match too; "City, Country" finds the place; accents are optional both ways', async () => {
+    const tag = unique('Tag')
+    const titled = await listProperty(owner, { name: `Alfama ${tag} loft`, city: 'Lisbon', country: 'Portugal' })
+    const described = await listProperty(owner, { description: `Quiet rooms near ${tag} square, in São Tomé`, city: 'Évora', state: 'Alentejo', country: 'Portugal' })
+    assert.deepEqual((await found({ location: `alfama ${tag}` })).ids, [titled.id])
+    assert.deepEqual((await found({ location: `${tag} Lisbon, Portugal` })).ids, [titled.id])
+    assert.deepEqual((await found({ location: `${tag.toUpperCase()},PORTUGAL` })).ids, [titled.id, described.id], 'in the title ranks above in the description')
+    for (const location of [`${tag} sao tome`, `${tag} São Tomé`, `${tag} SAO TOMÉ`, `${tag} evora`, `${tag} Évora, Portugal`, `${tag}   Alentejo  `]) {
+      assert.deepEqual((await found({ location })).ids, [described.id], location)
+    }
+    // The words must all be there: another country's name leaves it out.
+    assert.deepEqual((await found({ location: `${tag} Lisbon, Spain` })).ids, [])
   })
 
-  test('% and _ in the location are plain text, not wildcards', async () => {
+  test('a word matches the start of a word; a misspelt one matches the nearest known words; a made-up one nothing', async () => {
+    const town = unique('Lisbon')
+    const p = await listProperty(owner, { city: `Vila Nova de ${town}` })
+    assert.deepEqual((await found({ location: town.slice(0, -2) })).ids, [p.id], 'the start of the word')
+    assert.deepEqual((await found({ location: `  ${town}  ` })).ids, [p.id], 'blanks around it')
+    const typo = town.slice(0, 4) + town.slice(5) // "lisbn…": a letter left out
+    assert.deepEqual((await found({ location: typo })).ids, [p.id], typo)
+    assert.deepEqual((await found({ location: `${town}x` })).ids, [p.id], 'one letter too many')
+    assert.deepEqual((await found({ location: unique('Qwzx') })).ids, [], 'a word like no other finds nothing')
+  })
+
+  test('the best match comes first: the title, then the place, then the description', async () => {
+    const tag = unique('Rank')
+    const inDescription = await listProperty(owner, { description: `Walk to ${tag} in five minutes.` })
+    const inTitle = await listProperty(owner, { name: `${tag} house` })
+    const inPlace = await listProperty(owner, { city: tag })
+    assert.deepEqual((await found({ location: tag })).ids, [inTitle.id, inPlace.id, inDescription.id])
+  })
+
+  test('punctuation separates words and is never syntax: quotes, SQL, tsquery and LIKE characters are text', async () => {
     const tag = unique('Pct')
     const percent = await listProperty(owner, { city: `100% ${tag}` })
     const underscore = await listProperty(owner, { city: `Under_${tag}` })
-    const backslash = await listProperty(owner, { city: `Back\\${tag}` })
-    const plain = await listProperty(owner, { city: `Plain ${tag}` })
-
-    const check = async (location: string, char: string, expected: number[]) => {
-      const { ids, total, properties } = await found({ location, limit: 100 })
-      for (const p of properties) {
-        assert.ok([p.city, p.state, p.country].some(v => v.includes(char)), `${location} matched ${p.city}`)
-      }
-      assert.ok(!ids.includes(plain.id), `${location} must not match everything`)
-      for (const id of expected) assert.ok(ids.includes(id))
-      assert.equal(total, ids.length)
+    for (const location of [`${tag}' OR '1'='1`, `${tag} & !${tag}`, `${tag}:* | (x`, `%${tag}`, `${tag}\\`, `"${tag}"`]) {
+      const res = await search({ location })
+      assert.equal(res.status, 200, `${location}: ${JSON.stringify(res.body)}`)
+      assert.ok(res.body.properties.every(p => [percent.id, underscore.id].includes(p.id)), location)
     }
-    await check('%', '%', [percent.id])
-    await check('_', '_', [underscore.id])
-    await check('\\', '\\', [backslash.id])
-    assert.deepEqual((await found({ location: `%${tag}` })).ids, [], 'a leading % is not a wildcard')
-    assert.deepEqual((await found({ location: `100%${tag}` })).ids, [])
     assert.deepEqual((await found({ location: `100% ${tag}` })).ids, [percent.id])
-    assert.deepEqual((await found({ location: `Under_${tag}` })).ids, [underscore.id])
-    assert.deepEqual((await found({ location: `Under?${tag}` })).ids, [])
-    assert.deepEqual((await found({ location: `Plai_ ${tag}` })).ids, [], '_ does not stand for one character')
-    assert.deepEqual((await found({ location: `P%${tag}` })).ids, [])
-    // Quotes and SQL are just text too.
-    assert.deepEqual((await found({ location: `${tag}' OR '1'='1` })).ids, [])
+    assert.deepEqual((await found({ location: `under ${tag}` })).ids, [underscore.id])
+  })
+
+  test('punctuation alone, or more than 100 characters, is refused (400) with the field named', async () => {
+    for (const location of ['%', '...', ' ,;:!? ', '_', '\'"', '&|!():*']) {
+      checkError(await search({ location }), 400, 'VALIDATION_ERROR', 'location')
+    }
+    checkError(await search({ location: 'a'.repeat(101) }), 400, 'VALIDATION_ERROR', 'location')
+    checkError(await search({ location: 'lisbon '.repeat(1430) }), 400, 'VALIDATION_ERROR', 'location')
+    assert.equal((await search({ location: '   ' })).status, 200, 'blanks are no search at all: every place')
   })
 
   test('guests keeps the properties that hold that many', async () => {
@@ -190,14 +207,41 @@ describe('search by location', () => {
     const two = await listProperty(owner, { city, max_guests: 2 })
     const four = await listProperty(owner, { city, max_guests: 4 })
     const six = await listProperty(owner, { city, max_guests: 6 })
-    assert.deepEqual((await found({ location: city })).ids, [two.id, four.id, six.id])
-    assert.deepEqual((await found({ location: city, guests: 1 })).ids, [two.id, four.id, six.id])
-    assert.deepEqual((await found({ location: city, guests: 4 })).ids, [four.id, six.id])
+    assert.deepEqual((await found({ location: city })).ids, [six.id, four.id, two.id])
+    assert.deepEqual((await found({ location: city, guests: 1 })).ids, [six.id, four.id, two.id])
+    assert.deepEqual((await found({ location: city, guests: 4 })).ids, [six.id, four.id])
     assert.deepEqual((await found({ location: city, guests: 6 })).ids, [six.id])
     const none = await found({ location: city, guests: 7 })
     assert.deepEqual(none, { ids: [], total: 0, total_exact: true, properties: [] })
     for (const guests of ['0', '-1', '1.5', 'two', '101']) {
       checkError(await search({ location: city, guests }), 400, 'VALIDATION_ERROR', 'guests')
+    }
+  })
+
+  test('sort by price either way or newest; filters for the price range and the type', async () => {
+    const city = unique('Sorted')
+    const cheap = await listProperty(owner, { city, price_per_night: 40, property_type: 'cabin' })
+    const dear = await listProperty(owner, { city, price_per_night: 300, property_type: 'Villa' })
+    const mid = await listProperty(owner, { city, price_per_night: 120, property_type: 'cabin' })
+    const same = await listProperty(owner, { city, price_per_night: 120, property_type: 'apartment' })
+    assert.deepEqual((await found({ location: city, sort: 'price_asc' })).ids, [cheap.id, mid.id, same.id, dear.id])
+    assert.deepEqual((await found({ location: city, sort: 'price_desc' })).ids, [dear.id, same.id, mid.id, cheap.id])
+    assert.deepEqual((await found({ location: city, sort: 'newest' })).ids, [same.id, mid.id, dear.id, cheap.id])
+    assert.deepEqual((await found({ location: city, min_price: 100 })).ids, [same.id, mid.id, dear.id])
+    assert.deepEqual((await found({ location: city, max_price: 120, sort: 'price_asc' })).ids, [cheap.id, mid.id, same.id])
+    assert.deepEqual((await found({ location: city, min_price: 120, max_price: 120 })).ids, [same.id, mid.id])
+    assert.deepEqual((await found({ location: city, type: 'CABIN' })).ids, [mid.id, cheap.id])
+    assert.deepEqual((await found({ location: city, type: 'villa', max_price: 200 })).ids, [])
+    // Without words the same sorts and filters walk every property; this city's are among them, in order.
+    const walked = (await found({ sort: 'price_desc', type: 'villa', limit: 100 })).ids
+    assert.ok(walked.includes(dear.id))
+    const prices = (await found({ sort: 'price_asc', min_price: 40, max_price: 40, limit: 100 })).properties.map(p => p.price_per_night)
+    assert.ok(prices.length > 0 && prices.every(x => x === 40))
+    for (const [query, field] of [
+      [{ sort: 'rating' }, 'sort'], [{ sort: '' }, 'sort'], [{ min_price: '-1' }, 'min_price'], [{ max_price: 'cheap' }, 'max_price'],
+      [{ min_price: '200', max_price: '100' }, 'min_price'], [{ type: 'x'.repeat(51) }, 'type'], [{ type: '' }, 'type']
+    ] as Array<[Record<string, string>, string]>) {
+      checkError(await search({ location: city, ...query }), 400, 'VALIDATION_ERROR', field)
     }
   })
 })
@@ -215,7 +259,7 @@ describe('paging', () => {
     const { ids, total } = await found({ location: city })
     assert.equal(ids.length, 20)
     assert.equal(total, 25)
-    assert.deepEqual(ids, all.slice(0, 20))
+    assert.deepEqual(ids, all.toReversed().slice(0, 20), 'as good a match each: newest first')
   })
 
   test('limit and offset page through every match once, in a stable order', async () => {
@@ -226,8 +270,8 @@ describe('paging', () => {
       assert.equal(ids.length, Math.min(10, 25 - offset))
       seen.push(...ids)
     }
-    assert.deepEqual(seen, all)
-    assert.deepEqual((await found({ location: city, limit: 1, offset: 24 })).ids, [all[24]])
+    assert.deepEqual(seen, all.toReversed())
+    assert.deepEqual((await found({ location: city, limit: 1, offset: 24 })).ids, [all[0]])
     assert.equal((await found({ location: city, limit: 100 })).ids.length, 25)
   })
 
@@ -246,7 +290,7 @@ describe('paging', () => {
       `INSERT INTO properties (owner_id, name, description, city, state, country, property_type, price_per_night, bedrooms, bathrooms, max_guests)
        SELECT $1, 'Many ' || i, '', 'Somewhere', 'Some state', $2, 'flat', 80, 1, 1, 2 FROM generate_series(1, 1005) i RETURNING id`,
       [owner.user!.id, country])
-    const ids = rows.map(r => Number(r.id)).sort((a, b) => a - b)
+    const ids = rows.map(r => Number(r.id)).sort((a, b) => b - a) // as good a match each: newest first
     for (const dates of [{}, { start_date: day(40), end_date: day(42) }] as Record<string, string>[]) {
       const first = await found({ location: country, ...dates })
       assert.deepEqual(first.ids, ids.slice(0, 20))
@@ -314,7 +358,7 @@ describe('search by dates', () => {
     assert.equal((await owner.post(`/api/bookings/${undone.id}/accept`)).status, 200)
     assert.equal((await owner.post(`/api/bookings/${undone.id}/cancel`)).body.booking.status, 'cancelled')
 
-    const everything = [acceptedHere.id, pendingHere.id, cancelledHere.id, acceptedThenCancelledHere.id, free.id]
+    const everything = [acceptedHere.id, pendingHere.id, cancelledHere.id, acceptedThenCancelledHere.id, free.id].reverse() // newest first
     const allButAccepted = everything.filter(id => id !== acceptedHere.id)
     const overlapping: Array<[number, number, string]> = [
       [30, 33, 'the same dates'],

@@ -181,7 +181,8 @@ test('every API answer, success or error, carries the security headers and Cache
   for (const [what, res] of [
     ['a booking', await traveler.get(`/api/bookings/${booking.id}`)],
     ['the user', await traveler.get('/api/auth/me')],
-    ['a 401', await new Client(stack.url).get('/api/auth/me')],
+    ['signed out', await new Client(stack.url).get('/api/auth/me')],
+    ['a 401', await new Client(stack.url).get('/api/bookings/me')],
     ['a 404', await traveler.get('/api/nothing-here')],
     ['a 400', await traveler.post('/api/bookings', '{bad json')],
     ['public search', await new Client(stack.url).get('/api/properties/search')]

@@ -10,6 +10,7 @@ import type { DecodedEvent } from '../kafka/decode.ts'
 // analytics_daily is a function of its row: each batch takes the old share of the bookings it touches away and
 // adds the new one, in one statement, in the transaction that records the events as processed (the runner's).
 // So an event counts once however often it is delivered, and a replay into empty tables gives the same figures.
+// The share itself is analytics_share() (migrations/021_analytics_figures.sql), which defines every figure.
 //
 // Unlike the notification services, events are not checked against the outbox: a replay must rebuild the figures
 // after the outbox rows are long deleted. Only Hostly's processes may write to the topics (docs/security.md).
@@ -27,13 +28,20 @@ interface Facts {
   acceptedAt: string | null
   cancelledAt: string | null
   reason: string | null
+  previousStatus: string | null
+}
+
+/** previous_status of a cancel, read tolerantly: events older than issue 17 have none, and nothing else is trusted. */
+const previousStatus = (s: BookingStatusUpdated) => {
+  const p = (s as { previous_status?: unknown }).previous_status
+  return p === 'pending' || p === 'accepted' ? p : null
 }
 
 function gather (events: Array<DecodedEvent<Payload>>): Facts[] {
   const byBooking = new Map<number, Facts>()
   for (const { topic, payload: p } of events) {
     const f = byBooking.get(p.id) ?? {
-      bookingId: p.id, propertyId: p.property_id, startDate: null, endDate: null, totalPrice: null, requestedAt: null, acceptedAt: null, cancelledAt: null, reason: null
+      bookingId: p.id, propertyId: p.property_id, startDate: null, endDate: null, totalPrice: null, requestedAt: null, acceptedAt: null, cancelledAt: null, reason: null, previousStatus: null
     }
     byBooking.set(p.id, f)
     if (topic === TOPICS.created) {
@@ -42,7 +50,7 @@ function gather (events: Array<DecodedEvent<Payload>>): Facts[] {
     } else {
       const s = p as BookingStatusUpdated
       if (s.status === 'accepted') f.acceptedAt = s.updated_at
-      else Object.assign(f, { cancelledAt: s.updated_at, reason: s.reason ?? null })
+      else Object.assign(f, { cancelledAt: s.updated_at, reason: s.reason ?? null, previousStatus: previousStatus(s) })
     }
   }
   // Locked in id order below: two members touching the same bookings never wait on each other in a circle.
@@ -51,18 +59,9 @@ function gather (events: Array<DecodedEvent<Payload>>): Facts[] {
 
 const col = <K extends keyof Facts>(facts: Facts[], k: K) => facts.map(f => f[k])
 
-/** A booking row's share of analytics_daily, times sign (b: the row, sign: -1 or 1). */
-const SHARE = `
-  SELECT (b.requested_at AT TIME ZONE 'UTC')::date AS day, 1 AS requests, 0 AS accepted, 0 AS cancelled, 0 AS expired, 0 AS nights, 0::numeric AS revenue
-   WHERE b.requested_at IS NOT NULL
-  UNION ALL
-  SELECT (b.accepted_at AT TIME ZONE 'UTC')::date, 0, 1, 0, 0, 0, coalesce(b.total_price, 0) WHERE b.accepted_at IS NOT NULL
-  UNION ALL
-  SELECT (b.cancelled_at AT TIME ZONE 'UTC')::date, 0, 0, (b.reason IS DISTINCT FROM 'expired')::int, (b.reason = 'expired')::int, 0, 0
-   WHERE b.cancelled_at IS NOT NULL
-  UNION ALL
-  SELECT n::date, 0, 0, 0, 0, 1, 0 FROM generate_series(b.start_date, b.end_date - 1, interval '1 day') n
-   WHERE b.accepted_at IS NOT NULL AND b.cancelled_at IS NULL AND b.start_date IS NOT NULL`
+/** A booking row's share of analytics_daily (b: the row). */
+const SHARE = 'analytics_share(b.start_date, b.end_date, b.total_price, b.requested_at, b.accepted_at, b.cancelled_at, b.reason, b.previous_status)'
+const KINDS = ['requests', 'accepted', 'cancelled', 'expired', 'declined', 'withdrawn', 'cancelled_by_traveler', 'cancelled_by_owner', 'dates_taken']
 
 async function record (tx: Client, events: Array<DecodedEvent<Payload>>) {
   const facts = gather(events)
@@ -78,8 +77,8 @@ async function record (tx: Client, events: Array<DecodedEvent<Payload>>) {
   await tx.query({
     name: 'analytics-apply',
     text: `WITH f AS (
-             SELECT * FROM unnest($1::bigint[], $2::date[], $3::date[], $4::numeric[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-                        AS f(booking_id, start_date, end_date, total_price, requested_at, accepted_at, cancelled_at, reason)
+             SELECT * FROM unnest($1::bigint[], $2::date[], $3::date[], $4::numeric[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[])
+                        AS f(booking_id, start_date, end_date, total_price, requested_at, accepted_at, cancelled_at, reason, previous_status)
            ), old AS (
              SELECT a.* FROM analytics_bookings a JOIN f USING (booking_id)
            ), new AS (
@@ -87,23 +86,22 @@ async function record (tx: Client, events: Array<DecodedEvent<Payload>>) {
                 SET start_date = coalesce(a.start_date, f.start_date), end_date = coalesce(a.end_date, f.end_date),
                     total_price = coalesce(a.total_price, f.total_price), requested_at = coalesce(a.requested_at, f.requested_at),
                     accepted_at = coalesce(a.accepted_at, f.accepted_at), cancelled_at = coalesce(a.cancelled_at, f.cancelled_at),
-                    reason = coalesce(a.reason, f.reason)
+                    reason = coalesce(a.reason, f.reason), previous_status = coalesce(a.previous_status, f.previous_status)
                FROM f WHERE a.booking_id = f.booking_id
              RETURNING a.*
            ), delta AS (
-             SELECT b.property_id, s.day, b.sign * s.requests AS requests, b.sign * s.accepted AS accepted, b.sign * s.cancelled AS cancelled,
-                    b.sign * s.expired AS expired, b.sign * s.nights AS nights, b.sign * s.revenue AS revenue
-               FROM (SELECT -1 AS sign, * FROM old UNION ALL SELECT 1, * FROM new) b, LATERAL (${SHARE}) s
+             SELECT b.property_id, s.day, ${KINDS.map(k => `b.sign * s.${k} AS ${k}`).join(', ')},
+                    b.sign * s.nights AS nights, b.sign * s.revenue AS revenue
+               FROM (SELECT -1 AS sign, * FROM old UNION ALL SELECT 1, * FROM new) b, LATERAL ${SHARE} s
            )
-           INSERT INTO analytics_daily AS d (property_id, day, requests, accepted, cancelled, expired, nights_booked, revenue)
-           SELECT property_id, day, sum(requests), sum(accepted), sum(cancelled), sum(expired), sum(nights), sum(revenue)
+           INSERT INTO analytics_daily AS d (property_id, day, ${KINDS.join(', ')}, nights_booked, revenue)
+           SELECT property_id, day, ${KINDS.map(k => `sum(${k})`).join(', ')}, sum(nights), sum(revenue)
              FROM delta GROUP BY property_id, day ORDER BY property_id, day
            ON CONFLICT (property_id, day) DO UPDATE SET
-             requests = d.requests + excluded.requests, accepted = d.accepted + excluded.accepted,
-             cancelled = d.cancelled + excluded.cancelled, expired = d.expired + excluded.expired,
+             ${KINDS.map(k => `${k} = d.${k} + excluded.${k}`).join(', ')},
              nights_booked = d.nights_booked + excluded.nights_booked, revenue = d.revenue + excluded.revenue`,
     values: [ids, col(facts, 'startDate'), col(facts, 'endDate'), col(facts, 'totalPrice'), col(facts, 'requestedAt'),
-      col(facts, 'acceptedAt'), col(facts, 'cancelledAt'), col(facts, 'reason')]
+      col(facts, 'acceptedAt'), col(facts, 'cancelledAt'), col(facts, 'reason'), col(facts, 'previousStatus')]
   })
 }
 

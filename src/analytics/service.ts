@@ -3,7 +3,7 @@ import { badRequest, forbidden, notFound } from '../errors.ts'
 import { FIRST_DATE, nightsBetween, todayUtc } from '../dates.ts'
 
 // GET /api/owner/analytics: the figures of analytics_daily and analytics_bookings (built by consumer.ts) for the
-// owner's properties and a range of days. Each part is one index range: analytics_daily's primary key
+// owner's properties and a range of days; occupancy's listed nights from when each property was listed. Each part is one index range: analytics_daily's primary key
 // (property_id, day) and analytics_bookings_response_idx (property_id, responded_on).
 
 export const MAX_RANGE_DAYS = 366
@@ -21,42 +21,47 @@ export function range (q: { from?: string, to?: string }): { from: string, to: s
   return { from, to }
 }
 
+/** A property asked for, and the first UTC day it was listed (its nights before that are not "listed nights"). */
+interface Listed { id: number, listed: string }
+
 /** The owner's properties asked for: one (404 when missing, 403 when someone else's) or all. */
-async function properties (db: Queryable, ownerId: number, propertyId?: number): Promise<number[]> {
+async function properties (db: Queryable, ownerId: number, propertyId?: number): Promise<Listed[]> {
+  const LISTED = "id::int AS id, owner_id, (created_at AT TIME ZONE 'UTC')::date::text AS listed"
   if (propertyId === undefined) {
-    const { rows } = await db.query({ name: 'analytics-properties', text: 'SELECT id FROM properties WHERE owner_id = $1 ORDER BY id', values: [ownerId] })
-    return rows.map(r => r.id)
+    const { rows } = await db.query({ name: 'analytics-properties', text: `SELECT ${LISTED} FROM properties WHERE owner_id = $1 ORDER BY id`, values: [ownerId] })
+    return rows.map(r => ({ id: r.id, listed: r.listed }))
   }
-  const { rows: [p] } = await db.query({ name: 'analytics-property', text: 'SELECT owner_id FROM properties WHERE id = $1', values: [propertyId] })
+  const { rows: [p] } = await db.query({ name: 'analytics-property', text: `SELECT ${LISTED} FROM properties WHERE id = $1`, values: [propertyId] })
   if (!p) throw notFound('Property')
   if (p.owner_id !== ownerId) throw forbidden('This property is not yours.')
-  return [propertyId]
+  return [{ id: p.id, listed: p.listed }]
 }
 
-const SUMS = `sum(requests)::int AS requests, sum(accepted)::int AS accepted, sum(cancelled)::int AS cancelled,
-  sum(expired)::int AS expired, sum(nights_booked)::int AS nights_booked, sum(revenue) AS revenue`
+const COUNTS = ['requests', 'accepted', 'cancelled', 'expired', 'declined', 'withdrawn', 'cancelled_by_traveler', 'cancelled_by_owner', 'dates_taken', 'nights_booked'] as const
+const SUMS = [...COUNTS.map(c => `sum(${c})::int AS ${c}`), 'sum(revenue) AS revenue'].join(', ')
 const MEDIAN = 'percentile_cont(0.5) WITHIN GROUP (ORDER BY response_minutes)'
 
-interface Row { requests: number, accepted: number, cancelled: number, expired: number, nights_booked: number, revenue: number | null }
+type Row = Record<typeof COUNTS[number], number> & { revenue: string | number | null }
 
-/** Figures from sums, nights available and a median (minutes, to 0.1). */
-function figures (sums: Row | undefined, available: number, median: number | null | undefined) {
+/** Figures from sums, the listed nights they are out of, and a median (minutes, to 0.001: answers can take seconds). */
+function figures (sums: Row | undefined, listed: number, median: number | null | undefined) {
   const nights = sums?.nights_booked ?? 0
   return {
-    requests: sums?.requests ?? 0,
-    accepted: sums?.accepted ?? 0,
-    cancelled: sums?.cancelled ?? 0,
-    expired: sums?.expired ?? 0,
-    nights_booked: nights,
+    ...Object.fromEntries(COUNTS.map(c => [c, sums?.[c] ?? 0])) as Record<typeof COUNTS[number], number>,
     revenue: Number(sums?.revenue ?? 0),
-    occupancy: available > 0 ? Math.round((nights / available) * 10_000) / 10_000 : 0,
-    median_response_minutes: median === null || median === undefined ? null : Math.round(median * 10) / 10
+    listed_nights: listed,
+    occupancy: listed > 0 ? Math.round((nights / listed) * 10_000) / 10_000 : 0,
+    median_response_minutes: median === null || median === undefined ? null : Math.round(median * 1000) / 1000
   }
 }
+
+/** Nights of [from, to] on which a property listed on `listed` was listed. */
+const listedNights = (listed: string, from: string, to: string) => listed > to ? 0 : nightsBetween(listed > from ? listed : from, to) + 1
 
 export async function ownerAnalytics (db: Queryable, ownerId: number, q: { from?: string, to?: string, property_id?: number }) {
   const { from, to } = range(q)
-  const ids = await properties(db, ownerId, q.property_id)
+  const listed = await properties(db, ownerId, q.property_id)
+  const ids = listed.map(p => p.id)
   const days = nightsBetween(from, to) + 1
   const window = { values: [ids, from, to] }
   const [byDay, byProperty, totals, daysMedian, propertyMedian, totalMedian] = await Promise.all([
@@ -74,11 +79,11 @@ export async function ownerAnalytics (db: Queryable, ownerId: number, q: { from?
   return {
     from,
     to,
-    totals: figures(totals.rows[0], days * ids.length, totalMedian.rows[0]?.m),
+    totals: figures(totals.rows[0], listed.reduce((n, p) => n + listedNights(p.listed, from, to), 0), totalMedian.rows[0]?.m),
     by_day: Array.from({ length: days }, (_, i) => {
       const date = addDays(from, i)
-      return { date, ...figures(dayRows.get(date), ids.length, dayMedians.get(date)) }
+      return { date, ...figures(dayRows.get(date), listed.filter(p => p.listed <= date).length, dayMedians.get(date)) }
     }),
-    by_property: ids.map(id => ({ property_id: id, ...figures(propertyRows.get(id), days, propertyMedians.get(id)) }))
+    by_property: listed.map(p => ({ property_id: p.id, ...figures(propertyRows.get(p.id), listedNights(p.listed, from, to), propertyMedians.get(p.id)) }))
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import type { Pool } from '../db/pool.ts'
 import { loadConfig, type Config } from '../config.ts'
 import { clientErrorHandler } from './client-errors.ts'
+import { compressAnswers } from './compression.ts'
 import { refuseCrossSite } from './cross-site.ts'
 import { errorHandler } from './error-handler.ts'
 import { openapiOptions } from './openapi.ts'
@@ -77,6 +78,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   })
   app.addSchema(ErrorBody)
 
+  await compressAnswers(app)
   await app.register(swagger, openapiOptions(opts.sessionCookie))
   if (sec.docsEnabled) await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(cookie)

@@ -6,7 +6,8 @@ import fastifyStatic from '@fastify/static'
 // The web app (web/, built by Vite into WEB_DIST) served by the API process itself, so one origin serves both:
 // the CSP's 'self' covers the app's files, its fetches and its WebSocket, and the session cookie needs no CORS.
 // Built file names carry a content hash (assets/index-3f2a….js), so those are cached for good; index.html is
-// not (security-headers.ts gives it no-store), so a new build is picked up at the next load.
+// not (security-headers.ts gives it no-store), so a new build is picked up at the next load. The build writes a
+// .br and a .gz beside each text file (scripts/build-web.ts): preCompressed sends the one Accept-Encoding allows.
 
 /** Paths the app never owns: an unknown one there is the API's JSON 404, not the app's page. */
 const SERVER_PREFIXES = ['/api', '/docs', '/healthz', '/readyz', '/metrics', '/assets']
@@ -27,7 +28,7 @@ export async function serveWeb (app: FastifyInstance, dist: string): Promise<boo
     return false
   }
   // wildcard: false registers one route per file found now, so unknown paths reach the not-found handler below.
-  await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, maxAge: '365d', immutable: true })
+  await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, maxAge: '365d', immutable: true, preCompressed: true })
   return true
 }
 

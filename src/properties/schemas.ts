@@ -37,10 +37,20 @@ export const Property = Type.Object({
 })
 
 export const SearchQuery = Type.Object({
-  location: Type.Optional(Type.String({ maxLength: 100 })),
+  location: Type.Optional(Type.String({
+    maxLength: 100,
+    description: 'what the traveler typed: words of the title, description, city, state or country ("Lisbon, Portugal", "alfama"), any letter case, accents optional, a misspelt word matched by its nearest known ones'
+  })),
   start_date: Type.Optional(CalendarDate),
   end_date: Type.Optional(CalendarDate),
   guests: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  min_price: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000, description: 'lowest price per night' })),
+  max_price: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000, description: 'highest price per night' })),
+  type: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'property_type, in any letter case' })),
+  // `rating` joins these when properties have ratings (a later issue); relevance without words is newest.
+  sort: Type.Optional(Type.Union([Type.Literal('relevance'), Type.Literal('price_asc'), Type.Literal('price_desc'), Type.Literal('newest')], {
+    default: 'relevance', description: 'relevance (best match first; newest first without words), price_asc, price_desc or newest'
+  })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }))
 }, { additionalProperties: false })

@@ -48,64 +48,101 @@ export async function ownerProperties (db: Queryable, ownerId: number, page: Pag
   return { properties: items, next_cursor }
 }
 
-/** LIKE pattern that matches the text literally: %, _ and \ lose their special meaning. */
-const containing = (text: string) => `%${text.replace(/[\\%_]/g, c => '\\' + c)}%`
-
 /** Search counts matches exactly up to this many; beyond it, `total` says "more than TOTAL_BOUND". */
 export const TOTAL_BOUND = 1000
 
-// Step 1 of a search: the properties whose place and size fit ($1 location pattern, $2 guests; each off when
-// null), in id order. Two forms, because PostgreSQL's planner prices ILIKE as if it were as cheap as `=` and so
-// walks every property for a place that only a few hundred have:
-//  - a location of 3 characters or more: each column's trigram index (migrations/009) on its own, then the ids
-//    sorted; the cost follows the properties in that place, never the whole table;
-//  - no location, or 1–2 characters (no trigram to look up, and they match a large share anyway): a walk of the
-//    primary key that stops as soon as step 2 has enough.
-const BY_TRIGRAMS = `
-  SELECT id FROM properties WHERE city ILIKE $1 AND ($2::int IS NULL OR max_guests >= $2)
-  UNION SELECT id FROM properties WHERE state ILIKE $1 AND ($2::int IS NULL OR max_guests >= $2)
-  UNION SELECT id FROM properties WHERE country ILIKE $1 AND ($2::int IS NULL OR max_guests >= $2)
-  ORDER BY id OFFSET 0`
-const BY_WALK = `
-  SELECT p.id FROM properties p
-   WHERE ($1::text IS NULL OR p.city ILIKE $1 OR p.state ILIKE $1 OR p.country ILIKE $1)
-     AND ($2::int IS NULL OR p.max_guests >= $2)
-   ORDER BY p.id OFFSET 0`
+// The search words as a tsquery ($1: what was typed), built by the database with the folding and the parser of
+// the documents (migrations/020_search.sql). A word of 3 characters or more matches as a prefix ("lisb" finds
+// Lisbon); a shorter one, whole words only. A word of 4 or more that begins no known word is taken as misspelt: the
+// known words nearest to it by trigrams match too ("lisbn" → lisbon: similarity 0.44; 0.4 at least, so that a
+// long unknown word does not match every short word it contains). The words are ANDed.
+const QUERY = `
+  words AS (SELECT w FROM unnest(tsvector_to_array(to_tsvector('simple', search_fold($1)))) w),
+  alts AS (
+    SELECT w, search_quote(w) || CASE WHEN length(w) >= 3 THEN ':*' ELSE '' END AS alt FROM words
+    UNION ALL
+    SELECT words.w, search_quote(t.term) FROM words
+     CROSS JOIN LATERAL (SELECT term FROM search_terms WHERE term % words.w AND similarity(term, words.w) >= 0.4
+                          ORDER BY term <-> words.w, term LIMIT 3) t
+     WHERE length(words.w) >= 4 AND NOT EXISTS (
+       SELECT 1 FROM search_terms k WHERE k.term >= words.w COLLATE "C" AND k.term < (words.w || chr(1114111)) COLLATE "C")
+  ),
+  q AS (SELECT string_agg(a, ' & ')::tsquery AS q FROM (SELECT '(' || string_agg(alt, ' | ') || ')' AS a FROM alts GROUP BY w) g)`
 
-// Step 2: of those, the ones free for the stay ($3..$4; off when null), at most $5 of them (one more than the
-// count bound or the page's end), each checked in bookings_accepted_property_end_idx (009) only until $5 are
-// found. OFFSET 0 keeps step 1 a subquery whose order reaches here; inside NOT EXISTS it stops the planner from
-// hashing every accepted future stay instead. The count and the page are read from those ids; the one row of `t`
-// carries the count even when the page is empty.
-const search = (candidates: string) => `
-  WITH ids AS MATERIALIZED (
-    SELECT m.id FROM (${candidates}) m
+// What every form filters on: $2 guests, $8..$9 the price range, $10 the type (each off when null).
+const filters = (t: string) => `($2::int IS NULL OR ${t}.max_guests >= $2)
+  AND ($8::numeric IS NULL OR ${t}.price_per_night >= $8) AND ($9::numeric IS NULL OR ${t}.price_per_night <= $9)
+  AND ($10::text IS NULL OR lower(${t}.property_type) = lower($10))`
+
+type Sort = NonNullable<SearchQuery['sort']>
+/** The order of each sort, over candidates `c` (id, price_per_night, rank). Each ends on the id: a stable order. */
+const ORDER: Record<Sort, string> = {
+  relevance: 'c.rank DESC, c.id DESC',
+  price_asc: 'c.price_per_night, c.id',
+  price_desc: 'c.price_per_night DESC, c.id DESC',
+  newest: 'c.id DESC'
+}
+
+// Step 1, the candidates in the sort's order:
+//  - with words: the properties whose document matches (the GIN index), ranked, then sorted; the cost follows the
+//    matches (a city: hundreds; a country: thousands), not the table;
+//  - without: a walk of the sort's index (the primary key for newest, properties_price_idx for price) that stops
+//    as soon as step 2 has enough.
+// Step 2: of those, the ones free for the stay ($3..$4; off when null), at most $5 (one more than the count bound
+// or the page's end), each checked in bookings_accepted_property_end_idx (009) only until $5 are found. OFFSET 0
+// keeps step 1 a subquery whose order reaches here; inside NOT EXISTS it stops the planner from hashing every
+// accepted future stay instead. The page is read from those ids; the one row of `t` carries the count even when
+// the page is empty.
+const search = (candidates: string, withWords: boolean) => `
+  WITH ${withWords ? QUERY + ',' : ''}
+  ids AS MATERIALIZED (
+    SELECT m.id, row_number() OVER () AS ord FROM (${candidates}) m
      WHERE ($3::date IS NULL OR NOT EXISTS (
        SELECT 1 FROM bookings b WHERE b.property_id = m.id AND b.status = 'accepted'
           AND b.end_date > $3::date AND b.start_date < $4::date OFFSET 0))
      LIMIT $5)
   SELECT t.total, page.* FROM (SELECT count(*)::int AS total FROM ids) t
   LEFT JOIN LATERAL (
-    SELECT ${COLUMNS} FROM properties p WHERE p.id IN (SELECT id FROM ids ORDER BY id LIMIT $6 OFFSET $7)
+    SELECT s.ord, ${COLUMNS.split(',').map(c => 'p.' + c.trim()).join(', ')}
+      FROM (SELECT id, ord FROM ids ORDER BY ord LIMIT $6 OFFSET $7) s JOIN properties p ON p.id = s.id
   ) page ON true
-  ORDER BY page.id`
-const SEARCH_BY_TRIGRAMS = search(BY_TRIGRAMS)
-const SEARCH_BY_WALK = search(BY_WALK)
+  ORDER BY page.ord`
+
+const byWords = (sort: Sort) => search(`
+  SELECT c.id FROM (
+    SELECT p.id, p.price_per_night, ts_rank(p.search_doc, q.q) AS rank FROM properties p, q
+     WHERE p.search_doc @@ q.q AND ${filters('p')}
+  ) c ORDER BY ${ORDER[sort]} OFFSET 0`, true)
+// $1, the words, is null here; naming it keeps one parameter list for both forms.
+const byWalk = (sort: Sort) => search(`
+  SELECT c.id FROM properties c WHERE $1::text IS NULL AND ${filters('c')} ORDER BY ${ORDER[sort === 'relevance' ? 'newest' : sort]} OFFSET 0`, false)
+
+const SORTS = Object.keys(ORDER) as Sort[]
+const SEARCHES = {
+  words: Object.fromEntries(SORTS.map(s => [s, byWords(s)])) as Record<Sort, string>,
+  walk: Object.fromEntries(SORTS.map(s => [s, byWalk(s)])) as Record<Sort, string>
+}
 
 export async function searchProperties (db: Queryable, q: SearchQuery) {
   if ((q.start_date === undefined) !== (q.end_date === undefined)) {
     throw badRequest('is required when the other date is given', q.start_date ? 'end_date' : 'start_date')
   }
   if (q.start_date && q.end_date) checkStay(q.start_date, q.end_date)
+  if (q.min_price !== undefined && q.max_price !== undefined && q.min_price > q.max_price) {
+    throw badRequest('must not be more than the highest price', 'min_price')
+  }
   const text = q.location?.trim() ?? ''
-  const location = text ? containing(text) : null
+  // Words are letters and digits: punctuation alone asks for nothing, a mistake worth saying rather than "all".
+  if (text && !/[\p{L}\p{N}]/u.test(text)) throw badRequest('must contain a letter or a digit', 'location')
   // Counted up to the bound, or to the page's end when paging past it: one id more tells "more than that".
   const limit = q.limit ?? 20 // the schema fills in both; the types cannot know
   const offset = q.offset ?? 0
+  const sort = q.sort ?? 'relevance'
   const counted = Math.max(TOTAL_BOUND, offset + limit)
-  const { rows } = await db.query([...text].length >= 3 ? SEARCH_BY_TRIGRAMS : SEARCH_BY_WALK,
-    [location, q.guests ?? null, q.start_date ?? null, q.end_date ?? null, counted + 1, limit, offset])
+  const { rows } = await db.query(text ? SEARCHES.words[sort] : SEARCHES.walk[sort],
+    [text || null, q.guests ?? null, q.start_date ?? null, q.end_date ?? null, counted + 1, limit, offset,
+      q.min_price ?? null, q.max_price ?? null, q.type?.trim() || null])
   const total: number = rows[0].total
-  const properties = rows[0].id === null ? [] : rows.map(({ total: _, ...p }) => p)
+  const properties = rows[0].id === null ? [] : rows.map(({ total: _, ord: __, ...p }) => p)
   return total > counted ? { properties, total: counted, total_exact: false } : { properties, total, total_exact: true }
 }

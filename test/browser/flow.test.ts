@@ -7,7 +7,7 @@ import { ROOT } from '../helpers/processes.ts'
 import type { Pieces } from '../../src/services.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
 import { stay, waitFor } from '../helpers/wait.ts'
-import { accessibilityProblems, launch, person, PHONE, screenshot } from './browser.ts'
+import { launch, person, screenshot } from './browser.ts'
 
 // The seed's flow with two people side by side, each in their own browser context, against the real stack
 // (API, relay, Kafka, consumers): what one does reaches the other's open page over the live socket
@@ -17,8 +17,7 @@ let stack: Stack
 let browser: Browser
 
 before(async () => {
-  // The analytics service too, for the analytics page.
-  const pieces = { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'analytics'] } satisfies Pieces
+  const pieces = { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] } satisfies Pieces
   stack = await startStack({ pieces, env: { WEB_DIST: join(ROOT, 'web/dist') } })
   browser = await launch()
 })
@@ -39,7 +38,7 @@ async function signUpInBrowser (page: Page, role: 'owner' | 'traveler', name: st
   await page.getByLabel('E-mail').fill(`${role}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`)
   await page.getByLabel('Password').fill('correct horse battery')
   await page.getByRole('button', { name: 'Create account' }).click()
-  await page.waitForURL(role === 'owner' ? /\/owner\/requests$/ : /\/$/)
+  await page.waitForURL(role === 'owner' ? /\/owner\/properties$/ : /\/$/)
 }
 
 test('two people side by side: the request reaches the owner\'s open page, the answer reaches the traveler\'s, the overlapping request shows cancelled', async () => {
@@ -155,37 +154,6 @@ test('a dropped live socket reconnects with ?after=<last id> and receives, once,
   await page.locator('[data-notification]', { hasText: n2.message }).waitFor({ timeout: 15_000 })
   await page.getByTestId('unread-count').getByText('2').waitFor()
   assert.equal(await page.locator(`[data-notification="${n2.id}"]`).count(), 1)
-  assert.deepEqual(problems, [])
-  await context.close()
-})
-
-test('analytics: the owner\'s page shows the API\'s totals and a chart per figure once a stay is accepted', async () => {
-  const owner = await signUp(stack.url, 'owner', 'Ana Analytics')
-  const tina = await signUp(stack.url, 'traveler')
-  const property = await listProperty(owner, { name: 'Ericeira Surf House', city: 'Ericeira', price_per_night: 100 })
-  const booking = await book(tina, property.id, 5, 3)
-  await owner.post(`/api/bookings/${booking.id}/accept`)
-  const analytics = await waitFor('the accepted stay in the analytics', async () => {
-    const res = await owner.get('/api/owner/analytics')
-    return res.status === 200 && res.body.totals.accepted === 1 ? res.body : undefined
-  })
-
-  const { page, context, problems } = await person(browser, stack.url)
-  const [name, value] = owner.cookie.split('=')
-  await context.addCookies([{ name, value, url: stack.url }])
-  await page.goto('/owner/analytics')
-  const totals = page.locator('dl.totals')
-  await totals.getByText(new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(analytics.totals.revenue)).waitFor()
-  assert.equal(await totals.locator('div', { hasText: 'Requests' }).locator('dd').textContent(), String(analytics.totals.requests))
-  for (const title of ['Revenue per day', 'Occupancy per property', 'Revenue per property', 'Median response time per property']) {
-    await page.getByRole('img', { name: new RegExp(`^${title}`) }).waitFor()
-  }
-  await page.getByRole('row', { name: /Ericeira Surf House/ }).waitFor()
-  assert.deepEqual(await accessibilityProblems(page), [])
-  await screenshot(page, 'owner-analytics-data')
-  await page.setViewportSize(PHONE)
-  assert.deepEqual(await accessibilityProblems(page), [])
-  await screenshot(page, 'owner-analytics-data')
   assert.deepEqual(problems, [])
   await context.close()
 })

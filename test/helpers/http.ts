@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { stay } from './wait.ts'
 
@@ -28,6 +29,13 @@ export class Client {
 
   get<T = any> (path: string) { return this.request<T>('GET', path) }
   post<T = any> (path: string, body?: unknown) { return this.request<T>('POST', path, body) }
+}
+
+/** The client's cookie signs no one in: GET /api/auth/me answers 200 with user null (never an error). */
+export async function assertSignedOut (client: Pick<Client, 'get'>, what?: string) {
+  const res = await client.get('/api/auth/me')
+  assert.equal(res.status, 200, what)
+  assert.deepEqual(res.body, { user: null }, what)
 }
 
 export async function signUp (base: string, role: 'owner' | 'traveler', name = role === 'owner' ? 'Olivia Owner' : 'Tom Traveler') {

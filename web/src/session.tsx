@@ -23,7 +23,7 @@ export function SessionProvider ({ children }: { children: ReactNode }) {
   }, [])
 
   useEffect(() => {
-    api<{ user: User }>('GET', '/api/auth/me').then(r => setUser(r.user), () => setUser(null))
+    api<{ user: User | null }>('GET', '/api/auth/me').then(r => setUser(r.user), () => setUser(null))
     // A 401 anywhere later means the session is gone (signed out in another tab, expired): back to sign-in.
     whenUnauthorized(ended)
   }, [ended])

@@ -45,7 +45,7 @@ export async function api<T> (method: 'GET' | 'POST' | 'PATCH', path: string, bo
   let json: unknown
   try { json = text ? JSON.parse(text) : undefined } catch { json = undefined }
   if (!res.ok) {
-    if (res.status === 401 && path !== '/api/auth/me' && path !== '/api/auth/login') onUnauthorized()
+    if (res.status === 401 && path !== '/api/auth/login') onUnauthorized()
     throw new ApiError(res.status, (json ?? {}) as Partial<ErrorBody>)
   }
   return json as T

@@ -76,7 +76,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user */
+        /** The signed-in user, or null when signed out */
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
@@ -794,6 +794,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description null when signed out */
                         user: {
                             id: number;
                             name: string;
@@ -801,17 +802,8 @@ export interface operations {
                             role: "traveler" | "owner";
                             /** Format: date-time */
                             created_at: string;
-                        };
+                        } | null;
                     };
-                };
-            };
-            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description A fault on our side */
@@ -959,12 +951,21 @@ export interface operations {
     searchProperties: {
         parameters: {
             query?: {
+                /** @description what the traveler typed: words of the title, description, city, state or country ("Lisbon, Portugal", "alfama"), any letter case, accents optional, a misspelt word matched by its nearest known ones */
                 location?: string;
                 /** @description YYYY-MM-DD */
                 start_date?: string;
                 /** @description YYYY-MM-DD */
                 end_date?: string;
                 guests?: number;
+                /** @description lowest price per night */
+                min_price?: number;
+                /** @description highest price per night */
+                max_price?: number;
+                /** @description property_type, in any letter case */
+                type?: string;
+                /** @description relevance (best match first; newest first without words), price_asc, price_desc or newest */
+                sort?: "relevance" | "price_asc" | "price_desc" | "newest";
                 limit?: number;
                 offset?: number;
             };
@@ -2414,21 +2415,33 @@ export interface operations {
                          */
                         to: string;
                         totals: {
-                            /** @description booking requests made */
+                            /** @description booking requests made, counted on the day of the request */
                             requests: number;
-                            /** @description requests accepted */
+                            /** @description requests accepted, on the day of acceptance */
                             accepted: number;
-                            /** @description bookings cancelled (declined, by the traveler, or dates taken), not expired */
+                            /** @description cancellations other than expiries, on the day of the cancel: declined + withdrawn + cancelled_by_traveler + cancelled_by_owner + dates_taken */
                             cancelled: number;
                             /** @description requests cancelled for want of an answer within the pending time */
                             expired: number;
-                            /** @description nights of accepted stays, not cancelled since, that fall in the range */
+                            /** @description requests the owner declined */
+                            declined: number;
+                            /** @description requests the traveler withdrew before an answer */
+                            withdrawn: number;
+                            /** @description accepted stays the traveler cancelled */
+                            cancelled_by_traveler: number;
+                            /** @description accepted stays the owner cancelled */
+                            cancelled_by_owner: number;
+                            /** @description requests cancelled because an overlapping stay was accepted */
+                            dates_taken: number;
+                            /** @description nights stayed within the period: each night of an accepted stay, not cancelled since, that falls in it */
                             nights_booked: number;
-                            /** @description total_price of the bookings accepted, on the day of acceptance */
+                            /** @description the price of the nights booked: each night of such a stay counts total_price ÷ its nights, on that night */
                             revenue: number;
-                            /** @description nights_booked ÷ nights available (days × properties), 0 to 1 */
+                            /** @description nights of the period on which the properties were listed (from the day each was listed) */
+                            listed_nights: number;
+                            /** @description nights_booked ÷ listed_nights, 0 to 1 (0 without listed nights), to four decimals */
                             occupancy: number;
-                            /** @description request → the owner's accept or decline, minutes; null without any */
+                            /** @description request → the owner's accept or decline, minutes (to 0.001); null without any */
                             median_response_minutes: number | null;
                         };
                         /** @description every day of the range, oldest first */
@@ -2438,41 +2451,65 @@ export interface operations {
                              * @description YYYY-MM-DD
                              */
                             date: string;
-                            /** @description booking requests made */
+                            /** @description booking requests made, counted on the day of the request */
                             requests: number;
-                            /** @description requests accepted */
+                            /** @description requests accepted, on the day of acceptance */
                             accepted: number;
-                            /** @description bookings cancelled (declined, by the traveler, or dates taken), not expired */
+                            /** @description cancellations other than expiries, on the day of the cancel: declined + withdrawn + cancelled_by_traveler + cancelled_by_owner + dates_taken */
                             cancelled: number;
                             /** @description requests cancelled for want of an answer within the pending time */
                             expired: number;
-                            /** @description nights of accepted stays, not cancelled since, that fall in the range */
+                            /** @description requests the owner declined */
+                            declined: number;
+                            /** @description requests the traveler withdrew before an answer */
+                            withdrawn: number;
+                            /** @description accepted stays the traveler cancelled */
+                            cancelled_by_traveler: number;
+                            /** @description accepted stays the owner cancelled */
+                            cancelled_by_owner: number;
+                            /** @description requests cancelled because an overlapping stay was accepted */
+                            dates_taken: number;
+                            /** @description nights stayed within the period: each night of an accepted stay, not cancelled since, that falls in it */
                             nights_booked: number;
-                            /** @description total_price of the bookings accepted, on the day of acceptance */
+                            /** @description the price of the nights booked: each night of such a stay counts total_price ÷ its nights, on that night */
                             revenue: number;
-                            /** @description nights_booked ÷ nights available (days × properties), 0 to 1 */
+                            /** @description nights of the period on which the properties were listed (from the day each was listed) */
+                            listed_nights: number;
+                            /** @description nights_booked ÷ listed_nights, 0 to 1 (0 without listed nights), to four decimals */
                             occupancy: number;
-                            /** @description request → the owner's accept or decline, minutes; null without any */
+                            /** @description request → the owner's accept or decline, minutes (to 0.001); null without any */
                             median_response_minutes: number | null;
                         }[];
                         /** @description each property asked for, by id */
                         by_property: {
                             property_id: number;
-                            /** @description booking requests made */
+                            /** @description booking requests made, counted on the day of the request */
                             requests: number;
-                            /** @description requests accepted */
+                            /** @description requests accepted, on the day of acceptance */
                             accepted: number;
-                            /** @description bookings cancelled (declined, by the traveler, or dates taken), not expired */
+                            /** @description cancellations other than expiries, on the day of the cancel: declined + withdrawn + cancelled_by_traveler + cancelled_by_owner + dates_taken */
                             cancelled: number;
                             /** @description requests cancelled for want of an answer within the pending time */
                             expired: number;
-                            /** @description nights of accepted stays, not cancelled since, that fall in the range */
+                            /** @description requests the owner declined */
+                            declined: number;
+                            /** @description requests the traveler withdrew before an answer */
+                            withdrawn: number;
+                            /** @description accepted stays the traveler cancelled */
+                            cancelled_by_traveler: number;
+                            /** @description accepted stays the owner cancelled */
+                            cancelled_by_owner: number;
+                            /** @description requests cancelled because an overlapping stay was accepted */
+                            dates_taken: number;
+                            /** @description nights stayed within the period: each night of an accepted stay, not cancelled since, that falls in it */
                             nights_booked: number;
-                            /** @description total_price of the bookings accepted, on the day of acceptance */
+                            /** @description the price of the nights booked: each night of such a stay counts total_price ÷ its nights, on that night */
                             revenue: number;
-                            /** @description nights_booked ÷ nights available (days × properties), 0 to 1 */
+                            /** @description nights of the period on which the properties were listed (from the day each was listed) */
+                            listed_nights: number;
+                            /** @description nights_booked ÷ listed_nights, 0 to 1 (0 without listed nights), to four decimals */
                             occupancy: number;
-                            /** @description request → the owner's accept or decline, minutes; null without any */
+                            /** @description request → the owner's accept or decline, minutes (to 0.001); null without any */
                             median_response_minutes: number | null;
                         }[];
                     };

@@ -6,7 +6,7 @@ import type { components, operations } from './openapi.d.ts'
 type Json<O extends keyof operations, S extends number> =
   operations[O]['responses'] extends Record<S, { content: { 'application/json': infer B } }> ? B : never
 
-export type User = Json<'getCurrentUser', 200>['user']
+export type User = Json<'login', 200>['user']
 export type Property = Json<'getProperty', 200>['property']
 export type PropertyInput = NonNullable<operations['createProperty']['requestBody']>['content']['application/json']
 export type SearchReply = Json<'searchProperties', 200>

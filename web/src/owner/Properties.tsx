@@ -7,6 +7,7 @@ import { formatMoney, plural } from '../format.ts'
 import { Link, useTitle } from '../router.tsx'
 import { usePaged } from '../usePaged.ts'
 import { useSubmit } from '../useSubmit.ts'
+import { PROPERTY_TYPES } from '../property-types.ts'
 
 /** The owner's places, and the form to list one more. */
 export default function OwnerProperties () {
@@ -43,7 +44,6 @@ export default function OwnerProperties () {
 
 const EMPTY = { name: '', description: '', city: '', state: '', country: '', property_type: 'apartment', price_per_night: '', bedrooms: '1', bathrooms: '1', max_guests: '2', amenities: '' }
 const FIELDS = Object.keys(EMPTY)
-const TYPES: Array<[string, string]> = [['apartment', 'Apartment'], ['house', 'House'], ['cabin', 'Cabin'], ['room', 'Room'], ['villa', 'Villa'], ['other', 'Other']]
 
 /** Numbers as numbers (the API takes JSON as typed); an empty box is left out, so the API says it is required. */
 const num = (v: string) => v.trim() === '' ? undefined : Number(v)
@@ -75,7 +75,7 @@ function AddProperty ({ onDone }: { onDone (p?: Property): void }) {
       <h2 id='add-title'>Add a property</h2>
       <div className='cols'>
         <Field label='Name' {...f('name')} />
-        <Select label='Type' options={TYPES} {...f('property_type')} />
+        <Select label='Type' options={PROPERTY_TYPES} {...f('property_type')} />
         <Field label='City' autoComplete='address-level2' {...f('city')} />
         <Field label='State or region' autoComplete='address-level1' {...f('state')} />
         <Field label='Country' autoComplete='country-name' {...f('country')} />

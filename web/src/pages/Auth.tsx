@@ -61,7 +61,8 @@ export function SignUp () {
     void form.run(async () => {
       const { user } = await api<{ user: User }>('POST', '/api/auth/register', { name, email, password, role })
       signedIn(user)
-      navigate(nextPage(params, user.role), { replace: true })
+      // A new owner has nothing to answer yet: the first thing to do is list a place.
+      navigate(user.role === 'owner' && !params.get('next') ? '/owner/properties' : nextPage(params, user.role), { replace: true })
     })
   }
 

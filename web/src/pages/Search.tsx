@@ -1,28 +1,29 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, query, type ApiError } from '../api/client.ts'
 import type { SearchReply } from '../api/types.ts'
-import { Field } from '../components/Field.tsx'
+import { Field, Select } from '../components/Field.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
 import { formatMoney, formatRange, nights, plural, today } from '../format.ts'
+import { PROPERTY_TYPES } from '../property-types.ts'
 import { Link, navigate, useLocation, useTitle } from '../router.tsx'
+import { useSession } from '../session.tsx'
 
 const PAGE = 12
 
-/** The search lives in the address (?location=&start_date=&end_date=&guests=): back, reload and sharing keep it. */
+const SORTS: Array<[string, string]> = [['', 'Best match'], ['price_asc', 'Lowest price'], ['price_desc', 'Highest price'], ['newest', 'Newest']]
+const FIELDS = ['location', 'start_date', 'end_date', 'guests', 'type', 'min_price', 'max_price', 'sort'] as const
+
+/** The search lives in the address (?location=&start_date=&…&sort=): back, reload and sharing keep it. */
 export function Search () {
   useTitle('Find a place to stay')
   const { params } = useLocation()
-  const q = {
-    location: params.get('location') ?? '',
-    start_date: params.get('start_date') ?? '',
-    end_date: params.get('end_date') ?? '',
-    guests: params.get('guests') ?? ''
-  }
+  const q = Object.fromEntries(FIELDS.map(k => [k, params.get(k) ?? ''])) as Record<typeof FIELDS[number], string>
   const offset = Number(params.get('offset') ?? 0) || 0
   const [form, setForm] = useState(q)
   const [reply, setReply] = useState<SearchReply | null>(null)
   const [error, setError] = useState<ApiError | null>(null)
   const key = params.toString()
+  const { user } = useSession()
 
   useEffect(() => setForm(q), [key])
   useEffect(() => {
@@ -45,14 +46,21 @@ export function Search () {
     <section className='page'>
       <div className='hero'>
         <h1>Find a place to stay</h1>
-        <p>Search by place, dates and guests: only places free for your dates are shown.</p>
+        <p>Search by place or name, dates and guests: only places free for your dates are shown.</p>
       </div>
       <form className='card search' onSubmit={submit} role='search' aria-label='Search places' noValidate>
-        <Field label='Where' placeholder='City, region or country' value={form.location} onChange={set('location')} error={error?.field('location')} />
+        <Field label='Where' placeholder='City, country or a place’s name' value={form.location} onChange={set('location')} error={error?.field('location')} />
         <Field label='Check-in' type='date' min={today()} value={form.start_date} onChange={set('start_date')} error={error?.field('start_date')} />
         <Field label='Check-out' type='date' min={form.start_date || today(1)} value={form.end_date} onChange={set('end_date')} error={error?.field('end_date')} />
         <Field label='Guests' type='number' min={1} inputMode='numeric' value={form.guests} onChange={set('guests')} error={error?.field('guests')} />
         <button type='submit'>Search</button>
+        <div className='search-more'>
+          <Select label='Type' options={[['', 'Any type'], ...PROPERTY_TYPES]} value={form.type} onChange={set('type')} error={error?.field('type')} />
+          <Field label='Min per night' type='number' min={0} inputMode='decimal' value={form.min_price} onChange={set('min_price')} error={error?.field('min_price')} />
+          <Field label='Max per night' type='number' min={0} inputMode='decimal' value={form.max_price} onChange={set('max_price')} error={error?.field('max_price')} />
+          {/* A new order is a new search at once: nothing else to fill in. */}
+          <Select label='Sort by' options={SORTS} value={form.sort} onChange={e => navigate('/' + query({ ...form, sort: e.target.value }))} error={error?.field('sort')} />
+        </div>
       </form>
       {error && !error.details.length && <ErrorText>{error.message}</ErrorText>}
       {!reply && !error && <Loading what='Searching' />}
@@ -61,20 +69,22 @@ export function Search () {
           <p className='result-count' role='status'>
             {plural(reply.total, 'place')} {dated ? `free ${formatRange(q.start_date, q.end_date)}` : 'to stay'}
           </p>
-          {reply.properties.length === 0
-            ? <Empty><p>No place matches this search. Try other dates, fewer guests or a wider area.</p></Empty>
-            : (
-              <ul className='grid' aria-label='Places'>
-                {reply.properties.map(p => (
-                  <li key={p.id} className='card property-card'>
-                    <h2><Link href={`/property/${p.id}${stayQuery}`}>{p.name}</Link></h2>
-                    <p className='muted'>{[p.city, p.state, p.country].filter(Boolean).join(', ')}</p>
-                    <p>{p.property_type} · {plural(p.bedrooms, 'bedroom')} · up to {plural(p.max_guests, 'guest')}</p>
-                    <p className='price'><strong>{formatMoney(p.price_per_night)}</strong> a night</p>
-                  </li>
-                ))}
-              </ul>
-              )}
+          {reply.properties.length === 0 && !key
+            ? <NothingListed owner={user?.role === 'owner'} signedOut={user === null} />
+            : reply.properties.length === 0
+              ? <Empty><p>No place matches this search. Check the spelling, or try other dates, fewer guests, a wider price range or a wider area.</p></Empty>
+              : (
+                <ul className='grid' aria-label='Places'>
+                  {reply.properties.map(p => (
+                    <li key={p.id} className='card property-card'>
+                      <h2><Link href={`/property/${p.id}${stayQuery}`}>{p.name}</Link></h2>
+                      <p className='muted'>{[p.city, p.state, p.country].filter(Boolean).join(', ')}</p>
+                      <p>{p.property_type} · {plural(p.bedrooms, 'bedroom')} · up to {plural(p.max_guests, 'guest')}</p>
+                      <p className='price'><strong>{formatMoney(p.price_per_night)}</strong> a night</p>
+                    </li>
+                  ))}
+                </ul>
+                )}
           {(offset > 0 || offset + PAGE < reply.total) && (
             <nav className='pager' aria-label='Result pages'>
               {offset > 0 && <Link href={'/' + query({ ...q, offset: Math.max(0, offset - PAGE) })}>Previous</Link>}
@@ -84,5 +94,17 @@ export function Search () {
         </>
       )}
     </section>
+  )
+}
+
+/** A search for anything found nothing: no place is listed yet. What to do first depends on who is looking. */
+function NothingListed ({ owner, signedOut }: { owner: boolean, signedOut: boolean }) {
+  return (
+    <Empty>
+      <p><strong>No place is listed yet.</strong></p>
+      {owner && <p><Link href='/owner/properties'>List your first place</Link>: travelers find it here as soon as it is saved.</p>}
+      {signedOut && <p>Own a place? <Link href='/signup'>Create an account</Link> and choose “host travelers” to list it. Looking for a stay? Come back soon.</p>}
+      {!owner && !signedOut && <p>Places appear here as soon as owners list them. Come back soon.</p>}
+    </Empty>
   )
 }
