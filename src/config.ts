@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 // Configuration comes from the environment only, read and validated once at start.
 // A bad value stops the process with a message that names the variable.
 // VARIABLES below is the one list of the variables: their defaults, parsers and meanings. `hostly --help`
@@ -35,8 +36,8 @@ export interface Settings {
   retryRounds: number
   /** How long an event waits in the retry topic before its next round, ms. */
   retryDelayMs: number
-  /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs whose X-Forwarded-For is believed. */
-  trustProxy: boolean | number | string[]
+  /** The proxies (addresses, CIDRs, named ranges) whose X-Forwarded-For is believed; empty: none, the peer is the client. */
+  trustProxy: string[]
   /** Origins allowed to make state-changing requests; empty means the request's own Host. */
   appOrigins: string[]
   /** Serve the OpenAPI viewer at /docs. */
@@ -186,19 +187,39 @@ const optionalBool = (raw: string, name: string): boolean | undefined => raw ===
 
 const text = (raw: string) => raw
 
-/** TRUST_PROXY: true/false, a hop count, or a comma-separated list of proxy addresses or CIDRs. */
-function trustProxy (raw: string, name: string): boolean | number | string[] {
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal']
+const NAME_THE_PROXIES = 'name the proxies instead: their addresses or CIDRs, comma-separated (10.0.0.7, 10.244.0.0/16), ' +
+  'or loopback, linklocal, uniquelocal'
+
+/**
+ * TRUST_PROXY: the proxies whose X-Forwarded-For is believed, as addresses, CIDRs or proxy-addr's named ranges.
+ * The client address is then the right-most one in X-Forwarded-For that is not a trusted proxy. `true` and hop
+ * counts are refused: neither checks who sent the header, so a client could name any address it likes.
+ */
+function trustProxy (raw: string, name: string): string[] {
   raw = raw.trim()
-  if (raw === '' || raw === 'false' || raw === '0') return false
-  if (raw === 'true') return true
-  if (/^\d+$/.test(raw)) return Number(raw)
+  if (raw === '' || raw === 'false' || raw === '0') return []
+  if (raw === 'true') {
+    throw new ConfigError(`${name}=true is refused: it believes every address in X-Forwarded-For, so any client could pose as another; ${NAME_THE_PROXIES}`)
+  }
+  if (/^\d+$/.test(raw)) {
+    throw new ConfigError(`${name}=${raw} is refused: a hop count cannot tell a proxy from a client that connects directly and writes its own ` +
+      `X-Forwarded-For (Fastify ignores it); ${NAME_THE_PROXIES}`)
+  }
   const list = raw.split(',').map(s => s.trim()).filter(Boolean)
   for (const a of list) {
-    if (!/^[\d.:a-fA-F]+(\/\d{1,3})?$/.test(a) && !['loopback', 'linklocal', 'uniquelocal'].includes(a)) {
+    if (!PROXY_RANGES.includes(a) && !isAddressOrCidr(a)) {
       throw new ConfigError(`${name}: "${a}" is not an address, a CIDR, loopback, linklocal or uniquelocal`)
     }
   }
   return list
+}
+
+function isAddressOrCidr (text: string): boolean {
+  const [address, bits, ...more] = text.split('/')
+  const version = isIP(address)
+  if (version === 0 || more.length > 0) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128))
 }
 
 function origins (raw: string, name: string): string[] {
@@ -272,7 +293,7 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   handlerAttempts: { name: 'HANDLER_ATTEMPTS', default: '3', parse: int(1, 20), description: 'attempts at a failing event in place before it moves to <topic>.retry' },
   retryRounds: { name: 'RETRY_ROUNDS', default: '3', parse: int(0, 20), description: 'rounds through <topic>.retry before <topic>.dlq' },
   retryDelayMs: { name: 'RETRY_DELAY', default: '10s', parse: duration, description: 'wait in <topic>.retry before the next round' },
-  trustProxy: { name: 'TRUST_PROXY', default: '', parse: trustProxy, description: 'believe X-Forwarded-For from: true (any), a hop count, or proxy addresses/CIDRs' },
+  trustProxy: { name: 'TRUST_PROXY', default: '', parse: trustProxy, description: 'the proxies whose X-Forwarded-For is believed: addresses or CIDRs (comma-separated), or loopback, linklocal, uniquelocal' },
   appOrigins: { name: 'APP_ORIGIN', default: '', parse: origins, description: "origins allowed to make state-changing requests (comma-separated); unset: the request's own host" },
   docsEnabled: { name: 'DOCS_ENABLED', default: 'true', parse: bool, description: 'serve the OpenAPI document and viewer at /docs' },
   requestTimeoutMs: { name: 'REQUEST_TIMEOUT', default: '30s', parse: duration, description: 'time to receive a whole request' },
