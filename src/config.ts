@@ -79,6 +79,10 @@ export interface Settings {
   kafkaTlsRejectUnauthorized: boolean
   /** retention.ms of every Hostly topic (events, retry lanes, dead letters), set when the topics are ensured. */
   kafkaTopicRetentionMs: number
+  /** Replicas of each partition of the topics Hostly creates; undefined: min(3, the brokers the cluster lists). */
+  kafkaTopicReplicationFactor: number | undefined
+  /** min.insync.replicas of the topics Hostly creates; undefined: 2 with three replicas or more, else 1. */
+  kafkaTopicMinInsyncReplicas: number | undefined
   /** Published outbox rows are deleted this long after publishing, ms. */
   outboxRetentionMs: number
   /** processed_events rows are deleted this long after processing, ms; never before Kafka can drop the event. */
@@ -186,6 +190,9 @@ function bool (raw: string, name: string): boolean {
 const optionalBool = (raw: string, name: string): boolean | undefined => raw === '' ? undefined : bool(raw, name)
 
 const text = (raw: string) => raw
+
+/** An integer, or undefined when unset (the default ''). */
+const optionalInt = (min: number, max: number) => (raw: string, name: string): number | undefined => raw === '' ? undefined : int(min, max)(raw, name)
 
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal']
 const NAME_THE_PROXIES = 'name the proxies instead: their addresses or CIDRs, comma-separated (10.0.0.7, 10.244.0.0/16), ' +
@@ -323,6 +330,8 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   kafkaTlsKeyFile: { name: 'KAFKA_TLS_KEY_FILE', default: '', parse: text, description: 'PEM client key, for mTLS' },
   kafkaTlsRejectUnauthorized: { name: 'KAFKA_TLS_REJECT_UNAUTHORIZED', default: 'true', parse: bool, description: 'refuse brokers whose certificate does not verify' },
   kafkaTopicRetentionMs: { name: 'KAFKA_TOPIC_RETENTION', default: '7d', parse: duration, description: 'retention.ms of every Hostly topic, set at each start' },
+  kafkaTopicReplicationFactor: { name: 'KAFKA_TOPIC_REPLICATION_FACTOR', default: '', parse: optionalInt(1, 32), description: 'replicas of each partition of the topics Hostly creates; unset: min(3, brokers in the cluster)' },
+  kafkaTopicMinInsyncReplicas: { name: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS', default: '', parse: optionalInt(1, 32), description: 'min.insync.replicas of the topics Hostly creates; unset: 2 with three replicas or more, else 1' },
   processedEventsRetentionMs: { name: 'PROCESSED_EVENTS_RETENTION', default: '14d', parse: duration, description: "a consumer's record of an event is deleted this long after processing; at least KAFKA_TOPIC_RETENTION + 1 day + 1 hour" },
   outboxRetentionMs: { name: 'OUTBOX_RETENTION', default: '7d', parse: duration, description: 'published outbox rows are deleted this long after publishing' },
   loginFailuresRetentionMs: { name: 'LOGIN_FAILURES_RETENTION', default: '1d', parse: duration, description: 'failed sign-ins are deleted this long after; at least LOGIN_THROTTLE_WINDOW' },
@@ -352,6 +361,7 @@ export function loadConfig (env: Env = process.env): Config {
   const entries = Object.entries(VARIABLES) as Array<[keyof Settings, Variable<unknown>]>
   const settings = Object.fromEntries(entries.map(([field, v]) => [field, v.parse(rawValue(env, v), v.name)])) as unknown as Settings
   checkRetention(settings)
+  checkReplication(settings)
   return {
     ...settings,
     appUrl: settings.appUrl || `http://localhost:${settings.port}`,
@@ -371,6 +381,14 @@ function checkRetention (s: Settings) {
   if (s.loginFailuresRetentionMs < s.loginWindowMs) {
     throw new ConfigError(`LOGIN_FAILURES_RETENTION must be at least ${formatDuration(s.loginWindowMs)} (LOGIN_THROTTLE_WINDOW), ` +
       `got ${formatDuration(s.loginFailuresRetentionMs)}`)
+  }
+}
+
+/** More in-sync replicas required than there are replicas: every write with acks=all would be refused. */
+function checkReplication ({ kafkaTopicReplicationFactor: factor, kafkaTopicMinInsyncReplicas: minInsync }: Settings) {
+  if (factor !== undefined && minInsync !== undefined && minInsync > factor) {
+    throw new ConfigError(`KAFKA_TOPIC_MIN_INSYNC_REPLICAS (${minInsync}) must not exceed KAFKA_TOPIC_REPLICATION_FACTOR (${factor}): ` +
+      'no write could succeed')
   }
 }
 
