@@ -73,3 +73,13 @@ test('TRUST_PROXY takes addresses, CIDRs and named ranges, and refuses true and 
     assert.throws(() => loadConfig({ TRUST_PROXY: `127.0.0.1,${bad}` }), { message: `TRUST_PROXY: "${bad}" is not an address, a CIDR, loopback, linklocal or uniquelocal` })
   }
 })
+
+test('KAFKA_TOPIC_REPLICATION_FACTOR and KAFKA_TOPIC_MIN_INSYNC_REPLICAS: unset by default (the cluster\'s size decides), never more in sync than replicas', () => {
+  const unset = loadConfig({})
+  assert.deepEqual([unset.kafkaTopicReplicationFactor, unset.kafkaTopicMinInsyncReplicas], [undefined, undefined])
+  const set = loadConfig({ KAFKA_TOPIC_REPLICATION_FACTOR: '3', KAFKA_TOPIC_MIN_INSYNC_REPLICAS: '2' })
+  assert.deepEqual([set.kafkaTopicReplicationFactor, set.kafkaTopicMinInsyncReplicas], [3, 2])
+  assert.throws(() => loadConfig({ KAFKA_TOPIC_REPLICATION_FACTOR: '0' }), { message: /^KAFKA_TOPIC_REPLICATION_FACTOR must be an integer between 1 and 32/ })
+  assert.throws(() => loadConfig({ KAFKA_TOPIC_REPLICATION_FACTOR: '2', KAFKA_TOPIC_MIN_INSYNC_REPLICAS: '3' }),
+    { message: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS (3) must not exceed KAFKA_TOPIC_REPLICATION_FACTOR (2): no write could succeed' })
+})

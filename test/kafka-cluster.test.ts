@@ -71,6 +71,11 @@ test('Hostly\'s topics get three replicas and min.insync.replicas 2; group offse
     }
   })
   for (const t of await describeTopics(HOSTLY_TOPICS)) assert.deepEqual(t, { topic: t.topic, replicas: [3], inSync: [3], minInsync: '2' })
+  // Set (KAFKA_TOPIC_REPLICATION_FACTOR, KAFKA_TOPIC_MIN_INSYNC_REPLICAS), they win; more in-sync replicas than
+  // replicas is refused before anything is created.
+  await ensureTopics(liveBrokers(), ['test-two-replicas'], undefined, { factor: 2, minInsync: 1 })
+  assert.deepEqual(await describeTopics(['test-two-replicas']), [{ topic: 'test-two-replicas', replicas: [2], inSync: [2], minInsync: '1' }])
+  await assert.rejects(ensureTopics(liveBrokers(), ['test-refused'], undefined, { minInsync: 4 }), /min\.insync\.replicas 4 .* exceeds the 3 replicas/)
 
   // Kafka creates its own topics when first needed: group offsets once the owner service has joined its group,
   // transaction state at a transactional producer's first transaction (Hostly has none; this one is the test's).
@@ -138,8 +143,11 @@ async function killUnderLoad (t: TestContext, what: string, victim: number, whil
   const { rows: [timing] } = await stack.db.query(
     `SELECT round(extract(epoch FROM min(o.published_at) FILTER (WHERE o.created_at > $2) - $2) * 1000)::int AS resumed_ms,
             round(extract(epoch FROM max(o.published_at - o.created_at)) * 1000)::int AS longest_wait_ms,
+            round(extract(epoch FROM max(n.created_at - b.created_at)) * 1000)::int AS longest_notification_ms,
             count(*) FILTER (WHERE o.published_at IS NULL)::int AS unpublished
-       FROM outbox o JOIN bookings b ON b.id = o.key::bigint WHERE b.property_id = $1`, [property.id, killedAt])
+       FROM outbox o JOIN bookings b ON b.id = o.key::bigint
+       LEFT JOIN notifications n ON n.booking_id = b.id AND n.type = 'booking_requested'
+      WHERE b.property_id = $1`, [property.id, killedAt])
   // What Kafka holds, read afresh now that the cluster is steady: a send retried after the kill may have written twice.
   const recorder = await recordTopics(liveBrokers(), [TOPICS.created])
   const records = new Map<string, number>()
@@ -159,7 +167,8 @@ async function killUnderLoad (t: TestContext, what: string, victim: number, whil
     lost: ids.filter(id => !counts.get(id)).length,
     kafkaRecordsTwice: [...records.values()].filter(n => n > 1).length,
     relayPublishingAgainAfterMs: timing.resumed_ms,
-    longestOutboxWaitMs: timing.longest_wait_ms
+    longestOutboxWaitMs: timing.longest_wait_ms,
+    longestNotificationWaitMs: timing.longest_notification_ms
   }
   t.diagnostic(`figures ${what}: ${JSON.stringify(figures)}`)
   if (noticed) t.diagnostic((await noticed)())
