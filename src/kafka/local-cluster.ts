@@ -93,8 +93,8 @@ export async function startLocalCluster (opts: LocalClusterOptions): Promise<Loc
   const whole = (id: number) => running.get(id)!.ready(brokers[id - 1], count, READY_TIMEOUT_MS)
 
   // All at once: a node cannot finish starting before a majority of controllers runs.
-  await Promise.all(settings.map(s => launch(s.nodeId)))
   try {
+    await Promise.all(settings.map(s => launch(s.nodeId)))
     await Promise.all(settings.map(s => whole(s.nodeId)))
   } catch (err) {
     await Promise.all([...running.values()].map(n => n.stop()))
