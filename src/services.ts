@@ -150,7 +150,7 @@ async function ensureTopicsEventually (config: TopicSettings, log: Logger, stopp
       return
     } catch (err) {
       const delay = backoff.next()
-      log.warn({ err: (err as Error).message, retryInMs: delay }, 'Kafka topics not checked yet (unreachable, or a creation refused), will retry')
+      log.warn({ err: (err as Error).message, retryInMs: delay }, 'Kafka unreachable, topics not checked yet')
       await waker.sleep(delay)
     }
   }

@@ -40,9 +40,12 @@ after(async () => {
 
 const liveBrokers = () => cluster.nodes.filter(n => n.pid() !== undefined).map(n => n.broker)
 
-/** Per topic: the replica counts and in-sync counts its partitions have, and its min.insync.replicas. */
+/**
+ * Per topic: the replica counts and in-sync counts its partitions have, and its min.insync.replicas. A topic just
+ * created may not be in the answering broker's metadata yet, or be without a leader for a moment: asked again.
+ */
 async function describeTopics (topics: string[]) {
-  const states = await partitions(liveBrokers(), topics)
+  const states = await waitFor(`${topics} in the metadata`, () => partitions(liveBrokers(), topics).catch(() => undefined))
   const admin = createAdmin(liveBrokers())
   try {
     const configs = await admin.describeConfigs({

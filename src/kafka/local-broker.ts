@@ -1,5 +1,6 @@
 // Runs a real one-node Apache Kafka broker (KRaft, broker + controller in one JVM) from the jars that
-// scripts/kafka-jars.sh fetches into kafka/libs. Used by tests and local development.
+// scripts/kafka-jars.sh fetches into kafka/libs. Used by tests and local development. Its node pieces (files,
+// format, JVM, readiness) also make the nodes of a local cluster (local-cluster.ts).
 import { Admin } from '@platformatic/kafka'
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -217,7 +218,7 @@ export interface NodeSettings {
 }
 
 /** Replicas of the internal topics, and the in-sync replicas a write needs: as production has them, on three nodes or more. */
-export const internalReplication = (nodes: number) => ({ replicas: Math.min(3, nodes), minInsync: nodes >= 3 ? 2 : 1 })
+const internalReplication = (nodes: number) => ({ replicas: Math.min(3, nodes), minInsync: nodes >= 3 ? 2 : 1 })
 
 function serverProperties (node: NodeSettings, logDirs: string): string {
   const listeners = `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}` +
