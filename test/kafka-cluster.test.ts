@@ -183,7 +183,8 @@ async function killUnderLoad (t: TestContext, what: string, victim: number, whil
 async function rejoin (t: TestContext, victim: number) {
   const started = Date.now()
   await cluster.nodes[victim - 1].start()
-  await waitFor('every replica back in sync', async () => (await underReplicated(liveBrokers(), [...HOSTLY_TOPICS, '__consumer_offsets'])).length === 0, 120_000, 250)
+  await waitFor('every replica back in sync', async () =>
+    (await underReplicated(liveBrokers(), [...HOSTLY_TOPICS, '__consumer_offsets']).catch(err => [(err as Error).message])).length === 0, 120_000, 250)
   t.diagnostic(`node ${victim} started again and in sync ${Date.now() - started} ms later`)
   assert.equal((await partitionLeaders(liveBrokers(), TOPICS.created)).length, 3)
 }
