@@ -12,6 +12,7 @@ import { seed } from './commands/seed.ts'
 import { DEMO_PASSWORD } from './demo/seed.ts'
 import { useKafkaSecurity } from './kafka/client.ts'
 import { startLocalBroker } from './kafka/local-broker.ts'
+import { startLocalCluster } from './kafka/local-cluster.ts'
 import { createLogger, wantsPretty } from './log.ts'
 import { listMessages } from './email/dev-store.ts'
 import { WORKER_NAMES, type WorkerName } from './services.ts'
@@ -67,9 +68,12 @@ const HELP: Record<string, string> = {
   functions the API uses, so their events flow to the services as any others. Signs in as any of them with
   the password ${DEMO_PASSWORD} (the README says who). Does nothing when the demo is there already; refused
   (exit 1) when the database has users of its own. Needs a migrated database (hostly start or hostly migrate).`,
-  kafka: `hostly kafka [--port <n>] [--data-dir <dir>]
-  Runs a local single-node Kafka broker (KRaft) in the foreground until SIGTERM or SIGINT.
-  Formats the folder on first use and reuses it afterwards. Defaults: KAFKA_PORT (9092), KAFKA_DATA_DIR (.data/kafka).`
+  kafka: `hostly kafka [--port <n>] [--data-dir <dir>] [--nodes <n>]
+  Runs a local Kafka broker (KRaft) in the foreground until SIGTERM or SIGINT. Formats the folder on first
+  use and reuses it afterwards. Defaults: KAFKA_PORT (9092), KAFKA_DATA_DIR (.data/kafka), 1 node.
+  --nodes 3: a cluster of three nodes, each a broker and a controller, on the ports from --port up
+  (9092, 9093, 9094), each in its own folder (<dir>/node-1 ...). Hostly's topics get three replicas there
+  and min.insync.replicas 2, as in production; give the clients KAFKA_BROKERS as printed.`
 }
 
 const USAGE = `Usage: hostly <command> [options]
@@ -94,6 +98,7 @@ async function main (argv: string[]): Promise<number> {
         pretty: { type: 'boolean' },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
+        nodes: { type: 'string' },
         json: { type: 'boolean' },
         'event-id': { type: 'string' },
         at: { type: 'string' },
@@ -135,11 +140,16 @@ async function main (argv: string[]): Promise<number> {
     }
     case 'kafka': {
       const port = values.port ? Number(values.port) : config.kafkaPort
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--port must be a port number, got "${values.port}"`)
-      const broker = await startLocalBroker({ port, dataDir: resolve(values['data-dir'] ?? config.kafkaDataDir), log: m => log.info(m) })
-      log.info({ brokers: broker.brokers }, 'Kafka broker ready')
+      const nodes = values.nodes ? Number(values.nodes) : 1
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new ConfigError(`--nodes must be a number of nodes from 1 to 9, got "${values.nodes}"`)
+      if (!Number.isInteger(port) || port < 1 || port + nodes - 1 > 65535) throw new ConfigError(`--port must be a port number, got "${values.port}"`)
+      const dataDir = resolve(values['data-dir'] ?? config.kafkaDataDir)
+      const kafka = nodes === 1
+        ? await startLocalBroker({ port, dataDir, log: m => log.info(m) })
+        : await startLocalCluster({ ports: Array.from({ length: nodes }, (_, i) => port + i), dataDir, log: m => log.info(m), nodeLog: m => log.debug(m) })
+      log.info({ brokers: kafka.brokers }, nodes === 1 ? 'Kafka broker ready' : `Kafka cluster ready: KAFKA_BROKERS=${kafka.brokers}`)
       await untilSignal()
-      await broker.stop()
+      await kafka.stop()
       return 0
     }
     case 'dlq': return deadLetters(config, rest, values, HELP.dlq.split('\n')[0])

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 // Configuration comes from the environment only, read and validated once at start.
 // A bad value stops the process with a message that names the variable.
 // VARIABLES below is the one list of the variables: their defaults, parsers and meanings. `hostly --help`
@@ -35,8 +36,8 @@ export interface Settings {
   retryRounds: number
   /** How long an event waits in the retry topic before its next round, ms. */
   retryDelayMs: number
-  /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs whose X-Forwarded-For is believed. */
-  trustProxy: boolean | number | string[]
+  /** The proxies (addresses, CIDRs, named ranges) whose X-Forwarded-For is believed; empty: none, the peer is the client. */
+  trustProxy: string[]
   /** Origins allowed to make state-changing requests; empty means the request's own Host. */
   appOrigins: string[]
   /** Serve the OpenAPI viewer at /docs. */
@@ -78,6 +79,10 @@ export interface Settings {
   kafkaTlsRejectUnauthorized: boolean
   /** retention.ms of every Hostly topic (events, retry lanes, dead letters), set when the topics are ensured. */
   kafkaTopicRetentionMs: number
+  /** Replicas of each partition of the topics Hostly creates; undefined: min(3, the brokers the cluster lists). */
+  kafkaTopicReplicationFactor: number | undefined
+  /** min.insync.replicas of the topics Hostly creates; undefined: 2 with three replicas or more, else 1. */
+  kafkaTopicMinInsyncReplicas: number | undefined
   /** Published outbox rows are deleted this long after publishing, ms. */
   outboxRetentionMs: number
   /** processed_events rows are deleted this long after processing, ms; never before Kafka can drop the event. */
@@ -188,19 +193,42 @@ const optionalBool = (raw: string, name: string): boolean | undefined => raw ===
 
 const text = (raw: string) => raw
 
-/** TRUST_PROXY: true/false, a hop count, or a comma-separated list of proxy addresses or CIDRs. */
-function trustProxy (raw: string, name: string): boolean | number | string[] {
+/** An integer, or undefined when unset (the default ''). */
+const optionalInt = (min: number, max: number) => (raw: string, name: string): number | undefined => raw === '' ? undefined : int(min, max)(raw, name)
+
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal']
+const NAME_THE_PROXIES = 'name the proxies instead: their addresses or CIDRs, comma-separated (10.0.0.7, 10.244.0.0/16), ' +
+  'or loopback, linklocal, uniquelocal'
+
+/**
+ * TRUST_PROXY: the proxies whose X-Forwarded-For is believed, as addresses, CIDRs or proxy-addr's named ranges.
+ * The client address is then the right-most one in X-Forwarded-For that is not a trusted proxy. `true` and hop
+ * counts are refused: neither checks who sent the header, so a client could name any address it likes.
+ */
+function trustProxy (raw: string, name: string): string[] {
   raw = raw.trim()
-  if (raw === '' || raw === 'false' || raw === '0') return false
-  if (raw === 'true') return true
-  if (/^\d+$/.test(raw)) return Number(raw)
+  if (raw === '' || raw === 'false' || raw === '0') return []
+  if (raw === 'true') {
+    throw new ConfigError(`${name}=true is refused: it believes every address in X-Forwarded-For, so any client could pose as another; ${NAME_THE_PROXIES}`)
+  }
+  if (/^\d+$/.test(raw)) {
+    throw new ConfigError(`${name}=${raw} is refused: a hop count cannot tell a proxy from a client that connects directly and writes its own ` +
+      `X-Forwarded-For (Fastify ignores it); ${NAME_THE_PROXIES}`)
+  }
   const list = raw.split(',').map(s => s.trim()).filter(Boolean)
   for (const a of list) {
-    if (!/^[\d.:a-fA-F]+(\/\d{1,3})?$/.test(a) && !['loopback', 'linklocal', 'uniquelocal'].includes(a)) {
+    if (!PROXY_RANGES.includes(a) && !isAddressOrCidr(a)) {
       throw new ConfigError(`${name}: "${a}" is not an address, a CIDR, loopback, linklocal or uniquelocal`)
     }
   }
   return list
+}
+
+function isAddressOrCidr (text: string): boolean {
+  const [address, bits, ...more] = text.split('/')
+  const version = isIP(address)
+  if (version === 0 || more.length > 0) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128))
 }
 
 function origins (raw: string, name: string): string[] {
@@ -280,7 +308,7 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   handlerAttempts: { name: 'HANDLER_ATTEMPTS', default: '3', parse: int(1, 20), description: 'attempts at a failing event in place before it moves to <topic>.retry' },
   retryRounds: { name: 'RETRY_ROUNDS', default: '3', parse: int(0, 20), description: 'rounds through <topic>.retry before <topic>.dlq' },
   retryDelayMs: { name: 'RETRY_DELAY', default: '10s', parse: duration, description: 'wait in <topic>.retry before the next round' },
-  trustProxy: { name: 'TRUST_PROXY', default: '', parse: trustProxy, description: 'believe X-Forwarded-For from: true (any), a hop count, or proxy addresses/CIDRs' },
+  trustProxy: { name: 'TRUST_PROXY', default: '', parse: trustProxy, description: 'the proxies whose X-Forwarded-For is believed: addresses or CIDRs (comma-separated), or loopback, linklocal, uniquelocal' },
   appOrigins: { name: 'APP_ORIGIN', default: '', parse: origins, description: "origins allowed to make state-changing requests (comma-separated); unset: the request's own host" },
   docsEnabled: { name: 'DOCS_ENABLED', default: 'true', parse: bool, description: 'serve the OpenAPI document and viewer at /docs' },
   requestTimeoutMs: { name: 'REQUEST_TIMEOUT', default: '30s', parse: duration, description: 'time to receive a whole request' },
@@ -310,6 +338,8 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   kafkaTlsKeyFile: { name: 'KAFKA_TLS_KEY_FILE', default: '', parse: text, description: 'PEM client key, for mTLS' },
   kafkaTlsRejectUnauthorized: { name: 'KAFKA_TLS_REJECT_UNAUTHORIZED', default: 'true', parse: bool, description: 'refuse brokers whose certificate does not verify' },
   kafkaTopicRetentionMs: { name: 'KAFKA_TOPIC_RETENTION', default: '7d', parse: duration, description: 'retention.ms of every Hostly topic, set at each start' },
+  kafkaTopicReplicationFactor: { name: 'KAFKA_TOPIC_REPLICATION_FACTOR', default: '', parse: optionalInt(1, 32), description: 'replicas of each partition of the topics Hostly creates; unset: min(3, brokers in the cluster)' },
+  kafkaTopicMinInsyncReplicas: { name: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS', default: '', parse: optionalInt(1, 32), description: 'min.insync.replicas of the topics Hostly creates; unset: 2 with three replicas or more, else 1' },
   processedEventsRetentionMs: { name: 'PROCESSED_EVENTS_RETENTION', default: '14d', parse: duration, description: "a consumer's record of an event is deleted this long after processing; at least KAFKA_TOPIC_RETENTION + 1 day + 1 hour" },
   outboxRetentionMs: { name: 'OUTBOX_RETENTION', default: '7d', parse: duration, description: 'published outbox rows are deleted this long after publishing' },
   loginFailuresRetentionMs: { name: 'LOGIN_FAILURES_RETENTION', default: '1d', parse: duration, description: 'failed sign-ins are deleted this long after; at least LOGIN_THROTTLE_WINDOW' },
@@ -340,6 +370,7 @@ export function loadConfig (env: Env = process.env): Config {
   const entries = Object.entries(VARIABLES) as Array<[keyof Settings, Variable<unknown>]>
   const settings = Object.fromEntries(entries.map(([field, v]) => [field, v.parse(rawValue(env, v), v.name)])) as unknown as Settings
   checkRetention(settings)
+  checkReplication(settings)
   return {
     ...settings,
     appUrl: settings.appUrl || `http://localhost:${settings.port}`,
@@ -359,6 +390,14 @@ function checkRetention (s: Settings) {
   if (s.loginFailuresRetentionMs < s.loginWindowMs) {
     throw new ConfigError(`LOGIN_FAILURES_RETENTION must be at least ${formatDuration(s.loginWindowMs)} (LOGIN_THROTTLE_WINDOW), ` +
       `got ${formatDuration(s.loginFailuresRetentionMs)}`)
+  }
+}
+
+/** More in-sync replicas required than there are replicas: every write with acks=all would be refused. */
+function checkReplication ({ kafkaTopicReplicationFactor: factor, kafkaTopicMinInsyncReplicas: minInsync }: Settings) {
+  if (factor !== undefined && minInsync !== undefined && minInsync > factor) {
+    throw new ConfigError(`KAFKA_TOPIC_MIN_INSYNC_REPLICAS (${minInsync}) must not exceed KAFKA_TOPIC_REPLICATION_FACTOR (${factor}): ` +
+      'no write could succeed')
   }
 }
 

@@ -69,7 +69,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   collectPool(metrics, pool)
 
   const topicsWaker = new Waker()
-  if (usesKafka) void ensureTopicsEventually(config.kafkaBrokers, config.kafkaTopicRetentionMs, log, () => stopping, topicsWaker)
+  if (usesKafka) void ensureTopicsEventually(config, log, () => stopping, topicsWaker)
   const relay: Relay | undefined = pieces.relay
     ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize, eventVersion: EVENT_VERSION, metrics })
     : undefined
@@ -145,12 +145,15 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   }
 }
 
-async function ensureTopicsEventually (brokers: string[], retentionMs: number, log: Logger, stopping: () => boolean, waker: Waker) {
+type TopicSettings = Pick<Config, 'kafkaBrokers' | 'kafkaTopicRetentionMs' | 'kafkaTopicReplicationFactor' | 'kafkaTopicMinInsyncReplicas'>
+
+async function ensureTopicsEventually (config: TopicSettings, log: Logger, stopping: () => boolean, waker: Waker) {
   const backoff = new Backoff(500, 10_000)
   while (!stopping()) {
     try {
       const topics = withFailureTopics(Object.values(TOPICS))
-      await ensureTopics(brokers, topics, retentionMs)
+      await ensureTopics(config.kafkaBrokers, topics, config.kafkaTopicRetentionMs,
+        { factor: config.kafkaTopicReplicationFactor, minInsync: config.kafkaTopicMinInsyncReplicas })
       log.info({ topics }, 'Kafka topics ready')
       return
     } catch (err) {

@@ -202,6 +202,50 @@ test('hostly kafka formats its folder, stops on SIGTERM with its JVM, and reuses
   assert.deepEqual(javaProcessesUsing(dataDir), [])
 })
 
+/** n consecutive free ports (for hostly kafka --nodes n, which takes them from --port up). */
+async function consecutiveFreePorts (n: number): Promise<number> {
+  for (let tries = 0; tries < 20; tries++) {
+    const first = await freePort()
+    if (first + n - 1 > 65535) continue
+    const free = await Promise.all(Array.from({ length: n }, (_, i) => portIsFree(first + i)))
+    if (free.every(Boolean)) return first
+  }
+  throw new Error(`no ${n} consecutive free ports found`)
+}
+
+test('hostly kafka --nodes 3 runs a cluster on consecutive ports, a folder per node; SIGTERM takes every JVM; the folder keeps its node count', { timeout: 300_000 }, async (t: TestContext) => {
+  const bad = await run(['kafka', '--nodes', 'three'])
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /^hostly: --nodes must be a number of nodes from 1 to 9, got "three"/)
+
+  const dataDir = await tempDir()
+  const port = await consecutiveFreePorts(3)
+  const brokers = [0, 1, 2].map(i => `127.0.0.1:${port + i}`).join(',')
+  const started = Date.now()
+  const cluster = hostly(['kafka', '--nodes', '3', '--port', String(port), '--data-dir', dataDir])
+  await lineMatching(cluster, /"msg":"Kafka cluster ready: KAFKA_BROKERS=/, 240_000)
+  t.diagnostic(`hostly kafka --nodes 3 on an empty folder: ready in ${Date.now() - started} ms`)
+  assert.equal(logs(cluster.out).find(l => /^Kafka cluster ready/.test(l.msg))!.brokers, brokers)
+  const admin = new Admin({ clientId: 'cli-test', bootstrapBrokers: brokers.split(','), retries: 0 })
+  try {
+    assert.deepEqual([...(await admin.metadata({ topics: [] })).brokers.keys()].sort(), [1, 2, 3])
+  } finally {
+    await admin.close()
+  }
+  assert.deepEqual(readdirSync(dataDir).sort(), ['cluster.json', 'node-1', 'node-2', 'node-3'])
+  assert.equal(javaProcessesUsing(dataDir).length, 3)
+
+  const exit = await stop(cluster, 'SIGTERM', { timeoutMs: 60_000 })
+  t.diagnostic(`hostly kafka --nodes 3: exited ${exit.ms} ms after SIGTERM`)
+  assert.deepEqual([exit.code, exit.signal], [0, null], output(cluster))
+  assert.deepEqual(javaProcessesUsing(dataDir), [], 'no JVM left behind')
+
+  const other = await run(['kafka', '--nodes', '2', '--port', String(port), '--data-dir', dataDir])
+  assert.equal(other.code, 2)
+  assert.match(other.stderr, /holds a 3-node cluster, not 2: use --nodes 3 or another folder/)
+  assert.deepEqual(javaProcessesUsing(dataDir), [])
+})
+
 const older = olderNode()
 test(`bin/hostly.js started by an older Node (${older?.version ?? 'none found'}) hands over to the pinned Node 24, which serves; Ctrl+C stops both with exit 0`, {
   timeout: 60_000,

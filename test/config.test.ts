@@ -59,3 +59,27 @@ test('a bad value stops loading with an error that names the variable', () => {
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), { message: /^DATABASE_URL must be a postgres:\/\/ URL/ })
   assert.throws(() => loadConfig({ KAFKA_BROKERS: 'nohost' }), { message: /^KAFKA_BROKERS: "nohost" is not host:port/ })
 })
+
+test('TRUST_PROXY takes addresses, CIDRs and named ranges, and refuses true and hop counts, naming what to give instead', () => {
+  assert.deepEqual(loadConfig({}).trustProxy, [])
+  assert.deepEqual(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, [])
+  assert.deepEqual(loadConfig({ TRUST_PROXY: ' 10.244.0.0/16, 192.0.2.7,fd00::/8 , loopback' }).trustProxy,
+    ['10.244.0.0/16', '192.0.2.7', 'fd00::/8', 'loopback'])
+  for (const refused of ['true', '1', '2']) {
+    assert.throws(() => loadConfig({ TRUST_PROXY: refused }), (err: Error) => err instanceof ConfigError &&
+      err.message.startsWith(`TRUST_PROXY=${refused} is refused`) && /their addresses or CIDRs, comma-separated/.test(err.message))
+  }
+  for (const bad of ['10.0.0.0/33', 'fd00::/129', '10.0.0', '999.1.1.1', '10.0.0.0/8/8', 'proxy.example', '10.0.0.1/']) {
+    assert.throws(() => loadConfig({ TRUST_PROXY: `127.0.0.1,${bad}` }), { message: `TRUST_PROXY: "${bad}" is not an address, a CIDR, loopback, linklocal or uniquelocal` })
+  }
+})
+
+test('KAFKA_TOPIC_REPLICATION_FACTOR and KAFKA_TOPIC_MIN_INSYNC_REPLICAS: unset by default (the cluster\'s size decides), never more in sync than replicas', () => {
+  const unset = loadConfig({})
+  assert.deepEqual([unset.kafkaTopicReplicationFactor, unset.kafkaTopicMinInsyncReplicas], [undefined, undefined])
+  const set = loadConfig({ KAFKA_TOPIC_REPLICATION_FACTOR: '3', KAFKA_TOPIC_MIN_INSYNC_REPLICAS: '2' })
+  assert.deepEqual([set.kafkaTopicReplicationFactor, set.kafkaTopicMinInsyncReplicas], [3, 2])
+  assert.throws(() => loadConfig({ KAFKA_TOPIC_REPLICATION_FACTOR: '0' }), { message: /^KAFKA_TOPIC_REPLICATION_FACTOR must be an integer between 1 and 32/ })
+  assert.throws(() => loadConfig({ KAFKA_TOPIC_REPLICATION_FACTOR: '2', KAFKA_TOPIC_MIN_INSYNC_REPLICAS: '3' }),
+    { message: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS (3) must not exceed KAFKA_TOPIC_REPLICATION_FACTOR (2): no write could succeed' })
+})

@@ -8,10 +8,10 @@ import { startStack, type Stack } from './helpers/stack.ts'
 
 // Issue 8, findings 1, 6, 7 and part of 9: sign-in and registration throttles by client address and account,
 // bounded password hashing, the password policy, and the session rules. The API runs behind a "proxy"
-// (TRUST_PROXY=true), so each request says its client address in X-Forwarded-For.
+// (TRUST_PROXY=loopback: the test connects from 127.0.0.1), so each request says its client address in X-Forwarded-For.
 
 const LIMITS = {
-  TRUST_PROXY: 'true',
+  TRUST_PROXY: 'loopback',
   LOGIN_MAX_FAILURES_PER_ACCOUNT_CLIENT: '5',
   LOGIN_MAX_FAILURES_PER_CLIENT: '8',
   LOGIN_MAX_FAILURES_PER_ACCOUNT: '12',

@@ -50,8 +50,8 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
-    // Fastify takes a hop count too (its documentation; its types leave numbers out).
-    trustProxy: sec.trustProxy as boolean | string[],
+    // The client address (request.ip) is the right-most X-Forwarded-For address that is not one of these proxies.
+    trustProxy: sec.trustProxy.length > 0 ? sec.trustProxy : false,
     // Slow and idle clients are cut off: a whole request within requestTimeout, its headers within
     // headersTimeout, no socket silent for connectionTimeout. Node checks the first two every
     // connectionsCheckingInterval, so that is kept well below them.

@@ -68,13 +68,22 @@ export function createAdmin (brokers: string[], clientId = 'hostly-admin') {
   return new Admin({ ...connectionOptions(), clientId, bootstrapBrokers: brokers, retries: 3 })
 }
 
+/** Replication of the topics Hostly creates (KAFKA_TOPIC_REPLICATION_FACTOR, KAFKA_TOPIC_MIN_INSYNC_REPLICAS); unset: chosen by the cluster's size. */
+export interface TopicReplication {
+  factor?: number
+  minInsync?: number
+}
+
 /**
- * Creates the topics with PARTITIONS partitions each; a topic that exists already keeps its partitions.
+ * Creates the topics with PARTITIONS partitions each; a topic that exists already keeps its partitions and replicas.
+ * New topics get `replication.factor` replicas (default min(3, the live brokers)) and min.insync.replicas (default
+ * 2 with three replicas or more, else 1): with acks=all, a write then survives the loss of one broker, and a
+ * cluster that has lost two refuses writes rather than keep a single copy.
  * With retentionMs, every topic (new or not) gets that retention.ms and a segment.ms that lets Kafka delete
  * old records on time: processed_events retention is checked against these (see topicRecordLifetimeMs),
  * so they are set at every start rather than trusted to whoever created the topic.
  */
-export async function ensureTopics (brokers: string[], topics: string[], retentionMs?: number): Promise<void> {
+export async function ensureTopics (brokers: string[], topics: string[], retentionMs?: number, replication: TopicReplication = {}): Promise<void> {
   const admin = createAdmin(brokers)
   const configs = retentionMs === undefined
     ? []
@@ -83,7 +92,13 @@ export async function ensureTopics (brokers: string[], topics: string[], retenti
     const existing = new Set(await admin.listTopics())
     const missing = topics.filter(t => !existing.has(t))
     if (missing.length > 0) {
-      await admin.createTopics({ topics: missing, partitions: PARTITIONS, replicas: 1, configs }).catch((err: Error) => {
+      const { replicas, minInsync } = await newTopicReplication(admin, replication)
+      await admin.createTopics({
+        topics: missing,
+        partitions: PARTITIONS,
+        replicas,
+        configs: [...configs, { name: 'min.insync.replicas', value: String(minInsync) }]
+      }).catch((err: Error) => {
         // Another process may have created one meanwhile: the broker's error code says so, among the errors.
         if (!findErrorBy(err, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw err
       })
@@ -103,6 +118,15 @@ export async function ensureTopics (brokers: string[], topics: string[], retenti
   } finally {
     await admin.close()
   }
+}
+
+async function newTopicReplication (admin: Admin, wanted: TopicReplication): Promise<{ replicas: number, minInsync: number }> {
+  const replicas = wanted.factor ?? Math.min(3, (await admin.metadata({ topics: [] })).brokers.size)
+  const minInsync = wanted.minInsync ?? (replicas >= 3 ? 2 : 1)
+  if (minInsync > replicas) {
+    throw new Error(`min.insync.replicas ${minInsync} (KAFKA_TOPIC_MIN_INSYNC_REPLICAS) exceeds the ${replicas} replicas the topics would have: no write could succeed`)
+  }
+  return { replicas, minInsync }
 }
 
 /** Resolves when the cluster answers a metadata request, so a caller knows Kafka is reachable. */

@@ -1,5 +1,6 @@
 // Runs a real one-node Apache Kafka broker (KRaft, broker + controller in one JVM) from the jars that
-// scripts/kafka-jars.sh fetches into kafka/libs. Used by tests and local development.
+// scripts/kafka-jars.sh fetches into kafka/libs. Used by tests and local development. Its node pieces (files,
+// format, JVM, readiness) also make the nodes of a local cluster (local-cluster.ts).
 import { Admin } from '@platformatic/kafka'
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -45,41 +46,84 @@ export async function startLocalBroker (opts: LocalBrokerOptions): Promise<Local
   const classpath = kafkaClasspath()
   const dataDir = resolve(opts.dataDir)
   const brokers = `127.0.0.1:${opts.port}`
-  await mkdir(join(dataDir, 'logs'), { recursive: true })
+  await mkdir(dataDir, { recursive: true })
   const controllerPort = await chooseControllerPort(dataDir, opts.controllerPort)
-  await writeFile(join(dataDir, 'server.properties'), serverProperties(opts.port, controllerPort, join(dataDir, 'data'), opts.scram?.port))
-  await writeFile(join(dataDir, 'log4j2.properties'), LOG4J2_PROPERTIES)
-  if (!existsSync(join(dataDir, 'data', 'meta.properties'))) await format(dataDir, classpath, log, opts.scram)
-
-  const started = Date.now()
-  const jvm = spawnKafka(dataDir, classpath, opts.heapMb ?? 512, log)
-  await once(jvm.child, 'spawn')
-  let stopping: Promise<void> | undefined
-  const stop = () => (stopping ??= (async () => {
-    jvm.child.kill('SIGTERM')
-    const timer = setTimeout(() => jvm.child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-    await jvm.exited
-    clearTimeout(timer)
-  })())
-
-  const failure = await waitUntilReady(brokers, jvm.exited, started)
-  if (failure) {
-    jvm.child.kill('SIGKILL')
-    await jvm.exited
-    const lastLines = jvm.lastLines.join('\n')
-    throw new Error(`Kafka broker on ${brokers} ${failure}. Last log lines (more in ${dataDir}/logs/server.log):\n${lastLines}`)
+  await writeNodeFiles(dataDir, { nodeId: 1, port: opts.port, controllerPort, scramPort: opts.scram?.port })
+  if (!isFormatted(dataDir)) {
+    // KRaft keeps SCRAM credentials in the metadata log: the first user is written at format time.
+    const user = opts.scram ? ['--add-scram', `SCRAM-SHA-256=[name=${opts.scram.username},password=${opts.scram.password}]`] : []
+    await format(dataDir, classpath, log, ['--standalone', '-t', clusterId(), ...user])
   }
-  log(`Kafka broker: ready on ${brokers} (pid ${jvm.child.pid}) ${Date.now() - started} ms after spawn`)
-  return { brokers, pid: jvm.child.pid!, stop, exited: jvm.exited }
+  const node = launchNode(dataDir, classpath, opts.heapMb ?? 512, log)
+  await node.spawned
+  await node.ready(brokers, 1)
+  log(`Kafka broker: ready on ${brokers} (pid ${node.pid}) ${Date.now() - node.started} ms after spawn`)
+  return { brokers, pid: node.pid, stop: node.stop, exited: node.exited }
 }
 
-async function format (dataDir: string, classpath: string, log: (msg: string) => void, scram?: LocalBrokerOptions['scram']): Promise<void> {
+export interface KafkaNode {
+  pid: number
+  /** When it was spawned (Date.now()). */
+  started: number
+  spawned: Promise<void>
+  /** Resolves with the JVM's exit code (null when a signal killed it). */
+  exited: Promise<number | null>
+  /**
+   * Resolves once the broker on `brokers` answers a metadata request listing `brokerCount` live brokers; throws
+   * (after killing the JVM) if it exits first or is not ready within timeoutMs of its spawn (default a minute),
+   * with its last log lines.
+   */
+  ready (brokers: string, brokerCount: number, timeoutMs?: number): Promise<void>
+  /** Sends a signal to the JVM (SIGKILL, SIGSTOP, SIGCONT…). */
+  signal (signal: NodeJS.Signals): void
+  /** SIGTERM (Kafka's clean shutdown), SIGKILL after 15 s; resolves once it has exited. Idempotent. */
+  stop (): Promise<void>
+}
+
+/** Starts the JVM of the node whose files are in dataDir (written by writeNodeFiles, formatted). */
+export function launchNode (dataDir: string, classpath: string, heapMb: number, log: (msg: string) => void): KafkaNode {
+  const jvm = spawnKafka(dataDir, classpath, heapMb, log)
   const started = Date.now()
-  const config = join(dataDir, 'server.properties')
-  // KRaft keeps SCRAM credentials in the metadata log: the first user is written at format time.
-  const user = scram ? ['--add-scram', `SCRAM-SHA-256=[name=${scram.username},password=${scram.password}]`] : []
-  await execFileAsync('java', [FAST_START, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId(), '-c', config, ...user])
+  let stopping: Promise<void> | undefined
+  const node: KafkaNode = {
+    pid: jvm.child.pid!,
+    started,
+    spawned: once(jvm.child, 'spawn').then(() => {}),
+    exited: jvm.exited,
+    signal: (signal) => { jvm.child.kill(signal) },
+    stop: () => (stopping ??= (async () => {
+      jvm.child.kill('SIGCONT') // a stopped (SIGSTOP) JVM would not act on SIGTERM
+      jvm.child.kill('SIGTERM')
+      const timer = setTimeout(() => jvm.child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+      await jvm.exited
+      clearTimeout(timer)
+    })()),
+    async ready (brokers, brokerCount, timeoutMs = READY_TIMEOUT_MS) {
+      const failure = await waitUntilReady(brokers, brokerCount, jvm.exited, started, timeoutMs)
+      if (!failure) return
+      jvm.child.kill('SIGKILL')
+      await jvm.exited
+      const lastLines = jvm.lastLines.join('\n')
+      throw new Error(`Kafka broker on ${brokers} ${failure}. Last log lines (more in ${dataDir}/logs/server.log):\n${lastLines}`)
+    }
+  }
+  return node
+}
+
+export const isFormatted = (dataDir: string) => existsSync(join(dataDir, 'data', 'meta.properties'))
+
+/** Formats the node's storage (kafka.tools.StorageTool format, with these arguments). */
+export async function format (dataDir: string, classpath: string, log: (msg: string) => void, args: string[]): Promise<void> {
+  const started = Date.now()
+  await execFileAsync('java', [FAST_START, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-c', join(dataDir, 'server.properties'), ...args])
   log(`Kafka broker: formatted ${dataDir} in ${Date.now() - started} ms`)
+}
+
+/** server.properties and log4j2.properties of a node, and its logs folder. */
+export async function writeNodeFiles (dataDir: string, node: NodeSettings): Promise<void> {
+  await mkdir(join(dataDir, 'logs'), { recursive: true })
+  await writeFile(join(dataDir, 'server.properties'), serverProperties(node, join(dataDir, 'data')))
+  await writeFile(join(dataDir, 'log4j2.properties'), LOG4J2_PROPERTIES)
 }
 
 function spawnKafka (dataDir: string, classpath: string, heapMb: number, log: (msg: string) => void) {
@@ -113,14 +157,17 @@ function spawnKafka (dataDir: string, classpath: string, heapMb: number, log: (m
   return { child, exited, lastLines }
 }
 
-/** Polls until the broker answers a metadata request; returns why it never will, or undefined once ready. */
-async function waitUntilReady (brokers: string, exited: Promise<number | null>, started: number): Promise<string | undefined> {
+/**
+ * Polls until the broker answers a metadata request listing brokerCount live brokers (in a cluster: every node
+ * registered and unfenced); returns why it never will, or undefined once ready.
+ */
+async function waitUntilReady (brokers: string, brokerCount: number, exited: Promise<number | null>, started: number, timeoutMs: number): Promise<string | undefined> {
   let exitCode: number | null | undefined
   void exited.then((code) => (exitCode = code))
   // Race each probe with the JVM's exit: a probe can hang until its timeout (e.g. on a port someone else holds).
-  while (!(await Promise.race([answersMetadata(brokers), exited.then(() => false)]))) {
+  while (!(await Promise.race([liveBrokers(brokers).then(n => n >= brokerCount), exited.then(() => false)]))) {
     if (exitCode !== undefined) return `exited with code ${exitCode}`
-    if (Date.now() - started > READY_TIMEOUT_MS) return `was not ready after ${READY_TIMEOUT_MS / 1000} s`
+    if (Date.now() - started > timeoutMs) return `was not ready after ${timeoutMs / 1000} s`
     await sleep(200)
   }
   return undefined
@@ -135,7 +182,7 @@ export async function freePort (): Promise<number> {
   return port
 }
 
-function kafkaClasspath (): string {
+export function kafkaClasspath (): string {
   const jars = existsSync(libsDir) ? readdirSync(libsDir) : []
   if (!jars.some((jar) => /^kafka_2\.13-.*\.jar$/.test(jar))) {
     throw new Error(`Kafka jars not found in ${libsDir}: run \`bash scripts/kafka-jars.sh\` first`)
@@ -154,25 +201,41 @@ async function chooseControllerPort (dataDir: string, wanted: number | undefined
 }
 
 // Kafka's cluster ids are 16 bytes in base64url; one starting with '-' would read as a command line option.
-function clusterId (): string {
+export function clusterId (): string {
   let id: string
   do id = randomBytes(16).toString('base64url')
   while (id.startsWith('-'))
   return id
 }
 
-function serverProperties (port: number, controllerPort: number, logDirs: string, scramPort?: number): string {
-  const listeners = `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}` +
-    (scramPort ? `,SASL_PLAINTEXT://127.0.0.1:${scramPort}` : '')
-  const scram = scramPort
+export interface NodeSettings {
+  nodeId: number
+  port: number
+  controllerPort: number
+  /** Every controller of a cluster (controller.quorum.voters); none: this node alone, formatted --standalone. */
+  voters?: Array<{ nodeId: number, controllerPort: number }>
+  scramPort?: number
+}
+
+/** Replicas of the internal topics, and the in-sync replicas a write needs: as production has them, on three nodes or more. */
+const internalReplication = (nodes: number) => ({ replicas: Math.min(3, nodes), minInsync: nodes >= 3 ? 2 : 1 })
+
+function serverProperties (node: NodeSettings, logDirs: string): string {
+  const listeners = `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}` +
+    (node.scramPort ? `,SASL_PLAINTEXT://127.0.0.1:${node.scramPort}` : '')
+  const scram = node.scramPort
     ? ['sasl.enabled.mechanisms=SCRAM-SHA-256',
         'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;']
     : []
+  const quorum = node.voters
+    ? `controller.quorum.voters=${node.voters.map(v => `${v.nodeId}@127.0.0.1:${v.controllerPort}`).join(',')}`
+    : `controller.quorum.bootstrap.servers=127.0.0.1:${node.controllerPort}`
+  const { replicas, minInsync } = internalReplication(node.voters?.length ?? 1)
   return [
     ...scram,
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`,
+    `node.id=${node.nodeId}`,
+    quorum,
     `listeners=${listeners}`,
     `advertised.listeners=${listeners}`, // 127.0.0.1, not localhost: clients must not try ::1
     'inter.broker.listener.name=PLAINTEXT',
@@ -180,13 +243,17 @@ function serverProperties (port: number, controllerPort: number, logDirs: string
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
     `log.dirs=${logDirs}`,
     'num.partitions=3',
-    // One broker: every internal topic has a single replica; 5 offsets partitions (not 50) start faster.
-    'offsets.topic.replication.factor=1',
+    // The internal topics (group offsets, transactions, share groups) replicated as far as the nodes allow;
+    // 5 partitions each (not 50) are created faster.
+    `offsets.topic.replication.factor=${replicas}`,
     'offsets.topic.num.partitions=5',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `transaction.state.log.replication.factor=${replicas}`,
+    'transaction.state.log.num.partitions=5',
+    `transaction.state.log.min.isr=${minInsync}`,
+    `share.coordinator.state.topic.replication.factor=${replicas}`,
+    `share.coordinator.state.topic.min.isr=${minInsync}`,
+    `default.replication.factor=${replicas}`,
+    `min.insync.replicas=${minInsync}`,
     'group.initial.rebalance.delay.ms=0', // default 3 s before the first group rebalance
     'auto.create.topics.enable=false', // topics are created explicitly, as in production
     '',
@@ -215,13 +282,14 @@ logger.server.appenderRef.console.ref = STDOUT
 logger.server.appenderRef.file.ref = FILE
 `
 
-async function answersMetadata (brokers: string): Promise<boolean> {
-  const admin = new Admin({ clientId: 'local-broker-probe', bootstrapBrokers: [brokers], retries: 0, connectTimeout: 1000, requestTimeout: 2000 })
+/** The live brokers a metadata request to this broker lists (0 when it does not answer). */
+async function liveBrokers (broker: string): Promise<number> {
+  const admin = new Admin({ clientId: 'local-broker-probe', bootstrapBrokers: [broker], retries: 0, connectTimeout: 1000, requestTimeout: 2000 })
   try {
     const metadata = await admin.metadata({ topics: [] })
-    return metadata.brokers.size > 0
+    return metadata.brokers.size
   } catch {
-    return false
+    return 0
   } finally {
     await admin.close().catch(() => {})
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
 import { stay } from './wait.ts'
 
 export interface Reply<T = any> { status: number, body: T, headers: Headers }
@@ -16,7 +17,7 @@ export class Client {
 
   async request<T = any> (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
     const raw = typeof body === 'string' || body === undefined ? body : JSON.stringify(body)
-    const res = await fetch(this.base + path, {
+    const res = await this.send(this.base + path, {
       method,
       headers: { ...(raw !== undefined && { 'content-type': 'application/json' }), ...(this.cookie && { cookie: this.cookie }), ...headers },
       body: raw
@@ -29,6 +30,40 @@ export class Client {
 
   get<T = any> (path: string) { return this.request<T>('GET', path) }
   post<T = any> (path: string, body?: unknown) { return this.request<T>('POST', path, body) }
+
+  protected send (url: string, init: { method: string, headers: Record<string, string>, body?: string }): Promise<Response> {
+    return fetch(url, init)
+  }
+}
+
+/**
+ * A client on another machine, as a proxy sees it: its connections leave from localAddress (any of 127.0.0.0/8
+ * is this machine's loopback, so 127.0.0.2, 127.0.0.3… are different clients to the proxy).
+ */
+export class ClientFrom extends Client {
+  readonly localAddress: string
+
+  constructor (base: string, localAddress: string) {
+    super(base)
+    this.localAddress = localAddress
+  }
+
+  protected override send (url: string, init: { method: string, headers: Record<string, string>, body?: string }): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(url, { method: init.method, headers: init.headers, localAddress: this.localAddress, agent: false }, res => {
+        const chunks: Buffer[] = []
+        res.on('data', chunk => chunks.push(chunk))
+        res.on('error', reject)
+        res.on('end', () => {
+          const headers = new Headers()
+          for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i], res.rawHeaders[i + 1])
+          resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }))
+        })
+      })
+      req.on('error', reject)
+      req.end(init.body)
+    })
+  }
 }
 
 /** The client's cookie signs no one in: GET /api/auth/me answers 200 with user null (never an error). */

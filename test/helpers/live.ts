@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws'
-import type { Client } from './http.ts'
+import { ClientFrom, type Client } from './http.ts'
 import { waitFor } from './wait.ts'
 
 export interface LiveSocket {
@@ -15,9 +15,12 @@ export interface LiveSocket {
 
 const wsUrl = (base: string, query: string) => base.replace(/^http/, 'ws') + '/api/live' + query
 
-/** Opens /api/live as the client (its session cookie), resolving once the socket is open. */
+/** Opens /api/live as the client (its session cookie, its address if it has one), resolving once the socket is open. */
 export async function openLive (base: string, client: Client, query = '', headers: Record<string, string> = {}): Promise<LiveSocket> {
-  const ws = new WebSocket(wsUrl(base, query), { headers: { ...(client.cookie && { cookie: client.cookie }), ...headers } })
+  const ws = new WebSocket(wsUrl(base, query), {
+    headers: { ...(client.cookie && { cookie: client.cookie }), ...headers },
+    ...(client instanceof ClientFrom && { localAddress: client.localAddress })
+  })
   const messages: any[] = []
   ws.on('message', data => messages.push(JSON.parse(String(data))))
   const closed = new Promise<{ code: number, reason: string }>(resolve => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })))
