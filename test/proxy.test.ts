@@ -26,6 +26,8 @@ let broker: Awaited<ReturnType<typeof freshBroker>>
 let db: pg.Pool
 let proxy: Proxy
 let apis: string[] = []
+/** Each API process's /metrics (on METRICS_PORT, which no proxy leads to), in the order of apis. */
+let metricsOf: string[] = []
 
 before(async () => {
   if (skip) return
@@ -43,10 +45,12 @@ before(async () => {
     REGISTER_MAX_PER_CLIENT: '3'
   }
   const started = await Promise.all([0, 1].map(async () => {
-    const api = hostly(['api'], { ...env, PORT: String(await freePort()) })
-    return (await lineMatching(api, /^Hostly listening on (http:\/\/\S+)/))[1]
+    const metricsPort = await freePort()
+    const api = hostly(['api'], { ...env, PORT: String(await freePort()), METRICS_PORT: String(metricsPort) })
+    return { url: (await lineMatching(api, /^Hostly listening on (http:\/\/\S+)/))[1], metrics: `http://127.0.0.1:${metricsPort}` }
   }))
-  apis = started
+  apis = started.map(s => s.url)
+  metricsOf = started.map(s => s.metrics)
   hostly(['relay'], env)
   await consumersJoined(hostly(['worker', 'owner'], env), 2)
   proxy = await startProxy({ upstreams: apis.map(url => new URL(url).host), port: await freePort(), bindAddress: PROXY_ADDRESS })
@@ -99,7 +103,7 @@ async function registrationsBy (clients: ClientFrom[]) {
 }
 
 /** Sign-ins each API process answered (its own /metrics), in the order of apis. */
-const signInsAnswered = () => Promise.all(apis.map(async url =>
+const signInsAnswered = () => Promise.all(metricsOf.map(async url =>
   total((await scrape(url)).samples, 'http_request_duration_seconds_count', { method: 'POST', route: '/api/auth/login' }) ?? 0))
 
 test('one client\'s failed sign-ins lock out that client only: another behind the same proxy signs in, whichever API answers', { skip }, async () => {
@@ -167,7 +171,7 @@ test('live updates (GET /api/live) pass through the proxy: sockets on both API p
 
   // Round robin spreads the upgrades: open sockets until each API process holds one (its hostly_live_sockets).
   const sockets: LiveSocket[] = []
-  const liveOn = () => Promise.all(apis.map(async url => total((await scrape(url)).samples, 'hostly_live_sockets') ?? 0))
+  const liveOn = () => Promise.all(metricsOf.map(async url => total((await scrape(url)).samples, 'hostly_live_sockets') ?? 0))
   await waitFor('a live socket on each API process', async () => {
     const live = await openLive(proxy.url, owner, '', { origin: proxy.url })
     sockets.push(live)
