@@ -6,6 +6,7 @@ import SwaggerParser from '@apidevtools/swagger-parser'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { createLogger } from '../src/log.ts'
+import { UnsubscribeTokens } from '../src/notifications/unsubscribe.ts'
 import { startPieces, type Running } from '../src/services.ts'
 import { book, Client, listProperty, propertyInput, signUp, type Reply } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
@@ -20,12 +21,13 @@ interface Operation { operationId: string, summary?: string, security?: unknown[
 interface Doc { openapi: string, paths: Record<string, Record<string, Operation>>, components: { securitySchemes: Record<string, unknown> } }
 
 let stack: Stack
+const UNSUBSCRIBE_KEY = 'the unsubscribe key of the openapi test, 32 characters'
 let doc: Doc
 const ops = new Map<string, { method: string, path: string, op: Operation, validators: Map<string, ValidateFunction> }>()
 const observed = new Map<string, Set<string>>()
 
 before(async () => {
-  stack = await startStack({ kafka: false })
+  stack = await startStack({ kafka: false, env: { UNSUBSCRIBE_KEY } })
   doc = await (await fetch(`${stack.url}/docs/json`)).json() as Doc
   const deref = await SwaggerParser.dereference(structuredClone(doc) as never) as unknown as Doc
   const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }), ['date-time', 'date', 'email'])
@@ -82,7 +84,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 26)
+    assert.equal(ids.length, 27)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -254,6 +256,12 @@ describe('real responses, checked against the document', () => {
     await expect(200, owner, 'updatePreferences', { body: { email_notifications: false } })
     await expect(400, owner, 'updatePreferences', { body: { email_notifications: 'no' } })
     await expect(413, owner, 'updatePreferences', { body: huge })
+    // One-click unsubscribe: no session, the token is the authority (test/parties.test.ts has the e-mails' links).
+    const token = new UnsubscribeTokens(UNSUBSCRIBE_KEY, 60_000).make(traveler.user!.id)
+    const unsubscribed = await expect(200, anonymous(), 'unsubscribe', { query: `token=${token}`, body: {} })
+    assert.match(unsubscribed.body.email, /^t\*\*\*@example\.com$/)
+    await expect(400, anonymous(), 'unsubscribe', { query: `token=${token}x`, body: {} })
+    await expect(413, anonymous(), 'unsubscribe', { query: `token=${token}`, body: huge })
     await expect(200, anonymous(), 'getHealth')
     await expect(200, anonymous(), 'getReadiness')
     // The live socket's plain-HTTP side (the upgrade itself, 101 and 429: test/live.test.ts).
@@ -309,6 +317,7 @@ describe('real responses, checked against the document', () => {
         markAllNotificationsRead: [owner, {}],
         getPreferences: [owner, {}],
         updatePreferences: [owner, { body: { email_notifications: true } }],
+        unsubscribe: [anonymous(), { query: `token=${new UnsubscribeTokens(UNSUBSCRIBE_KEY, 60_000).make(owner.user!.id)}`, body: {} }],
         getOwnerAnalytics: [owner, {}],
         openLiveUpdates: [owner, {}]
       }
@@ -327,6 +336,10 @@ describe('real responses, checked against the document', () => {
     const evil = { Origin: 'https://evil.example' }
     for (const [id, { method }] of ops) {
       if (method !== 'POST' && method !== 'PATCH') continue
+      if (id === 'unsubscribe') { // carries its authority in its URL, never a cookie: a mail client POSTs it from anywhere
+        assert.equal((await expect(400, traveler, id, { query: 'token=forged', body: {}, headers: evil })).body.code, 'INVALID_UNSUBSCRIBE_TOKEN')
+        continue
+      }
       const res = await expect(403, traveler, id, { params: { id: 1 }, body: {}, headers: evil })
       assert.equal(res.body.code, 'CROSS_SITE_REQUEST', id)
     }

@@ -34,7 +34,7 @@ CREATE INDEX booking_history_booking_idx ON booking_history (booking_id, id);
 -- The past, as far as it is known: the reason of a cancellation from its event while the outbox still holds it.
 UPDATE bookings b SET reason = o.reason
   FROM (SELECT DISTINCT ON (key) key::bigint AS id, payload::json ->> 'reason' AS reason
-          FROM outbox WHERE topic = 'booking-status-updated' AND payload::json ->> 'status' = 'cancelled'
+          FROM outbox WHERE payload::json ->> 'status' = 'cancelled' -- only status events say cancelled
          ORDER BY key, id DESC) o
  WHERE b.id = o.id AND b.status = 'cancelled';
 
