@@ -24,10 +24,12 @@ const HELP: Record<string, string> = {
   (owner, traveler, e-mail and analytics services); /metrics is served on METRICS_PORT. Without
   KAFKA_BROKERS it first starts a local Kafka broker (KAFKA_PORT, KAFKA_DATA_DIR) and stops it on exit. Without
   SMTP_URL it catches e-mail in a local SMTP server (MAIL_DEV_PORT, MAIL_DEV_DIR), shown at /dev/mail and by
-  hostly mail list.`,
+  hostly mail list. Without UNSUBSCRIBE_KEY it makes one for the process (e-mails' unsubscribe links then
+  work until it stops).`,
   api: `hostly api
   Runs the HTTP API alone (on PORT; /healthz, /readyz and /metrics on METRICS_PORT). It writes bookings and
-  their outbox events; it never waits for Kafka. Needs CURSOR_KEY, the same on every replica.
+  their outbox events; it never waits for Kafka. Needs CURSOR_KEY, the same on every replica, and
+  UNSUBSCRIBE_KEY, the same as the e-mail workers'.
   Like relay and worker, it does not change the schema: it stops with a message unless the database is at its
   version (run hostly migrate first).`,
   relay: `hostly relay
@@ -38,9 +40,9 @@ const HELP: Record<string, string> = {
   /readyz and /metrics on METRICS_PORT. Stops with a
   message unless the database is at its version (run hostly migrate first).`,
   worker: `hostly worker <${WORKER_NAMES.join('|')}>
-  Runs one consumer service alone: owner (owner-service-group, on booking-created),
-  traveler (traveler-service-group, on booking-status-updated), email (email-service-group, on both;
-  sends to SMTP_URL) or analytics (analytics-service-group, on both: the owners' figures). Copies of one
+  Runs one consumer service alone: owner (owner-service-group, on both topics: requests, and the changes
+  the owner did not make), traveler (traveler-service-group, on booking-status-updated), email
+  (email-service-group, on both; sends to SMTP_URL; needs UNSUBSCRIBE_KEY, the API's) or analytics (analytics-service-group, on both: the owners' figures). Copies of one
   share its partitions. Serves /healthz, /readyz and /metrics on METRICS_PORT.
   Stops with a message unless the database is at its version (run hostly migrate first).`,
   migrate: `hostly migrate
@@ -157,11 +159,13 @@ async function main (argv: string[]): Promise<number> {
     case 'worker': {
       const name = rest[0] as WorkerName
       if (!WORKER_NAMES.includes(name)) throw new ConfigError(`hostly worker needs one of: ${WORKER_NAMES.join(', ')}`)
+      if (name === 'email' && !config.unsubscribeKey) throw new ConfigError("UNSUBSCRIBE_KEY is required by hostly worker email: it signs the e-mails' unsubscribe links with it (32 characters or more, the API's key)")
       return serve(config, { workers: [name], operationsPort: true }, log)
     }
     case 'api':
       // Replicas behind one load balancer read each other's cursors: they need one key.
       if (!config.cursorKey) throw new ConfigError('CURSOR_KEY is required by hostly api: every API replica signs list cursors with it (32 characters or more)')
+      if (!config.unsubscribeKey) throw new ConfigError("UNSUBSCRIBE_KEY is required by hostly api: it checks the e-mails' unsubscribe links with it (32 characters or more, the e-mail worker's key)")
       return serve(config, { api: true, operationsPort: true }, log)
     case 'relay': return serve(config, { relay: true, sweeper: true, operationsPort: true }, log)
     case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'email', 'analytics'], operationsPort: true }, log, { startBroker: true, migrate: true, devMail: true })

@@ -115,6 +115,10 @@ export interface Settings {
   webDist: string
   /** The key that signs list cursors; '' means a random one per process (hostly start only). */
   cursorKey: string
+  /** The key that signs the unsubscribe links of e-mails; '' means a random one per process (hostly start only). */
+  unsubscribeKey: string
+  /** How long an unsubscribe link works, ms. */
+  unsubscribeLinkTtlMs: number
 }
 
 const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
@@ -355,7 +359,9 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   mailDevDir: { name: 'MAIL_DEV_DIR', default: '.data/mail', parse: text, description: 'folder of the caught messages (hostly mail list, /dev/mail)' },
   metricsPort: { name: 'METRICS_PORT', default: '9464', parse: int(0, 65535), description: '`/healthz`, `/readyz` and `/metrics` of every process, the API too (/metrics only there, not on PORT)' },
   webDist: { name: 'WEB_DIST', default: 'web/dist', parse: text, description: 'folder of the built web app, served at / (`npm start` builds it when missing)' },
-  cursorKey: { name: 'CURSOR_KEY', default: '', parse: secret(32), description: 'key that signs list cursors (32 characters or more), the same on every API replica; unset: a random key per process (hostly start only)' }
+  cursorKey: { name: 'CURSOR_KEY', default: '', parse: secret(32), description: 'key that signs list cursors (32 characters or more), the same on every API replica; unset: a random key per process (hostly start only)' },
+  unsubscribeKey: { name: 'UNSUBSCRIBE_KEY', default: '', parse: secret(32), description: "key that signs e-mails' unsubscribe links (32 characters or more), the same on every API replica and e-mail worker; unset: a random key per process (hostly start only)" },
+  unsubscribeLinkTtlMs: { name: 'UNSUBSCRIBE_LINK_TTL', default: '60d', parse: duration, description: "how long an e-mail's unsubscribe link works" }
 }
 
 /** Every name Hostly reads, aliases included. */

@@ -23,6 +23,7 @@ export const ERRORS = {
   BAD_REQUEST: { status: 400, message: '{reason}', when: 'Another request the HTTP framework cannot read (a bad URL or Content-Length, say).' },
   CLIENT_ABORTED: { status: 400, message: 'The request was aborted before its body arrived.', when: 'The client closed the connection while sending its body (logged at debug: not an incident).' },
   INVALID_CURSOR: { status: 400, message: 'cursor is not one this list gave out: pass the next_cursor of the previous page, or none for the first page.', when: 'A list asked for with a `cursor` that is not the `next_cursor` one of its pages gave the caller (made by hand, changed, another list\'s or person\'s, or signed with a replaced `CURSOR_KEY`).' },
+  INVALID_UNSUBSCRIBE_TOKEN: { status: 400, message: 'This unsubscribe link is not valid, or is too old; sign in and turn e-mails off in your settings instead.', when: '`POST /api/unsubscribe` with a token Hostly did not make (forged, altered, cut short, or signed with a replaced `UNSUBSCRIBE_KEY`), one past `UNSUBSCRIBE_LINK_TTL`, or none.' },
   UNAUTHORIZED: { status: 401, message: 'Sign in first.', when: 'The operation needs a session and the request has none, or an expired one.' },
   INVALID_CREDENTIALS: { status: 401, message: 'The e-mail address or password is wrong.', when: 'Sign-in with an unknown address or a wrong password (the answer does not say which).' },
   FORBIDDEN: { status: 403, message: '{reason}', when: 'Signed in, but with the wrong role, or the booking or property belongs to someone else.' },

@@ -11,11 +11,12 @@ import { liveRoutes, type LiveConfig } from './live/routes.ts'
 import { inboxRoutes } from './notifications/inbox.ts'
 import { notificationRoutes } from './notifications/routes.ts'
 import { preferenceRoutes } from './notifications/preferences.ts'
+import { UnsubscribeTokens, unsubscribeRoutes } from './notifications/unsubscribe.ts'
 import { propertyRoutes } from './properties/routes.ts'
 import type { Metrics } from './metrics/registry.ts'
 
 /** The features' HTTP routes, for buildApp (http/ knows no feature; this composition root does). */
-export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'cursorKey'> & ThrottleLimits
+export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'cursorKey' | 'unsubscribeKey' | 'unsubscribeLinkTtlMs'> & ThrottleLimits
 
 export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig, metrics?: Metrics) {
   // Without CURSOR_KEY (hostly start: one API process), a key of this process's own.
@@ -27,6 +28,7 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
     await app.register(notificationRoutes, { pool, cursors })
     await app.register(inboxRoutes, { pool })
     await app.register(preferenceRoutes, { pool })
+    await app.register(unsubscribeRoutes, { pool, tokens: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs) })
     await app.register(liveRoutes, { pool, config, metrics })
     await app.register(analyticsRoutes, { pool })
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { EVENT_VERSION, TOPICS } from './bookings/events.ts'
@@ -12,6 +13,7 @@ import { specTopics, startConsumer, type RunningConsumer } from './kafka/consume
 import { services } from './notifications/consumers.ts'
 import { analyticsService } from './analytics/consumer.ts'
 import { createEmailService } from './email/service.ts'
+import { UnsubscribeTokens } from './notifications/unsubscribe.ts'
 import { devMailRoutes } from './email/dev-page.ts'
 import type { ConsumerSpec } from './kafka/consumer-runner.ts'
 import { startRelay, type Relay } from './outbox/relay.ts'
@@ -59,6 +61,9 @@ export interface Running {
  * the API never needs it, and the relay and consumers keep retrying until it answers.
  */
 export async function startPieces (config: Config, pieces: Pieces, log: Logger): Promise<Running> {
+  // The API checks the unsubscribe links the e-mail service signs: without UNSUBSCRIBE_KEY (hostly start, tests), one
+  // key for this process, shared by both (hostly api and hostly worker email refuse to start without one).
+  config = { ...config, unsubscribeKey: config.unsubscribeKey || randomBytes(32).toString('base64') }
   const pool = createPool(config.databaseUrl, pieces.api ? 20 : 5, { 'hostly.max_pending_per_traveler': config.maxPendingPerTraveler })
   configureHashing({ concurrency: config.hashConcurrency, queue: config.hashQueue })
   useKafkaSecurity(config)
@@ -86,7 +91,15 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
     : undefined
   if (workers.includes('email') && !config.smtpUrl) throw new ConfigError('SMTP_URL is required by the e-mail service (smtp://host:port)')
   const email = workers.includes('email')
-    ? createEmailService({ pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, log, metrics })
+    ? createEmailService({
+      pool,
+      smtpUrl: config.smtpUrl!,
+      mailFrom: config.mailFrom,
+      appUrl: config.appUrl,
+      log,
+      metrics,
+      unsubscribe: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs)
+    })
     : undefined
   const specOf = (name: WorkerName): ConsumerSpec => name === 'email' ? email! : workerSpecs[name]
   // Each service runs two members: one on its topic, one on the topic's retry lane.

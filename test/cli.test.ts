@@ -97,6 +97,12 @@ test('every command explains itself; bad commands and settings exit non-zero wit
   const short = await run(['api'], { CURSOR_KEY: 'too short' })
   assert.equal(short.code, 2)
   assert.match(short.stderr, /CURSOR_KEY must be at least 32 characters/)
+  // The API checks the unsubscribe links the e-mail worker signs: neither starts without the key they share.
+  for (const args of [['api'], ['worker', 'email']]) {
+    const unsigned = await run(args, { UNSUBSCRIBE_KEY: '' })
+    assert.equal(unsigned.code, 2)
+    assert.match(unsigned.stderr, new RegExp(`^hostly: UNSUBSCRIBE_KEY is required by hostly ${args.join(' ')}`))
+  }
 })
 
 test('hostly migrate creates a missing database and its tables, and is a no-op the second time', async () => {
@@ -111,7 +117,7 @@ test('hostly migrate creates a missing database and its tables, and is a no-op t
   const { rows } = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
   await client.end()
   assert.deepEqual(rows.map(r => r.tablename),
-    ['analytics_bookings', 'analytics_daily', 'bookings', 'email_messages', 'login_failures', 'notifications', 'outbox', 'processed_events', 'properties', 'registrations', 'schema_functions', 'schema_migrations', 'search_terms', 'sessions', 'user_preferences', 'users'])
+    ['analytics_bookings', 'analytics_daily', 'booking_history', 'bookings', 'email_messages', 'login_failures', 'notifications', 'outbox', 'processed_events', 'properties', 'registrations', 'schema_functions', 'schema_migrations', 'search_terms', 'sessions', 'user_preferences', 'users'])
 
   const again = await run(['migrate'], { DATABASE_URL: databaseUrl })
   assert.equal(again.code, 0, again.stderr)

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
-import { TOPICS, type BookingCreated } from '../src/bookings/events.ts'
+import { TOPICS } from '../src/bookings/events.ts'
+import type { AnyPayload } from '../src/notifications/trust.ts'
 import { createAdmin, createProducer } from '../src/kafka/client.ts'
 import { DISCARDED } from '../src/kafka/dlq.ts'
 import { LATEST, offsetsAt } from '../src/kafka/offsets.ts'
@@ -24,7 +25,7 @@ const failing = new Set<number>()
 /** Bookings whose event the handler finds can never succeed; how often it was handed each one alone. */
 const rejected = new Set<number>()
 const aloneCalls = new Map<number, number>()
-const flakyOwner: ConsumerSpec<BookingCreated> = {
+const flakyOwner: ConsumerSpec<AnyPayload> = {
   ...ownerService,
   async handle (tx, events) {
     const doomed = events.find(e => failing.has(e.payload.id))

@@ -30,6 +30,8 @@ test('a message sent to the catch-all server is listed by hostly mail list and s
   const to = `traveler-${randomUUID()}@example.com`
   const mail = await render('booking_accepted', {
     recipient: 'Tom',
+    headline: 'Your stay is confirmed',
+    summary: 'Your request for Cliff <script>alert(1)</script> was accepted by the host.',
     property: 'Cliff <script>alert(1)</script>',
     start_date: '2030-01-01',
     end_date: '2030-01-04',
@@ -37,7 +39,10 @@ test('a message sent to the catch-all server is listed by hostly mail list and s
     guests: '2 guests',
     total_price: '300.00',
     booking_url: 'http://app.test/bookings/7',
-    preferences_url: 'http://app.test/preferences'
+    settings_url: 'http://app.test/settings',
+    unsubscribe_url: 'http://app.test/unsubscribe?token=t',
+    address: to,
+    when: '1 Jan 2030, 09:00 UTC'
   })
   const messageId = messageIdFor(randomUUID(), 7, 'Hostly <no-reply@hostly.localhost>')
   await mailer.send({ ...mail, to: { name: 'Tom', address: to }, messageId, unsubscribeUrl: 'http://app.test/preferences' })
@@ -47,7 +52,7 @@ test('a message sent to the catch-all server is listed by hostly mail list and s
   assert.equal(listed.code, 0, listed.stderr)
   const [line] = listed.lines.map(l => JSON.parse(l))
   assert.match(line.to, new RegExp(to))
-  assert.equal(line.subject, 'Your stay at Cliff <script>alert(1)</script> is confirmed: 2030-01-01 to 2030-01-04')
+  assert.equal(line.subject, 'Your stay is confirmed: Cliff <script>alert(1)</script>, 2030-01-01 to 2030-01-04')
   assert.equal(line.messageId, messageId)
 
   const index = await (await fetch(`${stack.url}/dev/mail`)).text()

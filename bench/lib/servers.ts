@@ -51,6 +51,7 @@ const hostlyEnv = (ctx: Context, databaseUrl: string) => ({
   MAX_PENDING_PER_TRAVELER: '1000000',
   METRICS_PORT: '0', // several relays and workers on one machine: each its own free port
   CURSOR_KEY: 'the bench signs list cursors with this key', // hostly api requires one
+  UNSUBSCRIBE_KEY: 'the bench signs unsubscribe links with this key', // so do hostly api and hostly worker email
   // The stays the bench books move further ahead as it books (bench/lib/fixtures.ts): past the default two years.
   BOOKING_MAX_ADVANCE: '36500d'
 })

@@ -5,6 +5,7 @@ import type { Rendered } from './render.ts'
 export interface Mail extends Rendered {
   to: { name: string, address: string }
   messageId: string
+  /** The one-click unsubscribe URL (POST), absolute: List-Unsubscribe. */
   unsubscribeUrl: string
 }
 
@@ -46,7 +47,8 @@ export function createMailer (smtpUrl: string, from: string): Mailer {
           text: mail.text,
           html: mail.html,
           messageId: mail.messageId,
-          headers: { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>` }
+          // RFC 8058: a mail client may POST `List-Unsubscribe=One-Click` to the URL, with no cookie, to unsubscribe.
+          headers: { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
         })
       } catch (err) {
         const e = err as Error & { code?: string, responseCode?: number, response?: string }

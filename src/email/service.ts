@@ -1,54 +1,57 @@
 import type { Logger } from 'pino'
-import { decoders, TOPICS, type BookingStatusUpdated, type CancelReason } from '../bookings/events.ts'
+import { decoders, TOPICS } from '../bookings/events.ts'
 import type { Pool, Queryable } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/decode.ts'
 import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
-import { cancelledBecause } from '../notifications/messages.ts'
-import { believe, type AnyPayload } from '../notifications/trust.ts'
+import { readerOf } from '../notifications/consumers.ts'
+import { audience, changeOf, describeChange, notificationType, type Party } from '../notifications/messages.ts'
+import { believe, type AnyPayload, type Trusted } from '../notifications/trust.ts'
+import type { UnsubscribeTokens } from '../notifications/unsubscribe.ts'
 import { createMailer, MailRefused, messageIdFor, type Mailer } from './mailer.ts'
 import type { Metrics } from '../metrics/registry.ts'
 import { render, type Kind } from './render.ts'
 
-export interface EmailOptions { pool: Pool, smtpUrl: string, mailFrom: string, appUrl: string, log: Logger, metrics?: Pick<Metrics, 'emails'> }
-
-/** The facts of a booking an e-mail quotes, and both parties, read from the database. */
-async function bookingFacts (db: Queryable, ids: number[]) {
-  const { rows } = await db.query({
-    name: 'email-facts',
-    text: `SELECT b.id, b.start_date, b.end_date, b.num_guests, b.total_price, p.name AS property,
-                  o.id AS owner_id, o.name AS owner_name, o.email AS owner_email, coalesce(op.email_notifications, true) AS owner_wants,
-                  t.id AS traveler_id, t.name AS traveler_name, t.email AS traveler_email, coalesce(tp.email_notifications, true) AS traveler_wants
-             FROM bookings b JOIN properties p ON p.id = b.property_id JOIN users o ON o.id = p.owner_id JOIN users t ON t.id = b.traveler_id
-             LEFT JOIN user_preferences op ON op.user_id = o.id LEFT JOIN user_preferences tp ON tp.user_id = t.id
-            WHERE b.id = ANY($1)`,
-    values: [ids]
-  })
-  return new Map(rows.map(r => [r.id, r]))
+export interface EmailOptions {
+  pool: Pool
+  smtpUrl: string
+  mailFrom: string
+  appUrl: string
+  /** Signs each recipient's unsubscribe link (UNSUBSCRIBE_KEY, the API's). */
+  unsubscribe: UnsubscribeTokens
+  log: Logger
+  metrics?: Pick<Metrics, 'emails'>
 }
 
-const HEADLINES: Record<string, string> = {
-  owner_declined: 'Request declined', traveler_cancelled: 'Booking cancelled', dates_taken: 'Dates no longer available', expired: 'Request expired unanswered'
+/** Each party's address and whether they want e-mail, read from the database. */
+async function addresses (db: Queryable, ids: number[]) {
+  const { rows } = await db.query({
+    name: 'email-addresses',
+    text: `SELECT u.id, u.email, coalesce(up.email_notifications, true) AS wants
+             FROM users u LEFT JOIN user_preferences up ON up.user_id = u.id WHERE u.id = ANY($1)`,
+    values: [ids]
+  })
+  return new Map<number, { email: string, wants: boolean }>(rows.map(r => [r.id, r]))
 }
 
 /**
- * The e-mail service: one e-mail per notification (the owner's for booking-created, the traveler's for
- * booking-status-updated) unless its recipient turned e-mail off. Each message is recorded (email_messages) and
- * committed before it is sent, and marked sent after; a redelivered event finds it sent and does nothing, or finds
- * it 'sending' (a crash between send and mark) and sends it again with the same Message-ID.
+ * The e-mail service: one e-mail per notification (messages.ts: audience, the same parties the notification services
+ * tell) unless its recipient turned e-mail off. Each message is recorded (email_messages) and committed before it is
+ * sent, and marked sent after; a redelivered event finds it sent and does nothing, or finds it 'sending' (a crash
+ * between send and mark) and sends it again with the same Message-ID. Every link is absolute on APP_URL; the
+ * unsubscribe link carries a token signed for the recipient (RFC 8058 one-click, List-Unsubscribe-Post).
  */
 export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload> & { close (): void } {
   const { pool, log } = opts
   const mailer: Mailer = createMailer(opts.smtpUrl, opts.mailFrom)
-  const nights = (a: string, b: string) => { const n = (Date.parse(b) - Date.parse(a)) / 86_400_000; return n === 1 ? '1 night' : `${n} nights` }
 
-  /** f: the booking's facts and both parties; recorded: the payload Hostly recorded for the event (trust.ts). */
-  async function sendOne (event: DecodedEvent<AnyPayload>, f: Record<string, any>, recorded: Record<string, unknown>) {
-    const created = event.topic === TOPICS.created
-    const status = { status: recorded.status as BookingStatusUpdated['status'], reason: recorded.reason as CancelReason | undefined }
-    const kind: Kind = created ? 'booking_requested' : `booking_${status.status}`
-    const [recipientId, name, address, wants] = created
-      ? [f.owner_id, f.owner_name, f.owner_email, f.owner_wants]
-      : [f.traveler_id, f.traveler_name, f.traveler_email, f.traveler_wants]
+  /** The e-mail to one party: t, the event's facts and the payload Hostly recorded for it (trust.ts). */
+  async function sendOne (event: DecodedEvent<AnyPayload>, t: Trusted, party: Party, who: { email: string, wants: boolean }) {
+    const { facts, recorded } = t
+    const change = changeOf(recorded)
+    const kind = notificationType(change) as Kind
+    const reader = readerOf(facts, party)
+    const name = party === 'owner' ? facts.owner : facts.traveler
+    const recipientId = reader.userId
     const messageId = messageIdFor(event.id, recipientId, opts.mailFrom)
     // Recorded and committed before sending (the pool, not the batch's transaction): attempts counts the sends.
     const { rows: [claim] } = await pool.query({
@@ -58,25 +61,32 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
              ON CONFLICT (event_id, recipient_id) DO UPDATE SET attempts = email_messages.attempts + 1
               WHERE email_messages.status = 'sending'
              RETURNING attempts`,
-      values: [event.id, recipientId, messageId, kind, address, wants ? 'sending' : 'skipped', wants ? 1 : 0]
+      values: [event.id, recipientId, messageId, kind, who.email, who.wants ? 'sending' : 'skipped', who.wants ? 1 : 0]
     })
-    if (!claim || !wants) return // sent, refused or skipped before: nothing to do
+    if (!claim || !who.wants) return // sent, refused or skipped before: nothing to do
+    const words = describeChange(change, party, facts, reader)
+    // From the event's time, not the clock's: a resend after a crash is the same message, link included.
+    const at = String(recorded.updated_at ?? recorded.created_at)
+    const token = opts.unsubscribe.make(recipientId, Date.parse(at))
     const mail = await render(kind, {
       recipient: name,
-      traveler: f.traveler_name,
-      property: f.property,
-      start_date: f.start_date,
-      end_date: f.end_date,
-      nights: nights(f.start_date, f.end_date),
-      guests: f.num_guests === 1 ? '1 guest' : `${f.num_guests} guests`,
-      total_price: Number(f.total_price).toFixed(2),
-      reason: cancelledBecause(status.reason),
-      headline: HEADLINES[status.reason ?? ''] ?? 'Booking cancelled',
-      booking_url: `${opts.appUrl}/bookings/${f.id}`,
-      preferences_url: `${opts.appUrl}/preferences`
+      address: who.email,
+      headline: words.headline,
+      summary: words.sentence,
+      traveler: facts.traveler,
+      property: facts.property,
+      start_date: words.start_date,
+      end_date: words.end_date,
+      nights: words.nights,
+      guests: words.guests,
+      total_price: words.total_price,
+      when: words.fmt.instant(at),
+      booking_url: `${opts.appUrl}/bookings/${facts.booking_id}`,
+      settings_url: `${opts.appUrl}/settings`,
+      unsubscribe_url: `${opts.appUrl}/unsubscribe?token=${token}`
     })
     try {
-      await mailer.send({ ...mail, to: { name, address }, messageId, unsubscribeUrl: `${opts.appUrl}/preferences` })
+      await mailer.send({ ...mail, to: { name, address: who.email }, messageId, unsubscribeUrl: `${opts.appUrl}/api/unsubscribe?token=${token}` })
     } catch (err) {
       if (!(err instanceof MailRefused)) throw err // retried: the row stays 'sending'
       await pool.query("UPDATE email_messages SET status = 'failed', error = $3 WHERE event_id = $1 AND recipient_id = $2", [event.id, recipientId, err.message])
@@ -102,8 +112,9 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
     async handle (tx, events) {
       // A forged or contradicting event e-mails no one: it is refused (retryable: false) before anything is sent.
       const trusted = await believe(tx, events)
-      const facts = await bookingFacts(tx, trusted.map(t => t.facts.booking_id!))
-      for (const [i, event] of events.entries()) await sendOne(event, facts.get(trusted[i].facts.booking_id!)!, trusted[i].recorded)
+      const sends = trusted.flatMap((t, i) => audience(changeOf(t.recorded), t.recorded).map(party => ({ event: events[i], t, party })))
+      const who = await addresses(tx, sends.map(s => readerOf(s.t.facts, s.party).userId))
+      for (const s of sends) await sendOne(s.event, s.t, s.party, who.get(readerOf(s.t.facts, s.party).userId)!)
     },
     close: () => mailer.close()
   }

@@ -10,10 +10,15 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 const crossSite = () => appError('CROSS_SITE_REQUEST')
 
-/** onRequest hook: 403 CROSS_SITE_REQUEST for an unsafe method from another origin. */
+/**
+ * onRequest hook: 403 CROSS_SITE_REQUEST for an unsafe method from another origin. A route whose config says
+ * `crossSiteAllowed` is let through: one that carries its own authority in the URL and ignores the cookie (the
+ * one-click unsubscribe a mail client POSTs).
+ */
 export function refuseCrossSite (appOrigins: string[]) {
   return async function (request: FastifyRequest, _reply: FastifyReply) {
     if (!UNSAFE.has(request.method)) return
+    if ((request.routeOptions.config as { crossSiteAllowed?: boolean } | undefined)?.crossSiteAllowed) return
     const origin = request.headers.origin
     if (origin !== undefined) {
       if (!isAppOrigin(origin, request, appOrigins)) throw crossSite()

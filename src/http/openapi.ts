@@ -42,7 +42,7 @@ function completeResponses (doc: Doc): Doc {
         // Fastify reads a POST's body before any handler: 400 for malformed JSON, 413 over the body limit.
         // Fastify reads the body of a POST or PATCH before any handler; every state-changing request from
         // another site is refused before its route (http/cross-site.ts).
-        ...(method === 'post' || method === 'patch' ? ['400', '403', '413'] : []),
+        ...(method === 'post' || method === 'patch' ? ['400', ...((op as unknown as Record<string, unknown>)['x-cross-site-allowed'] ? [] : ['403']), '413'] : []),
         ...(path.startsWith('/api/') ? ['500', '503'] : [])
       ]
       for (const status of common) op.responses[status] ??= errorResponse(status)

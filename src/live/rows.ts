@@ -20,7 +20,7 @@ export async function bookingsById (db: Queryable, ids: number[]): Promise<Booki
   const { rows } = await db.query({
     name: 'live-bookings',
     text: `SELECT b.id, b.property_id, b.traveler_id, b.start_date, b.end_date, b.num_guests, b.status, b.total_price,
-                  b.created_at, b.updated_at, p.owner_id
+                  p.currency, b.reason, b.previous_status, b.created_at, b.updated_at, p.owner_id
              FROM bookings b JOIN properties p ON p.id = b.property_id WHERE b.id = ANY($1)`,
     values: [ids]
   })

@@ -1,66 +1,75 @@
-import type { BookingCreated, BookingStatusUpdated, CancelReason } from '../bookings/events.ts'
 import { decoders, TOPICS } from '../bookings/events.ts'
 import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/decode.ts'
 import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
 import { signalLive } from '../live/signal.ts'
-import { requestedMessage, statusMessage } from './messages.ts'
-import { believe, type AnyPayload, type Trusted } from './trust.ts'
+import { audience, changeOf, describeChange, notificationType, type Party } from './messages.ts'
+import { believe, type AnyPayload, type Facts } from './trust.ts'
 
-// The seed's two back-end services. Each turns one event into one notification; the consumer runner
-// makes "one" hold however often Kafka delivers the event, and hands over events in batches. Each event is
-// checked against the database first (trust.ts): recipients, status and the facts quoted come from there.
+// The seed's two back-end services, each now telling one party of every change that party did not make
+// (messages.ts: audience): the owner service the property's owner, the traveler service the traveler. The
+// consumer runner makes each notification happen once however often Kafka delivers the event, and hands over
+// events in batches. Each event is checked against the database first (trust.ts): recipients, status and the
+// facts quoted come from there.
 
 export { UntrustedEvent } from './trust.ts'
 
-interface Notice { userId: number, type: string, message: string }
+/** The party's id and how they read dates, from the event's facts. */
+export const readerOf = (f: Facts, party: Party) => party === 'owner'
+  ? { userId: f.owner_id, locale: f.owner_locale, time_zone: f.owner_time_zone }
+  : { userId: f.traveler_id, locale: f.traveler_locale, time_zone: f.traveler_time_zone }
 
 /**
- * One notification per event, from the database's facts. What was written is announced on the live channel
- * (delivered at commit): the notification to its recipient, the booking's new state to both parties.
+ * The party's notification for each event that concerns them, from the database's facts and the payload Hostly
+ * recorded (the status may have moved on since: accepted, then cancelled). What was written is announced on the
+ * live channel (delivered at commit): each notification to its recipient and, when `bookings` says so, the
+ * booking's new state to both parties (one service announces each event's booking, so a tab gets it once).
  */
-async function notify (tx: Client, events: Array<DecodedEvent<AnyPayload>>, notice: (t: Trusted) => Notice) {
+async function notify (tx: Client, events: Array<DecodedEvent<AnyPayload>>, party: Party, bookings: (e: DecodedEvent<AnyPayload>) => boolean) {
   const trusted = await believe(tx, events)
-  const notices = trusted.map((t, i) => ({ ...notice(t), bookingId: t.facts.booking_id!, eventId: events[i].id }))
-  const { rows } = await tx.query({
-    name: 'insert-notifications',
-    text: `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[]) RETURNING id, user_id`,
-    values: [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)]
+  const notices = trusted.flatMap(({ facts, recorded }, i) => {
+    const change = changeOf(recorded)
+    if (!audience(change, recorded).includes(party)) return []
+    const reader = readerOf(facts, party)
+    const { sentence } = describeChange(change, party, facts, reader)
+    return [{ userId: reader.userId, type: notificationType(change), bookingId: facts.booking_id!, eventId: events[i].id, message: sentence }]
   })
-  const bookings = new Map(trusted.map(t => [t.facts.booking_id!, t.facts]))
+  const { rows } = notices.length === 0
+    ? { rows: [] }
+    : await tx.query({
+      name: 'insert-notifications',
+      text: `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[]) RETURNING id, user_id`,
+      values: [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)]
+    })
+  const changed = new Map(trusted.filter((_, i) => bookings(events[i])).map(t => [t.facts.booking_id!, t.facts]))
   await signalLive(tx, {
     notifications: rows.map(r => [r.id, r.user_id]),
-    bookings: [...bookings.values()].map(b => [b.booking_id!, b.traveler_id, b.owner_id])
+    bookings: [...changed.values()].map(b => [b.booking_id!, b.traveler_id, b.owner_id])
   })
 }
 
-export const ownerService: ConsumerSpec<BookingCreated> = {
+/**
+ * The owner service: a request (booking-created), and since issue 17 the changes of booking-status-updated the
+ * owner did not make (a withdrawn request, a cancelled stay, an expiry). It announces the booking of a request;
+ * the traveler service announces those of status changes.
+ */
+export const ownerService: ConsumerSpec<AnyPayload> = {
   name: 'owner',
   group: 'owner-service-group',
   topic: TOPICS.created,
-  decode: decoders[TOPICS.created],
-  handle: (tx, events) => notify(tx, events, ({ facts }) => ({
-    userId: facts.owner_id,
-    type: 'booking_requested',
-    message: requestedMessage(facts)
-  }))
+  topics: [TOPICS.created, TOPICS.statusUpdated],
+  decode: (message, topic) => decoders[topic as keyof typeof decoders](message),
+  handle: (tx, events) => notify(tx, events, 'owner', e => e.topic === TOPICS.created)
 }
 
-export const travelerService: ConsumerSpec<BookingStatusUpdated> = {
+/** The traveler service: the changes of booking-status-updated the traveler did not make. */
+export const travelerService: ConsumerSpec<AnyPayload> = {
   name: 'traveler',
   group: 'traveler-service-group',
   topic: TOPICS.statusUpdated,
-  decode: decoders[TOPICS.statusUpdated],
-  // The status is the one recorded with the event (the booking may have moved on since: accepted, then cancelled).
-  handle: (tx, events) => notify(tx, events, ({ facts, recorded }) => {
-    const status = recorded.status as BookingStatusUpdated['status']
-    return {
-      userId: facts.traveler_id,
-      type: `booking_${status}`,
-      message: statusMessage(facts, status, recorded.reason as CancelReason | undefined)
-    }
-  })
+  decode: decoders[TOPICS.statusUpdated] as ConsumerSpec<AnyPayload>['decode'],
+  handle: (tx, events) => notify(tx, events, 'traveler', e => e.topic === TOPICS.statusUpdated)
 }
 
 export const services = { owner: ownerService, traveler: travelerService }

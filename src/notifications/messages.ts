@@ -1,30 +1,130 @@
-import type { CancelReason } from '../bookings/events.ts'
+import type { CancelReason, PreviousStatus } from '../bookings/events.ts'
 
-/** What a message quotes, read from the database (never from the event alone). */
-export interface Facts { property: string, traveler: string, start_date: string, end_date: string, num_guests: number }
+// Who is told of a change, and in which words. Every party is told of every change they did not make, never of
+// their own: the notification services, the e-mail service and the live push all ask `audience` here, so they
+// cannot disagree. Dates and amounts are written for the reader: their locale, their time zone, the booking's
+// currency (Intl). The words are English; the formats are the reader's.
 
-const guests = (n: number) => n === 1 ? '1 guest' : `${n} guests`
-const stay = (f: Facts) => `${f.property} from ${f.start_date} to ${f.end_date}`
+export type Party = 'owner' | 'traveler'
 
-/** To the owner, for booking-created. */
-export function requestedMessage (f: Facts): string {
-  return `${f.traveler} requested ${stay(f)} for ${guests(f.num_guests)}.`
-}
+/** What happened to a booking, as a person would name it. */
+export type Change =
+  | 'requested' | 'accepted'
+  | 'declined' | 'host_cancelled_stay' | 'withdrawn' | 'guest_cancelled_stay'
+  | 'dates_taken' | 'expired'
 
-/** Why a cancellation happened, in words, for the traveler (and the e-mail templates). */
-export function cancelledBecause (reason: CancelReason | undefined): string {
+/** The change an event records: its topic's kind, its status, and for a cancellation its reason and previous status. */
+export function changeOf (recorded: { status?: unknown, reason?: unknown, previous_status?: unknown }): Change {
+  if (recorded.status === 'pending') return 'requested'
+  if (recorded.status === 'accepted') return 'accepted'
+  const reason = recorded.reason as CancelReason | undefined
+  // Events made before previous_status existed: a cancellation by a party is read as the request's (the commoner case).
+  const from = (recorded.previous_status as PreviousStatus | undefined) ?? 'pending'
   switch (reason) {
-    case 'owner_declined': return 'the owner declined the request'
-    case 'traveler_cancelled': return 'you cancelled it'
-    case 'dates_taken': return 'the dates were booked by someone else'
-    case 'expired': return 'the request expired unanswered (the owner did not reply in time)'
-    default: return 'it was cancelled'
+    case 'owner_declined': return from === 'accepted' ? 'host_cancelled_stay' : 'declined'
+    case 'traveler_cancelled': return from === 'accepted' ? 'guest_cancelled_stay' : 'withdrawn'
+    case 'dates_taken': return 'dates_taken'
+    case 'expired': return 'expired'
+    default: return 'declined'
   }
 }
 
-/** To the traveler, for booking-status-updated. */
-export function statusMessage (f: Facts, status: 'accepted' | 'cancelled', reason?: CancelReason): string {
-  if (status === 'accepted') return `Your booking at ${stay(f)} was accepted.`
-  if (reason === 'expired') return `Your request for ${stay(f)} expired unanswered: the owner did not reply in time.`
-  return `Your booking at ${stay(f)} was cancelled: ${cancelledBecause(reason)}.`
+/** Who is told: everyone the change concerns who did not make it. */
+export function audience (change: Change, recorded: { previous_status?: unknown } = {}): Party[] {
+  switch (change) {
+    case 'requested': return ['owner']
+    case 'accepted': case 'declined': case 'host_cancelled_stay': case 'dates_taken': return ['traveler']
+    // An event made before previous_status existed told only the traveler then; it is not told to the owner late.
+    case 'withdrawn': case 'guest_cancelled_stay': return recorded.previous_status ? ['owner'] : []
+    case 'expired': return recorded.previous_status ? ['traveler', 'owner'] : ['traveler']
+  }
+}
+
+/** The notification type of the inbox (the notifications table's CHECK) for a change. */
+export const notificationType = (change: Change) =>
+  change === 'requested' ? 'booking_requested' : change === 'accepted' ? 'booking_accepted' : 'booking_cancelled'
+
+/** What the words quote, read from the database (never from the event alone). */
+export interface Facts {
+  property: string
+  traveler: string
+  start_date: string
+  end_date: string
+  num_guests: number
+  total_price: number | string
+  currency: string
+  /** dates_taken: whether the stay accepted over this one is the same traveler's own other request. */
+  own_request_accepted?: boolean | null
+}
+
+/** How the reader reads dates and amounts. */
+export interface Reader { locale: string, time_zone: string }
+
+/** How the time of a change is written: the date, the time and the zone, so no reader wonders which clock. */
+export const INSTANT: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }
+
+/** The formats of one reader. A stay's dates are calendar days (no time zone); the time of a change is an instant, shown in the reader's zone. */
+export function formatsFor (reader: Reader) {
+  const locale = safeLocale(reader.locale)
+  const day = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' })
+  // dateStyle cannot be combined with timeZoneName: the parts are named one by one.
+  const instant = new Intl.DateTimeFormat(locale, { ...INSTANT, timeZone: reader.time_zone })
+  return {
+    day: (d: string | Date) => day.format(typeof d === 'string' ? new Date(`${d.slice(0, 10)}T00:00:00Z`) : d),
+    instant: (t: string | Date) => instant.format(new Date(t)),
+    money: (amount: number | string, currency: string) =>
+      new Intl.NumberFormat(locale, { style: 'currency', currency }).format(Number(amount))
+  }
+}
+
+/** A locale Intl can write in (the API checks it at sign-up; a row written otherwise falls back to English). */
+function safeLocale (locale: string): string {
+  try {
+    return Intl.DateTimeFormat.supportedLocalesOf(locale).length > 0 ? locale : 'en'
+  } catch {
+    return 'en'
+  }
+}
+
+const guests = (n: number) => n === 1 ? '1 guest' : `${n} guests`
+const nightsOf = (f: Facts) => {
+  const n = Math.round((Date.parse(f.end_date.slice(0, 10)) - Date.parse(f.start_date.slice(0, 10))) / 86_400_000)
+  return n === 1 ? '1 night' : `${n} nights`
+}
+
+/** The words of a change for one reader: a headline (e-mail subject), one sentence (the inbox), and the parts quoted. */
+export function describeChange (change: Change, to: Party, f: Facts, reader: Reader) {
+  const fmt = formatsFor(reader)
+  const start = fmt.day(f.start_date)
+  const end = fmt.day(f.end_date)
+  const total = fmt.money(f.total_price, f.currency)
+  const stay = `${f.property} from ${start} to ${end}`
+  const { headline, sentence } = words(change, to, f, stay)
+  return { headline, sentence, start_date: start, end_date: end, total_price: total, nights: nightsOf(f), guests: guests(f.num_guests), fmt }
+}
+
+function words (change: Change, to: Party, f: Facts, stay: string): { headline: string, sentence: string } {
+  switch (change) {
+    case 'requested':
+      return { headline: `${f.traveler} asks to stay at ${f.property}`, sentence: `${f.traveler} requested ${stay} for ${guests(f.num_guests)}.` }
+    case 'accepted':
+      return { headline: 'Your stay is confirmed', sentence: `Your request for ${stay} was accepted by the host.` }
+    case 'declined':
+      return { headline: 'Request declined', sentence: `Your request for ${stay} was declined by the host.` }
+    case 'host_cancelled_stay':
+      return { headline: 'Stay cancelled by the host', sentence: `Your stay at ${stay} was cancelled by the host.` }
+    case 'withdrawn':
+      return { headline: 'Request withdrawn', sentence: `The guest withdrew the request: ${f.traveler} no longer asks for ${stay}.` }
+    case 'guest_cancelled_stay':
+      return { headline: 'Stay cancelled by the guest', sentence: `The guest cancelled the stay: ${f.traveler} will not come to ${stay}.` }
+    case 'dates_taken':
+      return f.own_request_accepted
+        // The traveler's own other request took these dates: nobody else booked them.
+        ? { headline: 'Your other request was accepted', sentence: `Your request for ${stay} was cancelled: your other request for these dates was accepted.` }
+        : { headline: 'Dates no longer available', sentence: `Your request for ${stay} was cancelled: another stay was accepted for these dates.` }
+    case 'expired':
+      return to === 'owner'
+        ? { headline: 'Request expired unanswered', sentence: `The request of ${f.traveler} for ${stay} expired: it was not answered in time.` }
+        : { headline: 'Request expired unanswered', sentence: `Your request for ${stay} expired: the host did not answer in time.` }
+  }
 }

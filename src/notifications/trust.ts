@@ -34,6 +34,15 @@ export interface Facts {
   start_date: string
   end_date: string
   num_guests: number
+  total_price: string
+  currency: string
+  owner: string
+  traveler_locale: string
+  traveler_time_zone: string
+  owner_locale: string
+  owner_time_zone: string
+  /** For a booking cancelled because another stay was accepted: whether that stay is its own traveler's. */
+  own_request_accepted: boolean | null
 }
 
 /** A believed event: the database's facts, and the payload Hostly recorded for it (not the one received). */
@@ -44,12 +53,18 @@ async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Pro
   const { rows } = await tx.query({
     name: 'event-facts',
     text: `SELECT e.event_id::text, o.topic, o.key, o.payload, b.id AS booking_id, b.property_id, b.traveler_id,
-                  p.owner_id, p.name AS property, u.name AS traveler, b.start_date, b.end_date, b.num_guests
+                  p.owner_id, p.name AS property, u.name AS traveler, to_char(b.start_date, 'YYYY-MM-DD') AS start_date,
+                  to_char(b.end_date, 'YYYY-MM-DD') AS end_date, b.num_guests, b.total_price, p.currency, w.name AS owner,
+                  u.locale AS traveler_locale, u.time_zone AS traveler_time_zone, w.locale AS owner_locale, w.time_zone AS owner_time_zone,
+                  dt.own AS own_request_accepted
              FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS e(event_id, booking_id, n)
              LEFT JOIN outbox o ON o.event_id = e.event_id
              LEFT JOIN bookings b ON b.id = e.booking_id
              LEFT JOIN properties p ON p.id = b.property_id
              LEFT JOIN users u ON u.id = b.traveler_id
+             LEFT JOIN users w ON w.id = p.owner_id
+             LEFT JOIN LATERAL (SELECT a.traveler_id = b.traveler_id AS own FROM booking_history h JOIN bookings a ON a.id = h.accepted_booking_id
+                                 WHERE h.booking_id = b.id AND h.reason = 'dates_taken' ORDER BY h.id DESC LIMIT 1) dt ON true
             ORDER BY e.n`,
     values: [events.map(e => e.id), events.map(e => e.payload.id)]
   })

@@ -84,6 +84,8 @@ export interface Hostly {
 
 /** The cursor key of every process a test starts: hostly api requires one, and replicas share it. */
 export const TEST_CURSOR_KEY = 'a cursor key for tests, 32 characters or more'
+/** The unsubscribe key of every process a test starts: hostly api and hostly worker email require one, and share it. */
+export const TEST_UNSUBSCRIBE_KEY = 'an unsubscribe key for tests, 32 characters or more'
 
 // The environment of the test runner, minus Hostly's own settings (every variable src/config.ts reads).
 const HOSTLY_VARS = new Set(variableNames())
@@ -94,7 +96,7 @@ export function hostly (args: string[], env: Record<string, string> = {}, opts: 
   const [command, argv] = opts.viaBin ? [opts.viaBin, [BIN, ...args]] : [process.execPath, [CLI, ...args]]
   const child = spawn(command, argv, {
     cwd: ROOT,
-    env: { ...baseEnv, HOST: '127.0.0.1', METRICS_PORT: '0', LOG_LEVEL: 'info', LOG_PRETTY: 'false', CURSOR_KEY: TEST_CURSOR_KEY, ...RELAXED_LIMITS, ...env }, // JSON logs, which tests read
+    env: { ...baseEnv, HOST: '127.0.0.1', METRICS_PORT: '0', LOG_LEVEL: 'info', LOG_PRETTY: 'false', CURSOR_KEY: TEST_CURSOR_KEY, UNSUBSCRIBE_KEY: TEST_UNSUBSCRIBE_KEY, ...RELAXED_LIMITS, ...env }, // JSON logs, which tests read
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true // a process group of its own, as a terminal gives a command
   })

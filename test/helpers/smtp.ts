@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { simpleParser, type ParsedMail } from 'mailparser'
 import { SMTPServer } from 'smtp-server'
 
-export interface Received { messageId: string, to: string, subject: string, text: string, html: string, headers: ParsedMail['headers'], listUnsubscribe: string }
+export interface Received { messageId: string, to: string, subject: string, text: string, html: string, headers: ParsedMail['headers'], listUnsubscribe: string, raw: string }
 
 /**
  * A real SMTP server over TCP for the tests: it keeps every message it accepts. stop() takes it off the port (an
@@ -24,6 +24,8 @@ export async function smtpSink (opts: { refuse?: RegExp, delayMs?: number } = {}
         callback()
       },
       onData (stream, _session, callback) {
+        const chunks: Buffer[] = []
+        stream.on('data', (c: Buffer) => chunks.push(c))
         simpleParser(stream).then(async m => {
           received.push({
             messageId: m.messageId ?? '',
@@ -32,7 +34,8 @@ export async function smtpSink (opts: { refuse?: RegExp, delayMs?: number } = {}
             text: m.text ?? '',
             html: typeof m.html === 'string' ? m.html : '',
             headers: m.headers,
-            listUnsubscribe: m.headerLines.find(h => h.key === 'list-unsubscribe')?.line ?? ''
+            listUnsubscribe: m.headerLines.find(h => h.key === 'list-unsubscribe')?.line ?? '',
+            raw: Buffer.concat(chunks).toString('utf8')
           })
           // The message is kept before the reply: a client that dies waiting for it has sent it nonetheless.
           if (opts.delayMs) await new Promise(resolve => setTimeout(resolve, opts.delayMs))
