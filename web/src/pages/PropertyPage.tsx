@@ -86,8 +86,8 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
     return (
       <aside className='card booking-form' aria-labelledby='book-title'>
         <h2 id='book-title'>Request sent</h2>
-        <p role='status'>Your request for {formatRange(sent.start_date, sent.end_date)} ({formatMoney(sent.total_price)}) is <span className='status status-pending'>pending</span>. The owner answers soon; you will be notified.</p>
-        <p><Link href='/trips' className='button'>See my trips</Link></p>
+        <p role='status'>Your request for {formatRange(sent.start_date, sent.end_date)} ({formatMoney(sent.total_price)}) is <span className='status status-pending'>awaiting answer</span>. The owner answers soon; you will be notified.</p>
+        <p className='actions'><Link href={`/bookings/${sent.id}`} className='button'>See the booking</Link> <Link href='/trips' className='button secondary'>See my trips</Link></p>
       </aside>
     )
   }
