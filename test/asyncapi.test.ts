@@ -142,6 +142,13 @@ test('the records of a request, an accept, cancels and an expiry match the docum
     assert.equal(change.status, 'cancelled')
     if ('reason' in change) assert.equal(change.reason, reason, `booking ${id}`)
   }
+  // previous_status (issue 17) tells a declined or withdrawn request from a cancelled stay, in the real records.
+  const previous = (id: number) => stack.recorder.forKey(TOPICS.statusUpdated, id).map(r => JSON.parse(r.value).previous_status)
+  assert.deepEqual(previous(accepted.id), [undefined, 'accepted'], 'an acceptance carries none; the owner cancelled an accepted stay')
+  for (const b of [overlapping, withdrawn, declined, unanswered]) assert.deepEqual(previous(b.id), ['pending'], `booking ${b.id}`)
+  const lane = contract.lanes.get(TOPICS.statusUpdated)!
+  assert.equal(lane.payload({ ...(lane.examples[0].payload as object), previous_status: 'accepted' }), false,
+    'previous_status on an acceptance')
 })
 
 test('retry rounds and dead letters the consumer runner writes match the document, poison records included', async () => {

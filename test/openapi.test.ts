@@ -82,7 +82,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 25)
+    assert.equal(ids.length, 26)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -149,10 +149,26 @@ describe('real responses, checked against the document', () => {
     await expect(413, anonymous(), 'login', { body: { email, password: 'x', ...huge } })
     for (let i = 0; i < 10; i++) await expect(401, anonymous(), 'login', { body: { email, password: 'wrong horse' } })
     await expect(429, anonymous(), 'login', { body: { email, password: 'wrong horse' } })
+
+    // The account's locale and time zone: given at sign-up, changed later, a value that names nothing is a 400.
+    const reader = anonymous()
+    const made = await expect(201, reader, 'register', { body: { ...account, email: `doc-${randomUUID()}@example.com`, locale: 'pt-pt', time_zone: 'America/New_York' } })
+    assert.deepEqual([made.body.user.locale, made.body.user.time_zone], ['pt-PT', 'America/New_York'])
+    await expect(400, anonymous(), 'register', { body: { ...account, email: `doc-${randomUUID()}@example.com`, locale: 'xx-YY' } })
+    await expect(400, anonymous(), 'register', { body: { ...account, email: `doc-${randomUUID()}@example.com`, time_zone: 'Mars/Olympus_Mons' } })
+    const changed = await expect(200, reader, 'updateAccount', { body: { locale: 'fr-CA', time_zone: 'Europe/Lisbon' } })
+    assert.deepEqual([changed.body.user.locale, changed.body.user.time_zone], ['fr-CA', 'Europe/Lisbon'])
+    assert.equal((await expect(200, reader, 'getCurrentUser')).body.user.time_zone, 'Europe/Lisbon')
+    await expect(400, reader, 'updateAccount', { body: { time_zone: '+01:00' } })
+    await expect(400, reader, 'updateAccount', { body: {} })
+    await expect(413, reader, 'updateAccount', { body: { name: huge.blob } })
   })
 
   test('properties: create, search, read, the owner\'s list in each documented status', async () => {
     await expect(201, owner, 'createProperty', { body: propertyInput({ price_per_night: 1.11 }) })
+    assert.equal((await expect(201, owner, 'createProperty', { body: { ...propertyInput(), currency: 'USD' } })).body.property.currency, 'USD')
+    await expect(400, owner, 'createProperty', { body: { ...propertyInput(), currency: 'XYZ' } })
+    await expect(400, owner, 'createProperty', { body: { ...propertyInput(), currency: 'euro' } })
     await expect(400, owner, 'createProperty', { body: propertyInput({ price_per_night: 1e-12 }) })
     await expect(403, traveler, 'createProperty', { body: propertyInput() })
     await expect(413, owner, 'createProperty', { body: propertyInput({ description: huge.blob }) })
@@ -186,8 +202,10 @@ describe('real responses, checked against the document', () => {
     }
     await expect(400, owner, 'listOwnerBookings', { query: 'status=maybe' })
 
-    await expect(200, traveler, 'getBooking', { params: { id } })
-    await expect(200, owner, 'getBooking', { params: { id } })
+    const mine = await expect(200, traveler, 'getBooking', { params: { id } })
+    assert.deepEqual(mine.body.actions, ['withdraw'])
+    assert.deepEqual(mine.body.history.map((h: { status: string, by: string }) => [h.status, h.by]), [['pending', 'traveler']])
+    assert.deepEqual((await expect(200, owner, 'getBooking', { params: { id } })).body.actions, ['accept', 'decline'])
     await expect(400, traveler, 'getBooking', { params: { id: '0' } })
     await expect(403, otherTraveler, 'getBooking', { params: { id } })
     await expect(404, traveler, 'getBooking', { params: { id: 9_000_000 } })
@@ -209,6 +227,11 @@ describe('real responses, checked against the document', () => {
     await expect(404, traveler, 'cancelBooking', { params: { id: 9_000_000 } })
     await expect(200, traveler, 'cancelBooking', { params: { id } })
     await expect(409, owner, 'cancelBooking', { params: { id } })
+    const done = await expect(200, owner, 'getBooking', { params: { id } })
+    assert.deepEqual([done.body.booking.reason, done.body.booking.previous_status, done.body.booking.currency], ['traveler_cancelled', 'accepted', 'EUR'])
+    assert.deepEqual(done.body.history.map((h: { status: string, reason: string | null, by: string }) => [h.status, h.reason, h.by]),
+      [['pending', null, 'traveler'], ['accepted', null, 'owner'], ['cancelled', 'traveler_cancelled', 'traveler']])
+    assert.deepEqual(done.body.actions, [])
   })
 
   test('notifications, /healthz and /readyz in each documented status (503 below)', async () => {
@@ -269,6 +292,7 @@ describe('real responses, checked against the document', () => {
         logout: [traveler, {}],
         logoutEverywhere: [traveler, {}],
         getCurrentUser: [traveler, {}],
+        updateAccount: [traveler, { body: { locale: 'en' } }],
         createProperty: [owner, { body: propertyInput() }],
         searchProperties: [anonymous(), {}],
         getProperty: [anonymous(), { params: { id: property.id } }],

@@ -9,13 +9,16 @@ import { currentUser, requireUser } from './guard.ts'
 import { loadPasswordStrength } from './password-strength.ts'
 import { closeAllSessions, closeSession, openSession, SESSION_COOKIE, sessionUser } from './sessions.ts'
 import { admitRegistration, type ThrottleLimits } from './throttle.ts'
-import { authenticate, register } from './users.ts'
+import { LocaleField, TimeZoneField } from './locale.ts'
+import { authenticate, register, updateAccount } from './users.ts'
 
 export const UserSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   email: Type.String(),
   role: Type.Union([Type.Literal('traveler'), Type.Literal('owner')]),
+  locale: Type.String({ description: 'BCP 47 language tag: how dates and amounts are written to this person' }),
+  time_zone: Type.String({ description: 'IANA time zone of the dates written to this person' }),
   created_at: Timestamp
 })
 const UserReply = Type.Object({ user: UserSchema })
@@ -27,8 +30,17 @@ const RegisterBody = Type.Object({
   name: DisplayName(200),
   email: Email,
   password: Type.String({ minLength: 8, maxLength: 200 }),
-  role: Type.Union([Type.Literal('traveler'), Type.Literal('owner')])
+  role: Type.Union([Type.Literal('traveler'), Type.Literal('owner')]),
+  locale: Type.Optional(LocaleField),
+  time_zone: Type.Optional(TimeZoneField)
 }, { additionalProperties: false })
+
+// Every key optional, none unknown, at least one: a typo is a 400, not a silent no-op.
+const AccountPatch = Type.Object({
+  name: Type.Optional(DisplayName(200)),
+  locale: Type.Optional(LocaleField),
+  time_zone: Type.Optional(TimeZoneField)
+}, { additionalProperties: false, minProperties: 1 })
 
 const LoginBody = Type.Object({
   email: Email,
@@ -122,4 +134,16 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
     const token = request.cookies[SESSION_COOKIE]
     return { user: (token ? await sessionUser(pool, token) : undefined) ?? null }
   })
+
+  app.patch('/api/me', {
+    onRequest: requireUser(pool),
+    schema: {
+      tags: ['auth'],
+      operationId: 'updateAccount',
+      summary: 'Change your name, locale or time zone',
+      security: SESSION,
+      body: AccountPatch,
+      response: { 200: UserReply, ...errors(400, 401, 413) }
+    }
+  }, async (request) => ({ user: await updateAccount(pool, currentUser(request).id, request.body) }))
 }

@@ -1,21 +1,27 @@
 import type { Queryable } from '../db/pool.ts'
 import { appError } from '../errors.ts'
+import { canonicalLocale, canonicalTimeZone, DEFAULT_LOCALE, DEFAULT_TIME_ZONE } from './locale.ts'
 import { dummyHash, hashPassword, verifyPassword } from './password.ts'
 import { checkPassword } from './password-policy.ts'
 import { claimLogin, releaseLogin, type ThrottleLimits } from './throttle.ts'
 
 export type Role = 'traveler' | 'owner'
-export interface User { id: number, name: string, email: string, role: Role, created_at: Date }
+export interface User { id: number, name: string, email: string, role: Role, locale: string, time_zone: string, created_at: Date }
 
-const USER_COLUMNS = 'id, name, email, role, created_at'
+export const USER_COLUMNS = 'id, name, email, role, locale, time_zone, created_at'
 
-export async function register (db: Queryable, input: { name: string, email: string, password: string, role: Role }): Promise<User> {
+export interface Registration { name: string, email: string, password: string, role: Role, locale?: string, time_zone?: string }
+
+export async function register (db: Queryable, input: Registration): Promise<User> {
+  // Checked before the password's slow hash: a wrong locale or time zone costs nothing.
+  const locale = canonicalLocale(input.locale ?? DEFAULT_LOCALE)
+  const timeZone = canonicalTimeZone(input.time_zone ?? DEFAULT_TIME_ZONE)
   await checkPassword(input.password, input)
   const hash = await hashPassword(input.password)
   const { rows } = await db.query(
-    `INSERT INTO users (name, email, password_hash, role) VALUES ($1, $2, $3, $4)
+    `INSERT INTO users (name, email, password_hash, role, locale, time_zone) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (lower(email)) DO NOTHING RETURNING ${USER_COLUMNS}`,
-    [input.name.trim(), input.email, hash, input.role])
+    [input.name.trim(), input.email, hash, input.role, locale, timeZone])
   if (rows.length === 0) throw appError('EMAIL_TAKEN')
   return rows[0]
 }
@@ -44,4 +50,15 @@ export async function authenticate (db: Queryable, limits: ThrottleLimits, email
   // A hash written before passwords were normalised: replace it with the normalised one, now that we know it.
   if (ok === 'legacy') await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(password)])
   return user
+}
+
+/** Changes what a person may change of their account: name, locale, time zone (each checked; absent ones stay). */
+export async function updateAccount (db: Queryable, userId: number, change: { name?: string, locale?: string, time_zone?: string }): Promise<User> {
+  const locale = change.locale === undefined ? null : canonicalLocale(change.locale)
+  const timeZone = change.time_zone === undefined ? null : canonicalTimeZone(change.time_zone)
+  const { rows } = await db.query(
+    `UPDATE users SET name = coalesce($2, name), locale = coalesce($3, locale), time_zone = coalesce($4, time_zone)
+      WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [userId, change.name?.trim() ?? null, locale, timeZone])
+  return rows[0]
 }

@@ -6,6 +6,10 @@
 --   cancel   cancel_booking()    pending | accepted -> cancelled, reason traveler_cancelled or owner_declined
 --   expire   expire_bookings()   pending (older than the TTL) -> cancelled, reason expired
 --
+-- A cancelled booking keeps why (reason) and from what (previous_status: pending or accepted): the pair tells a
+-- declined request from a cancelled stay. Every change also writes a row of booking_history (status, reason, by:
+-- traveler, owner or hostly), in the same transaction, so the booking page shows the whole story.
+--
 -- Each function locks, checks, changes the booking and writes its events to the outbox in one round trip, in the
 -- caller's transaction: the events exist if and only if the change commits. The topic names are parameters, passed
 -- from src/bookings/events.ts, the one place they are written; this file names no topic.
@@ -50,15 +54,22 @@ CREATE OR REPLACE FUNCTION booking_created_payload(b bookings) RETURNS text
     'total_price', b.total_price, 'created_at', iso_utc(b.created_at), 'timestamp', iso_utc(clock_timestamp())
   )::text $$;
 
--- The booking-status-updated payload of docs/events.md, field for field, with `reason` when the booking was cancelled:
--- owner_declined, traveler_cancelled, dates_taken or expired. json_strip_nulls drops only a null reason (no other
--- field can be null) and keeps the fields' order.
+-- The booking-status-updated payload of docs/events.md, field for field, with `reason` and `previous_status` when the
+-- booking was cancelled (reason: owner_declined, traveler_cancelled, dates_taken or expired; previous_status:
+-- pending or accepted, the booking's own columns). json_strip_nulls drops only those two when null (no other field
+-- can be) and keeps the fields' order.
 CREATE OR REPLACE FUNCTION booking_status_payload(b bookings, reason text) RETURNS text
   LANGUAGE sql STABLE
   AS $$ SELECT json_strip_nulls(json_build_object(
     'id', b.id, 'property_id', b.property_id, 'traveler_id', b.traveler_id, 'status', b.status,
-    'updated_at', iso_utc(b.updated_at), 'timestamp', iso_utc(clock_timestamp()), 'reason', reason
+    'updated_at', iso_utc(b.updated_at), 'timestamp', iso_utc(clock_timestamp()), 'reason', reason,
+    'previous_status', b.previous_status
   ))::text $$;
+
+-- A line of a booking's history (booking_history, migration 030), at the booking's updated_at.
+CREATE OR REPLACE FUNCTION record_booking_history(b bookings, p_by text) RETURNS void
+  LANGUAGE sql
+  AS $$ INSERT INTO booking_history (booking_id, status, reason, by, at) VALUES (b.id, b.status, b.reason, p_by, b.updated_at) $$;
 
 -- request: a new booking, pending. outcome: 'created', 'no_property', 'too_many_guests' (max_guests says the
 -- limit) or 'dates_taken' (the stay overlaps an accepted booking).
@@ -86,6 +97,7 @@ BEGIN
   INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price)
   VALUES (p_property, p_traveler, p_start, p_end, p_guests, prop.price_per_night * (p_end - p_start))
   RETURNING * INTO b;
+  INSERT INTO booking_history (booking_id, status, by, at) VALUES (b.id, 'pending', 'traveler', b.created_at);
   INSERT INTO outbox (event_id, topic, key, payload)
   VALUES (gen_random_uuid(), p_created_topic, b.id::text, booking_created_payload(b));
   RETURN QUERY SELECT 'created', NULL::int, b;
@@ -123,13 +135,17 @@ BEGIN
   END IF;
 
   UPDATE bookings o SET status = 'accepted', updated_at = now() WHERE o.id = p_booking RETURNING o.* INTO b;
+  PERFORM record_booking_history(b, 'owner');
   INSERT INTO outbox (event_id, topic, key, payload)
   VALUES (gen_random_uuid(), p_status_topic, b.id::text, booking_status_payload(b, NULL));
   WITH cancelled AS (
-    UPDATE bookings o SET status = 'cancelled', updated_at = now()
+    UPDATE bookings o SET status = 'cancelled', reason = 'dates_taken', previous_status = 'pending', updated_at = now()
      WHERE o.property_id = v_property AND o.status = 'pending' AND o.id <> p_booking
        AND stays_overlap(o.start_date, o.end_date, b.start_date, b.end_date)
     RETURNING o.*
+  ), history AS (
+    INSERT INTO booking_history (booking_id, status, reason, by, at, accepted_booking_id)
+    SELECT c.id, c.status, c.reason, 'hostly', c.updated_at, b.id FROM cancelled c
   )
   INSERT INTO outbox (event_id, topic, key, payload)
   SELECT gen_random_uuid(), p_status_topic, c.id::text, booking_status_payload(ROW(c.*)::bookings, 'dates_taken')
@@ -163,7 +179,9 @@ BEGIN
   IF NOT booking_may_become(b.status, 'cancelled') THEN
     RETURN QUERY SELECT 'invalid_transition', b.status, NULL::bookings; RETURN;
   END IF;
-  UPDATE bookings o SET status = 'cancelled', updated_at = now() WHERE o.id = p_booking RETURNING o.* INTO b;
+  UPDATE bookings o SET status = 'cancelled', reason = v_reason, previous_status = o.status, updated_at = now()
+   WHERE o.id = p_booking RETURNING o.* INTO b;
+  PERFORM record_booking_history(b, CASE v_reason WHEN 'traveler_cancelled' THEN 'traveler' ELSE 'owner' END);
   INSERT INTO outbox (event_id, topic, key, payload)
   VALUES (gen_random_uuid(), p_status_topic, b.id::text, booking_status_payload(b, v_reason));
   RETURN QUERY SELECT 'cancelled', NULL::text, b;
@@ -180,12 +198,15 @@ CREATE OR REPLACE FUNCTION expire_bookings(p_older_than interval, p_limit int, p
   LANGUAGE sql
   AS $$
   WITH expired AS (
-    UPDATE bookings o SET status = 'cancelled', updated_at = now()
+    UPDATE bookings o SET status = 'cancelled', reason = 'expired', previous_status = 'pending', updated_at = now()
      WHERE o.id IN (SELECT s.id FROM bookings s
                      WHERE s.status = 'pending' AND s.created_at < now() - p_older_than
                      ORDER BY s.created_at LIMIT p_limit FOR UPDATE SKIP LOCKED)
        AND o.status = 'pending'
     RETURNING o.*
+  ), history AS (
+    INSERT INTO booking_history (booking_id, status, reason, by, at)
+    SELECT e.id, e.status, e.reason, 'hostly', e.updated_at FROM expired e
   ), events AS (
     INSERT INTO outbox (event_id, topic, key, payload)
     SELECT gen_random_uuid(), p_status_topic, e.id::text, booking_status_payload(ROW(e.*)::bookings, 'expired')

@@ -36,6 +36,10 @@ const CancelReason = Type.Union([
 ])
 export type CancelReason = Static<typeof CancelReason>
 
+/** What a cancelled booking was before (booking.sql writes it with the reason; absent when accepted). */
+const PreviousStatus = Type.Union([Type.Literal('pending'), Type.Literal('accepted')])
+export type PreviousStatus = Static<typeof PreviousStatus>
+
 export const BookingStatusUpdated = Type.Object({
   id: Id,
   property_id: Id,
@@ -43,7 +47,9 @@ export const BookingStatusUpdated = Type.Object({
   status: Type.Union([Type.Literal('accepted'), Type.Literal('cancelled')]),
   updated_at: Iso,
   timestamp: Iso,
-  reason: Type.Optional(CancelReason)
+  reason: Type.Optional(CancelReason),
+  // Added in issue 17 without a new event-version: an added optional field breaks no consumer (docs/events.md).
+  previous_status: Type.Optional(PreviousStatus)
 })
 export type BookingStatusUpdated = Static<typeof BookingStatusUpdated>
 

@@ -8,7 +8,7 @@ import type { Page } from '../http/paging.ts'
 // the owner (it believes the owner's rows are spread evenly), which reads the whole table when they are old.
 
 const B_COLUMNS = ['id', 'property_id', 'traveler_id', 'start_date', 'end_date', 'num_guests', 'status', 'total_price',
-  'created_at', 'updated_at'].map(c => `b.${c}`).join(', ')
+  'reason', 'previous_status', 'created_at', 'updated_at'].map(c => `b.${c}`).join(', ') + ', p.currency'
 
 /** The traveler's bookings, newest first, each with its property's name. Index: bookings (traveler_id, id DESC). */
 export async function travelerBookings (db: Queryable, travelerId: number, page: Page) {

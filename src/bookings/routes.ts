@@ -8,7 +8,7 @@ import { SESSION } from '../http/openapi.ts'
 import type { Cursors } from '../http/paging.ts'
 import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
 import { ownerBookings, travelerBookings } from './lists.ts'
-import { BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings, TravelerBookingsQuery } from './schemas.ts'
+import { BookingDetail, BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings, TravelerBookingsQuery } from './schemas.ts'
 import { acceptBooking, cancelBooking, createBooking, getBooking } from './service.ts'
 
 /** A stay may start at most maxAdvanceDays from today (UTC): no requests for the year 9999. */
@@ -79,12 +79,12 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, m
     schema: {
       tags: ['bookings'],
       operationId: 'getBooking',
-      summary: "One booking, for its traveler or its property's owner",
+      summary: "One booking with its property, both parties, its history and what the caller may do, for its traveler or its property's owner",
       security: SESSION,
       params: IdParams,
-      response: { 200: BookingReply, ...errors(400, 401, 403, 404) }
+      response: { 200: BookingDetail, ...errors(400, 401, 403, 404) }
     }
-  }, async (request) => ({ booking: await getBooking(pool, currentUser(request), parseId(request.params.id)) }))
+  }, async (request) => getBooking(pool, currentUser(request), parseId(request.params.id)))
 
   app.post('/api/bookings/:id/accept', {
     onRequest: owner,

@@ -12,6 +12,9 @@ export type BookingInput = Static<typeof BookingInput>
 
 export const Status = Type.Union([Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('cancelled')])
 
+export const CancelReason = Type.Union([Type.Literal('owner_declined'), Type.Literal('traveler_cancelled'), Type.Literal('dates_taken'), Type.Literal('expired')])
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+
 export const Booking = Type.Object({
   id: Type.Integer(),
   property_id: Type.Integer(),
@@ -21,11 +24,39 @@ export const Booking = Type.Object({
   num_guests: Type.Integer(),
   status: Status,
   total_price: Type.Number(),
+  currency: Type.String({ description: 'ISO 4217 code of total_price: the property\'s currency' }),
+  reason: Nullable(Type.Union([...CancelReason.anyOf], { description: 'why it was cancelled; null unless cancelled' })),
+  previous_status: Nullable(Type.Union([Type.Literal('pending'), Type.Literal('accepted')], {
+    description: 'what it was when cancelled; null unless cancelled (or cancelled before Hostly recorded it)'
+  })),
   created_at: Timestamp,
   updated_at: Timestamp
 })
 
 export const BookingReply = Type.Object({ booking: Booking })
+
+const Party = Type.Object({ id: Type.Integer(), name: Type.String() })
+export const Action = Type.Union([Type.Literal('accept'), Type.Literal('decline'), Type.Literal('withdraw'), Type.Literal('cancel')])
+export type Action = Static<typeof Action>
+
+/** GET /api/bookings/:id: the booking with what its page shows, and what the caller may do with it now. */
+export const BookingDetail = Type.Object({
+  booking: Booking,
+  property: Type.Object({ id: Type.Integer(), title: Type.String(), city: Type.String(), country: Type.String(), currency: Type.String() }),
+  traveler: Party,
+  owner: Party,
+  history: Type.Array(Type.Object({
+    status: Status,
+    reason: Nullable(Type.Union([...CancelReason.anyOf])),
+    at: Timestamp,
+    by: Nullable(Type.Union([Type.Literal('traveler'), Type.Literal('owner'), Type.Literal('hostly')], {
+      description: 'who made the change; hostly: an expiry, or another stay accepted over it; null only for changes made before Hostly recorded who'
+    }))
+  }), { description: 'every status the booking had, oldest first' }),
+  actions: Type.Array(Action, {
+    description: 'what the caller may do now: the owner accept or decline a pending request, or cancel an accepted stay; the traveler withdraw a pending request or cancel an accepted stay. decline, withdraw and cancel are POST /api/bookings/{id}/cancel'
+  })
+})
 export const TravelerBookings = Type.Object({
   bookings: Type.Array(Type.Object({ ...Booking.properties, property_name: Type.String() })),
   next_cursor: NextCursor

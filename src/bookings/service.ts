@@ -4,10 +4,12 @@ import { checkStay } from '../dates.ts'
 import { appError, badRequest, forbidden, notFound } from '../errors.ts'
 import { wakeRelay } from '../outbox/writer.ts'
 import { TOPICS } from './events.ts'
-import type { BookingInput } from './schemas.ts'
+import type { Action, BookingInput } from './schemas.ts'
 
-const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at'
+const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, reason, previous_status, created_at, updated_at'
 const B_COLUMNS = COLUMNS.split(', ').map(c => `b.${c}`).join(', ')
+/** A transition's booking, with the currency of its total (the property's). */
+const WITH_CURRENCY = '(booking).*, (SELECT p.currency FROM properties p WHERE p.id = (booking).property_id) AS currency'
 
 const datesTaken = () => appError('DATES_UNAVAILABLE')
 
@@ -19,7 +21,7 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
   checkStay(input.start_date, input.end_date)
   const { rows: [r] } = await pool.query({
     name: 'request-booking',
-    text: 'SELECT outcome, max_guests, (booking).* FROM request_booking($1, $2, $3, $4, $5, $6)',
+    text: `SELECT outcome, max_guests, ${WITH_CURRENCY} FROM request_booking($1, $2, $3, $4, $5, $6)`,
     values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests, TOPICS.created]
   })
   switch (r.outcome) {
@@ -35,7 +37,7 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
 export async function acceptBooking (pool: Pool, owner: User, bookingId: string) {
   const { rows: [r] } = await pool.query({
     name: 'accept-booking',
-    text: 'SELECT outcome, current_status, (booking).* FROM accept_booking($1, $2, $3)',
+    text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM accept_booking($1, $2, $3)`,
     values: [bookingId, owner.id, TOPICS.statusUpdated]
   })
   switch (r.outcome) {
@@ -52,7 +54,7 @@ export async function acceptBooking (pool: Pool, owner: User, bookingId: string)
 export async function cancelBooking (pool: Pool, user: User, bookingId: string) {
   const { rows: [r] } = await pool.query({
     name: 'cancel-booking',
-    text: 'SELECT outcome, current_status, (booking).* FROM cancel_booking($1, $2, $3)',
+    text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM cancel_booking($1, $2, $3)`,
     values: [bookingId, user.id, TOPICS.statusUpdated]
   })
   switch (r.outcome) {
@@ -65,13 +67,37 @@ export async function cancelBooking (pool: Pool, user: User, bookingId: string) 
   return booking
 }
 
+/** One booking for its page: the booking, its property, both parties, its history and what the caller may do. */
 export async function getBooking (db: Queryable, user: User, bookingId: string) {
-  const { rows: [booking] } = await db.query(
-    `SELECT ${B_COLUMNS}, p.owner_id FROM bookings b JOIN properties p ON p.id = b.property_id WHERE b.id = $1`,
-    [bookingId])
-  if (!booking) throw notFound('Booking')
-  assertParty(user, booking)
-  return booking
+  const { rows: [row] } = await db.query({
+    name: 'booking-detail',
+    text: `SELECT ${B_COLUMNS}, p.currency, p.owner_id, p.name AS property_title, p.city, p.country,
+                  t.name AS traveler_name, o.name AS owner_name,
+                  (SELECT coalesce(json_agg(json_build_object('status', h.status, 'reason', h.reason, 'at', iso_utc(h.at), 'by', h.by) ORDER BY h.id), '[]')
+                     FROM booking_history h WHERE h.booking_id = b.id) AS history
+             FROM bookings b JOIN properties p ON p.id = b.property_id
+             JOIN users t ON t.id = b.traveler_id JOIN users o ON o.id = p.owner_id
+            WHERE b.id = $1`,
+    values: [bookingId]
+  })
+  if (!row) throw notFound('Booking')
+  assertParty(user, row)
+  const { owner_id: ownerId, property_title: title, city, country, traveler_name: travelerName, owner_name: ownerName, history, ...booking } = row
+  return {
+    booking,
+    property: { id: booking.property_id, title, city, country, currency: booking.currency },
+    traveler: { id: booking.traveler_id, name: travelerName },
+    owner: { id: ownerId, name: ownerName },
+    history,
+    actions: actionsFor(user.id === ownerId ? 'owner' : 'traveler', booking.status)
+  }
+}
+
+/** What a party may do with a booking in this status (booking_may_become in booking.sql has the moves). */
+export function actionsFor (party: 'owner' | 'traveler', status: string): Action[] {
+  if (status === 'pending') return party === 'owner' ? ['accept', 'decline'] : ['withdraw']
+  if (status === 'accepted') return ['cancel']
+  return []
 }
 
 /** Only the booking's traveler and its property's owner may see it (and cancel it: cancel_booking checks). */

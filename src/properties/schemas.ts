@@ -13,6 +13,9 @@ const Money = Type.Number({
   minimum: 0.01, maximum: 1_000_000, 'x-decimals': 2, description: 'at least 0.01, at most 1000000, at most two decimals'
 })
 
+/** ISO 4217, the currency of the prices (and so of the bookings' totals); the service checks it is a real one. */
+export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'must be a currency code such as EUR or USD' })
+
 export const PropertyInput = Type.Object({
   name: DisplayName(200),
   description: Type.String({ maxLength: 5000 }),
@@ -24,7 +27,8 @@ export const PropertyInput = Type.Object({
   bedrooms: Type.Integer({ minimum: 0, maximum: 100 }),
   bathrooms: Type.Integer({ minimum: 0, maximum: 100 }),
   max_guests: Type.Integer({ minimum: 1, maximum: 100 }),
-  amenities: Type.Array(Text(100), { maxItems: 50 })
+  amenities: Type.Array(Text(100), { maxItems: 50 }),
+  currency: Type.Optional(Currency)
 }, { additionalProperties: false })
 export type PropertyInput = Static<typeof PropertyInput>
 
@@ -32,6 +36,7 @@ export const Property = Type.Object({
   id: Type.Integer(),
   owner_id: Type.Integer(),
   ...PropertyInput.properties,
+  currency: Currency,
   created_at: Timestamp,
   updated_at: Timestamp
 })

@@ -5,15 +5,20 @@ import type { Page } from '../http/paging.ts'
 import type { PropertyInput, SearchQuery } from './schemas.ts'
 
 const COLUMNS = `id, owner_id, name, description, city, state, country, property_type, price_per_night,
-  bedrooms, bathrooms, max_guests, amenities, created_at, updated_at`
+  bedrooms, bathrooms, max_guests, amenities, currency, created_at, updated_at`
+
+/** The ISO 4217 codes this runtime knows (Intl), the only ones a price may be in. */
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
 
 export async function createProperty (db: Queryable, ownerId: number, p: PropertyInput) {
+  const currency = p.currency ?? 'EUR'
+  if (!CURRENCIES.has(currency)) throw badRequest(`${currency} is not a currency we know; use an ISO 4217 code such as EUR or USD`, 'currency')
   const { rows } = await db.query(
     `INSERT INTO properties (owner_id, name, description, city, state, country, property_type, price_per_night,
-       bedrooms, bathrooms, max_guests, amenities)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
+       bedrooms, bathrooms, max_guests, amenities, currency)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
     [ownerId, p.name, p.description, p.city, p.state, p.country, p.property_type, p.price_per_night,
-      p.bedrooms, p.bathrooms, p.max_guests, p.amenities])
+      p.bedrooms, p.bathrooms, p.max_guests, p.amenities, currency])
   return rows[0]
 }
 

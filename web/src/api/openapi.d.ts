@@ -86,6 +86,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change your name, locale or time zone */
+        patch: operations["updateAccount"];
+        trace?: never;
+    };
     "/api/properties": {
         parameters: {
             query?: never;
@@ -229,7 +246,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One booking, for its traveler or its property's owner */
+        /** One booking with its property, both parties, its history and what the caller may do, for its traveler or its property's owner */
         get: operations["getBooking"];
         put?: never;
         post?: never;
@@ -447,6 +464,10 @@ export interface operations {
                     email: string;
                     password: string;
                     role: "traveler" | "owner";
+                    /** @description a language tag such as en, pt-PT or fr-CA (BCP 47) */
+                    locale?: string;
+                    /** @description an IANA time zone such as Europe/Lisbon, America/New_York or UTC */
+                    time_zone?: string;
                 };
             };
         };
@@ -463,6 +484,10 @@ export interface operations {
                             name: string;
                             email: string;
                             role: "traveler" | "owner";
+                            /** @description BCP 47 language tag: how dates and amounts are written to this person */
+                            locale: string;
+                            /** @description IANA time zone of the dates written to this person */
+                            time_zone: string;
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -563,6 +588,10 @@ export interface operations {
                             name: string;
                             email: string;
                             role: "traveler" | "owner";
+                            /** @description BCP 47 language tag: how dates and amounts are written to this person */
+                            locale: string;
+                            /** @description IANA time zone of the dates written to this person */
+                            time_zone: string;
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -800,10 +829,112 @@ export interface operations {
                             name: string;
                             email: string;
                             role: "traveler" | "owner";
+                            /** @description BCP 47 language tag: how dates and amounts are written to this person */
+                            locale: string;
+                            /** @description IANA time zone of the dates written to this person */
+                            time_zone: string;
                             /** Format: date-time */
                             created_at: string;
                         } | null;
                     };
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description must show at least one visible character and no control or bidirectional-override characters */
+                    name?: string;
+                    /** @description a language tag such as en, pt-PT or fr-CA (BCP 47) */
+                    locale?: string;
+                    /** @description an IANA time zone such as Europe/Lisbon, America/New_York or UTC */
+                    time_zone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            id: number;
+                            name: string;
+                            email: string;
+                            role: "traveler" | "owner";
+                            /** @description BCP 47 language tag: how dates and amounts are written to this person */
+                            locale: string;
+                            /** @description IANA time zone of the dates written to this person */
+                            time_zone: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description A fault on our side */
@@ -853,6 +984,8 @@ export interface operations {
                     bathrooms: number;
                     max_guests: number;
                     amenities: string[];
+                    /** @description must be a currency code such as EUR or USD */
+                    currency?: string;
                 };
             };
         };
@@ -884,6 +1017,8 @@ export interface operations {
                             bathrooms: number;
                             max_guests: number;
                             amenities: string[];
+                            /** @description must be a currency code such as EUR or USD */
+                            currency: string;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1002,6 +1137,8 @@ export interface operations {
                             bathrooms: number;
                             max_guests: number;
                             amenities: string[];
+                            /** @description must be a currency code such as EUR or USD */
+                            currency: string;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1082,6 +1219,8 @@ export interface operations {
                             bathrooms: number;
                             max_guests: number;
                             amenities: string[];
+                            /** @description must be a currency code such as EUR or USD */
+                            currency: string;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1241,6 +1380,8 @@ export interface operations {
                             bathrooms: number;
                             max_guests: number;
                             amenities: string[];
+                            /** @description must be a currency code such as EUR or USD */
+                            currency: string;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1340,6 +1481,10 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description ISO 4217 code of total_price: the property's currency */
+                            currency: string;
+                            reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
+                            previous_status: ("pending" | "accepted") | null;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1452,6 +1597,10 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description ISO 4217 code of total_price: the property's currency */
+                            currency: string;
+                            reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
+                            previous_status: ("pending" | "accepted") | null;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1541,6 +1690,10 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description ISO 4217 code of total_price: the property's currency */
+                            currency: string;
+                            reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
+                            previous_status: ("pending" | "accepted") | null;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1628,11 +1781,40 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description ISO 4217 code of total_price: the property's currency */
+                            currency: string;
+                            reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
+                            previous_status: ("pending" | "accepted") | null;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
                         };
+                        property: {
+                            id: number;
+                            title: string;
+                            city: string;
+                            country: string;
+                            currency: string;
+                        };
+                        traveler: {
+                            id: number;
+                            name: string;
+                        };
+                        owner: {
+                            id: number;
+                            name: string;
+                        };
+                        /** @description every status the booking had, oldest first */
+                        history: {
+                            status: "pending" | "accepted" | "cancelled";
+                            reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
+                            /** Format: date-time */
+                            at: string;
+                            by: ("traveler" | "owner" | "hostly") | null;
+                        }[];
+                        /** @description what the caller may do now: the owner accept or decline a pending request, or cancel an accepted stay; the traveler withdraw a pending request or cancel an accepted stay. decline, withdraw and cancel are POST /api/bookings/{id}/cancel */
+                        actions: ("accept" | "decline" | "withdraw" | "cancel")[];
                     };
                 };
             };
@@ -1720,6 +1902,10 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description ISO 4217 code of total_price: the property's currency */
+                            currency: string;
+                            reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
+                            previous_status: ("pending" | "accepted") | null;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1830,6 +2016,10 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description ISO 4217 code of total_price: the property's currency */
+                            currency: string;
+                            reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
+                            previous_status: ("pending" | "accepted") | null;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
