@@ -9,7 +9,7 @@ import { Link, useTitle } from '../router.tsx'
 import { usePaged } from '../usePaged.ts'
 
 type Item = OwnerBooking & Why
-type Change = Pick<Booking, 'id' | 'status' | 'updated_at'> & Why
+type Change = Pick<Booking, 'id' | 'status' | 'updated_at' | 'reason' | 'previous_status'>
 
 /**
  * Requests on the owner's places: those waiting for an answer first, then the answered ones. A request moves from

@@ -52,7 +52,7 @@ export function BookingPage ({ id }: { id: string }) {
   const as = user?.id === owner.id ? 'owner' : 'traveler'
   const other = as === 'owner' ? traveler : owner
   const n = nights(b.start_date, b.end_date)
-  const currency = b.currency ?? property.currency
+  const currency = b.currency
 
   const run = async (action: Action) => {
     setActionError(null); setBusy(action)
@@ -67,14 +67,15 @@ export function BookingPage ({ id }: { id: string }) {
     } finally { setBusy(null) }
   }
 
-  /** Who did it, in the reader's words. */
-  const by = (who: 'traveler' | 'owner' | 'hostly') =>
-    who === 'hostly' ? 'Hostly' : who === as ? 'you' : who === 'owner' ? owner.name : traveler.name
+  /** Who did it, in the reader's words; null for history written before Hostly recorded who. */
+  const by = (who: 'traveler' | 'owner' | 'hostly' | null) =>
+    who === null ? null : who === 'hostly' ? 'Hostly' : who === as ? 'you' : who === 'owner' ? owner.name : traveler.name
   const step = (h: BookingDetail['history'][number], i: number) => {
-    if (h.status === 'pending') return `Requested by ${by(h.by)}`
-    if (h.status === 'accepted') return `Accepted by ${by(h.by)}`
+    const who = by(h.by)
+    if (h.status === 'pending') return who ? `Requested by ${who}` : 'Requested'
+    if (h.status === 'accepted') return who ? `Accepted by ${who}` : 'Accepted'
     const words = statusWords({ status: h.status, reason: h.reason, previous_status: history[i - 1]?.status ?? b.previous_status })
-    return h.by === 'hostly' ? words : `${words} (${by(h.by)})`
+    return h.by === 'hostly' || !who ? words : `${words} (${who})`
   }
 
   return (

@@ -29,7 +29,7 @@ export function Trips () {
   useTitle('My trips')
   const trips = usePaged<Item>('/api/bookings/me', 'bookings')
   useLive(m => {
-    if (m.type === 'booking') trips.update(m.booking.id, { status: m.booking.status, updated_at: m.booking.updated_at, reason: (m.booking as Why).reason, previous_status: (m.booking as Why).previous_status })
+    if (m.type === 'booking') trips.update(m.booking.id, { status: m.booking.status, updated_at: m.booking.updated_at, reason: m.booking.reason, previous_status: m.booking.previous_status })
     else if (m.type === 'ready' || m.notification.type !== 'booking_requested') void trips.reload()
   })
 
