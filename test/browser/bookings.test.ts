@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core'
 import { book, listProperty, signUp, type Client } from '../helpers/http.ts'
 import { ROOT } from '../helpers/processes.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
+import { waitFor } from '../helpers/wait.ts'
 import { accessibilityProblems, DESKTOP, launch, person, PHONE, screenshot } from './browser.ts'
 
 // Issue 17's pages about bookings, in chromium against the real stack: the booking page for both parties with a
@@ -82,7 +83,7 @@ test('a traveler cancels an accepted stay with both parties\' pages open: a dial
   assert.equal(await focusInDialog(t.page), true)
   await t.page.keyboard.press('Escape')
   await dialog.waitFor({ state: 'hidden' })
-  assert.equal(await cancel.evaluate(el => el === document.activeElement), true, 'focus is back on the button')
+  await waitFor('focus back on the button', () => cancel.evaluate(el => el === document.activeElement))
   assert.equal((await lea.get(`/api/bookings/${b.id}`)).body.booking.status, 'accepted', 'Escape cancelled nothing')
 
   // Confirmed: Lea's page says it at once.

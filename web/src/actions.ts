@@ -50,9 +50,10 @@ export function actionsFor (status: Booking['status'], as: 'owner' | 'traveler')
  */
 export function useBookingAction () {
   const confirm = useConfirm()
-  return async (action: Action, s: Subject): Promise<(Booking & Why) | null> => {
+  return async (action: Action, s: Subject, confirmed?: () => void): Promise<(Booking & Why) | null> => {
     const ask = question(action, s)
     if (ask && !(await confirm(ask))) return null
+    confirmed?.()
     const { booking } = await api<{ booking: Booking & Why }>('POST', `/api/bookings/${s.id}/${action === 'accept' ? 'accept' : 'cancel'}`)
     return booking
   }

@@ -15,9 +15,9 @@ export function BookingActions ({ subject, status, onDone }: { subject: Subject,
   const what = `${subject.as === 'owner' ? (subject.other ?? 'guest') : subject.property}, ${formatRange(subject.start_date, subject.end_date)}`
 
   const run = async (a: Action) => {
-    setBusy(a); setError(null)
+    setError(null)
     try {
-      const b = await act(a, subject)
+      const b = await act(a, subject, () => setBusy(a))
       if (b) onDone(b, a)
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err))

@@ -39,7 +39,11 @@ export function ConfirmProvider ({ children }: { children: ReactNode }) {
     ask.resolve(ok)
     const opener = ask.opener
     setAsk(null)
-    if (opener instanceof HTMLElement && opener.isConnected) opener.focus()
+    // After React has re-rendered (the opener may be re-enabled then); if it is gone, the page's heading.
+    setTimeout(() => {
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus()
+      if (document.activeElement === document.body) document.querySelector<HTMLElement>('main')?.focus()
+    }, 0)
   }
 
   /** Tab and Shift+Tab go round the dialog's buttons, never out to the page or the browser. */

@@ -55,9 +55,9 @@ export function BookingPage ({ id }: { id: string }) {
   const currency = b.currency
 
   const run = async (action: Action) => {
-    setActionError(null); setBusy(action)
+    setActionError(null)
     try {
-      const changed = await act(action, { id: b.id, property: property.title, start_date: b.start_date, end_date: b.end_date, as, other: other.name })
+      const changed = await act(action, { id: b.id, property: property.title, start_date: b.start_date, end_date: b.end_date, as, other: other.name }, () => setBusy(action))
       if (changed) {
         setDetail(d => d && { ...d, booking: { ...d.booking, ...changed }, actions: [] })
         await load()
@@ -85,7 +85,7 @@ export function BookingPage ({ id }: { id: string }) {
         <h1>{as === 'owner' ? `${traveler.name} at ` : 'Your stay at '}<Link href={`/property/${property.id}`}>{property.title}</Link></h1>
         <BookingStatus booking={b} />
       </div>
-      <p className='muted'>{[property.city, property.country].filter(Boolean).join(', ')} · booking {b.id}</p>
+      <p className='muted'>{[property.city, property.country].filter(Boolean).join(', ')} · booking #{b.id}</p>
 
       <div className='booking-grid'>
         <div>

@@ -74,8 +74,9 @@ function Trip ({ booking: b, onChange }: { booking: Item, onChange (b: Partial<I
       </div>
       <div className='row-side'>
         <BookingStatus booking={b} />
+        {/* A stay already over is not cancelled from the list; its page still offers what the server allows. */}
         <BookingActions
-          status={b.status}
+          status={tripGroup(b) === 'past' ? 'cancelled' : b.status}
           subject={{ id: b.id, property: b.property_name, start_date: b.start_date, end_date: b.end_date, as: 'traveler' }}
           onDone={nb => onChange({ status: nb.status, updated_at: nb.updated_at, reason: nb.reason, previous_status: nb.previous_status })}
         />
