@@ -237,3 +237,29 @@ test('signed out, a booking\'s address leads to sign-in and then back to the boo
   await page.getByRole('heading', { name: /Your stay at Ericeira Surf House/ }).waitFor()
   await context.close()
 })
+
+test('the listing form: fields keep their place when errors appear beside some of them; the price is labelled in the chosen currency', async () => {
+  const owner = await signUp(stack.url, 'owner', 'Olivia Owner')
+  for (const viewport of [DESKTOP, PHONE]) {
+    const { page, context, problems } = await signedIn(owner, viewport)
+    await page.goto('/owner/properties')
+    await page.getByRole('button', { name: 'Add a property' }).click()
+    await page.getByLabel('Currency').selectOption('USD')
+    const price = page.getByLabel(/^Price per night \(/)
+    assert.match(await page.locator(`label[for="${await price.getAttribute('id')}"]`).textContent() ?? '', /\$/)
+    const boxes = ['Name', 'Type', 'City', 'State or region', 'Country', 'Currency', 'Bedrooms', 'Guests at most']
+    const tops = () => Promise.all(boxes.map(async l => Math.round((await page.getByLabel(l, { exact: true }).boundingBox())!.y)))
+    const row = async () => { const t = await tops(); return boxes.map((l, i) => `${l}@${t[i] - t[0]}`) }
+    const before = await row()
+    await page.getByLabel('Name').fill('Quiet Cabin') // City and the price left empty: errors under some fields only
+    await page.getByRole('button', { name: 'List this property' }).click()
+    await waitFor('the price error', async () => await price.getAttribute('aria-invalid') === 'true', 10_000)
+    // A box beside one with an error stays where it was relative to the first: no field is stretched or pushed.
+    const afterError = await row()
+    const sameRow = (r: string[]) => r.filter((_, i) => i < 3)
+    assert.deepEqual(sameRow(afterError), sameRow(before))
+    await screenshot(page, 'owner-properties-errors')
+    assert.deepEqual(problems, [])
+    await context.close()
+  }
+})
