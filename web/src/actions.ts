@@ -58,3 +58,11 @@ export function useBookingAction () {
     return booking
   }
 }
+
+/** What changes in a list item when its booking changes: the status and why, but only the fields the change has. */
+export function whyOf (b: Pick<Booking, 'status' | 'updated_at'> & Partial<Pick<Booking, 'reason' | 'previous_status'>>): Partial<Booking> {
+  const change: Partial<Booking> = { status: b.status, updated_at: b.updated_at }
+  if ('reason' in b) change.reason = b.reason
+  if ('previous_status' in b) change.previous_status = b.previous_status
+  return change
+}

@@ -7,6 +7,7 @@ import { formatMoney, formatRange, formatTimestamp, plural } from '../format.ts'
 import { useLive } from '../live.tsx'
 import { Link, useTitle } from '../router.tsx'
 import { usePaged } from '../usePaged.ts'
+import { whyOf } from '../actions.ts'
 
 type Item = OwnerBooking & Why
 type Change = Pick<Booking, 'id' | 'status' | 'updated_at' | 'reason' | 'previous_status'>
@@ -24,15 +25,16 @@ export default function OwnerRequests () {
   const [cancelledWith, setCancelledWith] = useState<Record<number, string>>({})
 
   const changed = (b: Change) => {
-    const change = { status: b.status, updated_at: b.updated_at, reason: b.reason, previous_status: b.previous_status }
+    const change = whyOf(b)
     pending.update(b.id, change)
     all.update(b.id, change)
   }
   useLive(m => {
     if (m.type === 'booking') {
       const known = [...(pending.items ?? []), ...(all.items ?? [])].some(i => i.id === m.booking.id)
+      // A live booking without its reason (a server that does not send it) is read again from the lists.
       if (known) changed(m.booking)
-      else { void pending.reload(); void all.reload() }
+      if (!known || (m.booking.status === 'cancelled' && !('reason' in m.booking))) { void pending.reload(); void all.reload() }
     } else if (m.type === 'ready' || m.notification.type === 'booking_requested') { void pending.reload(); void all.reload() }
   })
 

@@ -1,4 +1,5 @@
 import type { TravelerBooking, Why } from '../api/types.ts'
+import { whyOf } from '../actions.ts'
 import { BookingActions } from '../components/BookingActions.tsx'
 import { BookingStatus } from '../components/BookingStatus.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
@@ -29,8 +30,10 @@ export function Trips () {
   useTitle('My trips')
   const trips = usePaged<Item>('/api/bookings/me', 'bookings')
   useLive(m => {
-    if (m.type === 'booking') trips.update(m.booking.id, { status: m.booking.status, updated_at: m.booking.updated_at, reason: m.booking.reason, previous_status: m.booking.previous_status })
-    else if (m.type === 'ready' || m.notification.type !== 'booking_requested') void trips.reload()
+    if (m.type === 'booking') {
+      trips.update(m.booking.id, whyOf(m.booking))
+      if (m.booking.status === 'cancelled' && !('reason' in m.booking)) void trips.reload()
+    } else if (m.type === 'ready' || m.notification.type !== 'booking_requested') void trips.reload()
   })
 
   const day = today()
@@ -78,7 +81,7 @@ function Trip ({ booking: b, onChange }: { booking: Item, onChange (b: Partial<I
         <BookingActions
           status={tripGroup(b) === 'past' ? 'cancelled' : b.status}
           subject={{ id: b.id, property: b.property_name, start_date: b.start_date, end_date: b.end_date, as: 'traveler' }}
-          onDone={nb => onChange({ status: nb.status, updated_at: nb.updated_at, reason: nb.reason, previous_status: nb.previous_status })}
+          onDone={nb => onChange(whyOf(nb))}
         />
       </div>
     </li>
