@@ -61,7 +61,7 @@ export default function OwnerRequests () {
   return (
     <section className='page'>
       <h1>Requests</h1>
-      <h2 id='waiting'>Waiting for your answer{pending.items ? ` (${waiting.length}${pending.next ? '+' : ''})` : ''}</h2>
+      <h2 id='waiting'>Waiting for your answer{waiting.length > 0 ? ` (${waiting.length}${pending.next ? '+' : ''})` : ''}</h2>
       <ErrorText>{pending.error}</ErrorText>
       {!pending.items && !pending.error && <Loading what='Loading requests' />}
       {pending.items && waiting.length === 0 && <Empty><p>No request is waiting. New ones appear here as they arrive.</p></Empty>}
