@@ -1,16 +1,21 @@
 import { lazy, StrictMode, Suspense, type ReactNode } from 'react'
 import { createRoot } from 'react-dom/client'
 import type { Role } from './api/types.ts'
+import { ConfirmProvider } from './components/Confirm.tsx'
 import { Header } from './components/Header.tsx'
 import { Loading } from './components/Status.tsx'
 import { LiveProvider } from './live.tsx'
 import { Link, match, Redirect, useLocation } from './router.tsx'
 import { SessionProvider, useSession } from './session.tsx'
 import { SignIn, SignUp } from './pages/Auth.tsx'
+import { BookingPage } from './pages/BookingPage.tsx'
 import { Inbox } from './pages/Inbox.tsx'
 import { PropertyPage } from './pages/PropertyPage.tsx'
 import { Search } from './pages/Search.tsx'
+import { Settings } from './pages/Settings.tsx'
 import { Trips } from './pages/Trips.tsx'
+import { Unsubscribe } from './pages/Unsubscribe.tsx'
+import { readerKey } from './format.ts'
 import './styles.css'
 
 // Owners' pages are their own chunks: a traveler's first page does not carry them (BENCHMARKS.md).
@@ -48,6 +53,9 @@ function Routes () {
   if (path === '/signup') return <SignUp />
   if (path === '/trips') return <Guard role='traveler'><Trips /></Guard>
   if (path === '/inbox') return <Guard><Inbox /></Guard>
+  if ((m = match('/bookings/:id', path))) return <Guard><BookingPage id={m.id} /></Guard>
+  if (path === '/settings') return <Guard><Settings /></Guard>
+  if (path === '/unsubscribe') return <Unsubscribe />
   if (path === '/owner/properties') return <Guard role='owner'><OwnerProperties /></Guard>
   if (path === '/owner/requests') return <Guard role='owner'><OwnerRequests /></Guard>
   if (path === '/owner/analytics') return <Guard role='owner'><OwnerAnalytics /></Guard>
@@ -63,12 +71,15 @@ function App () {
   return (
     <SessionProvider>
       <LiveProvider>
-        <Header />
-        <main id='main' tabIndex={-1}>
-          <Suspense fallback={<Loading />}>
-            <Routes />
-          </Suspense>
-        </main>
+        <ConfirmProvider>
+          <Header />
+          <main id='main' tabIndex={-1}>
+            <Suspense fallback={<Loading />}>
+              {/* Pages start again when the reader's locale or time zone changes, so every date follows it. */}
+              <Routes key={readerKey()} />
+            </Suspense>
+          </main>
+        </ConfirmProvider>
       </LiveProvider>
     </SessionProvider>
   )

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react'
 import { api, whenUnauthorized } from './api/client.ts'
-import type { User } from './api/types.ts'
+import type { Reader as User } from './api/types.ts'
+import { setReader } from './format.ts'
 import { navigate } from './router.tsx'
 
 interface Session {
@@ -34,6 +35,8 @@ export function SessionProvider ({ children }: { children: ReactNode }) {
     navigate('/')
   }, [])
 
+  // Dates and money follow the signed-in person's settings; set before any page renders with them.
+  setReader(user?.locale, user?.time_zone)
   return <SessionContext.Provider value={{ user, signedIn: setUser, signOut, ended }}>{children}</SessionContext.Provider>
 }
 

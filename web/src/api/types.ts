@@ -21,3 +21,11 @@ export type NotificationsPage = Json<'listNotifications', 200>
 export type Notification = NotificationsPage['notifications'][number]
 export type Analytics = Json<'getOwnerAnalytics', 200>
 export type Figures = Analytics['totals']
+
+export type BookingDetail = Json<'getBooking', 200>
+export type Reason = NonNullable<Booking['reason']>
+export type Status = Booking['status']
+/** Why a booking is as it is: part of every booking the API gives (kept as its own name for the pages' types). */
+export type Why = Pick<Booking, 'reason' | 'previous_status' | 'currency'>
+export type Action = BookingDetail['actions'][number]
+export type Reader = User

@@ -22,6 +22,7 @@ function Bell () {
 
 export function Header () {
   const { user, signOut } = useSession()
+  const { path } = useLocation()
   return (
     <header className='top'>
       <a className='skip' href='#main'>Skip to content</a>
@@ -37,6 +38,7 @@ export function Header () {
         <div className='account'>
           {user && <Bell />}
           {user && <span className='who' title={user.email}>{user.name}</span>}
+          {user && <Link href='/settings' className='settings-link' aria-current={path === '/settings' ? 'page' : undefined}>Settings</Link>}
           {user && <button type='button' className='link-button' onClick={() => { void signOut() }}>Sign out</button>}
           {user === null && <Link href='/signin' className='button small'>Sign in</Link>}
           {user === null && <Link href='/signup' className='button small secondary'>Sign up</Link>}

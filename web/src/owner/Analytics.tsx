@@ -3,13 +3,12 @@ import { api, query, type ApiError } from '../api/client.ts'
 import type { Analytics, Figures, Property } from '../api/types.ts'
 import { Field } from '../components/Field.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
-import { CURRENCY, formatDate, formatMoney, today } from '../format.ts'
+import { DEFAULT_CURRENCY as CURRENCY, formatDate, formatMoney, today } from '../format.ts'
 import { Link, useTitle } from '../router.tsx'
 import { BarChart, DayChart } from './BarChart.tsx'
 
 const percent = (n: number) => `${Math.round(n * 100)} %`
-const wholeMoney = new Intl.NumberFormat(undefined, { style: 'currency', currency: CURRENCY, maximumFractionDigits: 0 })
-const axisMoney = (n: number) => wholeMoney.format(n)
+const axisMoney = (n: number) => formatMoney(n, CURRENCY, true)
 const count = (n: number) => String(n)
 
 /** A time to answer in the unit a person would say it: seconds, minutes, hours or days. */

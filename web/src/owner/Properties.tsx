@@ -3,7 +3,7 @@ import { api } from '../api/client.ts'
 import type { Property } from '../api/types.ts'
 import { Field, Select, TextArea } from '../components/Field.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
-import { formatMoney, plural } from '../format.ts'
+import { currencySymbol, formatMoney, plural } from '../format.ts'
 import { Link, useTitle } from '../router.tsx'
 import { usePaged } from '../usePaged.ts'
 import { useSubmit } from '../useSubmit.ts'
@@ -32,7 +32,7 @@ export default function OwnerProperties () {
               <h2><Link href={`/property/${p.id}`}>{p.name}</Link></h2>
               <p className='muted'>{[p.city, p.state, p.country].join(', ')}</p>
               <p>{p.property_type} · up to {plural(p.max_guests, 'guest')}</p>
-              <p className='price'><strong>{formatMoney(p.price_per_night)}</strong> a night</p>
+              <p className='price'><strong>{formatMoney(p.price_per_night, p.currency)}</strong> a night</p>
             </li>
           ))}
         </ul>
@@ -42,8 +42,10 @@ export default function OwnerProperties () {
   )
 }
 
-const EMPTY = { name: '', description: '', city: '', state: '', country: '', property_type: 'apartment', price_per_night: '', bedrooms: '1', bathrooms: '1', max_guests: '2', amenities: '' }
+const EMPTY = { name: '', description: '', city: '', state: '', country: '', property_type: 'apartment', price_per_night: '', currency: 'EUR', bedrooms: '1', bathrooms: '1', max_guests: '2', amenities: '' }
 const FIELDS = Object.keys(EMPTY)
+/** The currencies offered first; the API takes any ISO 4217 code. */
+const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'BRL', 'CAD', 'AUD', 'JPY', 'SEK', 'DKK', 'NOK', 'PLN', 'CZK', 'MXN']
 
 /** Numbers as numbers (the API takes JSON as typed); an empty box is left out, so the API says it is required. */
 const num = (v: string) => v.trim() === '' ? undefined : Number(v)
@@ -79,7 +81,8 @@ function AddProperty ({ onDone }: { onDone (p?: Property): void }) {
         <Field label='City' autoComplete='address-level2' {...f('city')} />
         <Field label='State or region' autoComplete='address-level1' {...f('state')} />
         <Field label='Country' autoComplete='country-name' {...f('country')} />
-        <Field label='Price per night (€)' type='number' step='0.01' min='0.01' inputMode='decimal' {...f('price_per_night')} />
+        <Select label='Currency' options={CURRENCIES.map(c => [c, `${c} (${currencySymbol(c)})`])} {...f('currency')} />
+        <Field label={`Price per night (${currencySymbol(v.currency)})`} type='number' step='0.01' min='0.01' inputMode='decimal' {...f('price_per_night')} />
         <Field label='Bedrooms' type='number' min='0' inputMode='numeric' {...f('bedrooms')} />
         <Field label='Bathrooms' type='number' min='0' inputMode='numeric' {...f('bathrooms')} />
         <Field label='Guests at most' type='number' min='1' inputMode='numeric' {...f('max_guests')} />

@@ -59,7 +59,10 @@ export function SignUp () {
   const submit = (e: FormEvent) => {
     e.preventDefault()
     void form.run(async () => {
-      const { user } = await api<{ user: User }>('POST', '/api/auth/register', { name, email, password, role })
+      // Dates and amounts are written as this browser writes them, until the person changes it in Settings.
+      const locale = navigator.language
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone
+      const { user } = await api<{ user: User }>('POST', '/api/auth/register', { name, email, password, role, locale, time_zone: zone })
       signedIn(user)
       // A new owner has nothing to answer yet: the first thing to do is list a place.
       navigate(user.role === 'owner' && !params.get('next') ? '/owner/properties' : nextPage(params, user.role), { replace: true })

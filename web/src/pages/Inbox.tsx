@@ -1,5 +1,4 @@
 import { useState } from 'react'
-import { useSession } from '../session.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
 import { formatTimestamp } from '../format.ts'
 import { useNotifications } from '../live.tsx'
@@ -8,11 +7,9 @@ import { Link, useTitle } from '../router.tsx'
 /** The notifications, newest first; new ones appear as they are written. */
 export function Inbox () {
   useTitle('Notifications')
-  const { user } = useSession()
   const live = useNotifications()
   const [error, setError] = useState<string | null>(null)
   const act = (fn: () => Promise<void>) => { setError(null); fn().catch((e: Error) => setError(e.message)) }
-  const target = user?.role === 'owner' ? '/owner/requests' : '/trips'
 
   return (
     <section className='page narrow'>
@@ -32,7 +29,7 @@ export function Inbox () {
             <li key={n.id} className={'card notification' + (n.read_at ? '' : ' unread')} data-notification={n.id}>
               <div className='row-main'>
                 <p>{!n.read_at && <span className='visually-hidden'>Unread: </span>}{n.message}</p>
-                <p className='muted small'>{formatTimestamp(n.created_at)} · <Link href={target}>Open</Link></p>
+                <p className='muted small'>{formatTimestamp(n.created_at)} · <Link href={`/bookings/${n.booking_id}`} onClick={() => { if (!n.read_at) act(() => live.markRead(n.id)) }}>See the booking</Link></p>
               </div>
               {!n.read_at && <button type='button' className='secondary small' onClick={() => act(() => live.markRead(n.id))}>Mark read</button>}
             </li>

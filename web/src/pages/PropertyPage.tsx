@@ -38,7 +38,7 @@ export function PropertyPage ({ id }: { id: string }) {
         <p className='crumbs'><Link href='/'>Search</Link></p>
         <h1>{property.name}</h1>
         <p className='muted'>{[property.city, property.state, property.country].filter(Boolean).join(', ')}</p>
-        <p className='price'><strong>{formatMoney(property.price_per_night)}</strong> a night</p>
+        <p className='price'><strong>{formatMoney(property.price_per_night, property.currency)}</strong> a night</p>
         <dl className='facts'>
           <div><dt>Type</dt><dd>{property.property_type}</dd></div>
           <div><dt>Bedrooms</dt><dd>{property.bedrooms}</dd></div>
@@ -86,8 +86,8 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
     return (
       <aside className='card booking-form' aria-labelledby='book-title'>
         <h2 id='book-title'>Request sent</h2>
-        <p role='status'>Your request for {formatRange(sent.start_date, sent.end_date)} ({formatMoney(sent.total_price)}) is <span className='status status-pending'>pending</span>. The owner answers soon; you will be notified.</p>
-        <p><Link href='/trips' className='button'>See my trips</Link></p>
+        <p role='status'>Your request for {formatRange(sent.start_date, sent.end_date)} ({formatMoney(sent.total_price, sent.currency)}) is <span className='status status-pending'>awaiting answer</span>. The owner answers soon; you will be notified.</p>
+        <p className='actions'><Link href={`/bookings/${sent.id}`} className='button'>See the booking</Link> <Link href='/trips' className='button secondary'>See my trips</Link></p>
       </aside>
     )
   }
@@ -107,7 +107,7 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
         />
         <p className='total' aria-live='polite'>
           {n > 0
-            ? <>{plural(n, 'night')} × {formatMoney(property.price_per_night)} = <strong>{formatMoney(n * property.price_per_night)}</strong></>
+            ? <>{plural(n, 'night')} × {formatMoney(property.price_per_night, property.currency)} = <strong>{formatMoney(n * property.price_per_night, property.currency)}</strong></>
             : 'Choose your dates to see the price.'}
         </p>
         <ErrorText>{form.general}</ErrorText>

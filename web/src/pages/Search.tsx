@@ -80,7 +80,7 @@ export function Search () {
                       <h2><Link href={`/property/${p.id}${stayQuery}`}>{p.name}</Link></h2>
                       <p className='muted'>{[p.city, p.state, p.country].filter(Boolean).join(', ')}</p>
                       <p>{p.property_type} · {plural(p.bedrooms, 'bedroom')} · up to {plural(p.max_guests, 'guest')}</p>
-                      <p className='price'><strong>{formatMoney(p.price_per_night)}</strong> a night</p>
+                      <p className='price'><strong>{formatMoney(p.price_per_night, p.currency)}</strong> a night</p>
                     </li>
                   ))}
                 </ul>

@@ -1,0 +1,133 @@
+import { useCallback, useEffect, useState } from 'react'
+import { api, ApiError } from '../api/client.ts'
+import type { Action, BookingDetail } from '../api/types.ts'
+import { ACTION_WORDS, useBookingAction } from '../actions.ts'
+import { BookingStatus, statusWords } from '../components/BookingStatus.tsx'
+import { ErrorText, Loading } from '../components/Status.tsx'
+import { formatDay, formatMoney, formatTimestamp, nights, plural } from '../format.ts'
+import { useLive } from '../live.tsx'
+import { Link, useTitle } from '../router.tsx'
+import { useSession } from '../session.tsx'
+
+/**
+ * One booking, for its traveler and for the owner of its place: what, when, how much, with whom, what happened to it
+ * and when, and what the reader may do now (the server's list of actions). Read again whenever the booking changes
+ * (a live message about it, or a reconnection), so both parties see the other's answer as it happens.
+ */
+export function BookingPage ({ id }: { id: string }) {
+  const { user } = useSession()
+  const [detail, setDetail] = useState<BookingDetail | null>(null)
+  const [error, setError] = useState<ApiError | null>(null)
+  const [busy, setBusy] = useState<Action | null>(null)
+  const [actionError, setActionError] = useState<string | null>(null)
+  const act = useBookingAction()
+  useTitle(detail ? `Booking at ${detail.property.title}` : 'Booking')
+
+  const load = useCallback(async () => {
+    try {
+      setDetail(await api<BookingDetail>('GET', `/api/bookings/${encodeURIComponent(id)}`))
+      setError(null)
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, { message: String(err) }))
+    }
+  }, [id])
+  useEffect(() => { setDetail(null); void load() }, [load])
+  useLive(m => {
+    if (m.type === 'ready' || (m.type === 'booking' && String(m.booking.id) === id) || (m.type === 'notification' && String(m.notification.booking_id) === id)) void load()
+  })
+
+  if (error) {
+    const missing = error.status === 404 || error.status === 403 || error.status === 400
+    return (
+      <section className='page narrow'>
+        <h1>{missing ? 'Booking not found' : 'This booking cannot be shown'}</h1>
+        <ErrorText>{missing ? 'There is no booking at this address that you are part of.' : error.message}</ErrorText>
+        <p><Link href={user?.role === 'owner' ? '/owner/requests' : '/trips'}>{user?.role === 'owner' ? 'See your requests' : 'See your trips'}</Link></p>
+      </section>
+    )
+  }
+  if (!detail) return <Loading what='Loading the booking' />
+
+  const { booking: b, property, traveler, owner, history, actions } = detail
+  const as = user?.id === owner.id ? 'owner' : 'traveler'
+  const other = as === 'owner' ? traveler : owner
+  const n = nights(b.start_date, b.end_date)
+  const currency = b.currency
+
+  const run = async (action: Action) => {
+    setActionError(null)
+    try {
+      const changed = await act(action, { id: b.id, property: property.title, start_date: b.start_date, end_date: b.end_date, as, other: other.name }, () => setBusy(action))
+      if (changed) {
+        setDetail(d => d && { ...d, booking: { ...d.booking, ...changed }, actions: [] })
+        await load()
+      }
+    } catch (err) {
+      setActionError(err instanceof ApiError ? err.message : String(err))
+    } finally { setBusy(null) }
+  }
+
+  /** Who did it, in the reader's words; null for history written before Hostly recorded who. */
+  const by = (who: 'traveler' | 'owner' | 'hostly' | null) =>
+    who === null ? null : who === 'hostly' ? 'Hostly' : who === as ? 'you' : who === 'owner' ? owner.name : traveler.name
+  const step = (h: BookingDetail['history'][number], i: number) => {
+    const who = by(h.by)
+    if (h.status === 'pending') return who ? `Requested by ${who}` : 'Requested'
+    if (h.status === 'accepted') return who ? `Accepted by ${who}` : 'Accepted'
+    const words = statusWords({ status: h.status, reason: h.reason, previous_status: history[i - 1]?.status ?? b.previous_status })
+    return h.by === 'hostly' || !who ? words : `${words} (${who})`
+  }
+
+  return (
+    <section className='page booking-page' data-booking={b.id}>
+      <p className='crumbs'><Link href={as === 'owner' ? '/owner/requests' : '/trips'}>{as === 'owner' ? '← Requests' : '← My trips'}</Link></p>
+      <div className='title-row'>
+        <h1>{as === 'owner' ? `${traveler.name} at ` : 'Your stay at '}<Link href={`/property/${property.id}`}>{property.title}</Link></h1>
+        <BookingStatus booking={b} />
+      </div>
+      <p className='muted'>{[property.city, property.country].filter(Boolean).join(', ')} · booking #{b.id}</p>
+
+      <div className='booking-grid'>
+        <div>
+          <dl className='facts'>
+            <div><dt>Check-in</dt><dd>{formatDay(b.start_date)}</dd></div>
+            <div><dt>Check-out</dt><dd>{formatDay(b.end_date)}</dd></div>
+            <div><dt>Nights</dt><dd>{n}</dd></div>
+            <div><dt>Guests</dt><dd>{b.num_guests}</dd></div>
+            <div><dt>Total</dt><dd>{formatMoney(b.total_price, currency)}</dd></div>
+            <div><dt>{as === 'owner' ? 'Guest' : 'Host'}</dt><dd>{other.name}</dd></div>
+          </dl>
+          <p className='muted small'>{plural(n, 'night')} × {formatMoney(n ? b.total_price / n : 0, currency)}, {plural(b.num_guests, 'guest')}.</p>
+        </div>
+
+        <div className='card booking-actions' aria-labelledby='actions-title'>
+          <h2 id='actions-title'>{actions.length ? 'What you can do' : 'Nothing to do'}</h2>
+          {actions.length === 0 && <p className='muted'>{b.status === 'cancelled' ? 'This booking is closed.' : b.status === 'accepted' ? 'The stay is confirmed.' : 'Waiting for the host’s answer.'}</p>}
+          {actions.length > 0 && (
+            <div className='actions'>
+              {actions.map(a => (
+                <button
+                  key={a} type='button' className={a === 'accept' ? '' : 'secondary danger'} disabled={busy !== null}
+                  onClick={() => { void run(a) }}
+                >{busy === a ? ACTION_WORDS[a][1] : ACTION_WORDS[a][0]}
+                </button>
+              ))}
+            </div>
+          )}
+          {actions.includes('accept') && <p className='muted small'>Accepting cancels the other requests for these dates.</p>}
+          <ErrorText>{actionError}</ErrorText>
+        </div>
+      </div>
+
+      <h2>History</h2>
+      <ol className='history' aria-label='History'>
+        {history.map((h, i) => (
+          <li key={i} data-status={h.status}>
+            <span className='history-what'>{step(h, i)}</span>
+            <time dateTime={h.at} className='muted'>{formatTimestamp(h.at)}</time>
+          </li>
+        ))}
+      </ol>
+    </section>
+  )
+}
