@@ -90,15 +90,17 @@ test('a booking travels from the API through Kafka to the owner, and its accepta
   assert.equal(theirs[0].traveler_name, 'Tomás')
 })
 
-test('a cancelled booking notifies the traveler with booking_cancelled', async () => {
+test('a request the traveler withdraws notifies the owner with booking_cancelled (never the traveler of their own act)', async () => {
   const owner = await signUp(stack.url, 'owner')
   const property = await listProperty(owner)
   const traveler = await signUp(stack.url, 'traveler')
   const booking = await book(traveler, property.id, 40)
   assert.equal((await traveler.post(`/api/bookings/${booking.id}/cancel`)).status, 200)
-  const note = await waitFor('the cancellation notice', async () => (await traveler.get('/api/notifications')).body.notifications[0])
-  assert.equal(note.type, 'booking_cancelled')
+  const note = await waitFor('the cancellation notice', async () =>
+    (await owner.get('/api/notifications')).body.notifications.find((n: { type: string }) => n.type === 'booking_cancelled'))
   assert.equal(note.booking_id, booking.id)
+  assert.match(note.message, /The guest withdrew the request/)
+  assert.deepEqual((await traveler.get('/api/notifications')).body.notifications, [])
 })
 
 // That the API answers while Kafka is down is kafka-outage.test.ts's assertion.

@@ -102,7 +102,9 @@ test('a forged booking-created with invented dates and 99 guests, and a real pay
   }
   const owned = await notifications(booking.id)
   assert.equal(owned.length, 1, 'the owner heard of the request once')
-  assert.match(owned[0].message, new RegExp(`from ${booking.start_date} to ${booking.end_date} for 2 guests`))
+  // The real dates, as the owner (locale en) reads them: the database's, never the forged event's.
+  const day = (d: string) => new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${d}T00:00:00Z`))
+  assert.ok(owned[0].message.includes(`from ${day(booking.start_date)} to ${day(booking.end_date)} for 2 guests`), owned[0].message)
 })
 
 test('60 forged events ahead of a real one in every partition are dead-lettered quickly; the real notification is not held up for seconds', async () => {
