@@ -118,19 +118,19 @@ async function fromBookings () {
   const BOOKINGS = `
     WITH ev AS (SELECT o.key::bigint AS id, o.payload::jsonb AS p FROM outbox o WHERE o.topic = $2),
     b AS (
-      SELECT b.*, a.at AS accepted_at, c.at AS cancelled_at, c.reason
+      SELECT b.*, a.at AS accepted_at, c.at AS cancelled_at, c.why
         FROM bookings b
         LEFT JOIN LATERAL (SELECT (p->>'updated_at')::timestamptz AS at FROM ev WHERE ev.id = b.id AND p->>'status' = 'accepted') a ON true
-        LEFT JOIN LATERAL (SELECT (p->>'updated_at')::timestamptz AS at, p->>'reason' AS reason FROM ev WHERE ev.id = b.id AND p->>'status' = 'cancelled') c ON true
+        LEFT JOIN LATERAL (SELECT (p->>'updated_at')::timestamptz AS at, p->>'reason' AS why FROM ev WHERE ev.id = b.id AND p->>'status' = 'cancelled') c ON true
        WHERE b.property_id = ANY($1)
     )`
   const { rows } = await stack.db.query(`${BOOKINGS}, ev2 AS (
       SELECT property_id, (created_at AT TIME ZONE 'UTC')::date AS day, 'requests' AS what, 0::numeric AS revenue FROM b
       UNION ALL SELECT property_id, (accepted_at AT TIME ZONE 'UTC')::date, 'accepted', 0 FROM b WHERE accepted_at IS NOT NULL
       UNION ALL SELECT property_id, (cancelled_at AT TIME ZONE 'UTC')::date,
-                       CASE WHEN reason IN ('expired', 'dates_taken') THEN reason
-                            WHEN accepted_at IS NOT NULL THEN CASE reason WHEN 'owner_declined' THEN 'cancelled_by_owner' ELSE 'cancelled_by_traveler' END
-                            ELSE CASE reason WHEN 'owner_declined' THEN 'declined' ELSE 'withdrawn' END END, 0
+                       CASE WHEN why IN ('expired', 'dates_taken') THEN why
+                            WHEN accepted_at IS NOT NULL THEN CASE why WHEN 'owner_declined' THEN 'cancelled_by_owner' ELSE 'cancelled_by_traveler' END
+                            ELSE CASE why WHEN 'owner_declined' THEN 'declined' ELSE 'withdrawn' END END, 0
                   FROM b WHERE cancelled_at IS NOT NULL
       UNION ALL SELECT property_id, n::date, 'nights_booked', total_price / (end_date - start_date)
                   FROM b, generate_series(start_date, end_date - 1, interval '1 day') n WHERE status = 'accepted'
@@ -145,7 +145,7 @@ async function fromBookings () {
       FROM ev2 GROUP BY 1, 2 ORDER BY 1, 2`, [propertyIds, TOPICS.statusUpdated])
   const medians = await stack.db.query(`${BOOKINGS}
     SELECT property_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM coalesce(accepted_at, cancelled_at) - created_at) / 60) AS m
-      FROM b WHERE accepted_at IS NOT NULL OR reason = 'owner_declined'
+      FROM b WHERE accepted_at IS NOT NULL OR why = 'owner_declined'
      GROUP BY property_id ORDER BY property_id`, [propertyIds, TOPICS.statusUpdated])
   const listed = await stack.db.query("SELECT id, (created_at AT TIME ZONE 'UTC')::date::text AS listed FROM properties WHERE id = ANY($1)", [propertyIds])
   return {
