@@ -21,8 +21,12 @@ import { freshBroker, type FreshBroker } from '../support/broker.ts'
 // `process.getActiveResourcesInfo()` in an `after` hook, fix it if it is ours, list the file here if a library's.
 const FORCE_EXIT: string[] = []
 
-/** Where the last run's wall time of each file is kept: the slowest start first, so the run ends sooner. */
+/**
+ * Where the last run's wall time of each file is kept: the slowest start first, so the run ends sooner. A fresh
+ * clone (CI) has none and starts from SEED_TIMES, a run's table as committed (BENCHMARKS.md, "Test suite").
+ */
 const TIMES_FILE = '.data/test-times.json'
+const SEED_TIMES = 'scripts/test-times.json'
 
 const extra = process.argv.slice(2)
 const named = extra.filter(a => !a.startsWith('-'))
@@ -63,7 +67,8 @@ async function pool<T> (items: T[], size: number, work: (item: T) => Promise<voi
 }
 
 async function main (): Promise<number> {
-  const previous: Record<string, number> = await readFile(TIMES_FILE, 'utf8').then(JSON.parse, () => ({}))
+  const read = (file: string) => readFile(file, 'utf8').then(JSON.parse, () => undefined)
+  const previous: Record<string, number> = await read(TIMES_FILE) ?? await read(SEED_TIMES) ?? {}
   const byTime = (a: string, b: string) => (previous[b] ?? Infinity) - (previous[a] ?? Infinity) || a.localeCompare(b)
   const alone = files.filter(f => aloneReason(readFileSync(f, 'utf8')) !== undefined)
   const together = files.filter(f => !alone.includes(f)).sort(byTime)
@@ -78,8 +83,10 @@ async function main (): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { void stopBroker().finally(() => process.exit(130)) })
   const outcomes: Outcome[] = []
   try {
-    broker = await freshBroker()
-    const env = { ...process.env, HOSTLY_TEST_KAFKA_BROKERS: broker.brokers }
+    // Only when a file starts a stack (a run of unit tests needs no JVM); one that does so through another helper
+    // without this variable gets a broker of its own, as outside npm test.
+    if (files.some(f => readFileSync(f, 'utf8').includes('startStack'))) broker = await freshBroker()
+    const env = { ...process.env, ...(broker && { HOSTLY_TEST_KAFKA_BROKERS: broker.brokers }) }
     await pool(together, concurrency, async file => { outcomes.push({ ...await runFile(file, env), alone: false }) })
     for (const file of alone) outcomes.push({ ...await runFile(file, env), alone: true })
   } finally {
