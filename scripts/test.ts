@@ -10,8 +10,10 @@
 // (they restart PostgreSQL servers, kill brokers or measure): those run afterwards, one at a time, with nothing
 // else. Each file's output is printed whole when it ends, then a table of every file's wall time.
 import { spawn } from 'node:child_process'
-import { globSync, readFileSync } from 'node:fs'
+import { existsSync, globSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { freshBroker, type FreshBroker } from '../support/broker.ts'
 
 // --test-force-exit ends a file's process once its tests are done, whatever still holds the event loop. Given to
@@ -42,21 +44,31 @@ export function aloneReason (source: string): string | undefined {
   return match ? (match[1].trim() || 'alone') : undefined
 }
 
-interface Outcome { file: string, ms: number, status: number, alone: boolean }
+interface Outcome { file: string, ms: number, cpuS?: number, status: number, alone: boolean }
 
-function runFile (file: string, env: NodeJS.ProcessEnv): Promise<Omit<Outcome, 'alone'>> {
+// GNU time reports the CPU a file used, its children (brokers, hostly processes) included: what the suite's
+// length on two cores comes down to. Without it, wall times only.
+const TIME = '/usr/bin/time'
+const timed = existsSync(TIME)
+
+async function runFile (file: string, env: NodeJS.ProcessEnv): Promise<Omit<Outcome, 'alone'>> {
   const started = Date.now()
   const flags = FORCE_EXIT.includes(file) ? ['--test-force-exit'] : []
-  const child = spawn(process.execPath, ['--test', ...flags, '--test-reporter=spec', ...options, file], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const cpuFile = join(tmpdir(), `hostly-test-cpu-${process.pid}-${file.replace(/\W/g, '_')}`)
+  const command = [process.execPath, '--test', ...flags, '--test-reporter=spec', ...options, file]
+  const [bin, ...args] = timed ? [TIME, '-q', '-f', '%U %S', '-o', cpuFile, ...command] : command
+  const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const chunks: Buffer[] = []
   child.stdout.on('data', (c: Buffer) => chunks.push(c))
   child.stderr.on('data', (c: Buffer) => chunks.push(c))
-  return new Promise(resolve => child.on('close', (code, signal) => {
-    const ms = Date.now() - started
-    const status = code ?? (signal ? 1 : 0)
-    process.stdout.write(`\n▶ ${file} (${(ms / 1000).toFixed(1)} s${status === 0 ? '' : `, exit ${code ?? signal}`})\n${Buffer.concat(chunks).toString()}`)
-    resolve({ file, ms, status })
-  }))
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, s) => resolve([c, s])))
+  const ms = Date.now() - started
+  const status = code ?? (signal ? 1 : 0)
+  const cpu = timed ? await readFile(cpuFile, 'utf8').then(t => t.trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0), () => undefined) : undefined
+  if (timed) await rm(cpuFile, { force: true })
+  const cpuS = Number.isFinite(cpu) ? cpu : undefined
+  process.stdout.write(`\n▶ ${file} (${(ms / 1000).toFixed(1)} s${cpuS === undefined ? '' : `, CPU ${cpuS.toFixed(1)} s`}${status === 0 ? '' : `, exit ${code ?? signal}`})\n${Buffer.concat(chunks).toString()}`)
+  return { file, ms, cpuS, status }
 }
 
 async function pool<T> (items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -95,9 +107,12 @@ async function main (): Promise<number> {
 
   const wall = Date.now() - started
   const width = Math.max(...outcomes.map(o => o.file.length))
-  console.log(`\nTest files by wall time (${together.length} at most ${concurrency} at once, then ${alone.length} alone), ${(wall / 1000).toFixed(1)} s in all:`)
+  const cpuTotal = outcomes.reduce((sum, o) => sum + (o.cpuS ?? 0), 0)
+  console.log(`\nTest files by wall time (${together.length} at most ${concurrency} at once, then ${alone.length} alone), ${(wall / 1000).toFixed(1)} s in all` +
+    (timed ? `, ${cpuTotal.toFixed(0)} s of CPU in the files' processes:` : ':'))
   for (const o of [...outcomes].sort((a, b) => b.ms - a.ms)) {
-    console.log(`  ${o.file.padEnd(width)}  ${(o.ms / 1000).toFixed(1).padStart(6)} s${o.alone ? '  alone' : ''}${o.status === 0 ? '' : '  FAILED'}`)
+    const cpu = o.cpuS === undefined ? '' : `  CPU ${o.cpuS.toFixed(1).padStart(6)} s`
+    console.log(`  ${o.file.padEnd(width)}  ${(o.ms / 1000).toFixed(1).padStart(6)} s${cpu}${o.alone ? '  alone' : ''}${o.status === 0 ? '' : '  FAILED'}`)
   }
   if (named.length === 0) {
     await mkdir('.data', { recursive: true })
