@@ -1,8 +1,20 @@
-// npm test: every test file under test/, against the real Kafka broker (each file starts its own, from
-// kafka/libs) and the real PostgreSQL (each file creates and drops its own database).
-// `npm test -- test/<name>.test.ts` runs one file; other arguments go to `node --test`.
-import { spawnSync } from 'node:child_process'
-import { globSync } from 'node:fs'
+// npm test: every test file under test/, against the real Kafka broker and the real PostgreSQL (each file
+// creates and drops its own database). `npm test -- test/<name>.test.ts` runs one file; other arguments starting
+// with `-` go to each file's `node --test`.
+//
+// One broker for the whole run: startStack() (test/helpers/stack.ts) gives each stack its own KAFKA_PREFIX on it,
+// so files share its JVM (several seconds of CPU to start, each) but never a topic or a group. Files run in
+// parallel, TEST_CONCURRENCY at once (default 3: most of a file's time is spent waiting on Kafka, PostgreSQL or
+// its own children, BENCHMARKS.md "Test suite"), except files that say in their first lines
+//   // test-suite: alone — <why>
+// (they restart PostgreSQL servers, kill brokers or measure): those run afterwards, one at a time, with nothing
+// else. Each file's output is printed whole when it ends, then a table of every file's wall time.
+import { spawn } from 'node:child_process'
+import { existsSync, globSync, readFileSync } from 'node:fs'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freshBroker, type FreshBroker } from '../support/broker.ts'
 
 // --test-force-exit ends a file's process once its tests are done, whatever still holds the event loop. Given to
 // every file it would hide our own leaked handles (a pool not ended, a timer not cleared), so it goes only to the
@@ -11,18 +23,104 @@ import { globSync } from 'node:fs'
 // `process.getActiveResourcesInfo()` in an `after` hook, fix it if it is ours, list the file here if a library's.
 const FORCE_EXIT: string[] = []
 
+/**
+ * Where the last run's wall time of each file is kept: the slowest start first, so the run ends sooner. A fresh
+ * clone (CI) has none and starts from SEED_TIMES, a run's table as committed (BENCHMARKS.md, "Test suite").
+ */
+const TIMES_FILE = '.data/test-times.json'
+const SEED_TIMES = 'scripts/test-times.json'
+
 const extra = process.argv.slice(2)
 const named = extra.filter(a => !a.startsWith('-'))
 const options = extra.filter(a => a.startsWith('-'))
 // test/browser/ is its own suite (npm run test:browser): it needs the built app and a browser.
-const files = named.length > 0 ? named : globSync('test/**/*.test.ts').filter(f => !f.startsWith('test/browser/')).sort()
-const forced = files.filter(f => FORCE_EXIT.includes(f.replace(/^\.\//, '')))
-const free = files.filter(f => !forced.includes(f))
+const files = (named.length > 0 ? named : globSync('test/**/*.test.ts').filter(f => !f.startsWith('test/browser/')).sort())
+  .map(f => f.replace(/^\.\//, ''))
+const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY) || 3)
 
-function run (flags: string[], list: string[]): number {
-  if (list.length === 0) return 0
-  return spawnSync(process.execPath, ['--test', ...flags, '--test-reporter=spec', ...options, ...list], { stdio: 'inherit' }).status ?? 1
+/** The reason a file gives for running alone, if it does (a `// test-suite: alone` line near its top). */
+export function aloneReason (source: string): string | undefined {
+  const match = /^\/\/ test-suite: alone\b\s*(?:[—:-]\s*)?(.*)$/m.exec(source.split('\n').slice(0, 30).join('\n'))
+  return match ? (match[1].trim() || 'alone') : undefined
 }
 
-const status = Math.max(run([], free), run(['--test-force-exit'], forced))
-process.exit(status)
+interface Outcome { file: string, ms: number, cpuS?: number, status: number, alone: boolean }
+
+// GNU time reports the CPU a file used, its children (brokers, hostly processes) included: what the suite's
+// length on two cores comes down to. Without it, wall times only.
+const TIME = '/usr/bin/time'
+const timed = existsSync(TIME)
+
+async function runFile (file: string, env: NodeJS.ProcessEnv): Promise<Omit<Outcome, 'alone'>> {
+  const started = Date.now()
+  const flags = FORCE_EXIT.includes(file) ? ['--test-force-exit'] : []
+  const cpuFile = join(tmpdir(), `hostly-test-cpu-${process.pid}-${file.replace(/\W/g, '_')}`)
+  const command = [process.execPath, '--test', ...flags, '--test-reporter=spec', ...options, file]
+  const [bin, ...args] = timed ? [TIME, '-q', '-f', '%U %S', '-o', cpuFile, ...command] : command
+  const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const chunks: Buffer[] = []
+  child.stdout.on('data', (c: Buffer) => chunks.push(c))
+  child.stderr.on('data', (c: Buffer) => chunks.push(c))
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, s) => resolve([c, s])))
+  const ms = Date.now() - started
+  const status = code ?? (signal ? 1 : 0)
+  const cpu = timed ? await readFile(cpuFile, 'utf8').then(t => t.trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0), () => undefined) : undefined
+  if (timed) await rm(cpuFile, { force: true })
+  const cpuS = Number.isFinite(cpu) ? cpu : undefined
+  process.stdout.write(`\n▶ ${file} (${(ms / 1000).toFixed(1)} s${cpuS === undefined ? '' : `, CPU ${cpuS.toFixed(1)} s`}${status === 0 ? '' : `, exit ${code ?? signal}`})\n${Buffer.concat(chunks).toString()}`)
+  return { file, ms, cpuS, status }
+}
+
+async function pool<T> (items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items]
+  await Promise.all(Array.from({ length: Math.min(size, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item)
+  }))
+}
+
+async function main (): Promise<number> {
+  const read = (file: string) => readFile(file, 'utf8').then(JSON.parse, () => undefined)
+  const previous: Record<string, number> = await read(TIMES_FILE) ?? await read(SEED_TIMES) ?? {}
+  const byTime = (a: string, b: string) => (previous[b] ?? Infinity) - (previous[a] ?? Infinity) || a.localeCompare(b)
+  const alone = files.filter(f => aloneReason(readFileSync(f, 'utf8')) !== undefined)
+  const together = files.filter(f => !alone.includes(f)).sort(byTime)
+
+  const started = Date.now()
+  let broker: FreshBroker | undefined
+  const stopBroker = async () => {
+    const b = broker
+    broker = undefined
+    if (b) { await b.stop(); await rm(b.dataDir, { recursive: true, force: true }) }
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { void stopBroker().finally(() => process.exit(130)) })
+  const outcomes: Outcome[] = []
+  try {
+    // Only when a file starts a stack (a run of unit tests needs no JVM); one that does so through another helper
+    // without this variable gets a broker of its own, as outside npm test.
+    if (files.some(f => readFileSync(f, 'utf8').includes('startStack'))) broker = await freshBroker()
+    const env = { ...process.env, ...(broker && { HOSTLY_TEST_KAFKA_BROKERS: broker.brokers }) }
+    await pool(together, concurrency, async file => { outcomes.push({ ...await runFile(file, env), alone: false }) })
+    for (const file of alone) outcomes.push({ ...await runFile(file, env), alone: true })
+  } finally {
+    await stopBroker()
+  }
+
+  const wall = Date.now() - started
+  const width = Math.max(...outcomes.map(o => o.file.length))
+  const cpuTotal = outcomes.reduce((sum, o) => sum + (o.cpuS ?? 0), 0)
+  console.log(`\nTest files by wall time (${together.length} at most ${concurrency} at once, then ${alone.length} alone), ${(wall / 1000).toFixed(1)} s in all` +
+    (timed ? `, ${cpuTotal.toFixed(0)} s of CPU in the files' processes:` : ':'))
+  for (const o of [...outcomes].sort((a, b) => b.ms - a.ms)) {
+    const cpu = o.cpuS === undefined ? '' : `  CPU ${o.cpuS.toFixed(1).padStart(6)} s`
+    console.log(`  ${o.file.padEnd(width)}  ${(o.ms / 1000).toFixed(1).padStart(6)} s${cpu}${o.alone ? '  alone' : ''}${o.status === 0 ? '' : '  FAILED'}`)
+  }
+  if (named.length === 0) {
+    await mkdir('.data', { recursive: true })
+    await writeFile(TIMES_FILE, JSON.stringify(Object.fromEntries(outcomes.map(o => [o.file, o.ms])), null, 2) + '\n')
+  }
+  const failed = outcomes.filter(o => o.status !== 0)
+  if (failed.length > 0) console.log(`\nFailed: ${failed.map(o => o.file).join(', ')}`)
+  return failed.length > 0 ? 1 : 0
+}
+
+if (import.meta.main) process.exit(await main())

@@ -14,6 +14,8 @@ export interface Settings {
   /** Brokers to use; empty means "start a local broker" (hostly start only). */
   kafkaBrokers: string[]
   kafkaDataDir: string
+  /** Prepended to every topic and consumer group Hostly names in Kafka; '' for none. */
+  kafkaPrefix: string
   kafkaPort: number
   logLevel: string
   /** Readable log lines instead of JSON; unset: readable when stdout is a terminal. */
@@ -283,6 +285,14 @@ function postgresUrl (raw: string, name: string): string {
   throw new ConfigError(`${name} must be a postgres:// URL, got "${raw}"`)
 }
 
+/** What Kafka allows in a topic name, short enough to leave room for ours (the longest is 28 characters). */
+function kafkaPrefix (raw: string, name: string): string {
+  if (!/^[a-zA-Z0-9._-]{0,100}$/.test(raw)) {
+    throw new ConfigError(`${name} may hold only letters, digits, '.', '_' and '-' (100 at most), got "${raw}"`)
+  }
+  return raw
+}
+
 function brokerList (raw: string, name: string): string[] {
   const list = raw.split(',').map(s => s.trim()).filter(Boolean)
   for (const b of list) {
@@ -300,6 +310,7 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   kafkaBrokers: { name: 'KAFKA_BROKERS', alias: 'KAFKA_BROKER', default: '', parse: brokerList, description: 'comma-separated host:port; unset, `hostly start` runs a local broker' },
   kafkaPort: { name: 'KAFKA_PORT', default: '9092', parse: int(1, 65535), description: 'port of the local broker (`hostly start`, `hostly kafka`)' },
   kafkaDataDir: { name: 'KAFKA_DATA_DIR', default: '.data/kafka', parse: text, description: 'folder of the local broker' },
+  kafkaPrefix: { name: 'KAFKA_PREFIX', default: '', parse: kafkaPrefix, description: 'prepended to the name of every topic and consumer group Hostly uses (e.g. `staging.`): installations that share a cluster keep apart' },
   kafkaSessionTimeoutMs: { name: 'KAFKA_SESSION_TIMEOUT_MS', default: '10000', parse: int(6000, 300_000), description: 'consumer session timeout: how long a dead worker keeps its partitions' },
   relayPollMs: { name: 'RELAY_POLL_MS', default: '1000', parse: int(10), description: "relay's fallback poll when no NOTIFY arrives" },
   relayBatchSize: { name: 'RELAY_BATCH_SIZE', default: '500', parse: int(1, 10_000), description: 'outbox rows published per Kafka request' },

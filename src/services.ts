@@ -66,9 +66,10 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   config = { ...config, unsubscribeKey: config.unsubscribeKey || randomBytes(32).toString('base64') }
   const pool = createPool(config.databaseUrl, pieces.api ? 20 : 5, { 'hostly.max_pending_per_traveler': config.maxPendingPerTraveler })
   configureHashing({ concurrency: config.hashConcurrency, queue: config.hashQueue })
-  useKafkaSecurity(config)
   const workers = pieces.workers ?? []
   const usesKafka = pieces.relay || workers.length > 0
+  // Process-wide: pieces without Kafka leave the settings of those that have it (in tests, in one process) alone.
+  if (usesKafka) useKafkaSecurity(config)
   let stopping = false
   const metrics = createMetrics()
   collectPool(metrics, pool)

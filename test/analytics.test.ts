@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
-import { createAdmin } from '../src/kafka/client.ts'
+import { createAdmin, kafkaName } from '../src/kafka/client.ts'
 import { book, Client, listProperty, signUp } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
 import { cleanUp, run } from './helpers/processes.ts'
@@ -216,7 +216,7 @@ test('a period whose edges cut through stays counts only the nights, and their p
 async function groupIsEmpty () {
   const admin = createAdmin(stack.brokers, 'test-groups')
   try {
-    return (await admin.describeGroups({ groups: [GROUP] })).get(GROUP)?.members.size === 0
+    return (await admin.describeGroups({ groups: [kafkaName(GROUP)] })).get(kafkaName(GROUP))?.members.size === 0
   } finally {
     await admin.close()
   }

@@ -4,7 +4,7 @@ import { DiagnosticSeverity } from '@asyncapi/parser'
 import { analyticsService } from '../src/analytics/consumer.ts'
 import { BookingCreated, BookingStatusUpdated, TOPICS } from '../src/bookings/events.ts'
 import { expirePendingBookings } from '../src/bookings/expiry.ts'
-import { createAdmin, createProducer, PARTITIONS } from '../src/kafka/client.ts'
+import { createAdmin, createProducer, kafkaName, PARTITIONS } from '../src/kafka/client.ts'
 import { startConsumer, type RunningConsumer } from '../src/kafka/consumer-runner.ts'
 import { deadLetterTopic, retryTopic, withFailureTopics } from '../src/kafka/topics.ts'
 import { createLogger } from '../src/log.ts'
@@ -53,10 +53,10 @@ test('the document names the topics, partitions, groups and payload fields the c
   const admin = createAdmin(stack.brokers, 'test-asyncapi')
   try {
     const metadata = await waitFor('the topics', async () => {
-      const m = await admin.metadata({ topics: TOPIC_NAMES }).catch(() => undefined) // not all created yet
-      return m && TOPIC_NAMES.every(t => m.topics.get(t)) ? m : undefined
+      const m = await admin.metadata({ topics: TOPIC_NAMES.map(kafkaName) }).catch(() => undefined) // not all created yet
+      return m && TOPIC_NAMES.every(t => m.topics.get(kafkaName(t))) ? m : undefined
     })
-    for (const t of TOPIC_NAMES) assert.equal(metadata.topics.get(t)!.partitionsCount, PARTITIONS, t)
+    for (const t of TOPIC_NAMES) assert.equal(metadata.topics.get(kafkaName(t))!.partitionsCount, PARTITIONS, t)
   } finally {
     await admin.close()
   }

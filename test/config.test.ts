@@ -58,6 +58,9 @@ test('a bad value stops loading with an error that names the variable', () => {
   assert.throws(() => loadConfig({ COOKIE_SECURE: 'yes' }), { message: /^COOKIE_SECURE must be true or false/ })
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), { message: /^DATABASE_URL must be a postgres:\/\/ URL/ })
   assert.throws(() => loadConfig({ KAFKA_BROKERS: 'nohost' }), { message: /^KAFKA_BROKERS: "nohost" is not host:port/ })
+  assert.throws(() => loadConfig({ KAFKA_PREFIX: 'staging/' }), { message: /^KAFKA_PREFIX may hold only letters, digits/ })
+  assert.equal(loadConfig({ KAFKA_PREFIX: 'team_a.staging-2.' }).kafkaPrefix, 'team_a.staging-2.')
+  assert.equal(loadConfig({}).kafkaPrefix, '')
 })
 
 test('TRUST_PROXY takes addresses, CIDRs and named ranges, and refuses true and hop counts, naming what to give instead', () => {

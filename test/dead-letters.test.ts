@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { TOPICS } from '../src/bookings/events.ts'
 import type { AnyPayload } from '../src/notifications/trust.ts'
-import { createAdmin, createProducer } from '../src/kafka/client.ts'
+import { createAdmin, createProducer, kafkaName } from '../src/kafka/client.ts'
 import { DISCARDED } from '../src/kafka/dlq.ts'
 import { LATEST, offsetsAt } from '../src/kafka/offsets.ts'
 import { startConsumer, type ConsumerSpec, type RunningConsumer } from '../src/kafka/consumer-runner.ts'
@@ -208,7 +208,7 @@ test('a dead letter without an event id (kafkajs, no headers) is listed, never r
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
   await producer.connect()
   const key = `booking-${Date.now()}`
-  await producer.send({ topic: TOPICS.created, messages: [{ key, value: JSON.stringify({ bookingId: 9001, propertyId: 7, startDate: '2030-01-01', endDate: '2030-01-04' }) }] })
+  await producer.send({ topic: kafkaName(TOPICS.created), messages: [{ key, value: JSON.stringify({ bookingId: 9001, propertyId: 7, startDate: '2030-01-01', endDate: '2030-01-04' }) }] })
   await producer.disconnect()
   const letter = await waitFor('the headerless record dead-lettered', () => recorder.forKey(deadLetterTopic(TOPICS.created), key)[0])
   assert.equal(letter.headers['event-id'], undefined)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
-import { createAdmin } from '../src/kafka/client.ts'
+import { createAdmin, kafkaName } from '../src/kafka/client.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -116,9 +116,9 @@ test('/healthz and /readyz answer 200 while the database and the broker are up',
 test('both topics exist with 3 partitions', async () => {
   const admin = createAdmin(stack.brokers, 'test-admin')
   try {
-    const metadata = await admin.metadata({ topics: [TOPICS.created, TOPICS.statusUpdated] })
-    assert.equal(metadata.topics.get(TOPICS.created)?.partitionsCount, 3)
-    assert.equal(metadata.topics.get(TOPICS.statusUpdated)?.partitionsCount, 3)
+    const metadata = await admin.metadata({ topics: [TOPICS.created, TOPICS.statusUpdated].map(kafkaName) })
+    assert.equal(metadata.topics.get(kafkaName(TOPICS.created))?.partitionsCount, 3)
+    assert.equal(metadata.topics.get(kafkaName(TOPICS.statusUpdated))?.partitionsCount, 3)
   } finally {
     await admin.close()
   }

@@ -10,7 +10,7 @@ import { waitFor } from './helpers/wait.ts'
 // each event reaches its consumer and each notification exists once.
 
 let stack: Stack
-before(async () => { stack = await startStack() })
+before(async () => { stack = await startStack({ ownBroker: true }) })
 after(async () => { await stack?.stop() })
 
 async function notificationsPerBooking (ids: number[]) {

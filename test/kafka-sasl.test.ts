@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test'
 import { loadConfig } from '../src/config.ts'
 import { createAdmin, pingKafka, useKafkaSecurity } from '../src/kafka/client.ts'
 import { freePort, startLocalBroker, type LocalBroker } from '../src/kafka/local-broker.ts'
+import { withFreshPorts } from '../support/broker.ts'
 
 // Issue 8, finding 2 (broker side): Hostly's Kafka clients take SASL/SCRAM credentials from configuration and
 // authenticate with them; a wrong password is refused by the broker. The broker has a SASL_PLAINTEXT listener
@@ -15,9 +16,12 @@ let broker: LocalBroker
 let dataDir: string
 let scramPort: number
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'hostly-kafka-sasl-'))
-  scramPort = await freePort()
-  broker = await startLocalBroker({ port: await freePort(), dataDir, scram: { port: scramPort, username: 'hostly-relay', password: 's3cret-relay' } })
+  broker = await withFreshPorts(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true })
+    dataDir = await mkdtemp(join(tmpdir(), 'hostly-kafka-sasl-'))
+    scramPort = await freePort()
+    return startLocalBroker({ port: await freePort(), dataDir, scram: { port: scramPort, username: 'hostly-relay', password: 's3cret-relay' } })
+  })
 })
 after(async () => {
   useKafkaSecurity({})

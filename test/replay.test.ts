@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
-import { createAdmin } from '../src/kafka/client.ts'
+import { createAdmin, kafkaName } from '../src/kafka/client.ts'
 import { committedOffsets, LATEST, offsetsAt } from '../src/kafka/offsets.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
@@ -35,7 +35,7 @@ async function offsets () {
 async function groupIsEmpty () {
   const admin = createAdmin(stack.brokers, 'test-groups')
   try {
-    return (await admin.describeGroups({ groups: [GROUP] })).get(GROUP)?.members.size === 0
+    return (await admin.describeGroups({ groups: [kafkaName(GROUP)] })).get(kafkaName(GROUP))?.members.size === 0
   } finally {
     await admin.close()
   }

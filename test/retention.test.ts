@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { ConfigResourceTypes } from '@platformatic/kafka'
 import { loadConfig } from '../src/config.ts'
-import { createAdmin, ensureTopics } from '../src/kafka/client.ts'
+import { createAdmin, ensureTopics, kafkaName } from '../src/kafka/client.ts'
 import { createPool, type Pool } from '../src/db/pool.ts'
 import { sweepRetention, sweepTable } from '../src/db/retention.ts'
 import { createLogger } from '../src/log.ts'
@@ -98,7 +98,7 @@ test('every topic gets retention.ms and segment.ms, those that existed before to
   const describe = async (topics: string[]) => {
     const admin = createAdmin(stack.brokers)
     try {
-      const found = await admin.describeConfigs({ resources: topics.map(resourceName => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName, configurationKeys: ['retention.ms', 'segment.ms'] })) })
+      const found = await admin.describeConfigs({ resources: topics.map(topic => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName: kafkaName(topic), configurationKeys: ['retention.ms', 'segment.ms'] })) })
       return found.map(r => Object.fromEntries(r.configs.map(c => [c.name, c.value])))
     } finally {
       await admin.close()
@@ -117,7 +117,7 @@ test('every topic gets retention.ms and segment.ms, those that existed before to
   // And the relay's own topics, with KAFKA_TOPIC_RETENTION=2d.
   await waitFor('the relay made its topics', async () => {
     const admin = createAdmin(stack.brokers)
-    try { return (await admin.listTopics()).includes('booking-created.dlq') } finally { await admin.close() }
+    try { return (await admin.listTopics()).includes(kafkaName('booking-created.dlq')) } finally { await admin.close() }
   })
   for (const c of await describe(['booking-created', 'booking-status-updated.retry', 'booking-created.dlq'])) {
     assert.deepEqual(c, { 'retention.ms': String(2 * DAY), 'segment.ms': String(DAY) })

@@ -1,20 +1,22 @@
 import {
   Admin, compatibilityPartitioner, ConfigResourceTypes, Consumer, findErrorBy, IncrementalAlterConfigOperationTypes, ProduceAcks,
-  Producer, stringDeserializers, stringSerializers
+  Producer, stringDeserializers, stringSerializers, type ConsumeOptions, type Message, type MessagesStream, type ProduceResult,
+  type SendOptions
 } from '@platformatic/kafka'
 import { topicSegmentMs } from '../config.ts'
 
 // One place that builds Kafka clients, so every producer is idempotent with acks=all and every
 // consumer commits by hand, and every client authenticates the same way.
 
-/** SASL and TLS from configuration (KAFKA_SASL_*, KAFKA_TLS*): set once at start, used by every client built here. */
+/** SASL and TLS from configuration (KAFKA_SASL_*, KAFKA_TLS*), and KAFKA_PREFIX: set once at start, used by every client built here. */
 export interface KafkaSecurity {
   kafkaSasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: string, password: string }
   kafkaTls?: { ca?: string, cert?: string, key?: string, rejectUnauthorized: boolean }
 }
 let security: { sasl?: KafkaSecurity['kafkaSasl'], tls?: KafkaSecurity['kafkaTls'] } = {}
 
-export function useKafkaSecurity (config: KafkaSecurity) {
+export function useKafkaSecurity (config: KafkaSecurity & { kafkaPrefix?: string }) {
+  prefix = config.kafkaPrefix ?? ''
   security = {
     ...(config.kafkaSasl && { sasl: config.kafkaSasl }),
     ...(config.kafkaTls && { tls: config.kafkaTls })
@@ -24,10 +26,47 @@ export function useKafkaSecurity (config: KafkaSecurity) {
 /** The connection options every Hostly Kafka client takes (none: plaintext, no authentication). */
 export const connectionOptions = () => security
 
+// KAFKA_PREFIX: every topic and consumer group Hostly names is this prefix plus the name, so installations (or
+// test stacks) share a cluster without sharing a topic or a group. Applied here and in the admin calls only (through
+// kafkaName): everything else, headers, metrics, processed_events and the outbox, uses the names without it.
+let prefix = ''
+
+/** KAFKA_PREFIX as set at start. */
+export const kafkaPrefix = () => prefix
+
+/** The name Kafka knows a topic or group by. */
+export const kafkaName = (name: string) => prefix + name
+
+/** The name Hostly uses for a topic Kafka names (the prefix taken off). */
+export const hostlyName = (name: string) => prefix !== '' && name.startsWith(prefix) ? name.slice(prefix.length) : name
+
 export const PARTITIONS = 3
 
+/** Sends to the topics by their Kafka names (KAFKA_PREFIX); callers name them without it. Promise form only. */
+class PrefixedProducer<K, V, HK, HV> extends Producer<K, V, HK, HV> {
+  override send (options: SendOptions<K, V, HK, HV>): Promise<ProduceResult> {
+    return super.send({ ...options, messages: options.messages.map(m => ({ ...m, topic: kafkaName(m.topic) })) })
+  }
+}
+
+/**
+ * Reads the topics by their Kafka names, in the group by its Kafka name, and hands each message on with the
+ * topic's Hostly name (a message commits through a closure over the name Kafka knows). Promise form only.
+ */
+class PrefixedConsumer<K, V, HK, HV> extends Consumer<K, V, HK, HV> {
+  override async consume (options: ConsumeOptions<K, V, HK, HV>): Promise<MessagesStream<K, V, HK, HV>> {
+    const stream = await super.consume({ ...options, topics: options.topics.map(kafkaName) })
+    const push = stream.push.bind(stream)
+    stream.push = (message: Message<K, V, HK, HV> | null) => {
+      if (message) message.topic = hostlyName(message.topic)
+      return push(message)
+    }
+    return stream
+  }
+}
+
 export function createProducer (brokers: string[], clientId = 'hostly-relay') {
-  return new Producer({
+  return new PrefixedProducer({
     ...connectionOptions(),
     clientId,
     bootstrapBrokers: brokers,
@@ -47,10 +86,10 @@ export function createProducer (brokers: string[], clientId = 'hostly-relay') {
  * heartbeat in flight at close comes back failed and it tries to rejoin.
  */
 export function createConsumer (brokers: string[], groupId: string, clientId: string, sessionTimeout: number, onError: (err: Error) => void) {
-  const consumer = new Consumer({
+  const consumer = new PrefixedConsumer({
     ...connectionOptions(),
     clientId,
-    groupId,
+    groupId: kafkaName(groupId),
     bootstrapBrokers: brokers,
     deserializers: stringDeserializers,
     autocommit: false,
@@ -83,7 +122,8 @@ export interface TopicReplication {
  * old records on time: processed_events retention is checked against these (see topicRecordLifetimeMs),
  * so they are set at every start rather than trusted to whoever created the topic.
  */
-export async function ensureTopics (brokers: string[], topics: string[], retentionMs?: number, replication: TopicReplication = {}): Promise<void> {
+export async function ensureTopics (brokers: string[], names: string[], retentionMs?: number, replication: TopicReplication = {}): Promise<void> {
+  const topics = names.map(kafkaName)
   const admin = createAdmin(brokers)
   const configs = retentionMs === undefined
     ? []

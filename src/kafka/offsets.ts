@@ -1,4 +1,4 @@
-import { createAdmin, PARTITIONS } from './client.ts'
+import { createAdmin, kafkaName, PARTITIONS } from './client.ts'
 
 type Admin = ReturnType<typeof createAdmin>
 
@@ -14,13 +14,13 @@ const partitions = () => Array.from({ length: PARTITIONS }, (_, i) => i)
  */
 export async function offsetsAt (admin: Admin, topic: string, timestamp: bigint): Promise<Map<number, bigint>> {
   const [listed] = await admin.listOffsets({
-    topics: [{ name: topic, partitions: partitions().map(partitionIndex => ({ partitionIndex, timestamp })) }]
+    topics: [{ name: kafkaName(topic), partitions: partitions().map(partitionIndex => ({ partitionIndex, timestamp })) }]
   })
   return new Map(listed.partitions.map(p => [p.partitionIndex, p.offset]))
 }
 
 /** The group's committed offset per partition of the topic (-1 where it has none). */
 export async function committedOffsets (admin: Admin, group: string, topic: string): Promise<Map<number, bigint>> {
-  const [result] = await admin.listConsumerGroupOffsets({ groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: partitions() }] }] })
+  const [result] = await admin.listConsumerGroupOffsets({ groups: [{ groupId: kafkaName(group), topics: [{ name: kafkaName(topic), partitionIndexes: partitions() }] }] })
   return new Map(result.topics[0]?.partitions.map(p => [p.partitionIndex, p.committedOffset]) ?? [])
 }

@@ -1,4 +1,4 @@
-import { createAdmin } from './client.ts'
+import { createAdmin, kafkaName } from './client.ts'
 import { committedOffsets, EARLIEST, LATEST, offsetsAt } from './offsets.ts'
 
 export type ReplayFrom = { beginning: true } | { time: Date } | { offset: bigint }
@@ -15,7 +15,7 @@ export class ReplayRefused extends Error {}
 export async function replay (brokers: string[], group: string, topic: string, from: ReplayFrom): Promise<PartitionMove[]> {
   const admin = createAdmin(brokers, 'hostly-replay')
   try {
-    const described = (await admin.describeGroups({ groups: [group] })).get(group)
+    const described = (await admin.describeGroups({ groups: [kafkaName(group)] })).get(kafkaName(group))
     const members = described?.members.size ?? 0
     if (members > 0) {
       throw new ReplayRefused(`group ${group} has ${members} live member${members === 1 ? '' : 's'} (state ${described!.state}); ` +
@@ -36,8 +36,8 @@ export async function replay (brokers: string[], group: string, topic: string, f
       return { partition, from: before.get(partition) ?? -1n, to }
     })
     await admin.alterConsumerGroupOffsets({
-      groupId: group,
-      topics: [{ name: topic, partitionOffsets: moves.map(m => ({ partition: m.partition, offset: m.to })) }]
+      groupId: kafkaName(group),
+      topics: [{ name: kafkaName(topic), partitionOffsets: moves.map(m => ({ partition: m.partition, offset: m.to })) }]
     })
     return moves
   } finally {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Consumer, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka'
-import { connectionOptions, createAdmin } from './client.ts'
+import { connectionOptions, createAdmin, kafkaName } from './client.ts'
 import type { KafkaMessage } from './failures.ts'
 import { EARLIEST, LATEST, offsetsAt } from './offsets.ts'
 
@@ -19,7 +19,7 @@ export interface TopicRecord {
  */
 export async function * readTopic (brokers: string[], topic: string): AsyncGenerator<TopicRecord> {
   const admin = createAdmin(brokers, 'hostly-dlq')
-  const group = `hostly-dlq-reader-${randomUUID()}`
+  const group = kafkaName(`hostly-dlq-reader-${randomUUID()}`)
   try {
     const start = await offsetsAt(admin, topic, EARLIEST)
     const end = await offsetsAt(admin, topic, LATEST)
@@ -37,7 +37,7 @@ export async function * readTopic (brokers: string[], topic: string): AsyncGener
       highWaterMark: 256
     })
     consumer.on('error', () => {}) // late errors of a closed client (see createConsumer); reading errors reach the loop
-    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST })
+    const stream = await consumer.consume({ topics: [kafkaName(topic)], mode: MessagesStreamModes.EARLIEST })
     try {
       for await (const m of stream as AsyncIterable<KafkaMessage>) {
         if (m.offset < end.get(m.partition)!) {
@@ -60,7 +60,7 @@ export async function * readTopic (brokers: string[], topic: string): AsyncGener
 export async function topicExists (brokers: string[], topic: string): Promise<boolean> {
   const admin = createAdmin(brokers, 'hostly-dlq')
   try {
-    return (await admin.listTopics()).includes(topic)
+    return (await admin.listTopics()).includes(kafkaName(topic))
   } finally {
     await admin.close()
   }

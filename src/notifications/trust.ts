@@ -72,7 +72,7 @@ async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Pro
 }
 
 /** Why the event cannot be believed, or undefined when the database agrees with it. */
-function contradiction (event: DecodedEvent<AnyPayload>, f: Facts): string | undefined {
+export function contradiction (event: DecodedEvent<AnyPayload>, f: Facts): string | undefined {
   const p = event.payload as AnyPayload & Record<string, unknown>
   if (f.topic === null) return `event ${event.id} was never recorded by Hostly (not in the outbox, or older than its retention)`
   if (f.topic !== event.topic || f.key !== String(p.id)) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Consumer, MessagesStreamModes, stringDeserializers, type Message } from '@platformatic/kafka'
-import { createAdmin, PARTITIONS } from '../../src/kafka/client.ts'
+import { createAdmin, hostlyName, kafkaName, PARTITIONS } from '../../src/kafka/client.ts'
 
 export interface RecordSeen {
   topic: string
@@ -11,12 +11,15 @@ export interface RecordSeen {
   headers: Record<string, string>
 }
 
-/** Reads every record of the topics from the beginning, in a group of its own, into `records`. */
+/**
+ * Reads every record of the topics from the beginning, in a group of its own, into `records`. Topics and groups
+ * are named as Hostly names them: the KAFKA_PREFIX of the stack started last is applied, as src/kafka/client.ts does.
+ */
 export async function recordTopics (brokers: string[], topics: string[]) {
   const records: RecordSeen[] = []
   const consumer = new Consumer({
     clientId: 'test-recorder',
-    groupId: `test-recorder-${randomUUID()}`,
+    groupId: kafkaName(`test-recorder-${randomUUID()}`),
     bootstrapBrokers: brokers,
     deserializers: stringDeserializers,
     autocommit: false,
@@ -27,10 +30,10 @@ export async function recordTopics (brokers: string[], topics: string[]) {
   // Errors the client emits on its own (a broker stopped by a test, a late heartbeat after close) must not
   // end the test process; what the recorder saw is what the tests assert on.
   consumer.on('error', () => {})
-  const stream = await consumer.consume({ topics, mode: MessagesStreamModes.EARLIEST })
+  const stream = await consumer.consume({ topics: topics.map(kafkaName), mode: MessagesStreamModes.EARLIEST })
   stream.on('data', (m: Message<string, string, string, string>) => {
     records.push({
-      topic: m.topic,
+      topic: hostlyName(m.topic),
       partition: m.partition,
       offset: m.offset,
       key: m.key,
@@ -61,7 +64,7 @@ async function endOffsets (brokers: string[], topic: string): Promise<Array<{ pa
   const admin = createAdmin(brokers, 'test-lag')
   try {
     const [ends] = await admin.listOffsets({
-      topics: [{ name: topic, partitions: partitions.map(partitionIndex => ({ partitionIndex, timestamp: -1n })) }]
+      topics: [{ name: kafkaName(topic), partitions: partitions.map(partitionIndex => ({ partitionIndex, timestamp: -1n })) }]
     })
     return ends.partitions.map(p => ({ partition: p.partitionIndex, offset: p.offset }))
   } finally {
@@ -74,7 +77,7 @@ export async function groupCaughtUp (brokers: string[], group: string, topic: st
   const ends = await endOffsets(brokers, topic)
   const admin = createAdmin(brokers, 'test-lag')
   try {
-    const [committed] = await admin.listConsumerGroupOffsets({ groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: partitions }] }] })
+    const [committed] = await admin.listConsumerGroupOffsets({ groups: [{ groupId: kafkaName(group), topics: [{ name: kafkaName(topic), partitionIndexes: partitions }] }] })
     const done = new Map(committed.topics[0]?.partitions.map(p => [p.partitionIndex, p.committedOffset]) ?? [])
     return ends.every(p => p.offset === 0n || (done.get(p.partition) ?? -1n) >= p.offset)
   } finally {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { basename, delimiter, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { variableNames } from '../../src/config.ts'
+import { kafkaPrefix } from '../../src/kafka/client.ts'
 import { RELAXED_LIMITS } from './limits.ts'
 import { dropDatabase } from './stack.ts'
 import { waitFor } from './wait.ts'
@@ -94,6 +95,11 @@ const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) =
 /** viaBin: started as bin/hostly.js by that Node (a path), as the installed command would be; else src/cli.ts on this Node. */
 export function hostly (args: string[], env: Record<string, string> = {}, opts: { viaBin?: string } = {}): Hostly {
   const [command, argv] = opts.viaBin ? [opts.viaBin, [BIN, ...args]] : [process.execPath, [CLI, ...args]]
+  // On npm test's shared broker a stack's topics carry its KAFKA_PREFIX (test/helpers/stack.ts): a command
+  // pointed there works on the topics of the stack started last, unless the test names a prefix itself.
+  if (env.KAFKA_BROKERS && env.KAFKA_BROKERS === process.env.HOSTLY_TEST_KAFKA_BROKERS && env.KAFKA_PREFIX === undefined) {
+    env = { ...env, KAFKA_PREFIX: kafkaPrefix() }
+  }
   const child = spawn(command, argv, {
     cwd: ROOT,
     env: { ...baseEnv, HOST: '127.0.0.1', METRICS_PORT: '0', LOG_LEVEL: 'info', LOG_PRETTY: 'false', CURSOR_KEY: TEST_CURSOR_KEY, UNSUBSCRIBE_KEY: TEST_UNSUBSCRIBE_KEY, ...RELAXED_LIMITS, ...env }, // JSON logs, which tests read

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { createPool, type Pool } from '../../src/db/pool.ts'
 import { createLogger } from '../../src/log.ts'
 import { startPieces, type Pieces, type Running } from '../../src/services.ts'
-import { freshBroker } from '../../support/broker.ts'
+import { freshBroker, type FreshBroker } from '../../support/broker.ts'
 import { dropDatabase, freshDatabase } from '../../support/databases.ts'
 import { recordTopics } from './kafka.ts'
 import { RELAXED_LIMITS } from './limits.ts'
@@ -17,6 +18,7 @@ export interface Stack {
   url: string
   databaseUrl: string
   brokers: string[]
+  /** The stack's own broker (ownBroker, or no shared one); on the run's shared broker, stop and restart refuse. */
   broker?: Awaited<ReturnType<typeof freshBroker>>
   /** A pool of the test's own, for looking at rows. */
   db: Pool
@@ -31,18 +33,31 @@ export interface Stack {
   stop (): Promise<void>
 }
 
+/** The broker npm test starts for the whole run (scripts/test.ts), if any. */
+export const sharedBrokers = () => process.env.HOSTLY_TEST_KAFKA_BROKERS || undefined
+
+/** Stands in for `stack.broker` on the shared broker: stopping it would take every other file's stack down. */
+function sharedBroker (brokers: string): FreshBroker {
+  const refuse = () => { throw new Error('this stack is on the run\'s shared broker: startStack({ ownBroker: true }) to stop or restart a broker') }
+  return { brokers, pid: 0, exited: new Promise(() => {}), dataDir: '', port: Number(brokers.split(':')[1]), stop: async () => refuse(), restart: async () => refuse() }
+}
+
 /**
- * Hostly as `hostly start` runs it (API, relay, both consumers, in this process) on a fresh database and,
- * with kafka, a fresh broker. Options pick fewer pieces; `log` takes what the pieces log (silent by default).
+ * Hostly as `hostly start` runs it (API, relay, both consumers, in this process) on a fresh database and, with
+ * kafka, the run's shared broker under a KAFKA_PREFIX of its own (a fresh broker outside npm test, or with
+ * ownBroker: a test that stops or restarts it). Options pick fewer pieces; `log` takes what the pieces log (silent by default).
  */
-export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?: Record<string, string>, record?: string[], log?: Logger } = {}): Promise<Stack> {
+export async function startStack (opts: { kafka?: boolean, ownBroker?: boolean, pieces?: Pieces, env?: Record<string, string>, record?: string[], log?: Logger } = {}): Promise<Stack> {
   const kafka = opts.kafka ?? true
   const pieces = opts.pieces ?? (kafka ? { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler'] } : { api: true })
   const databaseUrl = await freshDatabase()
-  const broker = kafka ? await freshBroker() : undefined
+  const shared = kafka && !opts.ownBroker ? sharedBrokers() : undefined
+  const broker = shared ? sharedBroker(shared) : kafka ? await freshBroker() : undefined
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: broker?.brokers ?? '',
+    // Topics and groups of their own on a shared broker: a fresh database numbers bookings from 1 again.
+    KAFKA_PREFIX: shared ? `test-${randomBytes(4).toString('hex')}.` : '',
     PORT: '0',
     HOST: '127.0.0.1',
     KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -70,8 +85,10 @@ export async function startStack (opts: { kafka?: boolean, pieces?: Pieces, env?
     async stop () {
       await stack.recorder?.close()
       await stack.running.stop()
-      await broker?.stop()
-      if (broker) await rm(broker.dataDir, { recursive: true, force: true })
+      if (broker && !shared) {
+        await broker.stop()
+        await rm(broker.dataDir, { recursive: true, force: true })
+      }
       await db.end()
       await dropDatabase(databaseUrl)
     }
