@@ -3,9 +3,9 @@
 // format, JVM, readiness) also make the nodes of a local cluster (local-cluster.ts).
 import { Admin } from '@platformatic/kafka'
 import { execFile, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomInt } from 'node:crypto'
 import { once } from 'node:events'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
@@ -173,13 +173,48 @@ async function waitUntilReady (brokers: string, brokerCount: number, exited: Pro
   return undefined
 }
 
+/**
+ * A port nothing listens on, for a broker, a server or a test to bind a moment later. Chosen outside the range the
+ * OS hands out itself (listen(0) and every outgoing connection take ports from ip_local_port_range): a port found
+ * free there was taken by someone's next connection before a JVM bound it, on a busy machine ("Address already in
+ * use"). Each process draws from its own slice (by pid), so parallel test files do not draw the same port.
+ */
 export async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
+  const low = ephemeralLow()
+  const first = 10_000
+  const slice = Math.max(100, Math.floor((low - first) / 16))
+  const base = first + (process.pid % 16) * slice
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = base + randomInt(slice)
+    if (port < low && !handedOut.has(port) && await canBind(port)) {
+      handedOut.add(port)
+      return port
+    }
+  }
+  return await boundBy(0) // every draw taken: let the OS choose
+}
+
+const handedOut = new Set<number>()
+
+function ephemeralLow (): number {
+  try {
+    const low = Number.parseInt(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'), 10)
+    return Number.isInteger(low) && low > 12_000 ? low : 32_768
+  } catch { return 32_768 }
+}
+
+const canBind = (port: number) => boundBy(port).then(() => true, () => false)
+
+async function boundBy (port: number): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', resolve)
+  })
+  const bound = (server.address() as AddressInfo).port
   server.close()
   await once(server, 'close')
-  return port
+  return bound
 }
 
 export function kafkaClasspath (): string {
