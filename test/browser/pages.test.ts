@@ -145,6 +145,8 @@ describe('bad input shows the API\'s message beside the field', () => {
     const res = await traveler.post('/api/bookings', { property_id: property.id, start_date: start, end_date: end, num_guests: 9 })
     assert.equal(res.status, 400)
     assert.equal(await page.locator(`#${await guests.getAttribute('aria-describedby')}`).textContent(), res.body.details[0].message)
+    // The API's sentence names the field in words, so it reads as it is beside the field's own label.
+    assert.match(res.body.details[0].message, /^This place holds at most \d+ guests?\.$/)
     await context.close()
   })
 })
