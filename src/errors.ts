@@ -92,7 +92,7 @@ export function appError<C extends ErrorCode> (code: C, ...[params, details]: Ar
  * label ('must be today or later' → "The check-in date must be today or later."), or is `{ sentence }` written whole.
  */
 export function badRequest (problem: string | { sentence: string }, field: string): AppError {
-  const message = typeof problem === 'string' ? `${FieldLabel(field)} ${problem}.` : problem.sentence
+  const message = typeof problem === 'string' ? `${FieldLabel(field)} ${problem.replace(/\.$/, '')}.` : problem.sentence
   return appError('VALIDATION_ERROR', { sentences: message }, [{ field, message }])
 }
 // message: kept for code written before the registry; the registry's message otherwise.
