@@ -1,4 +1,5 @@
 import { badRequest } from './errors.ts'
+import { fieldLabel } from './field-labels.ts'
 
 // Calendar dates are 'YYYY-MM-DD' strings in UTC; nights are whole days between two of them.
 
@@ -15,7 +16,7 @@ export const nightsBetween = (start: string, end: string) => (Date.parse(end) - 
 export function checkStay (start: string, end: string): number {
   if (start < todayUtc()) throw badRequest('must be today or later', 'start_date')
   const nights = nightsBetween(start, end)
-  if (nights < 1) throw badRequest('must be after start_date', 'end_date')
-  if (nights > MAX_NIGHTS) throw badRequest(`must be at most ${MAX_NIGHTS} nights after start_date`, 'end_date')
+  if (nights < 1) throw badRequest(`must be after ${fieldLabel('start_date')}`, 'end_date')
+  if (nights > MAX_NIGHTS) throw badRequest(`must be at most ${MAX_NIGHTS} nights after ${fieldLabel('start_date')}`, 'end_date')
   return nights
 }

@@ -4,6 +4,8 @@
 // the same. The HTTP error handler turns an AppError into { code, message, details? } with its status;
 // anything else is a bug and becomes INTERNAL_ERROR.
 
+import { FieldLabel } from './field-labels.ts'
+
 export interface ErrorDetail {
   field: string
   message: string
@@ -17,12 +19,12 @@ interface ErrorSpec {
 }
 
 export const ERRORS = {
-  VALIDATION_ERROR: { status: 400, message: '{problem}.', when: 'A field of the body, query or path is missing, of the wrong type or out of bounds; `details` names each field and what is wrong with it.' },
+  VALIDATION_ERROR: { status: 400, message: '{sentences}', when: 'A field of the body, query or path is missing, of the wrong type or out of bounds; `details` names each field (its wire name) and says in a sentence what is wrong with it; `message` is those sentences, in words for people, never naming a field by its wire name.' },
   MALFORMED_JSON: { status: 400, message: 'The request body {problem}.', when: 'The body is not JSON, or not a JSON object.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 400, message: 'Send the body as application/json.', when: 'The body has another content type.' },
   BAD_REQUEST: { status: 400, message: '{reason}', when: 'Another request the HTTP framework cannot read (a bad URL or Content-Length, say).' },
   CLIENT_ABORTED: { status: 400, message: 'The request was aborted before its body arrived.', when: 'The client closed the connection while sending its body (logged at debug: not an incident).' },
-  INVALID_CURSOR: { status: 400, message: 'cursor is not one this list gave out: pass the next_cursor of the previous page, or none for the first page.', when: 'A list asked for with a `cursor` that is not the `next_cursor` one of its pages gave the caller (made by hand, changed, another list\'s or person\'s, or signed with a replaced `CURSOR_KEY`).' },
+  INVALID_CURSOR: { status: 400, message: 'This list cannot go on from that page; start again from its first page.', when: 'A list asked for with a `cursor` that is not the `next_cursor` one of its pages gave the caller (made by hand, changed, another list\'s or person\'s, or signed with a replaced `CURSOR_KEY`).' },
   INVALID_UNSUBSCRIBE_TOKEN: { status: 400, message: 'This unsubscribe link is not valid, or is too old; sign in and turn e-mails off in your settings instead.', when: '`POST /api/unsubscribe` with a token Hostly did not make (forged, altered, cut short, or signed with a replaced `UNSUBSCRIBE_KEY`), one past `UNSUBSCRIBE_LINK_TTL`, or none.' },
   UNAUTHORIZED: { status: 401, message: 'Sign in first.', when: 'The operation needs a session and the request has none, or an expired one.' },
   INVALID_CREDENTIALS: { status: 401, message: 'The e-mail address or password is wrong.', when: 'Sign-in with an unknown address or a wrong password (the answer does not say which).' },
@@ -85,9 +87,14 @@ export function appError<C extends ErrorCode> (code: C, ...[params, details]: Ar
   return new AppError(ERRORS[code].status, code, errorMessage(code, params), details)
 }
 
-/** A 400 about one field: message reads after the field's name ("end_date must be after start_date"). */
-export const badRequest = (message: string, field: string) =>
-  appError('VALIDATION_ERROR', { problem: `${field} ${message}` }, [{ field, message }])
+/**
+ * A 400 about one field, in a sentence for people; `field` keeps the wire name. `problem` reads after the field's
+ * label ('must be today or later' → "The check-in date must be today or later."), or is `{ sentence }` written whole.
+ */
+export function badRequest (problem: string | { sentence: string }, field: string): AppError {
+  const message = typeof problem === 'string' ? `${FieldLabel(field)} ${problem.replace(/\.$/, '')}.` : problem.sentence
+  return appError('VALIDATION_ERROR', { sentences: message }, [{ field, message }])
+}
 // message: kept for code written before the registry; the registry's message otherwise.
 export const unauthorized = (message?: string) =>
   message ? new AppError(ERRORS.UNAUTHORIZED.status, 'UNAUTHORIZED', message) : appError('UNAUTHORIZED')

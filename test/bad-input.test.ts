@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { book, Client, listProperty, propertyInput, signUp, type Reply } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
+import { assertWordsForPeople } from './helpers/words.ts'
 
 // Bad input on every write endpoint: a 4xx, a JSON error body that says what is wrong, and not one row written.
 
@@ -58,10 +59,12 @@ interface Case {
   code: string
   /** For validation errors: a field that details must name. */
   field?: string
+  /** The exact sentence of the reply's message (and of the field's detail, when field is given). */
+  message?: string
 }
 
 /** Checks an error reply: the status, a JSON { code, message, details? } body, and no trace of the server's insides. */
-function checkError (res: Reply, c: Pick<Case, 'status' | 'code' | 'field'>) {
+function checkError (res: Reply, c: Pick<Case, 'status' | 'code' | 'field' | 'message'>) {
   const text = JSON.stringify(res.body)
   if (Array.isArray(c.status)) assert.ok(c.status.includes(res.status), `status ${res.status} not in ${c.status} (body: ${text})`)
   else assert.equal(res.status, c.status, `status (body: ${text})`)
@@ -85,6 +88,11 @@ function checkError (res: Reply, c: Pick<Case, 'status' | 'code' | 'field'>) {
     assert.ok(res.body.details.some((d: { field: string }) => d.field === c.field), `details name ${c.field}: ${text}`)
   }
   if (c.code === 'VALIDATION_ERROR') assert.ok(Array.isArray(res.body.details), `a validation error has details: ${text}`)
+  assertWordsForPeople(res.body)
+  if (c.message !== undefined) {
+    assert.equal(res.body.message, c.message, text)
+    if (c.field !== undefined) assert.equal(res.body.details.find((d: { field: string }) => d.field === c.field).message, c.message, text)
+  }
   assert.doesNotMatch(text, /\bat \S+ \(|\.ts:\d+|node_modules|\bstack\b/i, 'no stack trace')
 }
 
@@ -358,6 +366,78 @@ describe('anything else', () => {
     { name: 'search with an impossible date', path: '/api/properties/search?start_date=2027-02-30&end_date=2027-03-02', status: 400, code: 'VALIDATION_ERROR', field: 'start_date' },
     { name: 'search for a location with a NUL character', path: '/api/properties/search?location=Lis%00bon', status: 400, code: 'VALIDATION_ERROR', field: 'location' },
     { name: 'owner bookings with an unknown status', as: 'ownerA', path: '/api/owner/bookings?status=maybe', status: 400, code: 'VALIDATION_ERROR', field: 'status' }
+  ])
+})
+
+describe('the words of a 400: sentences for people, the field by its wire name in details', () => {
+  const defaults = { method: 'GET', path: '/api/properties/search', as: 'ownerA' as Who }
+  const booking = (over: Record<string, unknown>) => () => ({ property_id: property.id, start_date: day(60), end_date: day(63), num_guests: 2, ...over })
+  const search = (query: string) => `/api/properties/search?${query}`
+  const bad = (name: string, c: Partial<Case> & { field: string }, message?: string): Case =>
+    ({ name, status: 400, code: 'VALIDATION_ERROR', ...c, ...(message !== undefined && { message }) })
+  rejects(defaults, [
+    // A handful of exact sentences, made by hand in the services and from schema validation
+    bad('end before start', { method: 'POST', path: '/api/bookings', as: 'travelerA', body: booking({ start_date: day(63), end_date: day(60) }), field: 'end_date' },
+      'The check-out date must be after the check-in date.'),
+    bad('0 guests', { method: 'POST', path: '/api/bookings', as: 'travelerA', body: booking({ num_guests: 0 }), field: 'num_guests' },
+      'The number of guests must be at least 1.'),
+    bad('more guests than the place holds', { method: 'POST', path: '/api/bookings', as: 'travelerA', body: booking({ num_guests: 5 }), field: 'num_guests' },
+      'This place holds at most 4 guests.'),
+    bad('no check-in date', { method: 'POST', path: '/api/bookings', as: 'travelerA', body: () => without(booking({})(), 'start_date'), field: 'start_date' },
+      'The check-in date is required.'),
+    bad('a field the endpoint does not know', { method: 'POST', path: '/api/bookings', as: 'travelerA', body: booking({ coupon_code: 'FREE' }), field: 'coupon_code' },
+      'This request has a field it does not take.'),
+    bad('two fields the endpoint does not know: said once', { method: 'POST', path: '/api/bookings', as: 'travelerA', body: booking({ coupon_code: 'FREE', is_paid: true }), field: 'is_paid' },
+      'This request has a field it does not take.'),
+    bad('a price with three decimals', { method: 'POST', path: '/api/properties', body: propertyInput({ price_per_night: 10.005 }), field: 'price_per_night' },
+      'The price per night must have at most 2 decimal places.'),
+    bad('a blank amenity', { method: 'POST', path: '/api/properties', body: propertyInput({ amenities: ['wifi', ' '] }), field: 'amenities.1' },
+      'Amenity 2 must not be blank.'),
+    bad('a currency that does not exist', { method: 'POST', path: '/api/properties', body: propertyInput({ currency: 'XYZ' }), field: 'currency' },
+      '“XYZ” is not a currency we know; use an ISO 4217 code such as EUR or USD.'),
+    bad('a time zone that does not exist', { method: 'PATCH', path: '/api/me', body: { time_zone: 'Mars/Olympus' }, field: 'time_zone' },
+      'This time zone does not exist: “Mars/Olympus”; use a name such as Europe/Lisbon, America/New_York or UTC.'),
+    bad('a role that is neither', { method: 'POST', path: '/api/auth/register', as: 'anonymous', body: register({ role: 'admin' }), field: 'role' },
+      'The role must be “traveler” or “owner”.'),
+    bad('a sort order that does not exist', { path: search('sort=cheapest'), field: 'sort' },
+      'The sort order must be “relevance”, “price_asc”, “price_desc” or “newest”.'),
+    bad('a lowest price above the highest', { path: search('min_price=200&max_price=100'), field: 'min_price' },
+      'The lowest price must not be more than the highest price.'),
+    bad('an unknown query parameter', { path: search('max_guests=2'), field: 'max_guests' },
+      'This request has a query parameter it does not take.'),
+    bad('a page size of "ten"', { path: search('limit=ten'), field: 'limit' },
+      'The number of results per page must be a whole number.'),
+    bad('analytics from after to', { path: `/api/owner/analytics?from=${day(-1)}&to=${day(-10)}`, field: 'from' },
+      'The first day must not be after the last day.'),
+    bad('a body where none is taken', { method: 'POST', path: '/api/notifications/read-all', body: { all: true }, field: 'body' },
+      'This request takes no body: send none, or an empty JSON object.'),
+    bad('a body that is a list', { method: 'POST', path: '/api/bookings', as: 'travelerA', body: '[]', field: 'body' },
+      'The request body must be a JSON object.'),
+    // Every other kind of bad input the API has, the words checked by checkError
+    bad('an account change that changes nothing', { method: 'PATCH', path: '/api/me', body: {}, field: 'body' }),
+    bad('a locale that does not exist', { method: 'PATCH', path: '/api/me', body: { locale: 'xx-YY' }, field: 'locale' }),
+    bad('a time zone that is an offset', { method: 'PATCH', path: '/api/me', body: { time_zone: '+01:00' }, field: 'time_zone' }),
+    bad('a time zone given as a number', { method: 'PATCH', path: '/api/me', body: { time_zone: 1 }, field: 'time_zone' }),
+    bad('a time zone at sign-up that does not exist', { method: 'POST', path: '/api/auth/register', as: 'anonymous', body: register({ time_zone: 'Mars/Olympus_Mons' }), field: 'time_zone' }),
+    bad('a password too easy to guess', { method: 'POST', path: '/api/auth/register', as: 'anonymous', body: register({ password: 'password1' }), field: 'password' }),
+    bad('an e-mail setting that is not true or false', { method: 'PATCH', path: '/api/me/preferences', body: { email_notifications: 'no' }, field: 'email_notifications' }),
+    bad('an empty preferences change', { method: 'PATCH', path: '/api/me/preferences', body: {}, field: 'body' }),
+    bad('an unknown preference', { method: 'PATCH', path: '/api/me/preferences', body: { sms_notifications: true }, field: 'sms_notifications' }),
+    bad('a search with one date', { path: search(`start_date=${day(5)}`), field: 'end_date' }),
+    bad('a search of only punctuation', { path: search('location=%21%3F%2C'), field: 'location' }),
+    bad('a search of 10,000 characters', { path: search(`location=${'a'.repeat(10_000)}`), field: 'location' }),
+    bad('a search with a negative price', { path: search('min_price=-1'), field: 'min_price' }),
+    bad('a search for 0 guests', { path: search('guests=0'), field: 'guests' }),
+    bad('a search with a start past the million', { path: search('offset=2000000'), field: 'offset' }),
+    bad('analytics over more than 366 days', { path: `/api/owner/analytics?from=${day(-400)}&to=${day(-1)}`, field: 'from' }),
+    bad('analytics with a date in words', { path: '/api/owner/analytics?from=yesterday', field: 'from' }),
+    bad('a list cursor made by hand', { path: '/api/owner/properties?cursor=nonsense', field: 'cursor', code: 'INVALID_CURSOR' }),
+    bad('notifications, unread neither true nor false', { path: '/api/notifications?unread=maybe', field: 'unread' }),
+    bad('a notification id of letters', { method: 'POST', path: '/api/notifications/abc/read', field: 'id' }),
+    bad('a stay too far ahead', { method: 'POST', path: '/api/bookings', as: 'travelerA', body: booking({ start_date: day(4000), end_date: day(4003) }), field: 'start_date' }),
+    bad('a property type that is blank', { method: 'POST', path: '/api/properties', body: propertyInput({ property_type: ' ' }), field: 'property_type' }),
+    bad('too many amenities', { method: 'POST', path: '/api/properties', body: propertyInput({ amenities: Array.from({ length: 51 }, (_, i) => `a${i}`) }), field: 'amenities' }),
+    { name: 'a forged unsubscribe link', method: 'POST', path: '/api/unsubscribe?token=forged', as: 'anonymous', body: {}, status: 400, code: 'INVALID_UNSUBSCRIBE_TOKEN' }
   ])
 })
 

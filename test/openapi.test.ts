@@ -5,11 +5,13 @@ import { after, before, describe, test } from 'node:test'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
+import { FIELD_LABELS } from '../src/field-labels.ts'
 import { createLogger } from '../src/log.ts'
 import { UnsubscribeTokens } from '../src/notifications/unsubscribe.ts'
 import { startPieces, type Running } from '../src/services.ts'
 import { book, Client, listProperty, propertyInput, signUp, type Reply } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
+import { assertWordsForPeople } from './helpers/words.ts'
 
 // The OpenAPI document at /docs/json: valid for a standard validator, and true. Every operation is driven on
 // the real stack into each status it documents (500 aside), every response body is checked against the
@@ -60,6 +62,7 @@ async function call (client: Client, operationId: string, c: Call = {}): Promise
   if (validate) {
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
     assert.ok(validate(res.body), `${operationId} ${status}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(res.body)}`)
+    if (res.status >= 400 && res.status < 500) assertWordsForPeople(res.body)
   } else {
     assert.equal(res.body, undefined, `${operationId} ${status} documents no body`)
   }
@@ -97,6 +100,21 @@ describe('the OpenAPI document', () => {
     const price = (doc.paths['/api/properties'].post as unknown as { requestBody: { content: Record<string, { schema: { properties: Record<string, object> } }> } })
       .requestBody.content['application/json'].schema.properties.price_per_night
     assert.deepEqual({ ...price, description: undefined }, { type: 'number', minimum: 0.01, maximum: 1_000_000, 'x-decimals': 2, description: undefined })
+  })
+})
+
+describe('the words of errors', () => {
+  test('every field a request can carry (body, query, path) has words for people in src/field-labels.ts', () => {
+    interface Op { parameters?: Array<{ name: string }>, requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }
+    const fields = new Set<string>()
+    for (const methods of Object.values(doc.paths)) {
+      for (const op of Object.values(methods) as Op[]) {
+        for (const p of op.parameters ?? []) fields.add(p.name)
+        for (const content of Object.values(op.requestBody?.content ?? {})) Object.keys(content.schema.properties ?? {}).forEach(f => fields.add(f))
+      }
+    }
+    assert.ok(fields.has('num_guests') && fields.has('cursor') && fields.has('id'), [...fields].join())
+    assert.deepEqual([...fields].filter(f => !FIELD_LABELS[f]), [], 'fields without a label')
   })
 })
 

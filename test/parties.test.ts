@@ -137,14 +137,18 @@ test('an e-mail reads right for a pt-PT reader in New York: dates, amount, time,
   assert.ok(mail, 'Tom\'s acceptance e-mail')
   const { rows: [b] } = await stack.db.query('SELECT start_date, end_date, total_price, updated_at FROM bookings WHERE id = $1', [ids.accepted])
   const { rows: [accepted] } = await stack.db.query("SELECT at FROM booking_history WHERE booking_id = $1 AND status = 'accepted'", [ids.accepted])
-  const day = new Intl.DateTimeFormat('pt-PT', { dateStyle: 'medium', timeZone: 'UTC' })
-  const when = new Intl.DateTimeFormat('pt-PT', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short', timeZone: 'America/New_York' })
+  // pt-PT's medium date style is all digits (06/12/2026): the month is written out, in the long style.
+  const day = new Intl.DateTimeFormat('pt-PT', { dateStyle: 'long', timeZone: 'UTC' })
+  const time = new Intl.DateTimeFormat('pt-PT', { dateStyle: 'long', timeStyle: 'short', timeZone: 'America/New_York' })
+  const when = { format: (at: Date) => `${time.format(at)} (Hora oriental norte-americana)` }
   const text = flat(mail.text)
   assert.ok(text.includes(flat(day.format(new Date(`${b.start_date}T00:00:00Z`)))), text)
   assert.ok(text.includes(flat(day.format(new Date(`${b.end_date}T00:00:00Z`)))), text)
   assert.ok(text.includes(flat(new Intl.NumberFormat('pt-PT', { style: 'currency', currency: 'USD' }).format(b.total_price))), text)
   assert.ok(text.includes(flat(when.format(accepted.at))), `${when.format(accepted.at)} in ${text}`)
   assert.doesNotMatch(text, /\d{4}-\d{2}-\d{2}/, 'no ISO dates')
+  assert.match(text, /\b\d{1,2} de (janeiro|fevereiro|março|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro) de \d{4} às \d{2}:\d{2} \(Hora oriental norte-americana\)/, 'the When line: a written-out month, the time and the zone by name')
+  assert.doesNotMatch(text, /\d{1,2}\/\d{1,2}\/\d{4}|GMT/, 'no numeric dates, no offsets')
   console.log(`--- an e-mail as ${tom.user!.name} (pt-PT, America/New_York) reads it ---\nSubject: ${mail.subject}\n${mail.text}`)
 
   for (const m of sink.received) {

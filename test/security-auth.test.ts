@@ -199,7 +199,7 @@ test('sequential, repetitive, service-name and user-derived passwords are refuse
     const res = await from(address()).post('/api/auth/register', { ...base, password })
     checkError(res, 400, 'VALIDATION_ERROR')
     assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['password'], password)
-    assert.match(res.body.message, /^password is too easy to guess: /, password)
+    assert.match(res.body.message, /^The password is too easy to guess: /, password)
     assert.match(res.body.details[0].message, why, `${password}: ${res.body.details[0].message}`)
   }
   assert.equal((await stack.db.query('SELECT count(*)::int AS n FROM users WHERE email = $1', [base.email])).rows[0].n, 0)

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.ts'
 import { badRequest, forbidden, notFound } from '../errors.ts'
+import { fieldLabel } from '../field-labels.ts'
 import { FIRST_DATE, nightsBetween, todayUtc } from '../dates.ts'
 
 // GET /api/owner/analytics: the figures of analytics_daily and analytics_bookings (built by consumer.ts) for the
@@ -16,8 +17,8 @@ export function range (q: { from?: string, to?: string }): { from: string, to: s
   const to = q.to ?? todayUtc()
   const start = addDays(to, 1 - DEFAULT_RANGE_DAYS)
   const from = q.from ?? (start < FIRST_DATE ? FIRST_DATE : start)
-  if (from > to) throw badRequest('must not be after to', 'from')
-  if (nightsBetween(from, to) > MAX_RANGE_DAYS) throw badRequest(`must be at most ${MAX_RANGE_DAYS} days before to`, 'from')
+  if (from > to) throw badRequest(`must not be after ${fieldLabel('to')}`, 'from')
+  if (nightsBetween(from, to) > MAX_RANGE_DAYS) throw badRequest(`must be at most ${MAX_RANGE_DAYS} days before ${fieldLabel('to')}`, 'from')
   return { from, to }
 }
 

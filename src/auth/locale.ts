@@ -19,7 +19,7 @@ export function canonicalLocale (raw: string, field = 'locale'): string {
   } catch {}
   // Well-formed is not enough: "xx-YY" is well-formed and names no language Intl can write dates in.
   if (!tag || Intl.DateTimeFormat.supportedLocalesOf(tag).length === 0) {
-    throw badRequest(`“${raw}” is not a language we can write dates in; use a tag such as en, pt-PT or fr-CA.`, field)
+    throw badRequest({ sentence: `“${raw}” is not a language we can write dates in; use a tag such as en, pt-PT or fr-CA.` }, field)
   }
   return tag
 }
@@ -35,6 +35,6 @@ export function canonicalTimeZone (raw: string, field = 'time_zone'): string {
       zone = new Intl.DateTimeFormat('en', { timeZone: raw }).resolvedOptions().timeZone
     } catch {}
   }
-  if (!zone) throw badRequest(`“${raw}” is not a time zone we know; use a name such as Europe/Lisbon, America/New_York or UTC.`, field)
+  if (!zone) throw badRequest({ sentence: `This time zone does not exist: “${raw}”; use a name such as Europe/Lisbon, America/New_York or UTC.` }, field)
   return zone
 }

@@ -26,7 +26,7 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
   })
   switch (r.outcome) {
     case 'no_property': throw notFound('Property')
-    case 'too_many_guests': throw badRequest(`must be at most ${r.max_guests}, the guests this property holds`, 'num_guests')
+    case 'too_many_guests': throw badRequest({ sentence: `This place holds at most ${r.max_guests} ${r.max_guests === 1 ? 'guest' : 'guests'}.` }, 'num_guests')
     case 'dates_taken': throw datesTaken()
   }
   wakeRelay(pool)

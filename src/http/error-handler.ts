@@ -5,13 +5,17 @@ import { describe } from './validation.ts'
 
 interface ErrorBody { code: string, message: string, details?: ErrorDetail[] }
 
+/** Each field's problem once (ajv may report one twice through two paths of a schema). */
+const unique = (details: ErrorDetail[]) =>
+  details.filter((d, i) => details.findIndex(o => o.field === d.field && o.message === d.message) === i)
+
 /** The registry's error for an error thrown by Fastify, PostgreSQL or the network, if it is one we answer. */
 function known (err: FastifyError & { code?: string }): AppError | undefined {
   if (err.validation) {
     const part = err.validationContext ?? 'body'
-    const details = err.validation.map(e => describe(e as never, part))
-    const problems = details.map(d => `${d.field} ${d.message}`).join('; ')
-    return appError('VALIDATION_ERROR', { problem: `Invalid ${part}: ${problems}` }, details)
+    const details = unique(err.validation.flatMap(e => describe(e as never, part) ?? []))
+    // The sentences once each: three unknown fields are one "has a field it does not take" for a person.
+    return appError('VALIDATION_ERROR', { sentences: [...new Set(details.map(d => d.message))].join(' ') }, details)
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return appError('PAYLOAD_TOO_LARGE')

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Type } from 'typebox'
-import { appError } from '../errors.ts'
+import { appError, ERRORS } from '../errors.ts'
 
 // Paging as docs/http.md says: `limit` (1–100, default 20) and an opaque `cursor`, the `next_cursor` of the page
 // before. Every paged list is newest first, which is highest id first (ids come from one sequence, in the
@@ -38,7 +38,7 @@ export interface Page {
   finish<T extends { id: number | string }>(rows: T[]): { items: T[], next_cursor: string | null }
 }
 
-const invalidCursor = () => appError('INVALID_CURSOR', {}, [{ field: 'cursor', message: 'is not a cursor this list gave out' }])
+const invalidCursor = () => appError('INVALID_CURSOR', {}, [{ field: 'cursor', message: ERRORS.INVALID_CURSOR.message }])
 
 /** Gives out and reads the cursors of paged lists, signed with one key (CURSOR_KEY). */
 export class Cursors {

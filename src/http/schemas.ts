@@ -46,5 +46,5 @@ export const BodyId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGE
 export async function noBody (request: FastifyRequest) {
   const body = request.body
   if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) return
-  throw badRequest('must be empty: this request takes none', 'body')
+  throw badRequest({ sentence: 'This request takes no body: send none, or an empty JSON object.' }, 'body')
 }

@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
 import { FIRST_DATE } from '../dates.ts'
 import type { ErrorDetail } from '../errors.ts'
+import { FieldLabel } from '../field-labels.ts'
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv, formats: string[]) => Ajv
 
@@ -65,40 +66,67 @@ function nulAt (value: unknown, path: string): string | undefined {
   return undefined
 }
 
-const article = (type: string) => (/^[aeiou]/.test(type) ? 'an' : 'a')
+/** The kind of value a JSON type is, in words: "must be a whole number". */
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'a whole number', number: 'a number', string: 'text', boolean: 'true or false', array: 'a list', object: 'a JSON object', null: 'null'
+}
 
-/** One ajv error in words a user understands, with the field it is about. */
-export function describe (error: ErrorObject, part: string): ErrorDetail {
+/** What a part of the request that has unknown fields calls them. */
+const UNKNOWN: Record<string, string> = {
+  body: 'This request has a field it does not take.',
+  querystring: 'This request has a query parameter it does not take.',
+  params: 'This address has a part it does not take.'
+}
+
+/**
+ * One ajv error as a sentence a person reads, with the field it is about (its wire name or path: `amenities.1`);
+ * undefined for an error another one of the same field says better (each `const` of an `anyOf` of values).
+ */
+export function describe (error: ErrorObject, part: string): ErrorDetail | undefined {
   const path = error.instancePath.replace(/^\//, '').replace(/\//g, '.')
   const p = error.params as Record<string, unknown>
+  const about = (field: string, problem: string): ErrorDetail => ({ field, message: `${FieldLabel(field)} ${problem}.` })
   switch (error.keyword) {
     case 'required':
-      return { field: join(path, String(p.missingProperty)), message: 'is required' }
+      return about(join(path, String(p.missingProperty)), 'is required')
     case 'additionalProperties':
-      return { field: join(path, String(p.additionalProperty)), message: 'is not a known field' }
+      return { field: join(path, String(p.additionalProperty)), message: UNKNOWN[part] ?? UNKNOWN.body }
     case 'type':
-      if (path === '') return { field: part, message: `must be a JSON ${p.type}` }
-      return { field: path, message: `must be ${article(String(p.type))} ${p.type}` }
+      return about(path || part, `must be ${TYPE_WORDS[String(p.type)] ?? String(p.type)}`)
     case 'format':
-      return { field: path, message: p.format === 'date' ? `must be a real calendar date from ${FIRST_DATE} on, written YYYY-MM-DD` : `must be a valid ${p.format}` }
+      return about(path, p.format === 'date' ? `must be a real calendar date from ${FIRST_DATE} on, written YYYY-MM-DD` : p.format === 'email' ? 'must be an e-mail address such as ada@example.com' : `must be a valid ${p.format}`)
     case 'minimum': case 'exclusiveMinimum': case 'maximum': case 'exclusiveMaximum':
-      return { field: path, message: `must be ${limitWords[error.keyword]} ${p.limit}` }
+      return about(path, `must be ${limitWords[error.keyword]} ${p.limit}`)
     case 'minLength':
-      return { field: path, message: Number(p.limit) === 1 ? 'must not be empty' : `must be at least ${p.limit} characters` }
+      return about(path, Number(p.limit) === 1 ? 'must not be empty' : `must be at least ${p.limit} characters long`)
     case 'maxLength':
-      return { field: path, message: `must be at most ${p.limit} characters` }
+      return about(path, `must be at most ${p.limit} characters long`)
+    case 'minProperties':
+      return { field: path || part, message: 'This request changes nothing: send at least one field to change.' }
     case 'maxItems':
-      return { field: path, message: `must have at most ${p.limit} items` }
+      return about(path, `must have at most ${p.limit} items`)
     case 'enum':
-      return { field: path, message: `must be one of: ${(p.allowedValues as unknown[]).join(', ')}` }
+      return about(path, `must be ${values(p.allowedValues as unknown[])}`)
+    case 'const':
+      // A value of an anyOf of values: the anyOf's error lists them all.
+      return error.schemaPath.includes('/anyOf/') ? undefined : about(path, `must be ${values([p.allowedValue])}`)
+    case 'anyOf': {
+      const consts = (error.schema as Array<{ const?: unknown }>).map(s => s.const)
+      return about(path || part, consts.every(c => c !== undefined) ? `must be ${values(consts)}` : 'is not a value this field takes')
+    }
     case 'pattern':
-      return { field: path, message: error.parentSchema?.description ?? 'has the wrong format' }
+      return about(path, error.parentSchema?.description ?? 'is not written the way it should be')
     case 'x-decimals':
-      return { field: path, message: `must have at most ${error.schema} decimals` }
+      return about(path, `must have at most ${error.schema} decimal places`)
+    case 'nul':
+      return about(path, 'must not contain the NUL character')
     default:
-      return { field: path || part, message: error.message ?? 'is invalid' }
+      return about(path || part, 'is not a value this field takes')
   }
 }
+
+/** Values a field takes, each quoted as it is sent: “price_asc”, “newest”. */
+const values = (list: unknown[]) => list.map(v => `“${String(v)}”`).join(', ').replace(/, ([^,]*)$/, ' or $1')
 
 const limitWords: Record<string, string> = {
   minimum: 'at least', exclusiveMinimum: 'greater than', maximum: 'at most', exclusiveMaximum: 'less than'

@@ -60,18 +60,37 @@ export interface Facts {
 /** How the reader reads dates and amounts. */
 export interface Reader { locale: string, time_zone: string }
 
-/** How the time of a change is written: the date, the time and the zone, so no reader wonders which clock. */
-export const INSTANT: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }
+/**
+ * A date style that writes the month out in the reader's language: 'medium' ("Dec 6, 2026", "6 déc. 2026"), or
+ * 'long' where the locale's medium style is all digits (pt-PT writes "06/12/2026"; long is "6 de dezembro de 2026").
+ */
+function dateStyleOf (locale: string): 'medium' | 'long' {
+  const parts = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).formatToParts(new Date(Date.UTC(2026, 11, 6)))
+  return /^\d+$/.test(parts.find(p => p.type === 'month')?.value ?? '') ? 'long' : 'medium'
+}
+
+/**
+ * The name of the reader's time zone in their language, said once after the time so no reader wonders which clock:
+ * "Eastern Time", "Hora oriental norte-americana". A zone with no generic name (UTC) says its standard one
+ * rather than an offset ("Coordinated Universal Time", not "GMT+00:00").
+ */
+function zoneName (locale: string, timeZone: string, at: Date): string {
+  const name = (style: 'longGeneric' | 'long') => new Intl.DateTimeFormat(locale, { timeZoneName: style, timeZone })
+    .formatToParts(at).find(p => p.type === 'timeZoneName')?.value ?? timeZone
+  const generic = name('longGeneric')
+  return /^(GMT|UTC)[+−-]/.test(generic) ? name('long') : generic
+}
 
 /** The formats of one reader. A stay's dates are calendar days (no time zone); the time of a change is an instant, shown in the reader's zone. */
 export function formatsFor (reader: Reader) {
   const locale = safeLocale(reader.locale)
-  const day = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' })
-  // dateStyle cannot be combined with timeZoneName: the parts are named one by one.
-  const instant = new Intl.DateTimeFormat(locale, { ...INSTANT, timeZone: reader.time_zone })
+  const dateStyle = dateStyleOf(locale)
+  const day = new Intl.DateTimeFormat(locale, { dateStyle, timeZone: 'UTC' })
+  // dateStyle cannot be combined with timeZoneName: the zone's name is added after the time.
+  const instant = new Intl.DateTimeFormat(locale, { dateStyle, timeStyle: 'short', timeZone: reader.time_zone })
   return {
     day: (d: string | Date) => day.format(typeof d === 'string' ? new Date(`${d.slice(0, 10)}T00:00:00Z`) : d),
-    instant: (t: string | Date) => instant.format(new Date(t)),
+    instant: (t: string | Date) => `${instant.format(new Date(t))} (${zoneName(locale, reader.time_zone, new Date(t))})`,
     money: (amount: number | string, currency: string) =>
       new Intl.NumberFormat(locale, { style: 'currency', currency }).format(Number(amount))
   }

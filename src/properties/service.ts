@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
 import { badRequest, notFound } from '../errors.ts'
+import { fieldLabel } from '../field-labels.ts'
 import type { Page } from '../http/paging.ts'
 import type { PropertyInput, SearchQuery } from './schemas.ts'
 
@@ -12,7 +13,7 @@ const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
 
 export async function createProperty (db: Queryable, ownerId: number, p: PropertyInput) {
   const currency = p.currency ?? 'EUR'
-  if (!CURRENCIES.has(currency)) throw badRequest(`${currency} is not a currency we know; use an ISO 4217 code such as EUR or USD`, 'currency')
+  if (!CURRENCIES.has(currency)) throw badRequest({ sentence: `“${currency}” is not a currency we know; use an ISO 4217 code such as EUR or USD.` }, 'currency')
   const { rows } = await db.query(
     `INSERT INTO properties (owner_id, name, description, city, state, country, property_type, price_per_night,
        bedrooms, bathrooms, max_guests, amenities, currency)
@@ -130,11 +131,11 @@ const SEARCHES = {
 
 export async function searchProperties (db: Queryable, q: SearchQuery) {
   if ((q.start_date === undefined) !== (q.end_date === undefined)) {
-    throw badRequest('is required when the other date is given', q.start_date ? 'end_date' : 'start_date')
+    throw badRequest(`is required when ${fieldLabel(q.start_date ? 'start_date' : 'end_date')} is given`, q.start_date ? 'end_date' : 'start_date')
   }
   if (q.start_date && q.end_date) checkStay(q.start_date, q.end_date)
   if (q.min_price !== undefined && q.max_price !== undefined && q.min_price > q.max_price) {
-    throw badRequest('must not be more than the highest price', 'min_price')
+    throw badRequest(`must not be more than ${fieldLabel('max_price')}`, 'min_price')
   }
   const text = q.location?.trim() ?? ''
   // Words are letters and digits: punctuation alone asks for nothing, a mistake worth saying rather than "all".

@@ -88,7 +88,7 @@ describe('search finds what people type', () => {
       await page.getByRole('button', { name: 'Search' }).click()
       const where = page.getByLabel('Where')
       await waitFor('the error beside Where', async () => await where.getAttribute('aria-invalid') === 'true', 10_000)
-      assert.equal(await page.locator(`#${await where.getAttribute('aria-describedby')}`).textContent(), 'must contain a letter or a digit')
+      assert.equal(await page.locator(`#${await where.getAttribute('aria-describedby')}`).textContent(), 'The search text must contain a letter or a digit.')
       assert.deepEqual(problems, [])
       await context.close()
     })

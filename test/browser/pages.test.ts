@@ -125,6 +125,12 @@ describe('bad input shows the API\'s message beside the field', () => {
     const beside = async (label: string) => page.locator(`#${await page.getByLabel(label).getAttribute('aria-describedby')}`).textContent()
     assert.equal(await beside('Price per night (€)'), message('price_per_night'))
     assert.equal(await beside('City'), message('city'))
+    // Whole sentences that name the field in words: they read as they are under the field's own label.
+    assert.equal(message('price_per_night'), 'The price per night must be at least 0.01.')
+    assert.equal(message('city'), 'The city must not be blank.')
+    await screenshot(page, 'listing-form-errors')
+    await page.setViewportSize(PHONE)
+    await screenshot(page, 'listing-form-errors')
 
     await page.getByLabel('City').fill('Braga')
     await price.fill('75')
@@ -145,6 +151,8 @@ describe('bad input shows the API\'s message beside the field', () => {
     const res = await traveler.post('/api/bookings', { property_id: property.id, start_date: start, end_date: end, num_guests: 9 })
     assert.equal(res.status, 400)
     assert.equal(await page.locator(`#${await guests.getAttribute('aria-describedby')}`).textContent(), res.body.details[0].message)
+    // The API's sentence names the field in words, so it reads as it is beside the field's own label.
+    assert.match(res.body.details[0].message, /^This place holds at most \d+ guests?\.$/)
     await context.close()
   })
 })

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { ApiError } from './api/client.ts'
+import { ApiError, fieldOf } from './api/client.ts'
 
 /**
  * A form's sending state: busy while the request runs, then the API's error if any. `field(name)` is the
@@ -22,7 +22,7 @@ export function useSubmit (fields: string[] = []) {
   }
 
   const field = (name: string) => error?.field(name)
-  const shownByField = error !== null && error.details.length > 0 && error.details.every(d => fields.includes(d.field.split('/')[0]))
+  const shownByField = error !== null && error.details.length > 0 && error.details.every(d => fields.includes(fieldOf(d.field)))
   const general = error && !shownByField ? error.message : null
   return { busy, error, field, general, run }
 }

@@ -16,11 +16,17 @@ export class ApiError extends Error {
     this.details = body.details ?? (CODE_FIELDS[this.code] ? [{ field: CODE_FIELDS[this.code], message: this.message }] : [])
   }
 
-  /** The message about one field (the first segment of its path: "amenities/0" is about "amenities"). */
+  /**
+   * The message about one field (the first segment of its path: "amenities.1" is about "amenities"): a whole
+   * sentence that names the field in words, shown beside it as it is.
+   */
   field (name: string): string | undefined {
-    return this.details.find(d => d.field.split('/')[0] === name)?.message
+    return this.details.find(d => fieldOf(d.field) === name)?.message
   }
 }
+
+/** The top-level field of a detail's path: the API writes `amenities.1`. */
+export const fieldOf = (path: string) => path.split(/[./]/)[0]
 
 const OFFLINE = new ApiError(0, { code: 'NETWORK', message: 'Hostly cannot be reached. Check your connection and try again.' })
 
