@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
 import type { Pool } from '../db/pool.ts'
 import { ERRORS, errorBody } from '../errors.ts'
-import { pingKafka } from '../kafka/client.ts'
+import { pingKafka } from '../kafka/client/clients.ts'
 
 const NotReady = Type.Object({
   code: Type.Literal('NOT_READY'),

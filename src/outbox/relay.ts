@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { Connection, type Pool } from '../db/pool.ts'
-import { createProducer } from '../kafka/client.ts'
+import { createProducer } from '../kafka/client/clients.ts'
 import type { Metrics } from '../metrics/registry.ts'
 import { repeat } from '../timing.ts'
 import { OUTBOX_CHANNEL } from './writer.ts'

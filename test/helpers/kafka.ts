@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Consumer, MessagesStreamModes, stringDeserializers, type Message } from '@platformatic/kafka'
-import { createAdmin, PARTITIONS } from '../../src/kafka/client.ts'
+import { createAdmin, PARTITIONS } from '../../src/kafka/client/clients.ts'
 
 export interface RecordSeen {
   topic: string

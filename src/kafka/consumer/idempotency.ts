@@ -1,5 +1,5 @@
 import { transaction, type Client, type Pool } from '../../db/pool.ts'
-import type { DecodedEvent } from '../decode.ts'
+import type { DecodedEvent } from './decode.ts'
 
 /**
  * Applies the effect of the events this group has not processed before, in one transaction with the record

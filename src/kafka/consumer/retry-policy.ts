@@ -1,6 +1,6 @@
 import { isPermanent, isRetryable } from '../../retryable.ts'
 import { Backoff } from '../../timing.ts'
-import type { Failure } from '../failures.ts'
+import type { Failure } from './failures.ts'
 import type { Lifecycle } from './lifecycle.ts'
 
 // How long a consumer keeps at an event that fails, and where the event goes after. Whether an error is

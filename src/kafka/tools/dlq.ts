@@ -1,8 +1,8 @@
-import type { Queryable } from '../db/pool.ts'
-import { UUID } from './decode.ts'
-import { H } from './failures.ts'
+import type { Queryable } from '../../db/pool.ts'
+import { UUID } from '../consumer/decode.ts'
+import { H } from '../consumer/failures.ts'
 import { readTopic, type TopicRecord } from './topic-reader.ts'
-import { deadLetterTopic, sourceTopic } from './topics.ts'
+import { deadLetterTopic, sourceTopic } from '../client/topics.ts'
 
 // A dead-letter topic holds dead letters and, after them, discard markers: Kafka cannot delete one record,
 // so `hostly dlq discard` appends a marker (header DISCARDED = the letter's offset) to the letter's partition.

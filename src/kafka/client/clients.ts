@@ -2,7 +2,7 @@ import {
   Admin, compatibilityPartitioner, ConfigResourceTypes, Consumer, findErrorBy, IncrementalAlterConfigOperationTypes, ProduceAcks,
   Producer, stringDeserializers, stringSerializers
 } from '@platformatic/kafka'
-import { topicSegmentMs } from '../config.ts'
+import { topicSegmentMs } from '../../config.ts'
 
 // One place that builds Kafka clients, so every producer is idempotent with acks=all and every
 // consumer commits by hand, and every client authenticates the same way.

@@ -1,6 +1,6 @@
 import type { Message } from '@platformatic/kafka'
-import { createProducer } from './client.ts'
-import { deadLetterTopic, retryTopic, sourceTopic } from './topics.ts'
+import { createProducer } from '../client/clients.ts'
+import { deadLetterTopic, retryTopic, sourceTopic } from '../client/topics.ts'
 
 /** Headers a retried or dead-lettered record carries besides the event's own (event-id, event-type, event-version). */
 export const H = {

@@ -1,8 +1,8 @@
-import type { Queryable } from '../db/pool.ts'
-import { createProducer } from './client.ts'
+import type { Queryable } from '../../db/pool.ts'
+import { createProducer } from '../client/clients.ts'
 import { DISCARDED, DISCARDED_AT, dlqOf, listDeadLetters, type DeadLetter } from './dlq.ts'
-import { H } from './failures.ts'
-import { retryTopic, sourceTopic } from './topics.ts'
+import { H } from '../consumer/failures.ts'
+import { retryTopic, sourceTopic } from '../client/topics.ts'
 
 const SEND_BATCH = 500
 

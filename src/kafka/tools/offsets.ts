@@ -1,4 +1,4 @@
-import { createAdmin, PARTITIONS } from './client.ts'
+import { createAdmin, PARTITIONS } from '../client/clients.ts'
 
 type Admin = ReturnType<typeof createAdmin>
 
