@@ -1,13 +1,12 @@
 import type { Logger } from 'pino'
 import type { Pool } from '../../db/pool.ts'
-import type { EventOutcome, Metrics } from '../../metrics/registry.ts'
-import type { ConsumerSpec } from './runner.ts'
 import type { DecodedEvent } from './decode.ts'
 import { H, type FailureRouter, type KafkaMessage } from './failures.ts'
 import { sourceTopic } from '../client/topics.ts'
 import { applyOnce } from './idempotency.ts'
 import type { Lifecycle } from './lifecycle.ts'
 import { attemptInPlace, nextStep, whileRetryable, type FailurePolicy } from './retry-policy.ts'
+import type { ConsumerMetrics, ConsumerSpec, EventOutcome } from './spec.ts'
 
 export interface BatchContext<P> {
   spec: ConsumerSpec<P>
@@ -18,7 +17,7 @@ export interface BatchContext<P> {
   life: Lifecycle
   pool: Pool
   log: Logger
-  metrics?: Pick<Metrics, 'events' | 'endToEnd'>
+  metrics?: ConsumerMetrics
 }
 
 /**
