@@ -28,7 +28,7 @@ function sources (dir: string): string[] {
 
 test('every error code src/ throws or answers with is an entry of the registry', () => {
   const used = new Map<string, string>()
-  const patterns = [/\bcode: '([A-Z][A-Z_]+)'/g, /AppError\(\s*\d+,\s*'([A-Z][A-Z_]+)'/g, /\bconflict\(\s*'([A-Z][A-Z_]+)'/g, /\bappError\(\s*'([A-Z][A-Z_]+)'/g]
+  const patterns = [/\bcode: '([A-Z][A-Z_]+)'/g, /AppError\(\s*\d+,\s*'([A-Z][A-Z_]+)'/g, /\bappError\(\s*'([A-Z][A-Z_]+)'/g]
   for (const file of sources(join(ROOT, 'src'))) {
     const text = readFileSync(file, 'utf8')
     for (const pattern of patterns) for (const [, code] of text.matchAll(pattern)) used.set(code, file)

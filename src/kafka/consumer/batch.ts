@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Pool } from '../../db/pool.ts'
 import type { DecodedEvent } from './decode.ts'
-import { H, type FailureRouter, type KafkaMessage } from './failures.ts'
+import { FAILURE_HEADERS, type FailureRouter, type KafkaMessage } from './failures.ts'
 import { sourceTopic } from '../client/topics.ts'
 import { applyOnce } from './idempotency.ts'
 import type { Lifecycle } from './lifecycle.ts'
@@ -58,10 +58,10 @@ export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[
    */
   async function handleOne (message: KafkaMessage, failedOnce?: { err: unknown }): Promise<void> {
     const where = { partition: message.partition, offset: String(message.offset) }
-    if (ctx.retryLane && message.headers.get(H.group) !== spec.group) return // another group's round
-    const round = Number(message.headers.get(H.retryRound) ?? 0)
-    const before = Number(message.headers.get(H.attempts) ?? 0)
-    if (ctx.retryLane) await life.until(Date.parse(message.headers.get(H.retryAt) ?? ''))
+    if (ctx.retryLane && message.headers.get(FAILURE_HEADERS.group) !== spec.group) return // another group's round
+    const round = Number(message.headers.get(FAILURE_HEADERS.retryRound) ?? 0)
+    const before = Number(message.headers.get(FAILURE_HEADERS.attempts) ?? 0)
+    if (ctx.retryLane) await life.until(Date.parse(message.headers.get(FAILURE_HEADERS.retryAt) ?? ''))
 
     const decoded = decode(message)
     if (!decoded.ok) return poison(message, decoded.reason, before)
