@@ -100,9 +100,3 @@ export const unauthorized = (message?: string) =>
   message ? new AppError(ERRORS.UNAUTHORIZED.status, 'UNAUTHORIZED', message) : appError('UNAUTHORIZED')
 export const forbidden = (reason: string) => appError('FORBIDDEN', { reason })
 export const notFound = (what: string) => appError('NOT_FOUND', { what })
-
-/**
- * A 409 with a code of its own. Kept for code written before the registry: new code throws appError with an
- * entry of ERRORS, and test/errors.test.ts fails while a literal code in src/ is missing from the table.
- */
-export const conflict = (code: string, message: string) => new AppError(409, code, message)

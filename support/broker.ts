@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, startLocalBroker, type LocalBroker } from '../src/kafka/local-broker.ts'
+import { freePort, startLocalBroker, type LocalBroker } from '../src/kafka/local/broker.ts'
 
 export type FreshBroker = LocalBroker & { dataDir: string, port: number, restart (): Promise<LocalBroker> }
 

@@ -4,8 +4,8 @@ import { Connection, describeQuorumV2, metadataV12 } from '@platformatic/kafka'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '../src/kafka/local-broker.ts'
-import { startLocalCluster, type LocalCluster } from '../src/kafka/local-cluster.ts'
+import { freePort } from '../src/kafka/local/broker.ts'
+import { startLocalCluster, type LocalCluster } from '../src/kafka/local/cluster.ts'
 
 export type FreshCluster = LocalCluster & { dataDir: string, /** stop(), then removes the folder. */ remove (): Promise<void> }
 

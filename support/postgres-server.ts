@@ -3,7 +3,7 @@ import { chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { freePort } from '../src/kafka/local-broker.ts'
+import { freePort } from '../src/kafka/local/broker.ts'
 
 // A PostgreSQL server of its own (initdb into a temporary folder, on a free port), for the tests that restart
 // the server: restarting the machine's own would fail every other test running at the time. The same binaries

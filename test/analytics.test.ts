@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
-import { createAdmin, kafkaName } from '../src/kafka/client.ts'
+import { createAdmin, kafkaName } from '../src/kafka/client/clients.ts'
 import { book, Client, listProperty, signUp } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
 import { cleanUp, run } from './helpers/processes.ts'

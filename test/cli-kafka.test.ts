@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, describe, test, type TestContext } from 'node:test'
 import pg from 'pg'
-import { freePort } from '../src/kafka/local-broker.ts'
+import { freePort } from '../src/kafka/local/broker.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
 import {

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import pg from 'pg'
-import { freePort } from '../src/kafka/local-broker.ts'
+import { freePort } from '../src/kafka/local/broker.ts'
 import {
   cleanUp, databases, hostly, ROOT, lineMatching, logs, newDatabaseUrl, olderNode, output, run, stop
 } from './helpers/processes.ts'

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import pg from 'pg'
 import { AppError, appError, ERRORS } from '../src/errors.ts'
-import { classify, isPermanent, isRetryable, isUnavailable } from '../src/retryable.ts'
+import { classifyPg, DatabaseUnavailableError, TransactionConflictError } from '../src/db/errors.ts'
+import { connect, createPool } from '../src/db/pool.ts'
 import { ROOT } from './helpers/processes.ts'
 
 // The registry is the only list of error codes: docs/errors.md is it in words, and src/ names no code it lacks.
@@ -28,7 +28,7 @@ function sources (dir: string): string[] {
 
 test('every error code src/ throws or answers with is an entry of the registry', () => {
   const used = new Map<string, string>()
-  const patterns = [/\bcode: '([A-Z][A-Z_]+)'/g, /AppError\(\s*\d+,\s*'([A-Z][A-Z_]+)'/g, /\bconflict\(\s*'([A-Z][A-Z_]+)'/g, /\bappError\(\s*'([A-Z][A-Z_]+)'/g]
+  const patterns = [/\bcode: '([A-Z][A-Z_]+)'/g, /AppError\(\s*\d+,\s*'([A-Z][A-Z_]+)'/g, /\bappError\(\s*'([A-Z][A-Z_]+)'/g]
   for (const file of sources(join(ROOT, 'src'))) {
     const text = readFileSync(file, 'utf8')
     for (const pattern of patterns) for (const [, code] of text.matchAll(pattern)) used.set(code, file)
@@ -47,29 +47,36 @@ test('appError takes status and message from the registry and fills in the messa
   assert.equal(appError('UNAUTHORIZED').message, 'Sign in first.')
 })
 
-test('a refused connection and a terminated backend are retryable and unavailable; the property is set on the error', async () => {
-  const refused = await new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:1/none' }).connect().then(() => undefined, err => err)
-  assert.equal(refused.code, 'ECONNREFUSED')
-  assert.ok(isRetryable(refused) && isUnavailable(refused))
-  assert.equal(refused.retryable, true)
+test('a refused connection and a terminated backend come out of the db wrapper as DatabaseUnavailableError, with pg\'s error as cause', async () => {
+  const refused = await connect('postgres://postgres@127.0.0.1:1/none').then(() => undefined, err => err)
+  assert.ok(refused instanceof DatabaseUnavailableError, String(refused))
+  assert.equal(refused.code, 'HOSTLY_DB_UNAVAILABLE')
+  assert.equal(refused.canRetry, true)
+  assert.equal((refused.cause as { code?: string }).code, 'ECONNREFUSED')
+  assert.match(refused.message, /ECONNREFUSED/, 'the message is pg\'s')
+  assert.equal('retryable' in (refused.cause as object), false, 'nothing is written onto pg\'s error')
 
-  const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
-  await client.connect()
-  client.on('error', () => {}) // the terminated connection reports here too
+  const pool = createPool('postgres://postgres@127.0.0.1:1/none', 1)
+  const viaPool = await pool.query('SELECT 1').then(() => undefined, err => err)
+  await pool.end()
+  assert.ok(viaPool instanceof DatabaseUnavailableError, String(viaPool))
+
+  const client = await connect('postgres://postgres@127.0.0.1:5432/postgres')
   const terminated = await client.query('SELECT pg_terminate_backend(pg_backend_pid())').then(() => undefined, err => err)
+  const after = await client.query('SELECT 1').then(() => undefined, err => err)
   await client.end().catch(() => {})
-  assert.ok(terminated, 'the query failed')
-  assert.ok(isRetryable(terminated) && isUnavailable(terminated), `${terminated.code}: ${terminated.message}`)
+  assert.ok(terminated instanceof DatabaseUnavailableError, `${terminated?.code}: ${terminated?.message}`)
+  assert.ok(after instanceof DatabaseUnavailableError, `a query on the lost connection: ${after?.message}`)
 })
 
-test('retryable: false said by the thrower is kept; an error no library code describes stays undecided', () => {
-  const permanent = Object.assign(new Error('booking 7 does not exist'), { retryable: false })
-  assert.ok(isPermanent(permanent))
-  assert.ok(!isRetryable(permanent))
-  const bug = new TypeError('x is undefined')
-  assert.deepEqual(classify(bug), {})
-  assert.ok(!isRetryable(bug) && !isPermanent(bug))
-  assert.equal('retryable' in bug, false)
+test('a deadlock asks for a retry with the server there; a statement\'s own error and a bug stay as they are', () => {
   const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' })
-  assert.ok(isRetryable(deadlock) && !isUnavailable(deadlock), 'a deadlock asks for a retry, the server is there')
+  const retry = classifyPg(deadlock, false)
+  assert.ok(retry instanceof TransactionConflictError && retry.canRetry && retry.cause === deadlock)
+  assert.ok(!(retry instanceof DatabaseUnavailableError))
+  const unique = Object.assign(new Error('duplicate key'), { code: '23505' })
+  assert.equal(classifyPg(unique, false), unique)
+  const bug = new TypeError('x is undefined')
+  assert.equal(classifyPg(bug, false), bug)
+  assert.ok(classifyPg(new Error('timeout exceeded when trying to connect'), true) instanceof DatabaseUnavailableError, 'no connection to be had')
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
-import { createProducer } from '../src/kafka/client.ts'
+import { createProducer } from '../src/kafka/client/clients.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
 import { startStack, type Stack } from './helpers/stack.ts'

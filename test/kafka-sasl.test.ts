@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { loadConfig } from '../src/config.ts'
-import { createAdmin, pingKafka, useKafkaSecurity } from '../src/kafka/client.ts'
-import { freePort, startLocalBroker, type LocalBroker } from '../src/kafka/local-broker.ts'
+import { createAdmin, pingKafka, useKafkaSecurity } from '../src/kafka/client/clients.ts'
+import { freePort, type LocalBroker, startLocalBroker } from '../src/kafka/local/broker.ts'
 import { withFreshPorts } from '../support/broker.ts'
 
 // Issue 8, finding 2 (broker side): Hostly's Kafka clients take SASL/SCRAM credentials from configuration and

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { openLive } from './helpers/live.ts'
-import { freePort } from '../src/kafka/local-broker.ts'
+import { freePort } from '../src/kafka/local/broker.ts'
 import { cleanUp, hostly, lineMatching, stop, type Hostly } from './helpers/processes.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 

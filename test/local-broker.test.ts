@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { freePort, startLocalBroker, type LocalBroker } from '../src/kafka/local-broker.ts'
+import { freePort, startLocalBroker, type LocalBroker } from '../src/kafka/local/broker.ts'
 
 const topic = 'local-broker-test'
 

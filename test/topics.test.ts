@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
 import { after, before, test } from 'node:test'
-import { createAdmin, ensureTopics, PARTITIONS } from '../src/kafka/client.ts'
+import { createAdmin, ensureTopics, PARTITIONS } from '../src/kafka/client/clients.ts'
 import { freshBroker } from './helpers/stack.ts'
 
 // Several processes start at once and each makes sure the topics exist: the ones that lose the race are told

@@ -4,7 +4,7 @@
 // notification, which proves the whole path (and, for Hostly, an accepted booking its traveler's).
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort } from '../../src/kafka/local-broker.ts'
+import { freePort } from '../../src/kafka/local/broker.ts'
 import { startChild, type Child } from './children.ts'
 import type { Cleanup } from './cleanup.ts'
 import type { Fixtures, Stays } from './fixtures.ts'

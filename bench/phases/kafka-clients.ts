@@ -13,7 +13,7 @@ import {
   compatibilityPartitioner, Consumer, MessagesStreamModes, ProduceAcks, Producer, stringDeserializers, stringSerializers, type Message
 } from '@platformatic/kafka'
 import { Kafka, logLevel } from 'kafkajs'
-import { ensureTopics } from '../../src/kafka/client.ts'
+import { ensureTopics } from '../../src/kafka/client/clients.ts'
 import type { Monitor } from '../lib/monitor.ts'
 import { until } from '../lib/servers.ts'
 import { nowMs } from '../lib/stats.ts'

@@ -1,7 +1,7 @@
 import { decoders, TOPICS, type BookingCreated, type BookingStatusUpdated, type EventTopic } from '../bookings/events.ts'
 import type { Client } from '../db/pool.ts'
-import type { ConsumerSpec } from '../kafka/consumer-runner.ts'
-import type { DecodedEvent } from '../kafka/decode.ts'
+import type { ConsumerSpec } from '../kafka/consumer/spec.ts'
+import type { DecodedEvent } from '../kafka/consumer/decode.ts'
 
 // The analytics service: owner figures per property and day (docs/http.md, Owner analytics), from the events alone.
 //

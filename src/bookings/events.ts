@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
-import { eventDecoder, type Decoder } from '../kafka/decode.ts'
+import { eventDecoder, type Decoder } from '../kafka/consumer/decode.ts'
 
 /**
  * The two topics of the seed, and the version of the payloads below. The one place topic names are written: the

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Pool } from '../db/pool.ts'
-import { wakeRelay } from '../outbox/writer.ts'
+import { wakeRelay } from '../outbox/wake.ts'
 import { repeat, type Loop } from '../timing.ts'
 import { TOPICS } from './events.ts'
 

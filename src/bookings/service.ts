@@ -2,7 +2,7 @@ import type { User } from '../auth/users.ts'
 import type { Pool, Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
 import { appError, badRequest, forbidden, notFound } from '../errors.ts'
-import { wakeRelay } from '../outbox/writer.ts'
+import { wakeRelay } from '../outbox/wake.ts'
 import { TOPICS } from './events.ts'
 import type { Action, BookingInput } from './schemas.ts'
 

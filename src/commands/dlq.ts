@@ -1,10 +1,10 @@
 import { ConfigError, type Config } from '../config.ts'
 import { createPool, type Pool } from '../db/pool.ts'
-import { discard, redrive, type Target } from '../kafka/dlq-actions.ts'
-import { UUID } from '../kafka/decode.ts'
-import { dlqOf, listDeadLetters, type DeadLetter } from '../kafka/dlq.ts'
-import { H } from '../kafka/failures.ts'
-import { topicExists } from '../kafka/topic-reader.ts'
+import { discard, redrive, type Target } from '../kafka/tools/dlq-actions.ts'
+import { UUID } from '../kafka/consumer/decode.ts'
+import { dlqOf, listDeadLetters, type DeadLetter } from '../kafka/tools/dlq.ts'
+import { FAILURE_HEADERS } from '../kafka/consumer/failures.ts'
+import { topicExists } from '../kafka/tools/topic-reader.ts'
 import { writeTable } from '../table.ts'
 import { kafkaBrokers, type Values } from './common.ts'
 
@@ -61,10 +61,10 @@ async function * rows (letters: AsyncIterable<DeadLetter>): AsyncGenerator<strin
   for await (const l of letters) {
     yield [
       `${l.partition}:${l.offset}`, l.eventId ?? '-', l.key ?? '-',
-      `${l.headers[H.originalTopic]}[${l.headers[H.originalPartition]}]@${l.headers[H.originalOffset]}`,
-      l.group || '-', l.headers[H.attempts] ?? '0', l.headers[H.failedAt] ?? '-', l.status,
+      `${l.headers[FAILURE_HEADERS.originalTopic]}[${l.headers[FAILURE_HEADERS.originalPartition]}]@${l.headers[FAILURE_HEADERS.originalOffset]}`,
+      l.group || '-', l.headers[FAILURE_HEADERS.attempts] ?? '0', l.headers[FAILURE_HEADERS.failedAt] ?? '-', l.status,
       // Whole, on one line: a multi-line message would break the table's rows.
-      `${l.headers[H.errorClass] ?? '?'}: ${l.headers[H.errorMessage] ?? ''}`.replace(/\r?\n/g, '\\n')
+      `${l.headers[FAILURE_HEADERS.errorClass] ?? '?'}: ${l.headers[FAILURE_HEADERS.errorMessage] ?? ''}`.replace(/\r?\n/g, '\\n')
     ]
   }
 }

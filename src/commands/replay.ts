@@ -1,5 +1,5 @@
 import { ConfigError, type Config } from '../config.ts'
-import { replay, ReplayRefused, type ReplayFrom } from '../kafka/replay.ts'
+import { replay, ReplayRefused, type ReplayFrom } from '../kafka/tools/replay.ts'
 import { table } from '../table.ts'
 import { kafkaBrokers, type Values } from './common.ts'
 

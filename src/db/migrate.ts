@@ -41,7 +41,7 @@ export async function migrate (databaseUrl: string, schema: Schema): Promise<Mig
   try {
     await client.query('SELECT pg_advisory_lock(7243011)')
     await client.query(BOOKKEEPING)
-    const done = new Set((await client.query('SELECT name FROM schema_migrations')).rows.map(r => r.name))
+    const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map(r => r.name))
     for (const file of await migrationNames(schema)) {
       if (done.has(file)) continue
       await inTransaction(client, `migration ${file}`, async () => {

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { isUnavailable } from '../retryable.ts'
+import { classifying, endedAConnection, isDatabaseUnavailable } from './errors.ts'
 
 // bigint ids come back as strings by default; ours stay far below 2^53, so numbers are exact.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v))
@@ -21,13 +21,27 @@ export type Queryable = Pick<pg.Pool, 'query'>
  * lends a client out, and the borrower's code runs a microtask after the client is handed over, while the
  * startup's ReadyForQuery and a FATAL can arrive in one socket read. The error is not lost: the client is marked
  * unqueryable, its next query fails and says so, and the pool closes it instead of lending it again.
+ * Its failures come out classified (errors.ts): a query on a connection that is lost or closing failed because of
+ * that, whatever pg's message.
  */
 export class Connection extends pg.Client {
   /** The error that ended this connection, if one did. */
   lost: Error | undefined
+  /** end() was called: queries still queued fail because of it. */
+  closing = false
   constructor (config?: string | pg.ClientConfig) {
     super(config)
-    this.on('error', err => { this.lost ??= err })
+    this.on('error', err => {
+      this.lost ??= err
+      endedAConnection(err)
+    })
+    const end = this.end
+    this.end = ((...args: unknown[]) => {
+      this.closing = true
+      return (end as (...a: unknown[]) => unknown).apply(this, args)
+    }) as typeof this.end
+    this.query = classifying(this.query, () => this.lost !== undefined || this.closing)
+    this.connect = classifying(this.connect, () => true)
   }
 }
 
@@ -45,6 +59,10 @@ export async function connect (connectionString: string): Promise<Connection> {
 export function createPool (connectionString: string, max = 10, settings: Record<string, string | number> = {}): pg.Pool {
   const options = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ') || undefined
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000, options, Client: Connection })
+  // No connection to be had (refused, timed out, the server starting or full) is the database being away. pg-pool's
+  // query takes its client through this connect, and runs on a Connection, whose failures are classified already.
+  pool.connect = classifying(pool.connect, () => true)
+  pool.query = classifying(pool.query, () => false)
   // The pool re-emits an idle client's error after closing that client; it needs no more handling than that.
   pool.on('error', () => {})
   return pool
@@ -61,7 +79,7 @@ export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient)
     return result
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
-    broken = isUnavailable(err)
+    broken = isDatabaseUnavailable(err)
     throw err
   } finally {
     // A connection that failed (terminated, reset) is closed rather than handed to the next request.

@@ -22,11 +22,11 @@ export async function checkSchema (databaseUrl: string, schema: Schema): Promise
     throw new SchemaError(`cannot reach the database to check its schema: ${(err as Error).message}`)
   }
   try {
-    const { rows: [tables] } = await client.query(
+    const { rows: [tables] } = await client.query<{ migrations: boolean, functions: boolean }>(
       "SELECT to_regclass('schema_migrations') IS NOT NULL AS migrations, to_regclass('schema_functions') IS NOT NULL AS functions")
-    const applied = new Set(tables.migrations ? (await client.query('SELECT name FROM schema_migrations')).rows.map(r => r.name) : [])
+    const applied = new Set(tables.migrations ? (await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map(r => r.name) : [])
     const hashes = new Map<string, string>(tables.functions
-      ? (await client.query('SELECT name, sha256 FROM schema_functions')).rows.map(r => [r.name, r.sha256])
+      ? (await client.query<{ name: string, sha256: string }>('SELECT name, sha256 FROM schema_functions')).rows.map(r => [r.name, r.sha256])
       : [])
     const missing = (await migrationNames(schema)).filter(name => !applied.has(name))
     const stale = (await functionFiles(schema)).filter(f => hashes.get(f.name) !== f.sha256).map(f => f.name)

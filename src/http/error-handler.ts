@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, appError, ERRORS, errorBody, type ErrorDetail } from '../errors.ts'
-import { isUnavailable } from '../retryable.ts'
+import { isDatabaseUnavailable } from '../db/errors.ts'
 import { describe } from './validation.ts'
 
 interface ErrorBody { code: string, message: string, details?: ErrorDetail[] }
@@ -28,7 +28,7 @@ function known (err: FastifyError & { code?: string }): AppError | undefined {
     case '23505': return appError('CONFLICT') // unique_violation
   }
   if (err instanceof SyntaxError && err.statusCode === 400) return appError('MALFORMED_JSON', { problem: 'is not valid JSON' })
-  if (isUnavailable(err)) return appError('DATABASE_UNAVAILABLE')
+  if (isDatabaseUnavailable(err)) return appError('DATABASE_UNAVAILABLE')
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return appError('BAD_REQUEST', { reason: err.message })
   return undefined
 }

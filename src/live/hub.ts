@@ -49,8 +49,8 @@ export class Hub {
   }
 
   signal (s: LiveSignal) {
-    for (const [id, user] of s.n ?? []) if (this.users.has(user)) this.wanted.n.add(id)
-    for (const [id, ...parties] of s.b ?? []) if (parties.some(u => this.users.has(u))) this.wanted.b.add(id)
+    for (const [id, user] of s.notifications ?? []) if (this.users.has(user)) this.wanted.n.add(id)
+    for (const [id, ...parties] of s.bookings ?? []) if (parties.some(u => this.users.has(u))) this.wanted.b.add(id)
     if (this.scheduled || (this.wanted.n.size === 0 && this.wanted.b.size === 0)) return
     this.scheduled = true
     this.turn = this.turn.then(() => this.deliver()).catch(err => this.opts.log.warn({ err: err.message }, 'live: delivery failed'))

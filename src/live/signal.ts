@@ -7,11 +7,17 @@ import type { Queryable } from '../db/pool.ts'
  */
 export const LIVE_CHANNEL = 'hostly_live'
 
-/** What a NOTIFY on LIVE_CHANNEL carries: [notification id, recipient] pairs and [booking id, ...its parties]. */
+/** What a NOTIFY on LIVE_CHANNEL announces: [notification id, recipient] pairs and [booking id, ...its parties]. */
 export interface LiveSignal {
-  n?: Array<[number, number]>
-  b?: Array<[number, ...number[]]>
+  notifications?: Array<[number, number]>
+  bookings?: Array<[number, ...number[]]>
 }
+
+/**
+ * The payload on the wire: `{"n": [...], "b": [...]}`. The short keys stay: consumers and API replicas of two
+ * releases exchange it during a rolling deploy, and they keep each NOTIFY small (PostgreSQL's limit is 8000 bytes).
+ */
+interface Wire { n?: LiveSignal['notifications'], b?: LiveSignal['bookings'] }
 
 /** Entries per NOTIFY: ids of up to 16 digits keep a payload well under PostgreSQL's 8000 bytes. */
 const CHUNK = 100
@@ -22,12 +28,12 @@ const CHUNK = 100
  * cluster-wide lock at commit: consumers commit a batch at a time, so it costs one lock per batch, never one on
  * the booking path (which wakes the relay after commit instead).
  */
-export async function signalLive (tx: Queryable, signal: { notifications?: Array<[number, number]>, bookings?: Array<[number, ...number[]]> }): Promise<void> {
+export async function signalLive (tx: Queryable, signal: LiveSignal): Promise<void> {
   const payloads: string[] = []
   const n = signal.notifications ?? []
   const b = signal.bookings ?? []
   for (let i = 0; i < Math.max(n.length, b.length); i += CHUNK) {
-    const part: LiveSignal = {}
+    const part: Wire = {}
     if (i < n.length) part.n = n.slice(i, i + CHUNK)
     if (i < b.length) part.b = b.slice(i, i + CHUNK)
     payloads.push(JSON.stringify(part))
@@ -43,9 +49,9 @@ export async function signalLive (tx: Queryable, signal: { notifications?: Array
 /** Reads a NOTIFY payload; anything malformed is nothing. */
 export function parseSignal (payload: string | undefined): LiveSignal {
   try {
-    const s = JSON.parse(payload ?? '')
+    const s = JSON.parse(payload ?? '') as Wire | null
     const pairs = (v: unknown) => Array.isArray(v) && v.every(e => Array.isArray(e) && e.every(Number.isInteger))
-    return { n: pairs(s?.n) ? s.n : undefined, b: pairs(s?.b) ? s.b : undefined }
+    return { notifications: pairs(s?.n) ? s?.n : undefined, bookings: pairs(s?.b) ? s?.b : undefined }
   } catch {
     return {}
   }

@@ -1,6 +1,6 @@
-import { createAdmin } from '../kafka/client.ts'
-import { committedOffsets, EARLIEST, LATEST, offsetsAt } from '../kafka/offsets.ts'
-import { deadLetterTopic } from '../kafka/topics.ts'
+import { createAdmin } from '../kafka/client/clients.ts'
+import { committedOffsets, EARLIEST, LATEST, offsetsAt } from '../kafka/tools/offsets.ts'
+import { deadLetterTopic } from '../kafka/client/topics.ts'
 import type { Metrics } from './registry.ts'
 
 // Consumer lag and dead letters, read from Kafka by the admin client when Prometheus scrapes: a few

@@ -4,9 +4,6 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 // means). One registry per process: startPieces makes it and hands each piece the metrics it feeds. Labels are
 // bounded: route templates, group and topic names, partitions, fixed outcomes; never ids or raw URLs.
 
-/** What the consumer runner counts for each event it reads (hostly_events_total's outcome label). */
-export type EventOutcome = 'processed' | 'duplicate' | 'retried' | 'dead_lettered'
-
 /** What the e-mail worker counts for each message (hostly_emails_total's outcome label). */
 export type EmailOutcome = 'sent' | 'failed'
 

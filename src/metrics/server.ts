@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Pool } from '../db/pool.ts'
 import { errorBody } from '../errors.ts'
-import { whatIsDown } from '../http/operations.ts'
+import { HEALTHY, readiness } from '../health/checks.ts'
 import { METRICS_CONTENT_TYPE } from './http.ts'
 import type { Metrics } from './registry.ts'
 
@@ -23,14 +23,9 @@ export async function startOperationsServer (opts: { port: number, host: string,
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, errorBody('METHOD_NOT_ALLOWED'))
-    if (path === '/healthz') return json(res, 200, { status: 'ok' })
+    if (path === '/healthz') return json(res, 200, HEALTHY)
     if (path === '/readyz') {
-      void whatIsDown(opts.pool, opts.kafkaBrokers).then(down => {
-        const names = Object.keys(down)
-        if (names.length === 0) return json(res, 200, { status: 'ready' })
-        opts.log.warn({ down }, 'not ready')
-        json(res, 503, { ...errorBody('NOT_READY', { down: names.join(' and ') }), down: Object.fromEntries(names.map(n => [n, 'unavailable'])) })
-      })
+      void readiness(opts.pool, opts.kafkaBrokers, opts.log).then(({ status, body }) => json(res, status, body))
       return
     }
     if (path === '/metrics') {

@@ -1,6 +1,6 @@
 import type { BookingCreated, BookingStatusUpdated } from '../bookings/events.ts'
 import type { Client } from '../db/pool.ts'
-import type { DecodedEvent } from '../kafka/decode.ts'
+import type { DecodedEvent } from '../kafka/consumer/decode.ts'
 
 // An event is a signal, not the truth (docs/events.md): anyone who can write to the topic could have sent it.
 // So each event is checked against the database before it notifies or e-mails anyone: the outbox must hold its

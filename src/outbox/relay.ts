@@ -1,9 +1,9 @@
 import type { Logger } from 'pino'
 import { Connection, type Pool } from '../db/pool.ts'
-import { createProducer } from '../kafka/client.ts'
+import { createProducer } from '../kafka/client/clients.ts'
 import type { Metrics } from '../metrics/registry.ts'
 import { repeat } from '../timing.ts'
-import { OUTBOX_CHANNEL } from './writer.ts'
+import { OUTBOX_CHANNEL } from './wake.ts'
 
 /** Only the relay holding this advisory lock publishes: one publisher keeps each booking's events in order. */
 const RELAY_LOCK = 7243012
@@ -56,7 +56,7 @@ export function startRelay (opts: RelayOptions): Relay {
   /** True once this relay holds the leader lock; false while another relay leads. */
   async function lead (): Promise<boolean> {
     session ??= await connect()
-    const { rows: [{ locked }] } = await session.query('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK])
+    const { rows: [{ locked }] } = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK])
     if (!locked) return false
     await session.query(`LISTEN ${OUTBOX_CHANNEL}`)
     log.info('Kafka outbox relay: leading, publishing outbox events')
@@ -64,7 +64,7 @@ export function startRelay (opts: RelayOptions): Relay {
   }
 
   async function publishBatch (): Promise<number> {
-    const { rows } = await pool.query({
+    const { rows } = await pool.query<{ id: number, event_id: string, topic: string, key: string, payload: string }>({
       name: 'relay-unpublished',
       text: 'SELECT id, event_id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
       values: [opts.batchSize]

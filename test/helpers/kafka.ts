@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Consumer, MessagesStreamModes, stringDeserializers, type Message } from '@platformatic/kafka'
-import { createAdmin, hostlyName, kafkaName, PARTITIONS } from '../../src/kafka/client.ts'
+import { createAdmin, hostlyName, kafkaName, PARTITIONS } from '../../src/kafka/client/clients.ts'
 
 export interface RecordSeen {
   topic: string
@@ -13,7 +13,7 @@ export interface RecordSeen {
 
 /**
  * Reads every record of the topics from the beginning, in a group of its own, into `records`. Topics and groups
- * are named as Hostly names them: the KAFKA_PREFIX of the stack started last is applied, as src/kafka/client.ts does.
+ * are named as Hostly names them: the KAFKA_PREFIX of the stack started last is applied, as src/kafka/client/clients.ts does.
  */
 export async function recordTopics (brokers: string[], topics: string[]) {
   const records: RecordSeen[] = []

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { attemptInPlace, nextStep, whileRetryable, type Outcome } from '../../src/kafka/consumer/retry-policy.ts'
 import { Stopping, type Lifecycle } from '../../src/kafka/consumer/lifecycle.ts'
+import { DatabaseUnavailableError } from '../../src/db/errors.ts'
 
 // The consumer's retry rules without a broker or a database: where a failed event goes, and how often it is tried.
 
@@ -68,7 +69,7 @@ test('attemptInPlace: the database away is not counted against the event, howeve
   const { life } = instantLife()
   let calls = 0
   const result = await attemptInPlace(async () => {
-    if (++calls <= 10) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    if (++calls <= 10) throw new DatabaseUnavailableError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
     throw new Error('then a real fault')
   }, policy, life, () => {})
   assert.equal(calls, 13, '10 uncounted calls, then 3 counted attempts')
@@ -91,7 +92,7 @@ test('attemptInPlace: stopping ends the wait with Stopping, so nothing is commit
 test('whileRetryable: retries the database being away, hands back any other error, and the value on success', async () => {
   const { life } = instantLife()
   let calls = 0
-  const ok = await whileRetryable(async () => { if (++calls < 4) throw Object.assign(new Error('gone'), { code: '57P01' }); return 42 }, life, () => {})
+  const ok = await whileRetryable(async () => { if (++calls < 4) throw new DatabaseUnavailableError(Object.assign(new Error('gone'), { code: '57P01' })); return 42 }, life, () => {})
   assert.deepEqual(ok, { ok: true, value: 42 })
   assert.equal(calls, 4)
   const bug = new TypeError('x is undefined')

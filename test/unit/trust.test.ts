@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { DecodedEvent } from '../../src/kafka/decode.ts'
+import type { DecodedEvent } from '../../src/kafka/consumer/decode.ts'
 import { contradiction, type AnyPayload, type Facts } from '../../src/notifications/trust.ts'
 
 // Whether an event agrees with what the database recorded for it, without a database: the facts are given.

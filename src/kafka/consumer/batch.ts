@@ -1,13 +1,12 @@
 import type { Logger } from 'pino'
 import type { Pool } from '../../db/pool.ts'
-import type { EventOutcome, Metrics } from '../../metrics/registry.ts'
-import type { ConsumerSpec } from '../consumer-runner.ts'
-import type { DecodedEvent } from '../decode.ts'
-import { H, type FailureRouter, type KafkaMessage } from '../failures.ts'
-import { sourceTopic } from '../topics.ts'
+import type { DecodedEvent } from './decode.ts'
+import { FAILURE_HEADERS, type FailureRouter, type KafkaMessage } from './failures.ts'
+import { sourceTopic } from '../client/topics.ts'
 import { applyOnce } from './idempotency.ts'
 import type { Lifecycle } from './lifecycle.ts'
 import { attemptInPlace, nextStep, whileRetryable, type FailurePolicy } from './retry-policy.ts'
+import type { ConsumerMetrics, ConsumerSpec, EventOutcome } from './spec.ts'
 
 export interface BatchContext<P> {
   spec: ConsumerSpec<P>
@@ -18,7 +17,7 @@ export interface BatchContext<P> {
   life: Lifecycle
   pool: Pool
   log: Logger
-  metrics?: Pick<Metrics, 'events' | 'endToEnd'>
+  metrics?: ConsumerMetrics
 }
 
 /**
@@ -59,10 +58,10 @@ export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[
    */
   async function handleOne (message: KafkaMessage, failedOnce?: { err: unknown }): Promise<void> {
     const where = { partition: message.partition, offset: String(message.offset) }
-    if (ctx.retryLane && message.headers.get(H.group) !== spec.group) return // another group's round
-    const round = Number(message.headers.get(H.retryRound) ?? 0)
-    const before = Number(message.headers.get(H.attempts) ?? 0)
-    if (ctx.retryLane) await life.until(Date.parse(message.headers.get(H.retryAt) ?? ''))
+    if (ctx.retryLane && message.headers.get(FAILURE_HEADERS.group) !== spec.group) return // another group's round
+    const round = Number(message.headers.get(FAILURE_HEADERS.retryRound) ?? 0)
+    const before = Number(message.headers.get(FAILURE_HEADERS.attempts) ?? 0)
+    if (ctx.retryLane) await life.until(Date.parse(message.headers.get(FAILURE_HEADERS.retryAt) ?? ''))
 
     const decoded = decode(message)
     if (!decoded.ok) return poison(message, decoded.reason, before)

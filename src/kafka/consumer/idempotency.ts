@@ -1,5 +1,5 @@
 import { transaction, type Client, type Pool } from '../../db/pool.ts'
-import type { DecodedEvent } from '../decode.ts'
+import type { DecodedEvent } from './decode.ts'
 
 /**
  * Applies the effect of the events this group has not processed before, in one transaction with the record
@@ -9,7 +9,7 @@ import type { DecodedEvent } from '../decode.ts'
 export async function applyOnce<P> (pool: Pool, group: string, events: Array<DecodedEvent<P>>,
   handle: (tx: Client, events: Array<DecodedEvent<P>>) => Promise<void>): Promise<number> {
   return transaction(pool, async tx => {
-    const { rows } = await tx.query({
+    const { rows } = await tx.query<{ event_id: string }>({
       name: 'record-processed',
       text: `INSERT INTO processed_events (consumer_group, event_id) SELECT $1, unnest($2::uuid[])
              ON CONFLICT DO NOTHING RETURNING event_id::text`,

@@ -1,10 +1,16 @@
-import { isPermanent, isRetryable } from '../../retryable.ts'
+import { DatabaseRetryableError } from '../../db/errors.ts'
 import { Backoff } from '../../timing.ts'
-import type { Failure } from '../failures.ts'
+import { isKafkaRetryable } from '../client/errors.ts'
+import type { Failure } from './failures.ts'
 import type { Lifecycle } from './lifecycle.ts'
 
 // How long a consumer keeps at an event that fails, and where the event goes after. Whether an error is
-// worth retrying comes from src/retryable.ts, nowhere else.
+// worth retrying was decided where it entered: the db wrapper (db/errors.ts) and Kafka's client (client/errors.ts).
+
+/** Try again as it is, uncounted: the database or Kafka is away, or asked for the work again. */
+const isRetryable = (err: unknown) => err instanceof DatabaseRetryableError || isKafkaRetryable(err)
+/** The handler said this event can never succeed (`retryable: false`, spec.ts). */
+const isPermanent = (err: unknown) => (err as { retryable?: unknown } | null)?.retryable === false
 
 export interface FailurePolicy {
   /** Attempts in place (quick backoff) before the event leaves its partition for the retry topic. */

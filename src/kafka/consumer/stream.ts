@@ -1,8 +1,8 @@
 import { MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Logger } from 'pino'
 import { Backoff } from '../../timing.ts'
-import { createConsumer } from '../client.ts'
-import type { KafkaMessage } from '../failures.ts'
+import { createConsumer } from '../client/clients.ts'
+import type { KafkaMessage } from './failures.ts'
 import { inBatches } from './batches.ts'
 import type { Lifecycle } from './lifecycle.ts'
 

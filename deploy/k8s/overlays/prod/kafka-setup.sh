@@ -6,7 +6,7 @@ set -euo pipefail
 bin=/opt/kafka/bin
 bootstrap=kafka-0.kafka-headless.hostly.svc.cluster.local:9094,kafka-1.kafka-headless.hostly.svc.cluster.local:9094,kafka-2.kafka-headless.hostly.svc.cluster.local:9094
 
-# Each event topic T of src/bookings/events.ts, with T.retry and T.dlq (src/kafka/topics.ts).
+# Each event topic T of src/bookings/events.ts, with T.retry and T.dlq (src/kafka/client/topics.ts).
 TOPICS="booking-created booking-created.retry booking-created.dlq booking-status-updated booking-status-updated.retry booking-status-updated.dlq"
 for topic in $TOPICS; do
   "$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --if-not-exists --topic "$topic" \

@@ -1,4 +1,4 @@
-import { createAdmin, kafkaName, PARTITIONS } from './client.ts'
+import { createAdmin, kafkaName, PARTITIONS } from '../client/clients.ts'
 
 type Admin = ReturnType<typeof createAdmin>
 

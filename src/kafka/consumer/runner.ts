@@ -1,32 +1,15 @@
 import type { Logger } from 'pino'
-import type { Client, Pool } from '../db/pool.ts'
-import { batchHandler } from './consumer/batch.ts'
-import { Lifecycle } from './consumer/lifecycle.ts'
-import type { FailurePolicy } from './consumer/retry-policy.ts'
-import { consumeStream } from './consumer/stream.ts'
-import type { Metrics } from '../metrics/registry.ts'
-import type { Decoded, DecodedEvent, RecordLike } from './decode.ts'
+import type { Pool } from '../../db/pool.ts'
+import { batchHandler } from './batch.ts'
+import { Lifecycle } from './lifecycle.ts'
+import type { FailurePolicy } from './retry-policy.ts'
+import { consumeStream } from './stream.ts'
 import { FailureRouter } from './failures.ts'
-import { retryTopic } from './topics.ts'
+import { specTopics, type ConsumerMetrics, type ConsumerSpec } from './spec.ts'
+import { retryTopic } from '../client/topics.ts'
 
-export type { FailurePolicy } from './consumer/retry-policy.ts'
-
-/**
- * A consumer group's work: what it reads, how to read it, and the effect of events it has not processed before,
- * applied in one transaction. It gets a batch when records come fast, or a single event when one is being
- * isolated. A handler that finds an event can never succeed throws an error with `retryable: false`: the event
- * goes to the dead-letter topic at once, with the error's message as the reason.
- */
-export interface ConsumerSpec<P = unknown> {
-  name: string
-  group: string
-  topic: string
-  /** All the topics the group reads, when more than `topic` (which is one of them): their events come mixed. */
-  topics?: string[]
-  /** The decoder of a record of the topic (one of the spec's): records that fail it are poison, dead-lettered unread. */
-  decode: (message: RecordLike, topic: string) => Decoded<P>
-  handle (tx: Client, events: Array<DecodedEvent<P>>): Promise<void>
-}
+export type { FailurePolicy } from './retry-policy.ts'
+export { specTopics, type ConsumerSpec } from './spec.ts'
 
 export interface ConsumerOptions {
   spec: ConsumerSpec
@@ -40,11 +23,8 @@ export interface ConsumerOptions {
   /** Records processed in one transaction at most. */
   batchSize?: number
   /** hostly_events_total and hostly_event_end_to_end_seconds. */
-  metrics?: Pick<Metrics, 'events' | 'endToEnd'>
+  metrics?: ConsumerMetrics
 }
-
-/** The topics a spec reads. */
-export const specTopics = (spec: ConsumerSpec) => spec.topics ?? [spec.topic]
 
 export interface RunningConsumer { stop (): Promise<void> }
 

@@ -1,6 +1,6 @@
 // Runs a real one-node Apache Kafka broker (KRaft, broker + controller in one JVM) from the jars that
 // scripts/kafka-jars.sh fetches into kafka/libs. Used by tests and local development. Its node pieces (files,
-// format, JVM, readiness) also make the nodes of a local cluster (local-cluster.ts).
+// format, JVM, readiness) also make the nodes of a local cluster (cluster.ts).
 import { Admin } from '@platformatic/kafka'
 import { execFile, spawn } from 'node:child_process'
 import { randomBytes, randomInt } from 'node:crypto'
@@ -34,7 +34,7 @@ export interface LocalBroker {
 }
 
 const execFileAsync = promisify(execFile)
-const libsDir = resolve(import.meta.dirname, '../../kafka/libs')
+const libsDir = resolve(import.meta.dirname, '../../../kafka/libs')
 // C1-only JIT: ~20% faster JVM start on 2 cores (format 0.62 -> 0.50 s, spawn to ready 1.67 -> 1.30 s);
 // a local broker never runs long enough to miss C2's peak speed.
 const FAST_START = '-XX:TieredStopAtLevel=1'

@@ -1,4 +1,4 @@
-import { createAdmin, kafkaName } from './client.ts'
+import { createAdmin, kafkaName } from '../client/clients.ts'
 import { committedOffsets, EARLIEST, LATEST, offsetsAt } from './offsets.ts'
 
 export type ReplayFrom = { beginning: true } | { time: Date } | { offset: bigint }

@@ -4,10 +4,10 @@
 // folder is <dataDir>/node-<i>. The internal topics get three replicas and min.insync.replicas 2.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ConfigError } from '../config.ts'
+import { ConfigError } from '../../config.ts'
 import {
   clusterId, format, freePort, isFormatted, kafkaClasspath, launchNode, writeNodeFiles, type KafkaNode
-} from './local-broker.ts'
+} from './broker.ts'
 
 export interface LocalClusterOptions {
   /** The client port of each node: node 1 on ports[0], and so on. */

@@ -1,8 +1,8 @@
-import type { Queryable } from '../db/pool.ts'
-import { createProducer } from './client.ts'
+import type { Queryable } from '../../db/pool.ts'
+import { createProducer } from '../client/clients.ts'
 import { DISCARDED, DISCARDED_AT, dlqOf, listDeadLetters, type DeadLetter } from './dlq.ts'
-import { H } from './failures.ts'
-import { retryTopic, sourceTopic } from './topics.ts'
+import { FAILURE_HEADERS } from '../consumer/failures.ts'
+import { retryTopic, sourceTopic } from '../client/topics.ts'
 
 const SEND_BATCH = 500
 
@@ -31,7 +31,7 @@ export async function redrive (brokers: string[], db: Queryable, topic: string, 
         topic: retryTopic(sourceTopic(topic)),
         key: l.key,
         value: l.value,
-        headers: { ...l.headers, [H.retryRound]: '0', [H.retryAt]: new Date().toISOString(), [H.attempts]: '0' }
+        headers: { ...l.headers, [FAILURE_HEADERS.retryRound]: '0', [FAILURE_HEADERS.retryAt]: new Date().toISOString(), [FAILURE_HEADERS.attempts]: '0' }
       }))
     })
     result.sent.push(...batch.map(l => ({ at: `${l.partition}:${l.offset}`, eventId: l.eventId! })))

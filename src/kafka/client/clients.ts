@@ -3,7 +3,7 @@ import {
   Producer, stringDeserializers, stringSerializers, type ConsumeOptions, type Message, type MessagesStream, type ProduceResult,
   type SendOptions
 } from '@platformatic/kafka'
-import { topicSegmentMs } from '../config.ts'
+import { topicSegmentMs } from '../../config.ts'
 
 // One place that builds Kafka clients, so every producer is idempotent with acks=all and every
 // consumer commits by hand, and every client authenticates the same way.

@@ -1,9 +1,9 @@
 import type { Message } from '@platformatic/kafka'
-import { createProducer } from './client.ts'
-import { deadLetterTopic, retryTopic, sourceTopic } from './topics.ts'
+import { createProducer } from '../client/clients.ts'
+import { deadLetterTopic, retryTopic, sourceTopic } from '../client/topics.ts'
 
 /** Headers a retried or dead-lettered record carries besides the event's own (event-id, event-type, event-version). */
-export const H = {
+export const FAILURE_HEADERS = {
   originalTopic: 'original-topic',
   originalPartition: 'original-partition',
   originalOffset: 'original-offset',
@@ -42,8 +42,8 @@ export class FailureRouter {
 
   async toRetry (message: KafkaMessage, failure: Failure, round: number, delayMs: number): Promise<void> {
     await this.send(retryTopic(sourceTopic(message.topic)), message, failure, {
-      [H.retryRound]: String(round),
-      [H.retryAt]: new Date(Date.now() + delayMs).toISOString()
+      [FAILURE_HEADERS.retryRound]: String(round),
+      [FAILURE_HEADERS.retryAt]: new Date(Date.now() + delayMs).toISOString()
     })
   }
 
@@ -64,14 +64,14 @@ export class FailureRouter {
         value: message.value,
         headers: {
           ...headers,
-          [H.originalTopic]: headers[H.originalTopic] ?? message.topic,
-          [H.originalPartition]: headers[H.originalPartition] ?? String(message.partition),
-          [H.originalOffset]: headers[H.originalOffset] ?? String(message.offset),
-          [H.group]: this.group,
-          [H.errorClass]: failure.errorClass,
-          [H.errorMessage]: failure.message.slice(0, 1000),
-          [H.attempts]: String(failure.attempts),
-          [H.failedAt]: new Date().toISOString(),
+          [FAILURE_HEADERS.originalTopic]: headers[FAILURE_HEADERS.originalTopic] ?? message.topic,
+          [FAILURE_HEADERS.originalPartition]: headers[FAILURE_HEADERS.originalPartition] ?? String(message.partition),
+          [FAILURE_HEADERS.originalOffset]: headers[FAILURE_HEADERS.originalOffset] ?? String(message.offset),
+          [FAILURE_HEADERS.group]: this.group,
+          [FAILURE_HEADERS.errorClass]: failure.errorClass,
+          [FAILURE_HEADERS.errorMessage]: failure.message.slice(0, 1000),
+          [FAILURE_HEADERS.attempts]: String(failure.attempts),
+          [FAILURE_HEADERS.failedAt]: new Date().toISOString(),
           ...extra
         }
       }]

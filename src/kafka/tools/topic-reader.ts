@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { Consumer, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka'
-import { connectionOptions, createAdmin, kafkaName } from './client.ts'
-import type { KafkaMessage } from './failures.ts'
+import { connectionOptions, createAdmin, kafkaName } from '../client/clients.ts'
+import type { KafkaMessage } from '../consumer/failures.ts'
 import { EARLIEST, LATEST, offsetsAt } from './offsets.ts'
 
 export interface TopicRecord {

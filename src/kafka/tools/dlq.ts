@@ -1,8 +1,8 @@
-import type { Queryable } from '../db/pool.ts'
-import { UUID } from './decode.ts'
-import { H } from './failures.ts'
+import type { Queryable } from '../../db/pool.ts'
+import { UUID } from '../consumer/decode.ts'
+import { FAILURE_HEADERS } from '../consumer/failures.ts'
 import { readTopic, type TopicRecord } from './topic-reader.ts'
-import { deadLetterTopic, sourceTopic } from './topics.ts'
+import { deadLetterTopic, sourceTopic } from '../client/topics.ts'
 
 // A dead-letter topic holds dead letters and, after them, discard markers: Kafka cannot delete one record,
 // so `hostly dlq discard` appends a marker (header DISCARDED = the letter's offset) to the letter's partition.
@@ -60,13 +60,13 @@ export async function * listDeadLetters (brokers: string[], db: Queryable | unde
 async function withStatus (db: Queryable | undefined, records: TopicRecord[], discarded: Set<string>): Promise<DeadLetter[]> {
   const letters = records.map(r => {
     const id = r.headers['event-id']
-    return { ...r, eventId: id && UUID.test(id) ? id.toLowerCase() : undefined, group: r.headers[H.group] ?? '' }
+    return { ...r, eventId: id && UUID.test(id) ? id.toLowerCase() : undefined, group: r.headers[FAILURE_HEADERS.group] ?? '' }
   })
   const keyed = letters.filter(l => l.eventId !== undefined)
   const done = new Set<string>()
   if (db && keyed.length > 0) {
     // By (group, event id), the primary key: by event id alone it would scan every processed event.
-    const { rows } = await db.query(
+    const { rows } = await db.query<{ consumer_group: string, event_id: string }>(
       `SELECT p.consumer_group, p.event_id::text FROM unnest($1::text[], $2::uuid[]) AS k(consumer_group, event_id)
          JOIN processed_events p USING (consumer_group, event_id)`, [keyed.map(l => l.group), keyed.map(l => l.eventId)])
     for (const r of rows) done.add(`${r.consumer_group} ${r.event_id}`)
