@@ -79,6 +79,8 @@ test('replay --from a time starts at the first event at or after it; --offset is
   const since = new Date()
   await waitFor('the clock to pass that millisecond', () => Date.now() > since.getTime(), 1000, 1)
   for (let i = 0; i < 3; i++) await book(traveler, property.id, 40 + i * 2, 1)
+  // All three in Kafka before the group is asked: caught up on a log the relay has not finished is no proof.
+  await waitFor('the outbox published', async () => (await stack.db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0].n === 0)
   await waitFor('the new events committed', () => groupCaughtUp(stack.brokers, GROUP, TOPICS.created))
   const notes = await count('notifications')
 
