@@ -3,7 +3,6 @@ import { after, before, test } from 'node:test'
 import { DiagnosticSeverity } from '@asyncapi/parser'
 import { analyticsService } from '../src/analytics/consumer.ts'
 import { BookingCreated, BookingStatusUpdated, TOPICS } from '../src/bookings/events.ts'
-import { expirePendingBookings } from '../src/bookings/expiry.ts'
 import { createAdmin, createProducer, kafkaName, PARTITIONS } from '../src/kafka/client/clients.ts'
 import { type RunningConsumer, startConsumer } from '../src/kafka/consumer/runner.ts'
 import { deadLetterTopic, retryTopic, withFailureTopics } from '../src/kafka/client/topics.ts'
@@ -13,6 +12,7 @@ import { loadContract, recordProblems, type Contract } from './helpers/asyncapi.
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
+import { expireOne } from './helpers/expiry.ts'
 
 // docs/asyncapi.yaml is valid AsyncAPI 3, says what the code says, and every record the running system
 // writes (events, retry rounds, dead letters) matches it: key, headers and payload.
@@ -118,7 +118,7 @@ test('the records of a request, an accept, cancels and an expiry match the docum
   assert.equal((await owner.post(`/api/bookings/${declined.id}/cancel`)).status, 200)
   assert.equal((await owner.post(`/api/bookings/${accepted.id}/cancel`)).status, 200)
   // Only `unanswered` is still pending: expire it as the sweeper would once BOOKING_PENDING_TTL has passed.
-  assert.equal(await expirePendingBookings(stack.db, 0), 1)
+  await expireOne(stack.db)
 
   const all = [accepted, overlapping, withdrawn, declined, unanswered]
   const created = await waitFor('five booking-created records', () => atLeast(5, all.flatMap(b => stack.recorder.forKey(TOPICS.created, b.id))))
