@@ -6,7 +6,7 @@ import { book, listProperty, signUp, type Client } from '../helpers/http.ts'
 import { ROOT } from '../helpers/processes.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
 import { waitFor } from '../helpers/wait.ts'
-import { accessibilityProblems, DESKTOP, launch, person, PHONE, screenshot } from './browser.ts'
+import { accessibilityProblems, DESKTOP, launch, person, PHONE, screenshot, signedIn as signedInAs } from './browser.ts'
 
 // Issue 17's pages about bookings, in chromium against the real stack: the booking page for both parties with a
 // confirmed cancel that reaches the other party's open pages live; the Requests page regrouping as answers come;
@@ -26,12 +26,7 @@ after(async () => {
 })
 
 /** A browser context signed in as the API client's user (same session cookie). */
-async function signedIn (client: Client, viewport = DESKTOP) {
-  const p = await person(browser, stack.url, viewport)
-  const [name, value] = client.cookie.split('=')
-  await p.context.addCookies([{ name, value, url: stack.url }])
-  return p
-}
+const signedIn = (client: Client, viewport = DESKTOP) => signedInAs(browser, stack.url, client, viewport)
 
 const markPage = (page: Page) => page.evaluate(() => { (window as unknown as { notReloaded: boolean }).notReloaded = true })
 const stillSamePage = (page: Page) => page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded === true)

@@ -29,6 +29,14 @@ export async function person (browser: Browser, base: string, viewport = DESKTOP
   return { context, page, problems }
 }
 
+/** person(), signed in as `client` (its session cookie set on the stack's address). */
+export async function signedIn (browser: Browser, base: string, client: { cookie: string }, viewport = DESKTOP) {
+  const p = await person(browser, base, viewport)
+  const [name, value] = client.cookie.split('=')
+  await p.context.addCookies([{ name, value, url: base }])
+  return p
+}
+
 /** axe-core on the page as it is: the serious and critical violations, in words (empty when there are none). */
 export async function accessibilityProblems (page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()

@@ -10,7 +10,7 @@ import { book, listProperty, signUp, type Client } from '../helpers/http.ts'
 import { cleanUp, ROOT, tempDir } from '../helpers/processes.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
 import { waitFor } from '../helpers/wait.ts'
-import { accessibilityProblems, DESKTOP, launch, person, PHONE, screenshot } from './browser.ts'
+import { accessibilityProblems, DESKTOP, launch, person, PHONE, screenshot, signedIn as signedInAs } from './browser.ts'
 
 // Issue 17's points 4, 6 and 7 in Debian's chromium against the real stack: search finds what people type;
 // analytics on the page are the API's figures and a recomputation from the bookings table; a signed-out page
@@ -43,12 +43,7 @@ after(async () => {
   await cleanUp()
 })
 
-async function signedIn (client: Client, viewport = DESKTOP) {
-  const p = await person(browser, stack.url, viewport)
-  const [name, value] = client.cookie.split('=')
-  await p.context.addCookies([{ name, value, url: stack.url }])
-  return p
-}
+const signedIn = (client: Client, viewport = DESKTOP) => signedInAs(browser, stack.url, client, viewport)
 
 /** Every console error and failed request of a page (person() keeps only CSP violations and page errors). */
 function consoleErrors (page: Page): string[] {

@@ -7,7 +7,7 @@ import { ROOT } from '../helpers/processes.ts'
 import { smtpSink, type Received } from '../helpers/smtp.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
 import { waitFor } from '../helpers/wait.ts'
-import { accessibilityProblems, DESKTOP, launch, person, PHONE, screenshot } from './browser.ts'
+import { accessibilityProblems, DESKTOP, launch, person, PHONE, screenshot, signedIn as signedInAs } from './browser.ts'
 import { expireOne } from '../helpers/expiry.ts'
 
 // Issue 17's "links that lead somewhere", in chromium against the real stack with the e-mail service sending to
@@ -45,12 +45,7 @@ async function ok (reply: Promise<{ status: number, body: unknown }>) {
   assert.equal(r.status, 200, JSON.stringify(r.body))
 }
 
-async function signedIn (client: Client, viewport = DESKTOP) {
-  const p = await person(browser, stack.url, viewport)
-  const [name, value] = client.cookie.split('=')
-  await p.context.addCookies([{ name, value, url: stack.url }])
-  return p
-}
+const signedIn = (client: Client, viewport = DESKTOP) => signedInAs(browser, stack.url, client, viewport)
 
 /** Every link of an e-mail (HTML and text), on the stack's address. */
 function links (m: Received): string[] {

@@ -6,7 +6,7 @@ import { book, listProperty, signUp, type Client } from '../helpers/http.ts'
 import { ROOT } from '../helpers/processes.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
 import { stay, waitFor } from '../helpers/wait.ts'
-import { accessibilityProblems, DESKTOP, launch, person, PHONE, screenshot } from './browser.ts'
+import { accessibilityProblems, DESKTOP, launch, person, PHONE, screenshot, signedIn as signedInAs } from './browser.ts'
 
 // The web app served by the API (WEB_DIST), in Debian's chromium, against the real stack: forms show the API's
 // messages beside their fields, pages that need a session send the person to sign in, names with markup stay
@@ -36,12 +36,7 @@ after(async () => {
 })
 
 /** A browser context signed in as the API client's user (same session cookie, set for the stack's host). */
-async function signedIn (client: Client, viewport = DESKTOP) {
-  const p = await person(browser, stack.url, viewport)
-  const [name, value] = client.cookie.split('=')
-  await p.context.addCookies([{ name, value, url: stack.url }])
-  return p
-}
+const signedIn = (client: Client, viewport = DESKTOP) => signedInAs(browser, stack.url, client, viewport)
 
 describe('served by the API under its CSP', () => {
   test('a client route answers index.html with the CSP; an unknown /api path stays a JSON 404', async () => {
