@@ -19,6 +19,32 @@ export const readerOf = (f: Facts, party: Party) => party === 'owner'
   ? { userId: f.owner_id, locale: f.owner_locale, time_zone: f.owner_time_zone }
   : { userId: f.traveler_id, locale: f.traveler_locale, time_zone: f.traveler_time_zone }
 
+export interface Notice { userId: number, type: string, bookingId: number, eventId: string, message: string }
+
+/**
+ * Writes the notifications, each recipient's in the order of their ids. A live socket resumes with `?after=<the
+ * newest id it has>`, so one recipient's ids must follow commit order: with two workers writing for one person at
+ * once (two owner workers on different partitions), a smaller id committing after a larger one would be missed by a
+ * socket that reconnected in between. Hence a lock per recipient, held to the commit, taken before the ids are
+ * drawn and in recipient order (two batches never wait for each other in a cycle). Found by the chaos run.
+ */
+export async function insertNotifications (tx: Client, notices: Notice[]): Promise<Array<{ id: number, user_id: number }>> {
+  if (notices.length === 0) return []
+  await tx.query({
+    name: 'lock-recipients',
+    text: `SELECT count(pg_advisory_xact_lock(7243016, (u % 2147483647)::int))
+             FROM (SELECT DISTINCT u FROM unnest($1::bigint[]) AS u ORDER BY u) AS recipients`,
+    values: [notices.map(n => n.userId)]
+  })
+  const { rows } = await tx.query<{ id: number, user_id: number }>({
+    name: 'insert-notifications',
+    text: `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[]) RETURNING id, user_id`,
+    values: [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)]
+  })
+  return rows
+}
+
 /**
  * The party's notification for each event that concerns them, from the database's facts and the payload Hostly
  * recorded (the status may have moved on since: accepted, then cancelled). What was written is announced on the
@@ -34,14 +60,7 @@ async function notify (tx: Client, events: Array<DecodedEvent<AnyPayload>>, part
     const { sentence } = describeChange(change, party, facts, reader)
     return [{ userId: reader.userId, type: notificationType(change), bookingId: facts.booking_id!, eventId: events[i].id, message: sentence }]
   })
-  const { rows } = notices.length === 0
-    ? { rows: [] }
-    : await tx.query({
-      name: 'insert-notifications',
-      text: `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[]) RETURNING id, user_id`,
-      values: [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)]
-    })
+  const rows = await insertNotifications(tx, notices)
   const changed = new Map(trusted.filter((_, i) => bookings(events[i])).map(t => [t.facts.booking_id!, t.facts]))
   await signalLive(tx, {
     notifications: rows.map(r => [r.id, r.user_id]),
