@@ -80,15 +80,18 @@ export class Fleet {
   async stop () {
     await Promise.all(this.replicas.map(r => { r.child.child.kill('SIGCONT'); return r.child.stop() }))
   }
-}
 
-/** Resolves once every API answers /healthz. */
-export async function untilServing (urls: string[], timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs
-  for (const url of urls) {
-    while (!(await fetch(`${url}/healthz`).then(r => r.ok, () => false))) {
-      if (Date.now() > deadline) throw new Error(`${url} did not answer /healthz within ${timeoutMs} ms`)
-      await new Promise(resolve => setTimeout(resolve, 200))
+  /** Resolves once every API answers /healthz; fails at once, with its last lines, if a process exits meanwhile. */
+  async untilServing (timeoutMs = 180_000) {
+    const deadline = Date.now() + timeoutMs
+    for (const api of this.of('api')) {
+      const url = `http://127.0.0.1:${api.port}`
+      while (!(await fetch(`${url}/healthz`).then(r => r.ok, () => false))) {
+        const dead = this.crashed()[0]
+        if (dead) throw new Error(`${dead.name} exited with ${dead.child.child.exitCode} while starting:\n${await dead.child.tail()}`)
+        if (Date.now() > deadline) throw new Error(`${api.name} did not answer /healthz within ${timeoutMs} ms:\n${await api.child.tail()}`)
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
     }
   }
 }

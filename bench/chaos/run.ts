@@ -22,7 +22,7 @@ import { makeFixtures } from '../lib/fixtures.ts'
 import { summarize } from '../lib/stats.ts'
 import { check, settled, violations } from './checks.ts'
 import { chosenKinds, Faults, schedule } from './faults.ts'
-import { Fleet, untilServing } from './fleet.ts'
+import { Fleet } from './fleet.ts'
 import { Load, LiveClient, seeded, type Answer } from './load.ts'
 import { picture, series } from './picture.ts'
 import { chaosSmtp } from './smtp.ts'
@@ -51,12 +51,16 @@ const SESSION_TIMEOUT_MS = 6000
 const SETTLE_TIMEOUT_MS = 240_000
 
 const say = (msg: string) => console.log(`chaos ${new Date().toISOString().slice(11, 19)} ${msg}`)
+// Each child process adds an 'exit' listener (bench/lib/children.ts) and a run starts a dozen and more, again after each kill.
+process.setMaxListeners(0)
 const cleanup = new Cleanup()
+let passed = false
 cleanup.onSignals()
 
 async function main () {
   const workDir = await mkdtemp(join(tmpdir(), 'hostly-chaos-'))
-  cleanup.add('remove the work folder', () => rm(workDir, { recursive: true, force: true }))
+  // The processes' logs are kept when the run fails, for the reader of its report.
+  cleanup.add('remove the work folder', () => passed ? rm(workDir, { recursive: true, force: true }) : say(`logs kept in ${workDir}`))
   say(`starting PostgreSQL, a three-node Kafka cluster and an SMTP server (logs in ${workDir})`)
   const [postgres, cluster, smtp] = await Promise.all([startPostgresServer(), freshCluster({ nodes: 3 }), chaosSmtp()])
   cleanup.add('stop PostgreSQL', () => postgres.stop())
@@ -90,7 +94,7 @@ async function main () {
   await fleet.add('relay', 2)
   await fleet.add('owner', 2)
   for (const kind of ['traveler', 'email', 'analytics'] as const) await fleet.add(kind, 1)
-  await untilServing(fleet.apiUrls)
+  await fleet.untilServing()
   const urls = () => fleet.apiUrls
   const live = [...fixtures.travelers, ...fixtures.owners].map((user, i) => new LiveClient(user, urls, i))
   cleanup.add('close the live sockets', () => live.forEach(c => c.close()))
@@ -144,8 +148,9 @@ async function main () {
   const title = `Hostly chaos run: ${minutes} min at ${rate}/s, seed ${seed}, ${faults.landed.length} faults`
   await writeFile(join(out, 'chaos.svg'), picture(series(load.answers, delays, loadMs), faults.landed, title))
   printReport(report)
+  passed = broken.length === 0
   say(`report: ${join(out, 'report.json')}, picture: ${join(out, 'chaos.svg')}`)
-  return broken.length === 0
+  return passed
 }
 
 /** Why requests got no answer, and when (per 5 s since the start). */
