@@ -7,7 +7,7 @@
 //
 // Options: --minutes (of load; default 3), --rate (bookings requested per second; 20), --seed (1), --faults (all,
 // or a comma-separated list of kinds and families: kill, freeze, kafka, pg, smtp, kill:email…), --each (times
-// each kind is landed; 1), --out (folder for report.json and chaos.svg; bench/results/chaos-<seed>). Loopback only.
+// each kind is landed; 1), --out (the folder for the report and its picture; bench/results/chaos-<seed>). Loopback only.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
