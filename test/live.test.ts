@@ -129,6 +129,33 @@ test('resume with ?after: every notification missed, once, oldest first, then re
   await resumed.close()
 })
 
+test('the LISTEN connection coming back makes a resumed socket catch up from where it resumed: nothing missed, nothing old again', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const property = await listProperty(owner)
+  const traveler = await signUp(stack.url, 'traveler')
+  await bookMany(traveler, property.id, 2)
+  await waitFor('2 notifications written', async () => (await ownerNotificationIds(owner.user!.id)).length === 2)
+  const newest = (await ownerNotificationIds(owner.user!.id)).at(-1)!
+  const resumed = await openLive(stack.url, owner, `?after=${newest}`)
+  await resumed.next('ready', m => m.type === 'ready')
+
+  // The API's LISTEN connection dropped (as a PostgreSQL fault would drop it); a notification written while it is down.
+  const listening = async () => (await stack.db.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN hostly_live'")).rows.map(r => r.pid)
+  const [lost] = await waitFor('the API to LISTEN', async () => { const pids = await listening(); return pids.length === 1 ? pids : undefined }) as number[]
+  await stack.db.query('SELECT pg_terminate_backend($1)', [lost])
+  await bookMany(traveler, property.id, 1, 10)
+  await waitFor('the API to LISTEN again', async () => { const pids = await listening(); return pids.length === 1 && pids[0] !== lost })
+  await waitFor('the one written meanwhile on the socket', () => resumed.notifications().length >= 1)
+  await bookMany(traveler, property.id, 1, 20)
+  await waitFor('4 notifications written', async () => (await ownerNotificationIds(owner.user!.id)).length === 4)
+  await waitFor('and the next one, live', () => resumed.notifications().length >= 2)
+
+  const ids = resumed.notifications().map(n => n.id)
+  assert.deepEqual(ids, (await ownerNotificationIds(owner.user!.id)).slice(2), 'the two written after resuming, once each, none from before')
+  await resumed.close()
+})
+
 test('e-mail off: no e-mail, but the notification is still written and pushed', async () => {
   const owner = await signUp(stack.url, 'owner')
   const property = await listProperty(owner)

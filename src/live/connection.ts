@@ -59,7 +59,8 @@ export class Connection {
   async catchUp (db: Queryable, after: number | undefined, ready: boolean) {
     this.syncing++
     try {
-      if (after === undefined) this.lastId = Math.max(this.lastId, await newestId(db, this.userId))
+      // Where a later resync (the LISTEN connection back) starts: what the client said it has, or the newest now.
+      this.lastId = Math.max(this.lastId, after ?? await newestId(db, this.userId))
       for (let from = after; from !== undefined && this.open;) {
         const rows = await notificationsAfter(db, this.userId, from, PAGE)
         for (const row of rows) this.sendNotification(row)

@@ -8,10 +8,10 @@ export interface ListenerOptions {
   log: Logger
   onSignal (signal: LiveSignal): void
   /**
-   * Called each time the LISTEN is (re-)established. NOTIFYs sent while it was down are gone: the sockets catch up
-   * from the table (the hub's resync).
+   * Called each time the LISTEN is established, the first time included. NOTIFYs sent while it was not are gone: the
+   * sockets catch up from the table (the hub's resync).
    */
-  onListening (first: boolean): void
+  onListening (): void
 }
 
 export interface Listener {
@@ -28,7 +28,6 @@ export function startListener (opts: ListenerOptions): Listener {
   let running = true
   let client: Connection | undefined
   let up = false
-  let first = true
 
   async function session (): Promise<void> {
     const c = new Connection({ connectionString: opts.databaseUrl }) // an error is followed by 'end'
@@ -40,8 +39,7 @@ export function startListener (opts: ListenerOptions): Listener {
     up = true
     backoff.reset()
     log.info('live: listening for notifications')
-    opts.onListening(first)
-    first = false
+    opts.onListening()
     await ended
   }
 

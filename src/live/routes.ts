@@ -53,7 +53,9 @@ export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig, me
     databaseUrl: config.databaseUrl,
     log: fastify.log as never,
     onSignal: s => hub.signal(s),
-    onListening: first => { if (!first) hub.resync() }
+    // Every time, the first included: a socket can open before this process first LISTENs (a replica just started,
+    // already sent sockets by the proxy), and what committed between its catch-up and the LISTEN would be missed.
+    onListening: () => hub.resync()
   })
   await fastify.register(websocket, {
     options: { maxPayload: 1024 }, // the client has nothing to say but pongs
