@@ -29,7 +29,7 @@ export interface Findings {
   emails: { sent: number, notSent: number, delivered: number, notDelivered: number, resends: number, unknownAtSmtp: number }
   live: { clients: number, reconnects: number, missed: number, doubled: number }
   analytics: { properties: number, differing: string[] }
-  answers: { total: number, byStatus: Record<string, number>, noAnswer: number, created: number, createdNotFound: number, committedUnanswered: number, serverErrors: number, unavailableWithoutRetryAfter: number }
+  answers: { total: number, byStatus: Record<string, number>, noAnswer: number, lostInFlight: number, created: number, createdNotFound: number, committedUnanswered: number, serverErrors: number, unavailableWithoutRetryAfter: number }
   drained: { unpublished: number, pending: number, lag: string[], deadLetters: Record<string, number> }
   crashed: string[]
   longestWaitMs: { notification: number, email: number }
@@ -95,7 +95,7 @@ export async function check (db: pg.Pool, brokers: string[], opts: { answers: An
   const created = answers.filter(a => a.what === 'request' && a.status === 201)
   const createdIds = new Set(created.map(a => a.bookingId))
   const byStatus: Record<string, number> = {}
-  for (const a of answers) { const k = a.error ? 'no answer' : String(a.status); byStatus[k] = (byStatus[k] ?? 0) + 1 }
+  for (const a of answers) { const k = a.error ? 'no answer' : a.fromProxy ? `${a.status} from the proxy` : String(a.status); byStatus[k] = (byStatus[k] ?? 0) + 1 }
 
   const { rows: [drain] } = await db.query(`SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL)::int AS unpublished,
                                                    (SELECT count(*) FROM bookings WHERE status = 'pending')::int AS pending`)
@@ -131,7 +131,8 @@ export async function check (db: pg.Pool, brokers: string[], opts: { answers: An
       created: created.length,
       createdNotFound: [...createdIds].filter(id => id === undefined || !bookingIds.has(id)).length,
       committedUnanswered: [...bookingIds].filter(id => !createdIds.has(id)).length,
-      serverErrors: answers.filter(a => a.status >= 500 && a.status !== 503).length,
+      serverErrors: answers.filter(a => a.status >= 500 && a.status !== 503 && !a.fromProxy).length,
+      lostInFlight: answers.filter(a => a.fromProxy && a.status >= 500).length,
       unavailableWithoutRetryAfter: answers.filter(a => a.status === 503 && !a.retryAfter).length
     },
     drained: { ...drain, ...await kafkaLeftovers(brokers) },

@@ -12,8 +12,10 @@ export interface Answer {
   status: number
   ms: number
   retryAfter?: string | null
-  /** A connection error or a timeout: no answer at all (the replica was killed or frozen). */
+  /** A connection error or a timeout: no answer at all. */
   error?: string
+  /** The answer was the proxy's, not Hostly's (not JSON): the replica holding the request died before answering. */
+  fromProxy?: boolean
   bookingId?: number
 }
 
@@ -68,6 +70,7 @@ export class Load {
       answer.retryAfter = r.headers.get('retry-after')
       const json = await r.json().catch(() => undefined) as { booking?: { id: number } } | undefined
       answer.bookingId = json?.booking?.id
+      answer.fromProxy = json === undefined
     } catch (err) {
       answer.error = (err as Error).cause ? String(((err as Error).cause as Error).message) : (err as Error).message
     }

@@ -14,8 +14,10 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { TOPICS } from '../../src/bookings/events.ts'
+import { freePort } from '../../src/kafka/local/broker.ts'
 import { freshCluster } from '../../support/cluster.ts'
 import { startPostgresServer } from '../../support/postgres-server.ts'
+import { startProxy } from '../../support/proxy.ts'
 import { runToEnd } from '../lib/children.ts'
 import { Cleanup } from '../lib/cleanup.ts'
 import { makeFixtures } from '../lib/fixtures.ts'
@@ -95,7 +97,11 @@ async function main () {
   await fleet.add('owner', 2)
   for (const kind of ['traveler', 'email', 'analytics'] as const) await fleet.add(kind, 1)
   await fleet.untilServing()
-  const urls = () => fleet.apiUrls
+  // People reach the APIs through a reverse proxy, as through the Ingress in production: a replica that refuses
+  // connections (killed, starting again) is passed over for the other.
+  const proxy = await startProxy({ upstreams: fleet.apiUrls.map(u => u.replace('http://', '')), port: await freePort() })
+  cleanup.add('stop the proxy', () => proxy.stop())
+  const urls = () => [proxy.url]
   const live = [...fixtures.travelers, ...fixtures.owners].map((user, i) => new LiveClient(user, urls, i))
   cleanup.add('close the live sockets', () => live.forEach(c => c.close()))
   await Promise.all(live.map(c => c.open()))
