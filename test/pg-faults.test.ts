@@ -7,6 +7,7 @@ import { startPostgresServer, type PostgresServer } from '../support/postgres-se
 import { Client, listProperty, signUp, type Reply } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
 import { cleanUp, consumersJoined, hostly, lineMatching, output, stop, type Hostly } from './helpers/processes.ts'
+import { followLive } from './helpers/live.ts'
 import { smtpSink } from './helpers/smtp.ts'
 import { freshBroker } from './helpers/stack.ts'
 import { stay, waitFor } from './helpers/wait.ts'
@@ -53,7 +54,9 @@ before(async () => {
   db.on('error', () => {}) // its idle connections are terminated too
 })
 
+const openTabs: Array<ReturnType<typeof followLive>> = []
 after(async () => {
+  for (const tab of openTabs) tab.close()
   await db?.end()
   await cleanUp()
   await Promise.all([broker?.stop(), server?.stop(), smtp?.stop()])
@@ -69,6 +72,10 @@ async function steadyLoad (everyMs: number) {
   const owner = await signUp(apis[0], 'owner')
   const traveler = await signUp(apis[0], 'traveler')
   const properties = await Promise.all([0, 1, 2, 3].map(() => listProperty(owner, { max_guests: 4 })))
+  // Each party's tab open throughout, on one API each, resuming when its socket drops.
+  const tabs = [followLive(apis[0], owner), followLive(apis[1], traveler)]
+  openTabs.push(...tabs)
+  const people = [owner, traveler]
   // One session, usable on either API: sessions live in PostgreSQL.
   const as = (who: Client, base: string) => Object.assign(new Client(base), { cookie: who.cookie })
   const travelers = apis.map(base => as(traveler, base))
@@ -103,6 +110,16 @@ async function steadyLoad (everyMs: number) {
       await loop
       await Promise.all(inFlight)
       return outcomes
+    },
+    /** Every notification of each party reached their tab once (waits for the last ones), then closes the tabs. */
+    async assertLivePushed () {
+      for (const [i, person] of people.entries()) {
+        const ids = async () => (await db.query('SELECT id FROM notifications WHERE user_id = $1', [person.user!.id])).rows.map(r => Number(r.id))
+        await waitFor(`every notification of ${person.user!.role} on their tab`, async () => (await ids()).every(id => tabs[i].received.has(id)), 60_000, 500)
+        const doubled = [...tabs[i].received].filter(([, n]) => n > 1)
+        assert.deepEqual(doubled, [], `${person.user!.role}: none twice`)
+        tabs[i].close()
+      }
     }
   }
 }
@@ -207,6 +224,7 @@ test('backends terminated every 10–20 ms, in three bursts of 10 s, under load:
   assertAllRunning()
   await assertAnswered(t, outcomes)
   await assertDeliveredOnce(t)
+  await load.assertLivePushed()
   assertAllRunning()
 })
 
@@ -228,6 +246,7 @@ test('the PostgreSQL server restarted twice under load: no process exits, every 
   assertAllRunning()
   await assertAnswered(t, outcomes)
   await assertDeliveredOnce(t)
+  await load.assertLivePushed()
   // Each kind of process stops cleanly after all of it.
   for (const [kind, p] of processes) assert.equal((await stop(p, 'SIGTERM')).code, 0, `hostly ${kind}:\n${output(p)}`)
 })

@@ -1,8 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Queryable } from '../db/pool.ts'
 import { CLOSE, type Connection } from './connection.ts'
 import { bookingsById, liveSessions, notificationsById } from './rows.ts'
 import type { LiveSignal } from './signal.ts'
+
+const RETRY_FIRST_MS = 200
+const RETRY_MAX_MS = 5000
+const isRetryable = (err: unknown) => (err as { canRetry?: boolean }).canRetry === true
 
 export interface HubOptions {
   db: Queryable
@@ -23,6 +28,9 @@ export class Hub {
   private turn: Promise<void> = Promise.resolve()
   private scheduled = false
   private readonly timers: NodeJS.Timeout[]
+  /** Set by close(): turns and catch-ups waiting to try again give up. */
+  private closed = false
+  private readonly stopping = new AbortController()
 
   constructor (opts: HubOptions) {
     this.opts = opts
@@ -59,18 +67,45 @@ export class Hub {
   /** After the LISTEN connection came back: NOTIFYs of the gap are lost, so each socket catches up from its last id. */
   resync () {
     for (const set of this.users.values()) {
-      for (const conn of set) conn.catchUp(this.opts.db, conn.lastId, false).catch(() => {})
+      for (const conn of set) this.catchUpFrom(conn, conn.lastId)
     }
   }
 
+  /**
+   * Catches the socket up from `from`, again and again while the database cannot answer (a resync during a database
+   * fault): from the same id each time, since live messages sent meanwhile may have moved its last id past the gap.
+   */
+  private catchUpFrom (conn: Connection, from: number, delay = RETRY_FIRST_MS) {
+    conn.catchUp(this.opts.db, from, false).catch(err => {
+      if (!conn.open || this.closed || !isRetryable(err)) return
+      this.opts.log.warn({ err: err.message, retryInMs: delay }, 'live: catching a socket up failed, trying again')
+      setTimeout(() => this.catchUpFrom(conn, from, Math.min(delay * 2, RETRY_MAX_MS)), delay).unref()
+    })
+  }
+
+  /**
+   * One turn: loads the rows the signals named and hands them out. A turn that cannot load them (the database away)
+   * is tried again until it can, and later turns wait behind it: nothing is dropped, and the order holds.
+   */
   private async deliver () {
     this.scheduled = false
     const { n, b } = this.wanted
     this.wanted = { n: new Set(), b: new Set() }
-    const [notes, bookings] = await Promise.all([
+    const load = () => Promise.all([
       n.size ? notificationsById(this.opts.db, [...n]) : [],
       b.size ? bookingsById(this.opts.db, [...b]) : []
     ])
+    let loaded: Awaited<ReturnType<typeof load>> | undefined
+    for (let delay = RETRY_FIRST_MS; !loaded; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+      try {
+        loaded = await load()
+      } catch (err) {
+        if (this.closed || !isRetryable(err)) throw err
+        this.opts.log.warn({ err: (err as Error).message, retryInMs: delay }, 'live: loading rows to push failed, trying again')
+        await sleep(delay, undefined, { signal: this.stopping.signal })
+      }
+    }
+    const [notes, bookings] = loaded
     for (const row of notes) for (const conn of this.users.get(row.user_id) ?? []) conn.notification(row)
     for (const { owner_id: ownerId, ...booking } of bookings) {
       for (const user of new Set([booking.traveler_id, ownerId])) {
@@ -103,6 +138,8 @@ export class Hub {
 
   /** Shutdown: every socket closed with 1001 (going away); resolves once they are closed, or after 2 s. */
   async close () {
+    this.closed = true
+    this.stopping.abort()
     for (const t of this.timers) clearInterval(t)
     const conns = [...this.users.values()].flatMap(set => [...set])
     await Promise.all(conns.map(conn => new Promise<void>(resolve => {

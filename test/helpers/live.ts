@@ -52,3 +52,30 @@ export async function upgradeStatus (base: string, client: Client | undefined, h
     ws.once('error', err => { if (!/Unexpected server response/.test(err.message)) reject(err) })
   })
 }
+
+/**
+ * A tab's live feed kept open: when the socket drops it opens another, resuming with ?after=<the newest id it has>,
+ * as the web app does. Every notification id received is counted, so a test can tell missed from doubled.
+ */
+export function followLive (base: string, client: Client) {
+  const received = new Map<number, number>()
+  let socket: WebSocket | undefined
+  let stopped = false
+  const connect = () => {
+    if (stopped) return
+    const after = received.size ? `?after=${Math.max(...received.keys())}` : ''
+    const ws = new WebSocket(wsUrl(base, after), { headers: { cookie: client.cookie } })
+    socket = ws
+    ws.on('message', data => {
+      const m = JSON.parse(String(data))
+      if (m.type === 'notification') received.set(m.notification.id, (received.get(m.notification.id) ?? 0) + 1)
+    })
+    ws.on('error', () => {})
+    ws.on('close', () => { if (!stopped) setTimeout(connect, 200) })
+  }
+  connect()
+  return {
+    received,
+    close () { stopped = true; socket?.terminate() }
+  }
+}
