@@ -80,13 +80,14 @@ export function withContext<T> (ctx: Context | undefined, fn: () => T): T {
   return context.with(ctx, fn)
 }
 
-const NO_FIELDS = Object.freeze({})
-
-/** The trace and span ids of the active span, for every log line written under it (log.ts); none while off. */
+/**
+ * The trace and span ids of the active span, for every log line written under it (log.ts, pino's mixin); none while
+ * off. A new object each time: pino merges the line's fields into it.
+ */
 export function logFields (): { trace_id?: string, span_id?: string, trace_flags?: string } {
-  if (!on) return NO_FIELDS
+  if (!on) return {}
   const span = trace.getSpan(context.active())
-  if (!span) return NO_FIELDS
+  if (!span) return {}
   const { traceId, spanId, traceFlags } = span.spanContext()
   return { trace_id: traceId, span_id: spanId, trace_flags: `0${traceFlags.toString(16)}` }
 }
