@@ -4,7 +4,6 @@ import { Writable } from 'node:stream'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
 import { createLogger } from '../src/log.ts'
-import { existsSync } from 'node:fs'
 import { startZipkin, ZIPKIN_JAR, type Zipkin } from '../support/zipkin.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { openLive } from './helpers/live.ts'
@@ -72,7 +71,7 @@ test('one booking is one trace in Zipkin: request → relay send → each consum
   const [, traceId, requestSpanId, flags] = String(row.traceparent).split('-')
   assert.match(traceId, /^[0-9a-f]{32}$/)
   assert.equal(flags, '01', 'sampled: OTEL_TRACES_SAMPLER_ARG=1')
-  const [record] = await waitFor('the booking-created record', () => stack.recorder.forKey(TOPICS.created, booking.id).length > 0 && stack.recorder.forKey(TOPICS.created, booking.id))
+  const record = await waitFor('the booking-created record', () => stack.recorder.forKey(TOPICS.created, booking.id)[0])
   const header = record.headers.traceparent
   assert.match(header, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`), 'the record continues the request\'s trace')
 
