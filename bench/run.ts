@@ -11,6 +11,8 @@
 //              process, booking creation with the e-mail worker and sockets running against without (about 2 minutes)
 //   --scale-seconds     seconds each data-scale operation is measured (default 10; smoke 1)
 //   --scale-fraction    the large data set at this fraction of its full size (default 1), for trying the phase out
+//   --traces <ratio>  Hostly's processes trace, sampling this share of new traces (0.1), and export to a span
+//              sink that discards them (lib/span-sink.ts): the cost of tracing, against a run without
 //   --profile  only booking creation of Hostly at the highest level, with the API under --cpu-prof; prints
 //              the API's top self-time functions and writes the profile next to the JSON
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
@@ -27,6 +29,7 @@ import { makeFixtures, Stays, type Fixtures } from './lib/fixtures.ts'
 import { Monitor } from './lib/monitor.ts'
 import { summarizeProfile } from './lib/profile.ts'
 import { render } from './lib/report.ts'
+import { startSpanSink } from './lib/span-sink.ts'
 import { acceptOne, bookOne, startBaseline, startHostly, until } from './lib/servers.ts'
 import { nowMs, rounded } from './lib/stats.ts'
 import { acceptThroughput } from './phases/accept.ts'
@@ -103,7 +106,7 @@ const BASELINE_TOPIC = 'bench-baseline-booking-created'
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
-  options: { smoke: { type: 'boolean' }, profile: { type: 'boolean' }, out: { type: 'string' }, 'scale-seconds': { type: 'string' }, 'scale-fraction': { type: 'string' } }
+  options: { smoke: { type: 'boolean' }, profile: { type: 'boolean' }, out: { type: 'string' }, traces: { type: 'string' }, 'scale-seconds': { type: 'string' }, 'scale-fraction': { type: 'string' } }
 })
 const PHASES = ['all', 'scale', 'creation', 'live']
 const phase = positionals[0] ?? 'all'
@@ -118,6 +121,10 @@ for (const [flag, value] of [['scale-seconds', flags['scale-seconds']], ['scale-
     console.error(`bench: --${flag} must be a positive number`)
     process.exit(2)
   }
+}
+if (flags.traces !== undefined && !(Number(flags.traces) >= 0 && Number(flags.traces) <= 1)) {
+  console.error('bench: --traces must be a ratio between 0 and 1 (0.1: one trace in ten)')
+  process.exit(2)
 }
 if (flags['scale-seconds']) cfg.scale.seconds = Number(flags['scale-seconds'])
 if (flags['scale-fraction']) cfg.scale.large = scaled(LARGE, Number(flags['scale-fraction']))
@@ -183,7 +190,7 @@ async function main () {
   await ensureTopics(brokers, [...Object.values(TOPICS), BASELINE_TOPIC, ...kafkaClientTopics])
   log(`broker on ${broker.brokers}, work folder ${workDir}`)
 
-  const ctx = { cleanup, monitor, workDir, brokers: broker.brokers }
+  const ctx = { cleanup, monitor, workDir, brokers: broker.brokers, hostlyEnv: await tracesEnv() }
   const scale = () => dataScale({ ...cfg.scale, ...ctx, database, log })
   if (phase === 'scale') {
     const data = await scale()
@@ -332,11 +339,24 @@ async function profile (ours: Target, profileDir: string) {
 }
 
 /** What every results file starts with: the run, the phase and the machine (the database answers its version). */
+/** With --traces: the span sink, and the variables that make Hostly's processes trace into it. */
+async function tracesEnv (): Promise<Record<string, string>> {
+  if (flags.traces === undefined) return {}
+  const sink = await startSpanSink()
+  cleanup.add('stop the span sink', async () => {
+    log(`span sink: ${JSON.stringify(sink.received())}`)
+    await sink.stop()
+  })
+  log(`tracing on, ratio ${flags.traces}, spans to ${sink.url}`)
+  return { OTEL_EXPORTER_ZIPKIN_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_ARG: flags.traces }
+}
+
 async function header (databaseUrl: string) {
   return {
     version: 1,
     mode: smoke ? 'smoke' : 'full',
     phase,
+    traces: flags.traces === undefined ? 'off' : `ratio ${flags.traces}`,
     started_at: new Date(started).toISOString(),
     duration_s: (nowMs() - started) / 1000,
     machine: await machine(databaseUrl)

@@ -121,6 +121,14 @@ export interface Settings {
   unsubscribeKey: string
   /** How long an unsubscribe link works, ms. */
   unsubscribeLinkTtlMs: number
+  /** Zipkin's span endpoint (…/api/v2/spans); with it, tracing is on. */
+  otelZipkinEndpoint: string | undefined
+  /** An OTLP/HTTP collector (traces go to <endpoint>/v1/traces); with it, tracing is on. */
+  otelOtlpEndpoint: string | undefined
+  /** The share of new traces recorded (0 to 1); a trace begun elsewhere follows its parent's choice. */
+  otelSamplerRatio: number
+  /** The service name of this process's spans; '' means hostly-<what it runs>. */
+  otelServiceName: string
 }
 
 const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
@@ -262,6 +270,13 @@ const url = (schemes: string[]) => (raw: string, name: string): string | undefin
   return raw
 }
 
+/** A share between 0 and 1, such as 0.1. */
+function ratio (raw: string, name: string): number {
+  const n = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number between 0 and 1 (0.1: one trace in ten), got "${raw}"`)
+  return n
+}
+
 const days = (raw: string, name: string) => Math.floor(duration(raw, name) / UNITS.d)
 
 function saslMechanism (raw: string, name: string): SaslMechanism | undefined {
@@ -372,7 +387,12 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   webDist: { name: 'WEB_DIST', default: 'web/dist', parse: text, description: 'folder of the built web app, served at / (`npm start` builds it when missing)' },
   cursorKey: { name: 'CURSOR_KEY', default: '', parse: secret(32), description: 'key that signs list cursors (32 characters or more), the same on every API replica; unset: a random key per process (hostly start only)' },
   unsubscribeKey: { name: 'UNSUBSCRIBE_KEY', default: '', parse: secret(32), description: "key that signs e-mails' unsubscribe links (32 characters or more), the same on every API replica and e-mail worker; unset: a random key per process (hostly start only)" },
-  unsubscribeLinkTtlMs: { name: 'UNSUBSCRIBE_LINK_TTL', default: '60d', parse: duration, description: "how long an e-mail's unsubscribe link works" }
+  unsubscribeLinkTtlMs: { name: 'UNSUBSCRIBE_LINK_TTL', default: '60d', parse: duration, description: "how long an e-mail's unsubscribe link works" },
+  // Tracing (docs/operations.md, Traces): the OpenTelemetry names, so collectors' docs apply as they are.
+  otelZipkinEndpoint: { name: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', default: '', parse: url(['http', 'https']), description: "Zipkin's span endpoint (http://zipkin:9411/api/v2/spans): traces are exported there; unset with the next: tracing off" },
+  otelOtlpEndpoint: { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: '', parse: url(['http', 'https']), description: 'an OTLP/HTTP collector (http://collector:4318): traces go to its /v1/traces; unset with the previous: tracing off' },
+  otelSamplerRatio: { name: 'OTEL_TRACES_SAMPLER_ARG', default: '1', parse: ratio, description: 'share of new traces recorded (0.1: one in ten); a trace begun upstream keeps its own choice (parent-based)' },
+  otelServiceName: { name: 'OTEL_SERVICE_NAME', default: '', parse: text, description: "service name of this process's spans; unset: hostly, hostly-api, hostly-relay or hostly-worker-<names>" }
 }
 
 /** Every name Hostly reads, aliases included. */

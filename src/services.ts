@@ -26,6 +26,7 @@ import { createMetrics, type Metrics } from './metrics/registry.ts'
 import { collectOutbox, collectPool } from './metrics/collectors.ts'
 import { collectKafka } from './metrics/kafka.ts'
 import { startOperationsServer, type OperationsServer } from './metrics/server.ts'
+import { startTracing } from './tracing/setup.ts'
 
 /** The consumer services whose spec needs no settings; the e-mail service is built from SMTP_URL and friends. */
 export const workerSpecs = { ...services, analytics: analyticsService }
@@ -64,6 +65,8 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   // The API checks the unsubscribe links the e-mail service signs: without UNSUBSCRIBE_KEY (hostly start, tests), one
   // key for this process, shared by both (hostly api and hostly worker email refuse to start without one).
   config = { ...config, unsubscribeKey: config.unsubscribeKey || randomBytes(32).toString('base64') }
+  // First: the API's hooks and every piece's spans exist only when tracing is on as they start.
+  const tracing = startTracing(config, serviceName(pieces))
   const pool = createPool(config.databaseUrl, pieces.api ? 20 : 5, { 'hostly.max_pending_per_traveler': config.maxPendingPerTraveler })
   configureHashing({ concurrency: config.hashConcurrency, queue: config.hashQueue })
   const workers = pieces.workers ?? []
@@ -155,8 +158,19 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       email?.close()
       topicsWaker.wake()
       await pool.end()
+      await tracing.stop()
     }
   }
+}
+
+/** The name of this process's spans, unless OTEL_SERVICE_NAME gives one: what it runs. */
+function serviceName (pieces: Pieces): string {
+  const workers = pieces.workers ?? []
+  const kinds = [pieces.api, pieces.relay, workers.length > 0].filter(Boolean).length
+  if (kinds !== 1) return 'hostly'
+  if (pieces.api) return 'hostly-api'
+  if (pieces.relay) return 'hostly-relay'
+  return `hostly-worker-${workers.join('-')}`
 }
 
 type TopicSettings = Pick<Config, 'kafkaBrokers' | 'kafkaTopicRetentionMs' | 'kafkaTopicReplicationFactor' | 'kafkaTopicMinInsyncReplicas'>

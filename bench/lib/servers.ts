@@ -19,7 +19,15 @@ export interface Server {
   stop (): Promise<void>
 }
 
-interface Context { cleanup: Cleanup, monitor: Monitor, workDir: string, brokers: string, extraNodeArgs?: string[] }
+interface Context {
+  cleanup: Cleanup
+  monitor: Monitor
+  workDir: string
+  brokers: string
+  extraNodeArgs?: string[]
+  /** Set on every Hostly process besides the bench's own settings (--traces: the tracing variables). */
+  hostlyEnv?: Record<string, string>
+}
 
 function launch (ctx: Context, name: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Child {
   const child = startChild(name, process.execPath, [...nodeArgs, ...args], { cwd: root, env, logFile: join(ctx.workDir, `${name}.log`) })
@@ -53,7 +61,8 @@ const hostlyEnv = (ctx: Context, databaseUrl: string) => ({
   CURSOR_KEY: 'the bench signs list cursors with this key', // hostly api requires one
   UNSUBSCRIBE_KEY: 'the bench signs unsubscribe links with this key', // so do hostly api and hostly worker email
   // The stays the bench books move further ahead as it books (bench/lib/fixtures.ts): past the default two years.
-  BOOKING_MAX_ADVANCE: '36500d'
+  BOOKING_MAX_ADVANCE: '36500d',
+  ...ctx.hostlyEnv
 })
 
 export async function startHostly (ctx: Context, databaseUrl: string, opts: { ownerWorkers: number, apiNodeArgs?: string[] }): Promise<Server> {

@@ -1,7 +1,7 @@
 // (f) The database ceiling: pgbench running what creating a booking does in PostgreSQL, against a fresh
 // database with Hostly's schema and the same number of properties. The session lookup of each request is left
 // out, as is everything outside PostgreSQL. Same client counts as booking creation, -j 2.
-//   as_hostly:   SELECT ... FROM request_booking(...), prepared (-M prepared), as src/bookings/service.ts sends
+//   as_hostly:   SELECT ... FROM request_booking(..., in_trace(topic, NULL)), prepared (-M prepared), as src/bookings/service.ts sends with tracing off
 //                it: the property FOR SHARE, the overlap check, the booking and its outbox row, one statement
 //   seven_statements: the transaction the first version sent (BEGIN, lock, check, insert, outbox, pg_notify,
 //                COMMIT), prepared: what moving it into one function and NOTIFY out of it gained
@@ -17,7 +17,7 @@ const SEED_PAYLOAD = '{"id":\' || (:id)::text || \',"property_id":\' || (:p)::te
 
 const REQUEST = `\\set p random(:pmin, :pmax)
 \\set d random(1, 3000)
-SELECT outcome, max_guests, (booking).* FROM request_booking(:p, :traveler, current_date + :d::int, current_date + :d::int + 2, 2, '${TOPICS.created}');
+SELECT outcome, max_guests, (booking).* FROM request_booking(:p, :traveler, current_date + :d::int, current_date + :d::int + 2, 2, in_trace('${TOPICS.created}', NULL));
 `
 
 const SEVEN = `\\set p random(:pmin, :pmax)

@@ -3,6 +3,7 @@ import type { Pool, Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
 import { appError, badRequest, forbidden, notFound } from '../errors.ts'
 import { wakeRelay } from '../outbox/wake.ts'
+import { traceparentOf } from '../tracing/spans.ts'
 import { TOPICS } from './events.ts'
 import type { Action, BookingInput } from './schemas.ts'
 
@@ -15,14 +16,15 @@ const datesTaken = () => appError('DATES_UNAVAILABLE')
 
 // The rules of a booking (who may do what, from which status, what it locks, which events it writes) are in
 // booking.sql, one stored function per transition, each one round trip. Here: calling them, and turning their
-// outcome into a reply or an HTTP error.
+// outcome into a reply or an HTTP error. in_trace() hands the request's traceparent (tracing on) to the outbox rows
+// they write (migration 070).
 
 export async function createBooking (pool: Pool, travelerId: number, input: BookingInput) {
   checkStay(input.start_date, input.end_date)
   const { rows: [r] } = await pool.query({
     name: 'request-booking',
-    text: `SELECT outcome, max_guests, ${WITH_CURRENCY} FROM request_booking($1, $2, $3, $4, $5, $6)`,
-    values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests, TOPICS.created]
+    text: `SELECT outcome, max_guests, ${WITH_CURRENCY} FROM request_booking($1, $2, $3, $4, $5, in_trace($6, $7))`,
+    values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests, TOPICS.created, traceparentOf()]
   })
   switch (r.outcome) {
     case 'no_property': throw notFound('Property')
@@ -37,8 +39,8 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
 export async function acceptBooking (pool: Pool, owner: User, bookingId: string) {
   const { rows: [r] } = await pool.query({
     name: 'accept-booking',
-    text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM accept_booking($1, $2, $3)`,
-    values: [bookingId, owner.id, TOPICS.statusUpdated]
+    text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM accept_booking($1, $2, in_trace($3, $4))`,
+    values: [bookingId, owner.id, TOPICS.statusUpdated, traceparentOf()]
   })
   switch (r.outcome) {
     case 'not_found': throw notFound('Booking')
@@ -54,8 +56,8 @@ export async function acceptBooking (pool: Pool, owner: User, bookingId: string)
 export async function cancelBooking (pool: Pool, user: User, bookingId: string) {
   const { rows: [r] } = await pool.query({
     name: 'cancel-booking',
-    text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM cancel_booking($1, $2, $3)`,
-    values: [bookingId, user.id, TOPICS.statusUpdated]
+    text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM cancel_booking($1, $2, in_trace($3, $4))`,
+    values: [bookingId, user.id, TOPICS.statusUpdated, traceparentOf()]
   })
   switch (r.outcome) {
     case 'not_found': throw notFound('Booking')

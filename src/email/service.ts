@@ -3,6 +3,8 @@ import { decoders, TOPICS } from '../bookings/events.ts'
 import type { Pool, Queryable } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
 import type { ConsumerSpec } from '../kafka/consumer/spec.ts'
+import { eventContext } from '../kafka/consumer/tracing.ts'
+import { inSpan, SpanKind } from '../tracing/spans.ts'
 import { readerOf } from '../notifications/consumers.ts'
 import { audience, changeOf, describeChange, notificationType, type Party } from '../notifications/messages.ts'
 import { believe, type AnyPayload, type Trusted } from '../notifications/trust.ts'
@@ -86,7 +88,9 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
       unsubscribe_url: `${opts.appUrl}/unsubscribe?token=${token}`
     })
     try {
-      await mailer.send({ ...mail, to: { name, address: who.email }, messageId, unsubscribeUrl: `${opts.appUrl}/api/unsubscribe?token=${token}` })
+      // Traced as a child of the event's processing (its trace is the request's that made the change).
+      await inSpan('email send', { kind: SpanKind.CLIENT, parent: eventContext(event), attributes: { 'hostly.email.kind': kind, 'hostly.email.message_id': messageId, 'hostly.email.attempt': claim.attempts } },
+        () => mailer.send({ ...mail, to: { name, address: who.email }, messageId, unsubscribeUrl: `${opts.appUrl}/api/unsubscribe?token=${token}` }))
     } catch (err) {
       if (!(err instanceof MailRefused)) throw err // retried: the row stays 'sending'
       await pool.query("UPDATE email_messages SET status = 'failed', error = $3 WHERE event_id = $1 AND recipient_id = $2", [event.id, recipientId, err.message])

@@ -18,6 +18,8 @@ import { observeRequests } from '../metrics/http.ts'
 import type { Metrics } from '../metrics/registry.ts'
 import { validatorCompiler } from './validation.ts'
 import { isClientRoute, sendApp, serveWeb } from './web.ts'
+import { traceRequests } from './tracing.ts'
+import { tracing } from '../tracing/spans.ts'
 
 export interface AppOptions {
   pool: Pool
@@ -66,6 +68,7 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler
   })
   app.server.maxConnections = sec.maxConnections
+  if (tracing()) traceRequests(app) // first, so that every later hook runs in the request's span
   app.addHook('onRequest', refuseCrossSite(sec.appOrigins))
   app.addHook('onSend', securityHeaders({ hsts: opts.cookieSecure }))
   if (opts.metrics) app.addHook('onResponse', observeRequests(opts.metrics))

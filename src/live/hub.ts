@@ -4,6 +4,7 @@ import type { Queryable } from '../db/pool.ts'
 import { CLOSE, type Connection } from './connection.ts'
 import { bookingsById, liveSessions, notificationsById } from './rows.ts'
 import type { LiveSignal } from './signal.ts'
+import { contextOf, endSpan, SpanKind, startSpan } from '../tracing/spans.ts'
 
 const RETRY_FIRST_MS = 200
 const RETRY_MAX_MS = 5000
@@ -16,6 +17,16 @@ export interface HubOptions {
   sessionCheckMs: number
 }
 
+/** A notification's push to its recipient's sockets here, in the trace of the event that made it (tracing on). */
+function pushSpan (id: number, userId: number, sockets: number, traceparent: string | undefined) {
+  if (!traceparent) return undefined
+  return startSpan('live push', {
+    kind: SpanKind.PRODUCER,
+    parent: contextOf(traceparent),
+    attributes: { 'hostly.notification.id': id, 'hostly.user.id': userId, 'hostly.live.sockets': sockets }
+  })
+}
+
 /**
  * The open sockets of this API process, by user. Signals from the listener name rows by id: the hub keeps those for
  * users connected here, loads them in one query per turn (turns run one after another, so messages keep their
@@ -25,6 +36,8 @@ export class Hub {
   private readonly opts: HubOptions
   private readonly users = new Map<number, Set<Connection>>()
   private wanted = { n: new Set<number>(), b: new Set<number>() }
+  /** The traceparents of wanted notifications, when their consumer traced them. */
+  private traces = new Map<number, string>()
   private turn: Promise<void> = Promise.resolve()
   private scheduled = false
   private readonly timers: NodeJS.Timeout[]
@@ -57,7 +70,11 @@ export class Hub {
   }
 
   signal (s: LiveSignal) {
-    for (const [id, user] of s.notifications ?? []) if (this.users.has(user)) this.wanted.n.add(id)
+    for (const [id, user] of s.notifications ?? []) {
+      if (!this.users.has(user)) continue
+      this.wanted.n.add(id)
+      if (s.traces?.[id]) this.traces.set(id, s.traces[id])
+    }
     for (const [id, ...parties] of s.bookings ?? []) if (parties.some(u => this.users.has(u))) this.wanted.b.add(id)
     if (this.scheduled || (this.wanted.n.size === 0 && this.wanted.b.size === 0)) return
     this.scheduled = true
@@ -91,6 +108,8 @@ export class Hub {
     this.scheduled = false
     const { n, b } = this.wanted
     this.wanted = { n: new Set(), b: new Set() }
+    const traces = this.traces
+    this.traces = new Map()
     const load = () => Promise.all([
       n.size ? notificationsById(this.opts.db, [...n]) : [],
       b.size ? bookingsById(this.opts.db, [...b]) : []
@@ -106,7 +125,12 @@ export class Hub {
       }
     }
     const [notes, bookings] = loaded
-    for (const row of notes) for (const conn of this.users.get(row.user_id) ?? []) conn.notification(row)
+    for (const row of notes) {
+      const conns = this.users.get(row.user_id) ?? new Set()
+      const span = pushSpan(row.id, row.user_id, conns.size, traces.get(row.id))
+      for (const conn of conns) conn.notification(row)
+      endSpan(span)
+    }
     for (const { owner_id: ownerId, ...booking } of bookings) {
       for (const user of new Set([booking.traveler_id, ownerId])) {
         for (const conn of this.users.get(user) ?? []) conn.booking(booking)

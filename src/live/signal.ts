@@ -11,16 +11,22 @@ export const LIVE_CHANNEL = 'hostly_live'
 export interface LiveSignal {
   notifications?: Array<[number, number]>
   bookings?: Array<[number, ...number[]]>
+  /** Tracing on: the traceparent of the event that made a notification, by notification id (its push is traced under it). */
+  traces?: Record<number, string>
 }
 
 /**
  * The payload on the wire: `{"n": [...], "b": [...]}`. The short keys stay: consumers and API replicas of two
  * releases exchange it during a rolling deploy, and they keep each NOTIFY small (PostgreSQL's limit is 8000 bytes).
  */
-interface Wire { n?: LiveSignal['notifications'], b?: LiveSignal['bookings'] }
+interface Wire { n?: LiveSignal['notifications'], b?: LiveSignal['bookings'], t?: LiveSignal['traces'] }
 
 /** Entries per NOTIFY: ids of up to 16 digits keep a payload well under PostgreSQL's 8000 bytes. */
 const CHUNK = 100
+/** With traceparents (55 characters each, tracing on), fewer. */
+const TRACED_CHUNK = 40
+
+const W3C_TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
 
 /**
  * Announces, inside the caller's transaction, notifications written (id, recipient) and bookings changed (id,
@@ -32,10 +38,13 @@ export async function signalLive (tx: Queryable, signal: LiveSignal): Promise<vo
   const payloads: string[] = []
   const n = signal.notifications ?? []
   const b = signal.bookings ?? []
-  for (let i = 0; i < Math.max(n.length, b.length); i += CHUNK) {
+  const t = signal.traces
+  const chunk = t ? TRACED_CHUNK : CHUNK
+  for (let i = 0; i < Math.max(n.length, b.length); i += chunk) {
     const part: Wire = {}
-    if (i < n.length) part.n = n.slice(i, i + CHUNK)
-    if (i < b.length) part.b = b.slice(i, i + CHUNK)
+    if (i < n.length) part.n = n.slice(i, i + chunk)
+    if (i < b.length) part.b = b.slice(i, i + chunk)
+    if (t && part.n) part.t = Object.fromEntries(part.n.filter(([id]) => t[id]).map(([id]) => [id, t[id]]))
     payloads.push(JSON.stringify(part))
   }
   if (payloads.length === 0) return
@@ -51,7 +60,8 @@ export function parseSignal (payload: string | undefined): LiveSignal {
   try {
     const s = JSON.parse(payload ?? '') as Wire | null
     const pairs = (v: unknown) => Array.isArray(v) && v.every(e => Array.isArray(e) && e.every(Number.isInteger))
-    return { notifications: pairs(s?.n) ? s?.n : undefined, bookings: pairs(s?.b) ? s?.b : undefined }
+    const traces = s?.t && typeof s.t === 'object' && Object.values(s.t).every(v => typeof v === 'string' && W3C_TRACEPARENT.test(v)) ? s.t : undefined
+    return { notifications: pairs(s?.n) ? s?.n : undefined, bookings: pairs(s?.b) ? s?.b : undefined, traces }
   } catch {
     return {}
   }

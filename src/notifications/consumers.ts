@@ -2,7 +2,9 @@ import { decoders, TOPICS } from '../bookings/events.ts'
 import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
 import type { ConsumerSpec } from '../kafka/consumer/spec.ts'
+import { eventContext } from '../kafka/consumer/tracing.ts'
 import { signalLive } from '../live/signal.ts'
+import { tracing, traceparentOf } from '../tracing/spans.ts'
 import { audience, changeOf, describeChange, notificationType, type Party } from './messages.ts'
 import { believe, type AnyPayload, type Facts } from './trust.ts'
 
@@ -28,7 +30,7 @@ export interface Notice { userId: number, type: string, bookingId: number, event
  * socket that reconnected in between. Hence a lock per recipient, held to the commit, taken before the ids are
  * drawn and in recipient order (two batches never wait for each other in a cycle). Found by the chaos run.
  */
-export async function insertNotifications (tx: Client, notices: Notice[]): Promise<Array<{ id: number, user_id: number }>> {
+export async function insertNotifications (tx: Client, notices: Notice[]): Promise<Array<{ id: number, user_id: number, event_id: string }>> {
   if (notices.length === 0) return []
   await tx.query({
     name: 'lock-recipients',
@@ -36,10 +38,10 @@ export async function insertNotifications (tx: Client, notices: Notice[]): Promi
              FROM (SELECT DISTINCT u FROM unnest($1::bigint[]) AS u ORDER BY u) AS recipients`,
     values: [notices.map(n => n.userId)]
   })
-  const { rows } = await tx.query<{ id: number, user_id: number }>({
+  const { rows } = await tx.query<{ id: number, user_id: number, event_id: string }>({
     name: 'insert-notifications',
     text: `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[]) RETURNING id, user_id`,
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[]) RETURNING id, user_id, event_id`,
     values: [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)]
   })
   return rows
@@ -64,8 +66,15 @@ async function notify (tx: Client, events: Array<DecodedEvent<AnyPayload>>, part
   const changed = new Map(trusted.filter((_, i) => bookings(events[i])).map(t => [t.facts.booking_id!, t.facts]))
   await signalLive(tx, {
     notifications: rows.map(r => [r.id, r.user_id]),
-    bookings: [...changed.values()].map(b => [b.booking_id!, b.traveler_id, b.owner_id])
+    bookings: [...changed.values()].map(b => [b.booking_id!, b.traveler_id, b.owner_id]),
+    traces: tracing() ? tracesOf(events, rows) : undefined
   })
+}
+
+/** Each notification's event's traceparent (its processing span's), for the live push's span. */
+function tracesOf (events: Array<DecodedEvent<AnyPayload>>, rows: Array<{ id: number, event_id: string }>) {
+  const byEvent = new Map(events.map(e => [e.id, traceparentOf(eventContext(e))]))
+  return Object.fromEntries(rows.flatMap(r => byEvent.get(r.event_id) ? [[r.id, byEvent.get(r.event_id)!]] : []))
 }
 
 /**

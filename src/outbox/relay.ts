@@ -3,6 +3,7 @@ import { Connection, type Pool } from '../db/pool.ts'
 import { createProducer } from '../kafka/client/clients.ts'
 import type { Metrics } from '../metrics/registry.ts'
 import { repeat } from '../timing.ts'
+import { contextOf, contextWith, endSpan, SpanKind, startSpan, traceparentOf, type Span } from '../tracing/spans.ts'
 import { OUTBOX_CHANNEL } from './wake.ts'
 
 /** Only the relay holding this advisory lock publishes: one publisher keeps each booking's events in order. */
@@ -25,6 +26,36 @@ export interface Relay {
   /** Whether this relay holds the leader lock now (hostly_relay_leader). */
   leading (): boolean
   stop (): Promise<void>
+}
+
+interface OutboxRow { id: number, event_id: string, topic: string, key: string, payload: string, traceparent: string | null }
+
+/**
+ * A span per event published (tracing on): a child of the request that wrote the row, from its traceparent, or a
+ * new trace for a row written outside any (the expiry sweeper). It lasts from the send to the row marked published.
+ */
+function sendSpan (r: OutboxRow): Span | undefined {
+  return startSpan(`send ${r.topic}`, {
+    kind: SpanKind.PRODUCER,
+    parent: contextOf(r.traceparent),
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': r.topic,
+      'messaging.message.id': r.event_id,
+      'messaging.kafka.message.key': r.key,
+      'hostly.outbox.id': r.id
+    }
+  })
+}
+
+/**
+ * The record's traceparent header: the send span's, so the consumers are its children. With tracing off here, the
+ * row's own, as written (consumers that trace then continue the request's trace); none when neither is there.
+ */
+function traceHeader (r: OutboxRow, span: Span | undefined): { traceparent?: string } {
+  const traceparent = span ? traceparentOf(contextWith(span)) : r.traceparent
+  return traceparent ? { traceparent } : {}
 }
 
 /**
@@ -64,22 +95,29 @@ export function startRelay (opts: RelayOptions): Relay {
   }
 
   async function publishBatch (): Promise<number> {
-    const { rows } = await pool.query<{ id: number, event_id: string, topic: string, key: string, payload: string }>({
+    const { rows } = await pool.query<OutboxRow>({
       name: 'relay-unpublished',
-      text: 'SELECT id, event_id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
+      text: 'SELECT id, event_id, topic, key, payload, traceparent FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
       values: [opts.batchSize]
     })
     if (rows.length === 0) return 0
     const done = opts.metrics?.relayPublish.startTimer()
-    await producer.send({
-      messages: rows.map(r => ({
-        topic: r.topic,
-        key: r.key,
-        value: r.payload,
-        headers: { 'event-id': r.event_id, 'event-type': r.topic, 'event-version': opts.eventVersion }
-      }))
-    })
-    await pool.query({ name: 'relay-mark', text: 'UPDATE outbox SET published_at = now() WHERE id = ANY($1)', values: [rows.map(r => r.id)] })
+    const spans = rows.map(sendSpan)
+    try {
+      await producer.send({
+        messages: rows.map((r, i) => ({
+          topic: r.topic,
+          key: r.key,
+          value: r.payload,
+          headers: { 'event-id': r.event_id, 'event-type': r.topic, 'event-version': opts.eventVersion, ...traceHeader(r, spans[i]) }
+        }))
+      })
+      await pool.query({ name: 'relay-mark', text: 'UPDATE outbox SET published_at = now() WHERE id = ANY($1)', values: [rows.map(r => r.id)] })
+    } catch (err) {
+      for (const span of spans) endSpan(span, err)
+      throw err
+    }
+    for (const span of spans) endSpan(span)
     done?.()
     log.debug({ count: rows.length }, 'Kafka outbox relay: published events')
     return rows.length

@@ -7,6 +7,8 @@ import { applyOnce } from './idempotency.ts'
 import type { Lifecycle } from './lifecycle.ts'
 import { attemptInPlace, nextStep, whileRetryable, type FailurePolicy } from './retry-policy.ts'
 import type { ConsumerMetrics, ConsumerSpec, EventOutcome } from './spec.ts'
+import { endProcessSpans, eventContext, processSpans } from './tracing.ts'
+import { withContext } from '../../tracing/spans.ts'
 
 export interface BatchContext<P> {
   spec: ConsumerSpec<P>
@@ -30,13 +32,32 @@ export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[
   const count = (topic: string, outcome: EventOutcome, n = 1) => metrics?.events.inc({ group: spec.group, topic, outcome }, n)
   const decode = (message: KafkaMessage) => spec.decode(message, sourceTopic(message.topic))
 
-  /** Applies the events once; once committed, counts each as processed or duplicate, and times the new ones end to end. */
-  async function apply (events: Array<DecodedEvent<P>>): Promise<number> {
+  /**
+   * Applies the events (messages[i] carried events[i]) once; once committed, counts each as processed or duplicate,
+   * and times the new ones end to end. Traced: a span per event (consumer/tracing.ts); one event alone is handled
+   * inside its span, so what the handler logs carries its trace id.
+   */
+  async function apply (events: Array<DecodedEvent<P>>, messages: KafkaMessage[]): Promise<number> {
     let todo: Array<DecodedEvent<P>> = []
-    const fresh = await applyOnce(ctx.pool, spec.group, events, (tx, list) => { todo = list; return spec.handle(tx, list) })
+    const spans = processSpans(spec.group, events, messages)
+    let fresh: number
+    try {
+      fresh = await withContext(events.length === 1 ? eventContext(events[0]) : undefined,
+        () => applyOnce(ctx.pool, spec.group, events, (tx, list) => { todo = list; return spec.handle(tx, list) }))
+    } catch (err) {
+      endProcessSpans(spans, { err })
+      throw err
+    }
+    const done = new Set(todo)
+    if (spans) endProcessSpans(spans, { duplicate: events.map(e => !done.has(e)) })
+    if (log.isLevelEnabled('debug')) {
+      // Each in its event's trace: a trace id found in Zipkin finds these lines, and the other way round.
+      events.forEach((event, i) => withContext(eventContext(event), () => log.debug({
+        partition: messages[i].partition, offset: String(messages[i].offset), eventId: event.id, duplicate: !done.has(event)
+      }, 'Kafka consumer: event processed')))
+    }
     if (metrics) {
       const now = Date.now()
-      const done = new Set(todo)
       for (const event of events) {
         count(event.topic, done.has(event) ? 'processed' : 'duplicate')
         const made = done.has(event) ? Date.parse(String((event.payload as { timestamp?: unknown }).timestamp)) : NaN
@@ -66,10 +87,7 @@ export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[
     const decoded = decode(message)
     if (!decoded.ok) return poison(message, decoded.reason, before)
     const event = decoded.event
-    const failure = await attemptInPlace(async () => {
-      const fresh = await apply([event])
-      log.debug({ ...where, eventId: event.id, duplicate: fresh === 0 }, 'Kafka consumer: event processed')
-    }, policy, life, (err, attempts, retryInMs) => {
+    const failure = await attemptInPlace(async () => { await apply([event], [message]) }, policy, life, (err, attempts, retryInMs) => {
       log.warn({ ...where, eventId: event.id, attempts, err: err.message, retryInMs }, 'Kafka consumer: event failed, retrying')
     }, failedOnce)
     if (!failure) return
@@ -104,7 +122,7 @@ export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[
       events.push(decoded.event)
     }
     if (events.length === 0) return
-    const result = await whileRetryable(() => apply(events), life, (err, retryInMs) => {
+    const result = await whileRetryable(() => apply(events, readable), life, (err, retryInMs) => {
       log.warn({ err: err.message, retryInMs }, 'Kafka consumer: database unavailable, retrying the batch')
     })
     if (result.ok) {
