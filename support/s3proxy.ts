@@ -46,10 +46,10 @@ function spawnProxy (conf: string) {
 
 /** Any HTTP answer on the port (S3's 403 for an unsigned request included) means it listens. */
 async function waitListening (endpoint: string, proxy: ReturnType<typeof spawnProxy>, timeoutMs = 60_000) {
-  let exited = false
-  void proxy.exited.then(() => { exited = true })
+  const state = { exited: false }
+  void proxy.exited.then(() => { state.exited = true })
   const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline && !exited) {
+  while (Date.now() < deadline && !state.exited) {
     try {
       await fetch(endpoint)
       return
@@ -57,7 +57,7 @@ async function waitListening (endpoint: string, proxy: ReturnType<typeof spawnPr
     await sleep(100)
   }
   proxy.child.kill('SIGKILL')
-  throw new Error(`S3Proxy did not start (${exited ? 'it exited' : 'timed out'}): ${proxy.output()}`)
+  throw new Error(`S3Proxy did not start (${state.exited ? 'it exited' : 'timed out'}): ${proxy.output()}`)
 }
 
 export async function startS3Proxy (): Promise<S3ProxyServer> {
@@ -84,8 +84,12 @@ export async function startS3Proxy (): Promise<S3ProxyServer> {
     return { dir, endpoint, proxy }
   })
   const client = new S3Client({
-    endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED'
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId, secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED'
   })
   await client.send(new CreateBucketCommand({ Bucket: bucket }))
   client.destroy()
