@@ -21,8 +21,9 @@ export async function jpegWithGps (width = 1200, height = 800, orientation = 1):
 export const pngOf = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 4, background: { r: 200, g: 80, b: 40, alpha: 0.5 } } }).png().toBuffer()
 
+/** A WebP of one colour, a different one for each width: photos of different widths never share their files. */
 export const webpOf = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, background: '#3a7' } }).webp().toBuffer()
+  sharp({ create: { width, height, channels: 3, background: `#${((width * 2654435761) % 0xffffff).toString(16).padStart(6, '0')}` } }).webp().toBuffer()
 
 function chunk (type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4)
@@ -55,4 +56,11 @@ export async function twelveMegapixels (): Promise<Buffer> {
   return await sharp(base).composite([{ input: grain, blend: 'soft-light' }]).jpeg({ quality: 92 })
     .withExif({ IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '38/1 42/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '9/1 8/1 0/1' } })
     .toBuffer()
+}
+
+/** Sends a file's bytes as a signed-in client (its cookie), as the web app's upload does. */
+export async function upload (client: { base: string, cookie: string }, path: string, bytes: Buffer | string, type = 'image/jpeg', method = 'POST') {
+  const res = await fetch(client.base + path, { method, headers: { 'content-type': type, ...(client.cookie && { cookie: client.cookie }) }, body: bytes })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers }
 }
