@@ -14,7 +14,7 @@ import { preferenceRoutes } from './notifications/preferences.ts'
 import { UnsubscribeTokens, unsubscribeRoutes } from './notifications/unsubscribe.ts'
 import { photoRoutes } from './photos/routes.ts'
 import { propertyRoutes } from './properties/routes.ts'
-import { openStorage } from './storage/storage.ts'
+import { openStorage } from './storage/open.ts'
 import type { Metrics } from './metrics/registry.ts'
 
 /** The features' HTTP routes, for buildApp (http/ knows no feature; this composition root does). */

@@ -1,7 +1,3 @@
-import type { Config } from '../config.ts'
-import { LocalStorage } from './local.ts'
-import { S3Storage } from './s3.ts'
-
 // Where the photos' files live, behind one small interface: a folder on the local disk (the default, so `npm start`
 // needs nothing new) or an S3-compatible bucket (S3_BUCKET). Keys are content-addressed file names
 // (<sha-256 of the bytes>.webp), so a key is written once and never changes: put twice is harmless.
@@ -25,8 +21,3 @@ export const isKey = (key: string) => KEY.test(key)
 
 export const CONTENT_TYPES: Record<string, string> = { webp: 'image/webp', jpg: 'image/jpeg' }
 export const contentTypeOf = (key: string) => CONTENT_TYPES[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream'
-
-/** The store the configuration names: S3 when S3_BUCKET is set, else MEDIA_DIR. */
-export function openStorage (config: Pick<Config, 's3' | 'mediaDir'>): Storage {
-  return config.s3 ? new S3Storage(config.s3) : new LocalStorage(config.mediaDir)
-}

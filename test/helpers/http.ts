@@ -34,7 +34,7 @@ export class Client {
   post<T = any> (path: string, body?: unknown) { return this.request<T>('POST', path, body) }
 
   protected send (url: string, init: { method: string, headers: Record<string, string>, body?: string | Buffer }): Promise<Response> {
-    return fetch(url, init)
+    return fetch(url, init as RequestInit)
   }
 }
 

@@ -60,7 +60,7 @@ export async function twelveMegapixels (): Promise<Buffer> {
 
 /** Sends a file's bytes as a signed-in client (its cookie), as the web app's upload does. */
 export async function upload (client: { base: string, cookie: string }, path: string, bytes: Buffer | string, type = 'image/jpeg', method = 'POST') {
-  const res = await fetch(client.base + path, { method, headers: { 'content-type': type, ...(client.cookie && { cookie: client.cookie }) }, body: bytes })
+  const res = await fetch(client.base + path, { method, headers: { 'content-type': type, ...(client.cookie && { cookie: client.cookie }) }, body: bytes as BodyInit })
   const text = await res.text()
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers }
 }
