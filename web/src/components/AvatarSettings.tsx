@@ -44,7 +44,7 @@ export function AvatarSettings ({ me, onChange }: { me: Reader, onChange (avatar
         <div>
           <label htmlFor={`${id}-file`} className='file-label'>Choose a picture (JPEG, PNG or WebP)</label>
           <input id={`${id}-file`} type='file' accept='image/jpeg,image/png,image/webp' disabled={share !== null} onChange={e => { const f = e.target.files?.[0]; e.target.value = ''; if (f) void choose(f) }} />
-          {me.avatar && <button type='button' className='danger small' onClick={() => { void remove() }}>Remove the picture</button>}
+          {me.avatar && <button type='button' className='secondary danger small' onClick={() => { void remove() }}>Remove the picture</button>}
         </div>
       </div>
       {share !== null && (

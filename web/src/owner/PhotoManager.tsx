@@ -96,8 +96,8 @@ export function PhotoManager ({ property, onChange }: { property: Property, onCh
             <div className='photo-actions'>
               <button type='button' className='secondary small' id={`${inputId}-${p.id}-up`} disabled={i === 0} onClick={() => { void move(i, -1) }} aria-label={`Move photo ${i + 1} earlier`}>↑ Earlier</button>
               <button type='button' className='secondary small' id={`${inputId}-${p.id}-down`} disabled={i === photos.length - 1} onClick={() => { void move(i, 1) }} aria-label={`Move photo ${i + 1} later`}>↓ Later</button>
-              {!p.cover && <button type='button' className='secondary small' onClick={() => { void cover(p, i) }} aria-label={`Make photo ${i + 1} the cover`}>Make cover</button>}
-              <button type='button' className='danger small' onClick={() => { void remove(p, i) }} aria-label={`Delete photo ${i + 1}`}>Delete</button>
+              {!p.cover && <button type='button' className='secondary small' onClick={() => { void cover(p, i) }} aria-label={`Make cover: photo ${i + 1}`}>Make cover</button>}
+              <button type='button' className='secondary danger small' onClick={() => { void remove(p, i) }} aria-label={`Delete photo ${i + 1}`}>Delete</button>
             </div>
           </li>
         ))}
