@@ -129,6 +129,21 @@ export interface Settings {
   otelSamplerRatio: number
   /** The service name of this process's spans; '' means hostly-<what it runs>. */
   otelServiceName: string
+  /** Folder of the photos' files when no S3 bucket is set. */
+  mediaDir: string
+  /** S3-compatible object store for the photos' files; no bucket: the local folder above. */
+  s3Bucket: string
+  s3Endpoint: string | undefined
+  s3Region: string
+  s3AccessKeyId: string
+  s3SecretAccessKey: string
+  s3ForcePathStyle: boolean
+  /** Largest photo (or avatar) upload, bytes. */
+  photoMaxBytes: number
+  /** Largest photo in pixels (width × height), checked before it is decoded. */
+  photoMaxPixels: number
+  /** Photos one property may have. */
+  photosPerProperty: number
 }
 
 const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
@@ -140,6 +155,18 @@ export interface Config extends Settings {
   kafkaSasl?: { mechanism: SaslMechanism, username: string, password: string }
   /** TLS to the brokers; undefined means plaintext. */
   kafkaTls?: { ca?: string, cert?: string, key?: string, rejectUnauthorized: boolean }
+  /** The object store of the photos' files; undefined means the local folder mediaDir. */
+  s3?: S3Settings
+}
+
+export interface S3Settings {
+  bucket: string
+  /** undefined: AWS itself, by region. */
+  endpoint?: string
+  region: string
+  /** undefined: the SDK's default chain (an instance role, say). */
+  credentials?: { accessKeyId: string, secretAccessKey: string }
+  forcePathStyle: boolean
 }
 
 export class ConfigError extends Error {}
@@ -392,7 +419,17 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   otelZipkinEndpoint: { name: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', default: '', parse: url(['http', 'https']), description: "Zipkin's span endpoint (http://zipkin:9411/api/v2/spans): traces are exported there; unset with the next: tracing off" },
   otelOtlpEndpoint: { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: '', parse: url(['http', 'https']), description: 'an OTLP/HTTP collector (http://collector:4318): traces go to its /v1/traces; unset with the previous: tracing off' },
   otelSamplerRatio: { name: 'OTEL_TRACES_SAMPLER_ARG', default: '1', parse: ratio, description: 'share of new traces recorded (0.1: one in ten); a trace begun upstream keeps its own choice (parent-based)' },
-  otelServiceName: { name: 'OTEL_SERVICE_NAME', default: '', parse: text, description: "service name of this process's spans; unset: hostly, hostly-api, hostly-relay or hostly-worker-<names>" }
+  otelServiceName: { name: 'OTEL_SERVICE_NAME', default: '', parse: text, description: "service name of this process's spans; unset: hostly, hostly-api, hostly-relay or hostly-worker-<names>" },
+  mediaDir: { name: 'MEDIA_DIR', default: '.data/media', parse: text, description: "folder of the photos' and avatars' files when S3_BUCKET is unset (one API process, or a shared volume)" },
+  s3Bucket: { name: 'S3_BUCKET', default: '', parse: text, description: "bucket of an S3-compatible object store for the photos' and avatars' files; unset: MEDIA_DIR" },
+  s3Endpoint: { name: 'S3_ENDPOINT', default: '', parse: url(['http', 'https']), description: 'URL of the S3-compatible store (MinIO, Ceph, S3Proxy…); unset: AWS S3 in S3_REGION' },
+  s3Region: { name: 'S3_REGION', default: 'us-east-1', parse: text, description: 'region of the bucket' },
+  s3AccessKeyId: { name: 'S3_ACCESS_KEY_ID', default: '', parse: text, description: "access key of the store; unset with S3_SECRET_ACCESS_KEY: the SDK's default credentials (an instance role)" },
+  s3SecretAccessKey: { name: 'S3_SECRET_ACCESS_KEY', default: '', parse: text, description: 'secret key of the store (with S3_ACCESS_KEY_ID)' },
+  s3ForcePathStyle: { name: 'S3_FORCE_PATH_STYLE', default: 'false', parse: bool, description: 'address the bucket as <endpoint>/<bucket> instead of <bucket>.<endpoint> (MinIO, S3Proxy)' },
+  photoMaxBytes: { name: 'PHOTO_MAX_BYTES', default: '15728640', parse: int(1024, 1024 * 1024 * 1024), description: 'largest photo or avatar upload in bytes (15 MiB)' },
+  photoMaxPixels: { name: 'PHOTO_MAX_PIXELS', default: '50000000', parse: int(1, 1_000_000_000), description: 'largest photo in pixels, width × height (50 megapixels), checked before decoding' },
+  photosPerProperty: { name: 'PHOTOS_PER_PROPERTY', default: '30', parse: int(1, 1000), description: 'photos one property may have' }
 }
 
 /** Every name Hostly reads, aliases included. */
@@ -412,7 +449,22 @@ export function loadConfig (env: Env = process.env): Config {
     ...settings,
     appUrl: settings.appUrl || `http://localhost:${settings.port}`,
     kafkaSasl: kafkaSasl(settings),
-    kafkaTls: kafkaTls(settings)
+    kafkaTls: kafkaTls(settings),
+    s3: s3(settings)
+  }
+}
+
+function s3 (s: Settings): Config['s3'] {
+  if (!s.s3Bucket) return undefined
+  if (Boolean(s.s3AccessKeyId) !== Boolean(s.s3SecretAccessKey)) {
+    throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither for the SDK\'s default credentials')
+  }
+  return {
+    bucket: s.s3Bucket,
+    endpoint: s.s3Endpoint,
+    region: s.s3Region,
+    credentials: s.s3AccessKeyId ? { accessKeyId: s.s3AccessKeyId, secretAccessKey: s.s3SecretAccessKey } : undefined,
+    forcePathStyle: s.s3ForcePathStyle
   }
 }
 

@@ -32,6 +32,10 @@ export const FIELD_LABELS: Record<string, string> = {
   max_price: 'the highest price',
   type: 'the type of place',
   sort: 'the sort order',
+  // Photos
+  photo_id: 'the photo',
+  photo_ids: 'the order of the photos',
+  key: 'the file name',
   // Bookings
   property_id: 'the place to book',
   start_date: 'the check-in date',

@@ -12,15 +12,20 @@ import { inboxRoutes } from './notifications/inbox.ts'
 import { notificationRoutes } from './notifications/routes.ts'
 import { preferenceRoutes } from './notifications/preferences.ts'
 import { UnsubscribeTokens, unsubscribeRoutes } from './notifications/unsubscribe.ts'
+import { photoRoutes } from './photos/routes.ts'
 import { propertyRoutes } from './properties/routes.ts'
+import { openStorage } from './storage/open.ts'
 import type { Metrics } from './metrics/registry.ts'
 
 /** The features' HTTP routes, for buildApp (http/ knows no feature; this composition root does). */
-export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'cursorKey' | 'unsubscribeKey' | 'unsubscribeLinkTtlMs'> & ThrottleLimits
+export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'cursorKey' | 'unsubscribeKey' | 'unsubscribeLinkTtlMs' |
+  'mediaDir' | 's3' | 'photoMaxBytes' | 'photoMaxPixels' | 'photosPerProperty'> & ThrottleLimits
 
 export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig, metrics?: Metrics) {
   // Without CURSOR_KEY (hostly start: one API process), a key of this process's own.
   const cursors = new Cursors(config.cursorKey || randomBytes(32).toString('base64'))
+  const storage = openStorage(config)
+  const limits = { maxBytes: config.photoMaxBytes, maxPixels: config.photoMaxPixels, perProperty: config.photosPerProperty }
   return async (app: FastifyInstance) => {
     await app.register(authRoutes, { pool, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure, throttle: config })
     await app.register(propertyRoutes, { pool, cursors })
@@ -31,5 +36,6 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
     await app.register(unsubscribeRoutes, { pool, tokens: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs) })
     await app.register(liveRoutes, { pool, config, metrics })
     await app.register(analyticsRoutes, { pool })
+    await app.register(photoRoutes, { pool, storage, limits })
   }
 }

@@ -32,7 +32,8 @@ test('with no environment, every field has its default; durations and flags are 
   assert.equal(config.sessionTtlHours, 336)
   assert.equal(config.cookieSecure, false)
   assert.equal(config.bookingMaxAdvanceDays, 730)
-  assert.deepEqual(Object.keys(config).sort(), [...Object.keys(VARIABLES), 'kafkaSasl', 'kafkaTls'].sort())
+  assert.deepEqual(Object.keys(config).sort(), [...Object.keys(VARIABLES), 'kafkaSasl', 'kafkaTls', 's3'].sort())
+  assert.equal(config.s3, undefined, 'the local folder unless S3_BUCKET')
   assert.equal(config.kafkaSasl, undefined, 'no SASL unless a mechanism is set')
   assert.equal(config.kafkaTls, undefined, 'plaintext unless KAFKA_TLS')
 })
@@ -43,6 +44,14 @@ test('SASL settings come together: a mechanism needs its user and password', () 
   assert.throws(() => loadConfig({ KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256' }), { message: /KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required/ })
   assert.throws(() => loadConfig({ KAFKA_SASL_MECHANISM: 'GSSAPI' }), { message: /^KAFKA_SASL_MECHANISM must be one of/ })
   assert.throws(() => loadConfig({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: '/nonexistent/ca.pem' }), { message: /^KAFKA_TLS_CA_FILE: cannot read/ })
+})
+
+test('S3 settings come together: a bucket, both keys or neither, the path style when asked', () => {
+  assert.deepEqual(loadConfig({ S3_BUCKET: 'media', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret', S3_FORCE_PATH_STYLE: 'true' }).s3,
+    { bucket: 'media', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', credentials: { accessKeyId: 'id', secretAccessKey: 'secret' }, forcePathStyle: true })
+  assert.equal(loadConfig({ S3_BUCKET: 'media' }).s3?.credentials, undefined, "the SDK's default credentials")
+  assert.throws(() => loadConfig({ S3_BUCKET: 'media', S3_ACCESS_KEY_ID: 'id' }), { message: /^S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together/ })
+  assert.throws(() => loadConfig({ S3_ENDPOINT: 'ftp://x' }), { message: /^S3_ENDPOINT must be a http:\/\/ or https:\/\/ URL/ })
 })
 
 test('KAFKA_BROKER is read when KAFKA_BROKERS is unset; an empty value counts as unset', () => {

@@ -11,6 +11,7 @@ import { UnsubscribeTokens } from '../src/notifications/unsubscribe.ts'
 import { startPieces, type Running } from '../src/services.ts'
 import { book, Client, listProperty, propertyInput, signUp, type Reply } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
+import { jpegWithGps, pngBomb, webpOf } from './helpers/images.ts'
 import { assertWordsForPeople } from './helpers/words.ts'
 
 // The OpenAPI document at /docs/json: valid for a standard validator, and true. Every operation is driven on
@@ -29,7 +30,7 @@ const ops = new Map<string, { method: string, path: string, op: Operation, valid
 const observed = new Map<string, Set<string>>()
 
 before(async () => {
-  stack = await startStack({ kafka: false, env: { UNSUBSCRIBE_KEY } })
+  stack = await startStack({ kafka: false, env: { UNSUBSCRIBE_KEY, PHOTOS_PER_PROPERTY: '2', PHOTO_MAX_BYTES: '1048576' } })
   doc = await (await fetch(`${stack.url}/docs/json`)).json() as Doc
   const deref = await SwaggerParser.dereference(structuredClone(doc) as never) as unknown as Doc
   const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }), ['date-time', 'date', 'email'])
@@ -87,7 +88,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 27)
+    assert.equal(ids.length, 34)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -300,6 +301,54 @@ describe('real responses, checked against the document', () => {
     await expect(404, owner, 'getOwnerAnalytics', { query: 'property_id=9000000' })
   })
 
+  test('photos and avatars: upload, order, cover, delete, the files, in each documented status', async () => {
+    const home = await listProperty(owner)
+    const photo = (await expect(201, owner, 'uploadPropertyPhoto', { params: { id: home.id }, body: await webpOf(500, 400) })).body.photo
+    const jpeg = await jpegWithGps(600, 400)
+    const second = (await expect(201, owner, 'uploadPropertyPhoto', { params: { id: home.id }, body: jpeg, headers: { 'content-type': 'image/jpeg' } })).body.photo
+    await expect(409, owner, 'uploadPropertyPhoto', { params: { id: home.id }, body: jpeg })
+    await expect(400, owner, 'uploadPropertyPhoto', { params: { id: property.id }, body: jpeg.subarray(0, 2000) })
+    await expect(400, owner, 'uploadPropertyPhoto', { params: { id: 'abc' }, body: jpeg })
+    await expect(403, otherOwner, 'uploadPropertyPhoto', { params: { id: home.id }, body: jpeg })
+    await expect(404, owner, 'uploadPropertyPhoto', { params: { id: 9_000_000 }, body: jpeg })
+    await expect(413, owner, 'uploadPropertyPhoto', { params: { id: property.id }, body: Buffer.alloc(1024 * 1024 + 1) })
+    await expect(413, owner, 'uploadPropertyPhoto', { params: { id: property.id }, body: pngBomb() })
+    await expect(415, owner, 'uploadPropertyPhoto', { params: { id: property.id }, body: 'a text file named photo.jpg', headers: { 'content-type': 'image/jpeg' } })
+
+    await expect(200, owner, 'orderPropertyPhotos', { params: { id: home.id }, body: { photo_ids: [second.id, photo.id] } })
+    await expect(400, owner, 'orderPropertyPhotos', { params: { id: home.id }, body: { photo_ids: [second.id] } })
+    await expect(403, otherOwner, 'orderPropertyPhotos', { params: { id: home.id }, body: { photo_ids: [second.id, photo.id] } })
+    await expect(404, owner, 'orderPropertyPhotos', { params: { id: 9_000_000 }, body: { photo_ids: [] } })
+    await expect(413, owner, 'orderPropertyPhotos', { params: { id: home.id }, body: huge })
+    await expect(200, owner, 'setPropertyCover', { params: { id: home.id }, body: { photo_id: second.id } })
+    await expect(400, owner, 'setPropertyCover', { params: { id: home.id }, body: { photo_id: 'first' } })
+    await expect(403, traveler, 'setPropertyCover', { params: { id: home.id }, body: { photo_id: second.id } })
+    await expect(404, owner, 'setPropertyCover', { params: { id: home.id }, body: { photo_id: 9_000_000 } })
+    await expect(413, owner, 'setPropertyCover', { params: { id: home.id }, body: huge })
+
+    const file = await fetch(stack.url + photo.variants[0].url)
+    assert.equal(file.status, 200)
+    assert.ok(ops.get('getMedia')!.op.responses[200].content?.[file.headers.get('content-type')!], 'a documented type')
+    observed.get('getMedia')!.add('200')
+    await expect(400, anonymous(), 'getMedia', { params: { key: 'passwd' } })
+    await expect(404, anonymous(), 'getMedia', { params: { key: `${'0'.repeat(64)}.jpg` } })
+
+    await expect(400, owner, 'deletePropertyPhoto', { params: { id: home.id, photo_id: 'x' } })
+    await expect(403, otherOwner, 'deletePropertyPhoto', { params: { id: home.id, photo_id: photo.id } })
+    await expect(204, owner, 'deletePropertyPhoto', { params: { id: home.id, photo_id: photo.id } })
+    await expect(404, owner, 'deletePropertyPhoto', { params: { id: home.id, photo_id: photo.id } })
+
+    const evil = { Origin: 'https://evil.example' }
+    await expect(200, traveler, 'setAvatar', { body: await webpOf(300, 300) })
+    await expect(400, traveler, 'setAvatar', { body: jpeg.subarray(0, 2000) })
+    await expect(403, traveler, 'setAvatar', { body: jpeg, headers: evil })
+    await expect(413, traveler, 'setAvatar', { body: Buffer.alloc(1024 * 1024 + 1) })
+    await expect(415, traveler, 'setAvatar', { body: { not: 'a picture' } })
+    await expect(400, traveler, 'deleteAvatar', { body: { please: true } })
+    await expect(403, traveler, 'deleteAvatar', { headers: evil })
+    await expect(204, traveler, 'deleteAvatar')
+  })
+
   test('with the database unreachable, every /api operation answers 503 as documented, and /readyz names the database', async () => {
     // A second API on the same database through a TCP proxy that the test cuts: the real code path of an outage.
     const proxy = await tcpProxy(new URL(stack.databaseUrl))
@@ -337,7 +386,13 @@ describe('real responses, checked against the document', () => {
         updatePreferences: [owner, { body: { email_notifications: true } }],
         unsubscribe: [anonymous(), { query: `token=${new UnsubscribeTokens(UNSUBSCRIBE_KEY, 60_000).make(owner.user!.id)}`, body: {} }],
         getOwnerAnalytics: [owner, {}],
-        openLiveUpdates: [owner, {}]
+        openLiveUpdates: [owner, {}],
+        uploadPropertyPhoto: [owner, { params: { id: property.id }, body: Buffer.from('bytes') }],
+        orderPropertyPhotos: [owner, { params: { id: property.id }, body: { photo_ids: [1] } }],
+        setPropertyCover: [owner, { params: { id: property.id }, body: { photo_id: 1 } }],
+        deletePropertyPhoto: [owner, { params: { id: property.id, photo_id: 1 } }],
+        setAvatar: [traveler, { body: Buffer.from('bytes') }],
+        deleteAvatar: [traveler, {}]
       }
       for (const [id, [client, c]] of Object.entries(calls)) await expect(503, api(client), id, c)
       const down = await call(api(anonymous()), 'getReadiness')

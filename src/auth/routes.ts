@@ -5,6 +5,7 @@ import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { errors, noBody, Timestamp } from '../http/schemas.ts'
 import { DisplayName } from '../http/text.ts'
+import { Avatar } from '../storage/schemas.ts'
 import { currentUser, requireUser } from './guard.ts'
 import { loadPasswordStrength } from './password-strength.ts'
 import { closeAllSessions, closeSession, openSession, SESSION_COOKIE, sessionUser } from './sessions.ts'
@@ -19,6 +20,7 @@ export const UserSchema = Type.Object({
   role: Type.Union([Type.Literal('traveler'), Type.Literal('owner')]),
   locale: Type.String({ description: 'BCP 47 language tag: how dates and amounts are written to this person' }),
   time_zone: Type.String({ description: 'IANA time zone of the dates written to this person' }),
+  avatar: Avatar,
   created_at: Timestamp
 })
 const UserReply = Type.Object({ user: UserSchema })

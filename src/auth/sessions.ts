@@ -18,7 +18,7 @@ export async function openSession (db: Queryable, userId: number, ttlHours: numb
 export async function sessionUser (db: Queryable, token: string): Promise<User | undefined> {
   const { rows } = await db.query({
     name: 'session-user', // every signed-in request runs it: prepared once per connection
-    text: `SELECT u.id, u.name, u.email, u.role, u.locale, u.time_zone, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
+    text: `SELECT u.id, u.name, u.email, u.role, u.locale, u.time_zone, u.avatar, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = $1 AND s.expires_at > now()`,
     values: [hashToken(token)]
   })

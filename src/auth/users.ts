@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.ts'
+import type { Avatar } from '../storage/schemas.ts'
 import { appError } from '../errors.ts'
 import { canonicalLocale, canonicalTimeZone, DEFAULT_LOCALE, DEFAULT_TIME_ZONE } from './locale.ts'
 import { dummyHash, hashPassword, verifyPassword } from './password.ts'
@@ -6,9 +7,9 @@ import { checkPassword } from './password-policy.ts'
 import { claimLogin, releaseLogin, type ThrottleLimits } from './throttle.ts'
 
 export type Role = 'traveler' | 'owner'
-export interface User { id: number, name: string, email: string, role: Role, locale: string, time_zone: string, created_at: Date }
+export interface User { id: number, name: string, email: string, role: Role, locale: string, time_zone: string, avatar: Avatar, created_at: Date }
 
-export const USER_COLUMNS = 'id, name, email, role, locale, time_zone, created_at'
+export const USER_COLUMNS = 'id, name, email, role, locale, time_zone, avatar, created_at'
 
 export interface Registration { name: string, email: string, password: string, role: Role, locale?: string, time_zone?: string }
 

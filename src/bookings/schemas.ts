@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { NextCursor, PageQuery } from '../http/paging.ts'
 import { BodyId, CalendarDate, Timestamp } from '../http/schemas.ts'
+import { Avatar } from '../storage/schemas.ts'
 
 export const BookingInput = Type.Object({
   property_id: BodyId,
@@ -35,7 +36,7 @@ export const Booking = Type.Object({
 
 export const BookingReply = Type.Object({ booking: Booking })
 
-const Party = Type.Object({ id: Type.Integer(), name: Type.String() })
+const Party = Type.Object({ id: Type.Integer(), name: Type.String(), avatar: Avatar })
 export const Action = Type.Union([Type.Literal('accept'), Type.Literal('decline'), Type.Literal('withdraw'), Type.Literal('cancel')])
 export type Action = Static<typeof Action>
 

@@ -19,19 +19,30 @@ const DESCRIPTIONS: Record<string, string> = {
   403: 'Signed in, but not allowed: wrong role, not your property, not your booking',
   404: 'No such resource, or one the caller may not know exists',
   409: 'Conflicts with the current state',
-  413: 'Body larger than 64 KiB',
+  413: 'Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS)',
+  415: 'The uploaded file is not an image of a type taken (JPEG, PNG, WebP), whatever its name or Content-Type',
   426: 'Upgrade Required: open this path as a WebSocket',
   429: 'Too many failed attempts; try again later',
   500: 'A fault on our side',
   503: 'A service this process needs (the database) is unavailable; try again shortly'
 }
 
-interface Operation { requestBody?: unknown, responses: Record<string, Record<string, unknown>> }
+interface Operation { requestBody?: unknown, responses: Record<string, Record<string, unknown>>, 'x-raw-body'?: string[] }
 type Doc = { paths?: Record<string, Record<string, Operation>> }
 
 const errorResponse = (status: string) => ({
   description: DESCRIPTIONS[status],
   content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } }
+})
+
+/**
+ * A route whose body is a file's bytes (a photo) says so with `'x-raw-body': [media types]` in its schema: it has no
+ * JSON body schema for Fastify to validate (the bytes are checked by their route), so its requestBody is written here.
+ */
+const rawBody = (types: string[]) => ({
+  required: true,
+  description: "the file's bytes, as they are; what the file is, is read from them",
+  content: Object.fromEntries(types.map(type => [type, { schema: { type: 'string', format: 'binary' } }]))
 })
 
 /** Adds the statuses every /api route can return, and a description to every response. */
@@ -46,6 +57,7 @@ function completeResponses (doc: Doc): Doc {
         ...(path.startsWith('/api/') ? ['500', '503'] : [])
       ]
       for (const status of common) op.responses[status] ??= errorResponse(status)
+      if (op['x-raw-body']) op.requestBody = rawBody(op['x-raw-body'])
       for (const [status, response] of Object.entries(op.responses)) {
         if (response.description === 'Default Response' && DESCRIPTIONS[status]) response.description = DESCRIPTIONS[status]
       }
@@ -70,6 +82,7 @@ export const openapiOptions = (sessionCookie: string): SwaggerOptions => ({
       { name: 'bookings', description: 'Requesting, accepting and cancelling stays' },
       { name: 'notifications', description: 'What happened to your bookings' },
       { name: 'analytics', description: "How an owner's properties do" },
+      { name: 'photos', description: "Properties' photos and people's avatars" },
       { name: 'operations', description: 'Health and readiness' }
     ],
     components: {

@@ -20,14 +20,17 @@ const FIXED: Record<string, string> = {
   'cross-origin-resource-policy': 'same-origin'
 }
 
+const CACHEABLE = ['/docs', '/assets/', '/media/']
+
 /** onSend hook: the security headers on every response; no-store on every API and operations answer. */
 export function securityHeaders (opts: { hsts: boolean }) {
   const headers = opts.hsts ? { ...FIXED, 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : FIXED
   return async function (request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     reply.headers(headers)
     // Everything under /api may be someone's private data (a booking, a session's user): no cache keeps it.
-    // The viewer's static files under /docs and the web app's hashed files under /assets may be cached.
-    if (!request.url.startsWith('/docs') && !request.url.startsWith('/assets/')) reply.header('cache-control', 'no-store')
+    // The viewer's static files under /docs, the web app's hashed files under /assets and the photos' files under
+    // /media (content-addressed: their route sets a year) may be cached.
+    if (!CACHEABLE.some(prefix => request.url.startsWith(prefix))) reply.header('cache-control', 'no-store')
     return payload
   }
 }

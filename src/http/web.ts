@@ -10,7 +10,7 @@ import fastifyStatic from '@fastify/static'
 // .br and a .gz beside each text file (scripts/build-web.ts): preCompressed sends the one Accept-Encoding allows.
 
 /** Paths the app never owns: an unknown one there is the API's JSON 404, not the app's page. */
-const SERVER_PREFIXES = ['/api', '/docs', '/healthz', '/readyz', '/metrics', '/assets']
+const SERVER_PREFIXES = ['/api', '/docs', '/healthz', '/readyz', '/metrics', '/assets', '/media']
 
 /** A client-side route (/trips, /property/12): a GET for a page, not for a file or a server path. */
 export function isClientRoute (request: FastifyRequest): boolean {

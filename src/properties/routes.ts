@@ -6,6 +6,7 @@ import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, type Cursors } from '../http/paging.ts'
 import { CalendarDate, errors, IdParams, parseId } from '../http/schemas.ts'
+import { withPhotos } from '../photos/service.ts'
 import { Property, PropertyInput, SearchQuery } from './schemas.ts'
 import { createProperty, getProperty, ownerProperties, searchProperties, takenDates, TOTAL_BOUND } from './service.ts'
 
@@ -29,7 +30,7 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
     }
   }, async (request, reply) => {
     const property = await createProperty(pool, currentUser(request).id, request.body)
-    return reply.status(201).send({ property })
+    return reply.status(201).send({ property: { ...property, photos: [] } })
   })
 
   app.get('/api/properties/search', {
@@ -47,7 +48,10 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
         ...errors(400)
       }
     }
-  }, async (request) => searchProperties(pool, request.query))
+  }, async (request) => {
+    const found = await searchProperties(pool, request.query)
+    return { ...found, properties: await withPhotos(pool, found.properties) }
+  })
 
   app.get('/api/properties/:id', {
     schema: {
@@ -57,7 +61,10 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
       params: IdParams,
       response: { 200: PropertyReply, ...errors(400, 404) }
     }
-  }, async (request) => ({ property: await getProperty(pool, parseId(request.params.id)) }))
+  }, async (request) => {
+    const [property] = await withPhotos(pool, [await getProperty(pool, parseId(request.params.id))])
+    return { property }
+  })
 
   app.get('/api/properties/:id/taken', {
     schema: {
@@ -81,6 +88,7 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
     }
   }, async (request) => {
     const { id } = currentUser(request)
-    return ownerProperties(pool, id, cursors.page(request.query, '/api/owner/properties', id))
+    const page = await ownerProperties(pool, id, cursors.page(request.query, '/api/owner/properties', id))
+    return { ...page, properties: await withPhotos(pool, page.properties) }
   })
 }

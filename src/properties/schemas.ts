@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { CalendarDate, Timestamp } from '../http/schemas.ts'
 import { DisplayName } from '../http/text.ts'
+import { Photo } from '../photos/schemas.ts'
 
 /** Required text: not empty, not only blanks. */
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description: 'must not be blank' })
@@ -37,6 +38,7 @@ export const Property = Type.Object({
   owner_id: Type.Integer(),
   ...PropertyInput.properties,
   currency: Currency,
+  photos: Type.Array(Photo, { description: 'in the order the owner chose; the one with cover: true is shown in search results' }),
   created_at: Timestamp,
   updated_at: Timestamp
 })

@@ -16,10 +16,12 @@ export class Client {
   }
 
   async request<T = any> (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
-    const raw = typeof body === 'string' || body === undefined ? body : JSON.stringify(body)
+    // A Buffer is sent as it is (a photo's bytes), anything else as JSON.
+    const raw = typeof body === 'string' || body === undefined || Buffer.isBuffer(body) ? body : JSON.stringify(body)
+    const type = Buffer.isBuffer(body) ? 'application/octet-stream' : 'application/json'
     const res = await this.send(this.base + path, {
       method,
-      headers: { ...(raw !== undefined && { 'content-type': 'application/json' }), ...(this.cookie && { cookie: this.cookie }), ...headers },
+      headers: { ...(raw !== undefined && { 'content-type': type }), ...(this.cookie && { cookie: this.cookie }), ...headers },
       body: raw
     })
     const setCookie = res.headers.get('set-cookie')
@@ -31,8 +33,8 @@ export class Client {
   get<T = any> (path: string) { return this.request<T>('GET', path) }
   post<T = any> (path: string, body?: unknown) { return this.request<T>('POST', path, body) }
 
-  protected send (url: string, init: { method: string, headers: Record<string, string>, body?: string }): Promise<Response> {
-    return fetch(url, init)
+  protected send (url: string, init: { method: string, headers: Record<string, string>, body?: string | Buffer }): Promise<Response> {
+    return fetch(url, init as RequestInit)
   }
 }
 
@@ -48,7 +50,7 @@ export class ClientFrom extends Client {
     this.localAddress = localAddress
   }
 
-  protected override send (url: string, init: { method: string, headers: Record<string, string>, body?: string }): Promise<Response> {
+  protected override send (url: string, init: { method: string, headers: Record<string, string>, body?: string | Buffer }): Promise<Response> {
     return new Promise((resolve, reject) => {
       const req = httpRequest(url, { method: init.method, headers: init.headers, localAddress: this.localAddress, agent: false }, res => {
         const chunks: Buffer[] = []

@@ -410,6 +410,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/properties/{id}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a photo to one of your properties (owners): the file's bytes as the body; the first photo becomes the cover */
+        post: operations["uploadPropertyPhoto"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set your avatar (replacing any): the picture's bytes as the body, cropped square */
+        put: operations["setAvatar"];
+        post?: never;
+        /** Remove your avatar and its files */
+        delete: operations["deleteAvatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/properties/{id}/photos/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Put your property's photos in a new order (owners) */
+        put: operations["orderPropertyPhotos"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/properties/{id}/photos/cover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose your property's cover photo, the one search results show (owners) */
+        put: operations["setPropertyCover"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/properties/{id}/photos/{photo_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a photo of your property and its files (owners); the next photo becomes the cover if it was */
+        delete: operations["deletePropertyPhoto"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A photo or avatar file, by the name the API gave it; cached for a year (the name is the hash of the bytes) */
+        get: operations["getMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -505,6 +608,17 @@ export interface operations {
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
                             time_zone: string;
+                            /** @description the person's picture; null when they have none */
+                            avatar: {
+                                /** @description square crops, widest first, WebP and JPEG of each size */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            } | null;
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -538,7 +652,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -609,6 +723,17 @@ export interface operations {
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
                             time_zone: string;
+                            /** @description the person's picture; null when they have none */
+                            avatar: {
+                                /** @description square crops, widest first, WebP and JPEG of each size */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            } | null;
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -642,7 +767,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -723,7 +848,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -795,7 +920,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -850,6 +975,17 @@ export interface operations {
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
                             time_zone: string;
+                            /** @description the person's picture; null when they have none */
+                            avatar: {
+                                /** @description square crops, widest first, WebP and JPEG of each size */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            } | null;
                             /** Format: date-time */
                             created_at: string;
                         } | null;
@@ -912,6 +1048,17 @@ export interface operations {
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
                             time_zone: string;
+                            /** @description the person's picture; null when they have none */
+                            avatar: {
+                                /** @description square crops, widest first, WebP and JPEG of each size */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            } | null;
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -945,7 +1092,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1036,6 +1183,23 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            /** @description in the order the owner chose; the one with cover: true is shown in search results */
+                            photos: {
+                                id: number;
+                                /** @description of the widest variant (the photo upright, at most 1920) */
+                                width: number;
+                                height: number;
+                                /** @description the photo search results show; one per property that has photos */
+                                cover: boolean;
+                                /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            }[];
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1071,7 +1235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1156,6 +1320,23 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            /** @description in the order the owner chose; the one with cover: true is shown in search results */
+                            photos: {
+                                id: number;
+                                /** @description of the widest variant (the photo upright, at most 1920) */
+                                width: number;
+                                height: number;
+                                /** @description the photo search results show; one per property that has photos */
+                                cover: boolean;
+                                /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            }[];
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1238,6 +1419,23 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            /** @description in the order the owner chose; the one with cover: true is shown in search results */
+                            photos: {
+                                id: number;
+                                /** @description of the widest variant (the photo upright, at most 1920) */
+                                width: number;
+                                height: number;
+                                /** @description the photo search results show; one per property that has photos */
+                                cover: boolean;
+                                /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            }[];
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1399,6 +1597,23 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            /** @description in the order the owner chose; the one with cover: true is shown in search results */
+                            photos: {
+                                id: number;
+                                /** @description of the widest variant (the photo upright, at most 1920) */
+                                width: number;
+                                height: number;
+                                /** @description the photo search results show; one per property that has photos */
+                                cover: boolean;
+                                /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            }[];
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1555,7 +1770,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1817,10 +2032,32 @@ export interface operations {
                         traveler: {
                             id: number;
                             name: string;
+                            /** @description the person's picture; null when they have none */
+                            avatar: {
+                                /** @description square crops, widest first, WebP and JPEG of each size */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            } | null;
                         };
                         owner: {
                             id: number;
                             name: string;
+                            /** @description the person's picture; null when they have none */
+                            avatar: {
+                                /** @description square crops, widest first, WebP and JPEG of each size */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            } | null;
                         };
                         /** @description every status the booking had, oldest first */
                         history: {
@@ -1976,7 +2213,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2090,7 +2327,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2264,7 +2501,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2340,7 +2577,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2475,7 +2712,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2539,7 +2776,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Body larger than 64 KiB */
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2833,6 +3070,641 @@ export interface operations {
             };
             /** @description A service this process needs (the database) is unavailable; try again shortly */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    uploadPropertyPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the file's bytes, as they are; what the file is, is read from them */
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        photo: {
+                            id: number;
+                            /** @description of the widest variant (the photo upright, at most 1920) */
+                            width: number;
+                            height: number;
+                            /** @description the photo search results show; one per property that has photos */
+                            cover: boolean;
+                            /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
+                            variants: {
+                                /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                url: string;
+                                width: number;
+                                height: number;
+                                type: "image/webp" | "image/jpeg";
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The uploaded file is not an image of a type taken (JPEG, PNG, WebP), whatever its name or Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the file's bytes, as they are; what the file is, is read from them */
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the person's picture; null when they have none */
+                        avatar: {
+                            /** @description square crops, widest first, WebP and JPEG of each size */
+                            variants: {
+                                /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                url: string;
+                                width: number;
+                                height: number;
+                                type: "image/webp" | "image/jpeg";
+                            }[];
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The uploaded file is not an image of a type taken (JPEG, PNG, WebP), whatever its name or Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    orderPropertyPhotos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description every photo of the property, each once, in the new order */
+                    photo_ids: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description in their order */
+                        photos: {
+                            id: number;
+                            /** @description of the widest variant (the photo upright, at most 1920) */
+                            width: number;
+                            height: number;
+                            /** @description the photo search results show; one per property that has photos */
+                            cover: boolean;
+                            /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
+                            variants: {
+                                /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                url: string;
+                                width: number;
+                                height: number;
+                                type: "image/webp" | "image/jpeg";
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setPropertyCover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    photo_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description in their order */
+                        photos: {
+                            id: number;
+                            /** @description of the widest variant (the photo upright, at most 1920) */
+                            width: number;
+                            height: number;
+                            /** @description the photo search results show; one per property that has photos */
+                            cover: boolean;
+                            /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
+                            variants: {
+                                /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                url: string;
+                                width: number;
+                                height: number;
+                                type: "image/webp" | "image/jpeg";
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deletePropertyPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+                /** @description must be a positive integer written without leading zeros */
+                photo_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a file name as the API gives it */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -29,3 +29,6 @@ export type Status = Booking['status']
 export type Why = Pick<Booking, 'reason' | 'previous_status' | 'currency'>
 export type Action = BookingDetail['actions'][number]
 export type Reader = User
+export type Photo = Property['photos'][number]
+export type Variant = Photo['variants'][number]
+export type Avatar = User['avatar']

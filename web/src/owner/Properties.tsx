@@ -1,13 +1,15 @@
 import { useState, type FormEvent } from 'react'
 import { api } from '../api/client.ts'
-import type { Property } from '../api/types.ts'
+import type { Photo, Property } from '../api/types.ts'
 import { Field, Select, TextArea } from '../components/Field.tsx'
+import { CoverPicture } from '../components/Picture.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
 import { currencySymbol, formatMoney, plural } from '../format.ts'
 import { Link, useTitle } from '../router.tsx'
 import { usePaged } from '../usePaged.ts'
 import { useSubmit } from '../useSubmit.ts'
 import { PROPERTY_TYPES } from '../property-types.ts'
+import { PhotoManager } from './PhotoManager.tsx'
 
 /** The owner's places, and the form to list one more. */
 export default function OwnerProperties () {
@@ -29,16 +31,32 @@ export default function OwnerProperties () {
         <ul className='grid' aria-label='My properties'>
           {list.items.map(p => (
             <li key={p.id} className='card property-card'>
+              <CoverPicture property={p} />
               <h2><Link href={`/property/${p.id}`}>{p.name}</Link></h2>
               <p className='muted'>{[p.city, p.state, p.country].join(', ')}</p>
               <p>{p.property_type} · up to {plural(p.max_guests, 'guest')}</p>
               <p className='price'><strong>{formatMoney(p.price_per_night, p.currency)}</strong> a night</p>
+              <Photos property={p} onChange={photos => list.setItems(items => items?.map(o => o.id === p.id ? { ...o, photos } : o) ?? items)} />
             </li>
           ))}
         </ul>
       )}
       {list.next && <button type='button' className='secondary' onClick={() => { void list.loadMore() }}>Show more</button>}
     </section>
+  )
+}
+
+/** The photo manager of one place, opened by its button. */
+function Photos ({ property, onChange }: { property: Property, onChange (photos: Photo[]): void }) {
+  const [open, setOpen] = useState(false)
+  const id = `photos-${property.id}`
+  return (
+    <>
+      <button type='button' className='secondary small' aria-expanded={open} aria-controls={id} onClick={() => setOpen(o => !o)}>
+        {open ? 'Close photos' : `Photos (${property.photos.length})`}
+      </button>
+      <div id={id} hidden={!open}>{open && <PhotoManager property={property} onChange={onChange} />}</div>
+    </>
   )
 }
 

@@ -6,6 +6,7 @@ import { BookingStatus, statusWords } from '../components/BookingStatus.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { formatDay, formatMoney, formatTimestamp, nights, plural } from '../format.ts'
 import { useLive } from '../live.tsx'
+import { Picture } from '../components/Picture.tsx'
 import { Link, useTitle } from '../router.tsx'
 import { useSession } from '../session.tsx'
 
@@ -95,7 +96,7 @@ export function BookingPage ({ id }: { id: string }) {
             <div><dt>Nights</dt><dd>{n}</dd></div>
             <div><dt>Guests</dt><dd>{b.num_guests}</dd></div>
             <div><dt>Total</dt><dd>{formatMoney(b.total_price, currency)}</dd></div>
-            <div><dt>{as === 'owner' ? 'Guest' : 'Host'}</dt><dd>{other.name}</dd></div>
+            <div><dt>{as === 'owner' ? 'Guest' : 'Host'}</dt><dd className='party'>{other.avatar && <Picture className='avatar' variants={other.avatar.variants} alt='' sizes='32px' />}{other.name}</dd></div>
           </dl>
           <p className='muted small'>{plural(n, 'night')} × {formatMoney(n ? b.total_price / n : 0, currency)}, {plural(b.num_guests, 'guest')}.</p>
         </div>

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react'
 import { api, type ApiError } from '../api/client.ts'
 import type { Booking, Property, TakenReply } from '../api/types.ts'
 import { Field } from '../components/Field.tsx'
+import { Gallery } from '../components/Gallery.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { formatDate, formatMoney, formatRange, nights, plural, today } from '../format.ts'
 import { Link, useLocation, useTitle } from '../router.tsx'
@@ -38,6 +39,7 @@ export function PropertyPage ({ id }: { id: string }) {
         <p className='crumbs'><Link href='/'>Search</Link></p>
         <h1>{property.name}</h1>
         <p className='muted'>{[property.city, property.state, property.country].filter(Boolean).join(', ')}</p>
+        <Gallery photos={property.photos} name={property.name} />
         <p className='price'><strong>{formatMoney(property.price_per_night, property.currency)}</strong> a night</p>
         <dl className='facts'>
           <div><dt>Type</dt><dd>{property.property_type}</dd></div>

@@ -5,6 +5,7 @@ import { Field, Select } from '../components/Field.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
 import { formatMoney, formatRange, nights, plural, today } from '../format.ts'
 import { PROPERTY_TYPES } from '../property-types.ts'
+import { CoverPicture } from '../components/Picture.tsx'
 import { Link, navigate, useLocation, useTitle } from '../router.tsx'
 import { useSession } from '../session.tsx'
 
@@ -75,8 +76,10 @@ export function Search () {
               ? <Empty><p>No place matches this search. Check the spelling, or try other dates, fewer guests, a wider price range or a wider area.</p></Empty>
               : (
                 <ul className='grid' aria-label='Places'>
-                  {reply.properties.map(p => (
+                  {reply.properties.map((p, i) => (
                     <li key={p.id} className='card property-card'>
+                      {/* The first row is above the fold: its covers load at once, the rest when scrolled to. */}
+                      <CoverPicture property={p} loading={i < 3 ? 'eager' : 'lazy'} />
                       <h2><Link href={`/property/${p.id}${stayQuery}`}>{p.name}</Link></h2>
                       <p className='muted'>{[p.city, p.state, p.country].filter(Boolean).join(', ')}</p>
                       <p>{p.property_type} · {plural(p.bedrooms, 'bedroom')} · up to {plural(p.max_guests, 'guest')}</p>

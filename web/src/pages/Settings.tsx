@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, ApiError } from '../api/client.ts'
 import type { Reader } from '../api/types.ts'
+import { AvatarSettings } from '../components/AvatarSettings.tsx'
 import { Select } from '../components/Field.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { useTitle } from '../router.tsx'
@@ -76,6 +77,8 @@ export function Settings () {
     <section className='page narrow'>
       <h1>Settings</h1>
       <p className='muted'>Signed in as {me.name} ({me.email}).</p>
+
+      <AvatarSettings me={me} onChange={avatar => signedIn({ ...me, avatar })} />
 
       <section className='card form' aria-labelledby='email-title'>
         <h2 id='email-title'>E-mail</h2>
