@@ -10,7 +10,8 @@ import { withFreshPorts } from './broker.ts'
 
 export const ZIPKIN_JAR = join(import.meta.dirname, '..', 'zipkin', 'libs', 'zipkin-server-3.5.1-exec.jar')
 
-const READY_TIMEOUT_MS = 90_000
+// Zipkin (Spring Boot and Armeria) takes 10–20 s to start on a quiet machine and over 90 s on a busy one.
+const READY_TIMEOUT_MS = 240_000
 const STOP_TIMEOUT_MS = 10_000
 
 export interface Zipkin {
