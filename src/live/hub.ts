@@ -4,8 +4,16 @@ import { CLOSE, type Connection } from './connection.ts'
 import { bookingsById, liveSessions, notificationsById } from './rows.ts'
 import type { LiveSignal } from './signal.ts'
 
+/**
+ * Loads the rows of one kind announced by id for their recipients (LiveSignal's rows): each comes back with the user
+ * it is for, and goes to that user's sockets as { type: kind, [kind]: row }.
+ */
+export type RowLoader = (db: Queryable, pairs: Array<[id: number, recipient: number]>) => Promise<Array<{ user_id: number, row: object }>>
+
 export interface HubOptions {
   db: Queryable
+  /** The loaders of the kinds of row other features announce, by kind. */
+  loaders?: Record<string, RowLoader>
   log: Logger
   pingMs: number
   sessionCheckMs: number
@@ -19,7 +27,7 @@ export interface HubOptions {
 export class Hub {
   private readonly opts: HubOptions
   private readonly users = new Map<number, Set<Connection>>()
-  private wanted = { n: new Set<number>(), b: new Set<number>() }
+  private wanted = { n: new Set<number>(), b: new Set<number>(), r: new Map<string, Array<[number, number]>>() }
   private turn: Promise<void> = Promise.resolve()
   private scheduled = false
   private readonly timers: NodeJS.Timeout[]
@@ -51,7 +59,11 @@ export class Hub {
   signal (s: LiveSignal) {
     for (const [id, user] of s.notifications ?? []) if (this.users.has(user)) this.wanted.n.add(id)
     for (const [id, ...parties] of s.bookings ?? []) if (parties.some(u => this.users.has(u))) this.wanted.b.add(id)
-    if (this.scheduled || (this.wanted.n.size === 0 && this.wanted.b.size === 0)) return
+    for (const [kind, pairs] of Object.entries(s.rows ?? {})) {
+      const here = pairs.filter(([, user]) => this.users.has(user))
+      if (here.length > 0 && this.opts.loaders?.[kind]) this.wanted.r.set(kind, [...(this.wanted.r.get(kind) ?? []), ...here])
+    }
+    if (this.scheduled || (this.wanted.n.size === 0 && this.wanted.b.size === 0 && this.wanted.r.size === 0)) return
     this.scheduled = true
     this.turn = this.turn.then(() => this.deliver()).catch(err => this.opts.log.warn({ err: err.message }, 'live: delivery failed'))
   }
@@ -65,17 +77,21 @@ export class Hub {
 
   private async deliver () {
     this.scheduled = false
-    const { n, b } = this.wanted
-    this.wanted = { n: new Set(), b: new Set() }
-    const [notes, bookings] = await Promise.all([
+    const { n, b, r } = this.wanted
+    this.wanted = { n: new Set(), b: new Set(), r: new Map() }
+    const [notes, bookings, others] = await Promise.all([
       n.size ? notificationsById(this.opts.db, [...n]) : [],
-      b.size ? bookingsById(this.opts.db, [...b]) : []
+      b.size ? bookingsById(this.opts.db, [...b]) : [],
+      Promise.all([...r].map(async ([kind, pairs]) => ({ kind, rows: await this.opts.loaders![kind](this.opts.db, pairs) })))
     ])
     for (const row of notes) for (const conn of this.users.get(row.user_id) ?? []) conn.notification(row)
     for (const { owner_id: ownerId, ...booking } of bookings) {
       for (const user of new Set([booking.traveler_id, ownerId])) {
         for (const conn of this.users.get(user) ?? []) conn.booking(booking)
       }
+    }
+    for (const { kind, rows } of others) {
+      for (const { user_id: user, row } of rows) for (const conn of this.users.get(user) ?? []) conn.row(kind, row)
     }
   }
 

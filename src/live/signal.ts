@@ -7,17 +7,22 @@ import type { Queryable } from '../db/pool.ts'
  */
 export const LIVE_CHANNEL = 'hostly_live'
 
-/** What a NOTIFY on LIVE_CHANNEL announces: [notification id, recipient] pairs and [booking id, ...its parties]. */
+/**
+ * What a NOTIFY on LIVE_CHANNEL announces: [notification id, recipient] pairs, [booking id, ...its parties], and
+ * rows of other kinds by kind (a feature's: conversations' 'message'), [row id, recipient] pairs, which the hub
+ * loads with the loader its API process was given for that kind.
+ */
 export interface LiveSignal {
   notifications?: Array<[number, number]>
   bookings?: Array<[number, ...number[]]>
+  rows?: Record<string, Array<[number, number]>>
 }
 
 /**
  * The payload on the wire: `{"n": [...], "b": [...]}`. The short keys stay: consumers and API replicas of two
  * releases exchange it during a rolling deploy, and they keep each NOTIFY small (PostgreSQL's limit is 8000 bytes).
  */
-interface Wire { n?: LiveSignal['notifications'], b?: LiveSignal['bookings'] }
+interface Wire { n?: LiveSignal['notifications'], b?: LiveSignal['bookings'], r?: LiveSignal['rows'] }
 
 /** Entries per NOTIFY: ids of up to 16 digits keep a payload well under PostgreSQL's 8000 bytes. */
 const CHUNK = 100
@@ -38,6 +43,9 @@ export async function signalLive (tx: Queryable, signal: LiveSignal): Promise<vo
     if (i < b.length) part.b = b.slice(i, i + CHUNK)
     payloads.push(JSON.stringify(part))
   }
+  for (const [kind, pairs] of Object.entries(signal.rows ?? {})) {
+    for (let i = 0; i < pairs.length; i += CHUNK) payloads.push(JSON.stringify({ r: { [kind]: pairs.slice(i, i + CHUNK) } }))
+  }
   if (payloads.length === 0) return
   await tx.query({
     name: 'signal-live',
@@ -51,7 +59,10 @@ export function parseSignal (payload: string | undefined): LiveSignal {
   try {
     const s = JSON.parse(payload ?? '') as Wire | null
     const pairs = (v: unknown) => Array.isArray(v) && v.every(e => Array.isArray(e) && e.every(Number.isInteger))
-    return { notifications: pairs(s?.n) ? s?.n : undefined, bookings: pairs(s?.b) ? s?.b : undefined }
+    const rows = typeof s?.r === 'object' && s.r !== null
+      ? Object.fromEntries(Object.entries(s.r).filter(([kind, v]) => /^[a-z_]{1,40}$/.test(kind) && pairs(v)))
+      : undefined
+    return { notifications: pairs(s?.n) ? s?.n : undefined, bookings: pairs(s?.b) ? s?.b : undefined, rows }
   } catch {
     return {}
   }
