@@ -378,7 +378,7 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   unsubscribeKey: { name: 'UNSUBSCRIBE_KEY', default: '', parse: secret(32), description: "key that signs e-mails' unsubscribe links (32 characters or more), the same on every API replica and e-mail worker; unset: a random key per process (hostly start only)" },
   unsubscribeLinkTtlMs: { name: 'UNSUBSCRIBE_LINK_TTL', default: '60d', parse: duration, description: "how long an e-mail's unsubscribe link works" },
   messagesPerMinute: { name: 'MESSAGE_RATE_PER_MINUTE', default: '20', parse: int(1, 10000), description: 'messages one person may send within a minute; more are refused (429)' },
-  messageEmailQuietMs: { name: 'MESSAGE_EMAIL_QUIET', default: '10m', parse: duration, description: 'at most one e-mail per conversation and recipient this often; messages meanwhile are listed in the next one' }
+  messageEmailQuietMs: { name: 'MESSAGE_EMAIL_QUIET', default: '10m', parse: duration, description: 'at most one e-mail per conversation and recipient this often; messages meanwhile are listed in the next one, sent once the period has passed' }
 }
 
 /** Every name Hostly reads, aliases included. */

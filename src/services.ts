@@ -15,7 +15,7 @@ import { analyticsService } from './analytics/consumer.ts'
 import { createEmailService } from './email/service.ts'
 import { MESSAGE_TOPICS } from './messages/events.ts'
 import { messageService } from './messages/consumer.ts'
-import { createDigestService } from './messages/email.ts'
+import { createDigestService, digestSweepMs, startDigestSweeper } from './messages/email.ts'
 import { UnsubscribeTokens } from './notifications/unsubscribe.ts'
 import { devMailRoutes } from './email/dev-page.ts'
 import type { ConsumerSpec } from './kafka/consumer/runner.ts'
@@ -96,9 +96,10 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   if (workers.includes('email') && !config.smtpUrl) throw new ConfigError('SMTP_URL is required by the e-mail service (smtp://host:port)')
   const mail = { pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, log, metrics, unsubscribe: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs) }
   // The e-mail worker sends every e-mail: one per booking notification, and the conversations' digests.
-  const email = workers.includes('email')
-    ? [createEmailService(mail), createDigestService({ ...mail, quietMs: config.messageEmailQuietMs })]
-    : []
+  const digests = workers.includes('email') ? createDigestService({ ...mail, quietMs: config.messageEmailQuietMs }) : undefined
+  const email = digests ? [createEmailService(mail), digests] : []
+  // Held messages are e-mailed once their quiet period has passed, even when no later message arrives to send them.
+  const digestSweeper = digests ? startDigestSweeper(digests, digestSweepMs(config.messageEmailQuietMs), log) : undefined
   const specsOf = (name: WorkerName): ConsumerSpec[] => name === 'email' ? email : [workerSpecs[name]]
   const specs = workers.flatMap(specsOf)
   // Each service runs two members: one on its topic, one on the topic's retry lane.
@@ -149,7 +150,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
       await operations?.close()
-      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
+      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), digestSweeper?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
       for (const spec of email) spec.close()
       topicsWaker.wake()
       await pool.end()

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { createProducer } from '../src/kafka/client/clients.ts'
 import { deadLetterTopic } from '../src/kafka/client/topics.ts'
+import { messageIdFor } from '../src/email/mailer.ts'
 import { MESSAGE_TOPICS } from '../src/messages/events.ts'
 import { book, listProperty, signUp, type Client } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
@@ -110,27 +111,54 @@ test('20 messages each way with both sockets open: each side sees each of the ot
   await Promise.all([ownerLive.close(), travelerLive.close()])
 })
 
-test('a burst of 10 messages is one e-mail; the next message after the quiet period is a second', async () => {
+test('a burst of 10 messages is one e-mail at once, and one more after the quiet period lists the held ones, with nothing else sent', async () => {
   const { owner, traveler, property } = await pair()
   const first = await ask(traveler, property.id, 'Message 1')
   for (let i = 2; i <= 10; i++) assert.equal((await traveler.post(`/api/threads/${first.thread_id}/messages`, { text: `Message ${i}` })).status, 201)
   await caughtUp()
-  const [mail, ...more] = sink.to(owner.user!.email)
-  assert.equal(more.length, 0, 'one e-mail for the burst')
+  // The first message is e-mailed at once; the burst behind it is held (the next e-mail lists it, counted below).
+  const mail = await waitFor('the first e-mail', () => sink.to(owner.user!.email)[0])
   assert.match(mail.subject, /^Tomás wrote to you about Casa <b>Azul<\/b>$/)
   assert.match(mail.text, /Tomás: Message 1\n/)
   assert.match(mail.text, /Replies to this e-mail are not read/)
   assert.match(mail.text, new RegExp(`http://app\\.test/threads/${first.thread_id}\\b`))
   assert.match(mail.html, /Casa &lt;b&gt;Azul&lt;\/b&gt;/)
 
-  await waitFor('the quiet period to pass', async () => (await stack.db.query(
-    `SELECT emailed_at < now() - interval '${QUIET} milliseconds' AS over FROM thread_parties WHERE thread_id = $1 AND user_id = $2`,
-    [first.thread_id, owner.user!.id])).rows[0].over)
-  await traveler.post(`/api/threads/${first.thread_id}/messages`, { text: 'Message 11' })
-  const second = await waitFor('a second e-mail', () => sink.to(owner.user!.email)[1])
-  assert.match(second.subject, /^10 new messages from Tomás about /)
-  assert.match(second.text, /Tomás: Message 2\n[^]*Tomás: Message 11\n/, 'it lists what arrived since the first')
+  // Nothing else arrives: the held messages are e-mailed by the e-mail worker's sweep once the period has passed.
+  const second = await waitFor('the held messages e-mailed', () => sink.to(owner.user!.email)[1])
+  assert.match(second.subject, /^9 new messages from Tomás about /)
+  assert.match(second.text, /Tomás: Message 2\n[^]*Tomás: Message 10\n/, 'it lists what arrived since the first')
   assert.doesNotMatch(second.text, /Message 1\n/)
+  assert.notEqual(second.messageId, mail.messageId)
+  const { rows: [party] } = await stack.db.query('SELECT held_through, emailed_through FROM thread_parties WHERE thread_id = $1 AND user_id = $2', [first.thread_id, owner.user!.id])
+  assert.equal(Number(party.emailed_through), Number(party.held_through), 'nothing is held any more')
+
+  // A message within the new quiet period is held in turn, and e-mailed alone after it: the earlier ones never again.
+  assert.equal((await traveler.post(`/api/threads/${first.thread_id}/messages`, { text: 'Message 11' })).status, 201)
+  const third = await waitFor('the next held message e-mailed', () => sink.to(owner.user!.email)[2])
+  assert.match(third.subject, /^Tomás wrote to you about /)
+  assert.match(third.text, /Tomás: Message 11\n/)
+  assert.doesNotMatch(third.text, /Message 10\n/)
+  const { rows: sent } = await stack.db.query(
+    "SELECT e.status FROM email_messages e WHERE e.recipient_id = $1 AND e.kind = 'message_digest'", [owner.user!.id])
+  assert.deepEqual(sent.map(r => r.status), ['sent', 'sent', 'sent'], 'one record per e-mail, each sent once')
+  assert.equal(sink.to(owner.user!.email).length, 3)
+})
+
+test('a held digest is e-mailed once however many sweeps find it, with the same Message-ID as its event would give', async () => {
+  const { owner, traveler, property } = await pair()
+  const first = await ask(traveler, property.id, 'One')
+  await traveler.post(`/api/threads/${first.thread_id}/messages`, { text: 'Two' })
+  await caughtUp()
+  const [mail] = sink.to(owner.user!.email)
+  const second = await waitFor('the held message e-mailed', () => sink.to(owner.user!.email)[1])
+  const { rows: [party] } = await stack.db.query('SELECT held_event_id FROM thread_parties WHERE thread_id = $1 AND user_id = $2', [first.thread_id, owner.user!.id])
+  assert.equal(second.messageId, messageIdFor(party.held_event_id, owner.user!.id, stack.config.mailFrom))
+  assert.notEqual(second.messageId, mail.messageId)
+  // A second sweep of the same digest (as a crash after sending, before committing, would cause) sends nothing more.
+  await stack.db.query('UPDATE thread_parties SET emailed_through = 0, emailed_at = now() - interval \'1 hour\' WHERE thread_id = $1 AND user_id = $2', [first.thread_id, owner.user!.id])
+  await waitFor('the sweep to find it again', async () => Number((await stack.db.query('SELECT emailed_through FROM thread_parties WHERE thread_id = $1 AND user_id = $2', [first.thread_id, owner.user!.id])).rows[0].emailed_through) > 0)
+  assert.equal(sink.to(owner.user!.email).length, 2)
 })
 
 test('the same record delivered twice counts once in the inbox and sends no second e-mail', async () => {
