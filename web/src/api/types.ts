@@ -29,3 +29,8 @@ export type Status = Booking['status']
 export type Why = Pick<Booking, 'reason' | 'previous_status' | 'currency'>
 export type Action = BookingDetail['actions'][number]
 export type Reader = User
+
+export type ThreadList = Json<'listThreads', 200>
+export type Thread = ThreadList['threads'][number]
+export type MessagePage = Json<'listMessages', 200>
+export type Message = MessagePage['messages'][number]
