@@ -8,6 +8,7 @@ import type { Config } from './config.ts'
 import type { Pool } from './db/pool.ts'
 import { Cursors } from './http/paging.ts'
 import { liveRoutes, type LiveConfig } from './live/routes.ts'
+import { bookingMessages } from './messages/bookings.ts'
 import { messageLoaders } from './messages/live.ts'
 import { messageRoutes } from './messages/routes.ts'
 import { inboxRoutes } from './notifications/inbox.ts'
@@ -26,7 +27,7 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
   return async (app: FastifyInstance) => {
     await app.register(authRoutes, { pool, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure, throttle: config })
     await app.register(propertyRoutes, { pool, cursors })
-    await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays })
+    await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays, messages: bookingMessages(config) })
     await app.register(notificationRoutes, { pool, cursors })
     await app.register(inboxRoutes, { pool })
     await app.register(preferenceRoutes, { pool })

@@ -47,6 +47,8 @@ async function ask (traveler: Client, propertyId: number, text: string) {
   return reply.body.message
 }
 
+const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10)
+
 const unreadOf = async (client: Client, threadId: number) =>
   (await client.get('/api/threads')).body.threads.find((t: { id: number }) => t.id === threadId)?.unread_count
 
@@ -227,6 +229,57 @@ test("a question attaches to the guest's booking: the booking's first message co
   assert.equal(thread.booking_id, booking.id)
   const stranger = await signUp(stack.url, 'owner', 'Nobody')
   assert.equal((await stranger.post(`/api/bookings/${booking.id}/messages`, { text: 'hi' })).status, 404)
+})
+
+test('a request, an accept and a decline may carry a message: written with the change, in the booking\'s thread; a refused message refuses the change', async () => {
+  const { owner, traveler, property } = await pair()
+  const stay = (inDays: number) => ({ property_id: property.id, start_date: day(inDays), end_date: day(inDays + 2), num_guests: 2 })
+  const threadOf = async (bookingId: number) => (await traveler.get(`/api/threads?booking_id=${bookingId}`)).body.threads[0]
+  const textsOf = async (threadId: number) => (await traveler.get(`/api/threads/${threadId}/messages`)).body.messages.map((m: { text: string }) => m.text).reverse()
+
+  const requested = await traveler.post('/api/bookings', { ...stay(20), message: 'We are two, arriving Friday.' })
+  assert.equal(requested.status, 201, JSON.stringify(requested.body))
+  const booking = requested.body.booking
+  const thread = await threadOf(booking.id)
+  assert.equal(thread.booking_id, booking.id)
+  assert.deepEqual(await textsOf(thread.id), ['We are two, arriving Friday.'])
+  const accepted = await owner.post(`/api/bookings/${booking.id}/accept`, { message: 'Welcome! The keys are in the box.' })
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body))
+  assert.equal(accepted.body.booking.status, 'accepted')
+  assert.deepEqual(await textsOf(thread.id), ['We are two, arriving Friday.', 'Welcome! The keys are in the box.'])
+  await waitFor('both message-sent events', () => stack.recorder.forKey(TOPIC, thread.id).length === 2)
+  await caughtUp()
+  assert.equal(await unreadOf(traveler, thread.id), 1, 'the accept\'s message counts in the traveler\'s inbox')
+
+  const other = await book(traveler, property.id, 40)
+  const declined = await owner.post(`/api/bookings/${other.id}/cancel`, { message: 'Sorry, those dates are for family.' })
+  assert.equal(declined.status, 200, JSON.stringify(declined.body))
+  assert.equal(declined.body.booking.reason, 'owner_declined')
+  assert.deepEqual(await textsOf((await threadOf(other.id)).id), ['Sorry, those dates are for family.'])
+  assert.equal((await owner.post(`/api/bookings/${other.id}/cancel`)).status, 409, 'no body still works')
+
+  // Refused messages refuse the change: nothing is written.
+  const count = async () => (await traveler.get('/api/bookings/me?limit=100')).body.bookings.length
+  const before = await count()
+  for (const [text, words] of [['  ', /must not be empty/], ['a\u202Eb', /text-direction/], ['x'.repeat(5001), /at most 5000 characters/]] as const) {
+    const refused = await traveler.post('/api/bookings', { ...stay(60), message: text })
+    assert.equal(refused.status, 400)
+    assert.equal(refused.body.details[0].field, 'message')
+    assert.match(refused.body.message, words)
+  }
+  const third = await book(traveler, property.id, 80)
+  const badDecline = await owner.post(`/api/bookings/${third.id}/cancel`, { message: '' })
+  assert.equal(badDecline.status, 400)
+  for (let i = 0; i < 40; i++) {
+    const sent = await traveler.post(`/api/threads/${thread.id}/messages`, { text: `note ${i}` })
+    if (sent.status === 429) break
+    assert.equal(sent.status, 201)
+  }
+  const tooFast = await traveler.post('/api/bookings', { ...stay(60), message: 'One more' })
+  assert.equal(tooFast.status, 429)
+  assert.equal((await traveler.post(`/api/bookings/${third.id}/cancel`, { message: 'Plans changed.' })).status, 429)
+  assert.equal(await count(), before + 1, 'only the third booking was made')
+  assert.equal((await traveler.get(`/api/bookings/${third.id}`)).body.booking.status, 'pending', 'the withdrawal was refused with its message')
 })
 
 test('poison goes to message-sent.dlq: an unreadable record, and a forged event Hostly never wrote', async () => {

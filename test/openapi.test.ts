@@ -344,6 +344,29 @@ describe('real responses, checked against the document', () => {
     await expect(429, asker, 'sendBookingMessage', { params: { id: booking.id }, body: { text: 'one too many' } })
   })
 
+  test('booking changes carrying a message (issue 19): a request, an accept and a decline in each status the message adds', async () => {
+    const host = await signUp(stack.url, 'owner', 'Host with messages')
+    const place = await listProperty(host)
+    const guest = await signUp(stack.url, 'traveler', 'Guest with messages')
+    const stay = (n: number) => ({ property_id: place.id, start_date: day(n), end_date: day(n + 2), num_guests: 1 })
+    const first = await expect(201, guest, 'createBooking', { body: { ...stay(200), message: 'Two of us, arriving late.' } })
+    await expect(400, guest, 'createBooking', { body: { ...stay(210), message: '' } })
+    await expect(400, host, 'acceptBooking', { params: { id: first.body.booking.id }, body: { message: 'a\u202Eb' } })
+    await expect(200, host, 'acceptBooking', { params: { id: first.body.booking.id }, body: { message: 'Welcome!' } })
+    const second = await book(guest, place.id, 220, 2, 1)
+    await expect(400, host, 'cancelBooking', { params: { id: second.id }, body: { message: ' ' } })
+    await expect(200, host, 'cancelBooking', { params: { id: second.id }, body: { message: 'Sorry, taken by family.' } })
+
+    // MESSAGE_RATE_PER_MINUTE is 6 here: the guest has sent 1, the host 2.
+    const pending = await book(guest, place.id, 230, 2, 1)
+    for (let i = 0; i < 5; i++) await expect(201, guest, 'sendBookingMessage', { params: { id: pending.id }, body: { text: `guest ${i}` } })
+    for (let i = 0; i < 4; i++) await expect(201, host, 'sendBookingMessage', { params: { id: pending.id }, body: { text: `host ${i}` } })
+    await expect(429, guest, 'createBooking', { body: { ...stay(240), message: 'one too many' } })
+    await expect(429, guest, 'cancelBooking', { params: { id: pending.id }, body: { message: 'one too many' } })
+    await expect(429, host, 'acceptBooking', { params: { id: pending.id }, body: { message: 'one too many' } })
+    assert.equal((await guest.get(`/api/bookings/${pending.id}`)).body.booking.status, 'pending', 'refused with its message, the change was not made')
+  })
+
   test('with the database unreachable, every /api operation answers 503 as documented, and /readyz names the database', async () => {
     // A second API on the same database through a TCP proxy that the test cuts: the real code path of an outage.
     const proxy = await tcpProxy(new URL(stack.databaseUrl))

@@ -265,7 +265,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept a pending request (its property's owner); cancels overlapping requests */
+        /** Accept a pending request (its property's owner); cancels overlapping requests; a message goes to the traveler with it */
         post: operations["acceptBooking"];
         delete?: never;
         options?: never;
@@ -282,7 +282,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a booking (its traveler or its property's owner) */
+        /** Cancel a booking (its traveler or its property's owner): decline, withdraw or cancel; a message goes to the other party with it */
         post: operations["cancelBooking"];
         delete?: never;
         options?: never;
@@ -1564,6 +1564,8 @@ export interface operations {
                      */
                     end_date: string;
                     num_guests: number;
+                    /** @description the message: 1 to 5000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    message?: string;
                 };
             };
         };
@@ -1643,6 +1645,15 @@ export interface operations {
             };
             /** @description Body larger than 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1987,7 +1998,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the message: 1 to 5000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    message?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -2064,6 +2082,15 @@ export interface operations {
             };
             /** @description Body larger than 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2101,7 +2128,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the message: 1 to 5000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    message?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -2178,6 +2212,15 @@ export interface operations {
             };
             /** @description Body larger than 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
