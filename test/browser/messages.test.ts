@@ -160,6 +160,13 @@ test('at phone width: the booking\'s conversation on the booking page, older mes
   assert.equal(await o.page.getByRole('button', { name: 'Show older messages' }).count(), 0, 'nothing older')
   await screenshot(o.page, 'messages-thread-phone')
   await axeClean(o.page, 'the thread page at phone width')
+
+  // Messages at phone width: the thread, read now, and the header's link to it.
+  await o.page.getByRole('link', { name: '← Messages' }).click()
+  await o.page.locator('.thread-line', { hasText: 'Tom Traveler' }).waitFor()
+  assert.equal(await o.page.getByTestId('thread-unread').count(), 0, 'read on its page')
+  await screenshot(o.page, 'messages-list')
+  await axeClean(o.page, 'Messages at phone width')
   assert.deepEqual([...o.problems, ...g.problems], [])
   for (const p of [o, g]) await p.context.close()
 })
