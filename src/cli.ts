@@ -168,7 +168,7 @@ async function main (argv: string[]): Promise<number> {
       if (!config.unsubscribeKey) throw new ConfigError("UNSUBSCRIBE_KEY is required by hostly api: it checks the e-mails' unsubscribe links with it (32 characters or more, the e-mail worker's key)")
       return serve(config, { api: true, operationsPort: true }, log)
     case 'relay': return serve(config, { relay: true, sweeper: true, operationsPort: true }, log)
-    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'email', 'analytics'], operationsPort: true }, log, { startBroker: true, migrate: true, devMail: true })
+    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'messages', 'email', 'analytics'], operationsPort: true }, log, { startBroker: true, migrate: true, devMail: true })
     case 'seed': {
       if (!values.demo) throw new ConfigError(HELP.seed.split('\n')[0])
       await checkSchema(config.databaseUrl, SCHEMA)

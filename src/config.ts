@@ -144,6 +144,10 @@ export interface Settings {
   photoMaxPixels: number
   /** Photos one property may have. */
   photosPerProperty: number
+  /** Messages one person may send within a minute. */
+  messagesPerMinute: number
+  /** At most one e-mail per conversation and recipient this often, ms. */
+  messageEmailQuietMs: number
 }
 
 const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
@@ -429,7 +433,9 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   s3ForcePathStyle: { name: 'S3_FORCE_PATH_STYLE', default: 'false', parse: bool, description: 'address the bucket as <endpoint>/<bucket> instead of <bucket>.<endpoint> (MinIO, S3Proxy)' },
   photoMaxBytes: { name: 'PHOTO_MAX_BYTES', default: '15728640', parse: int(1024, 1024 * 1024 * 1024), description: 'largest photo or avatar upload in bytes (15 MiB)' },
   photoMaxPixels: { name: 'PHOTO_MAX_PIXELS', default: '50000000', parse: int(1, 1_000_000_000), description: 'largest photo in pixels, width × height (50 megapixels), checked before decoding' },
-  photosPerProperty: { name: 'PHOTOS_PER_PROPERTY', default: '30', parse: int(1, 1000), description: 'photos one property may have' }
+  photosPerProperty: { name: 'PHOTOS_PER_PROPERTY', default: '30', parse: int(1, 1000), description: 'photos one property may have' },
+  messagesPerMinute: { name: 'MESSAGE_RATE_PER_MINUTE', default: '20', parse: int(1, 10000), description: 'messages one person may send within a minute; more are refused (429)' },
+  messageEmailQuietMs: { name: 'MESSAGE_EMAIL_QUIET', default: '10m', parse: duration, description: 'at most one e-mail per conversation and recipient this often; messages meanwhile are listed in the next one, sent once the period has passed' }
 }
 
 /** Every name Hostly reads, aliases included. */

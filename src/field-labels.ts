@@ -42,6 +42,10 @@ export const FIELD_LABELS: Record<string, string> = {
   end_date: 'the check-out date',
   num_guests: 'the number of guests',
   status: 'the status',
+  // Conversations
+  text: 'the message',
+  message: 'the message',
+  booking_id: 'the booking',
   unread: 'the unread filter',
   // Lists, analytics, notifications, live updates, unsubscribe
   limit: 'the number of results per page',

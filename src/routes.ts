@@ -8,6 +8,9 @@ import type { Config } from './config.ts'
 import type { Pool } from './db/pool.ts'
 import { Cursors } from './http/paging.ts'
 import { liveRoutes, type LiveConfig } from './live/routes.ts'
+import { bookingMessages } from './messages/bookings.ts'
+import { messageLoaders } from './messages/live.ts'
+import { messageRoutes } from './messages/routes.ts'
 import { inboxRoutes } from './notifications/inbox.ts'
 import { notificationRoutes } from './notifications/routes.ts'
 import { preferenceRoutes } from './notifications/preferences.ts'
@@ -19,7 +22,7 @@ import type { Metrics } from './metrics/registry.ts'
 
 /** The features' HTTP routes, for buildApp (http/ knows no feature; this composition root does). */
 export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'cursorKey' | 'unsubscribeKey' | 'unsubscribeLinkTtlMs' |
-  'mediaDir' | 's3' | 'photoMaxBytes' | 'photoMaxPixels' | 'photosPerProperty'> & ThrottleLimits
+  'mediaDir' | 's3' | 'photoMaxBytes' | 'photoMaxPixels' | 'photosPerProperty' | 'messagesPerMinute'> & ThrottleLimits
 
 export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig, metrics?: Metrics) {
   // Without CURSOR_KEY (hostly start: one API process), a key of this process's own.
@@ -29,12 +32,13 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
   return async (app: FastifyInstance) => {
     await app.register(authRoutes, { pool, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure, throttle: config })
     await app.register(propertyRoutes, { pool, cursors })
-    await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays })
+    await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays, messages: bookingMessages(config) })
     await app.register(notificationRoutes, { pool, cursors })
     await app.register(inboxRoutes, { pool })
     await app.register(preferenceRoutes, { pool })
     await app.register(unsubscribeRoutes, { pool, tokens: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs) })
-    await app.register(liveRoutes, { pool, config, metrics })
+    await app.register(messageRoutes, { pool, cursors, settings: config })
+    await app.register(liveRoutes, { pool, config, metrics, loaders: messageLoaders })
     await app.register(analyticsRoutes, { pool })
     await app.register(photoRoutes, { pool, storage, limits })
   }

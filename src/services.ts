@@ -13,6 +13,9 @@ import { specTopics, startConsumer, type RunningConsumer } from './kafka/consume
 import { services } from './notifications/consumers.ts'
 import { analyticsService } from './analytics/consumer.ts'
 import { createEmailService } from './email/service.ts'
+import { MESSAGE_TOPICS } from './messages/events.ts'
+import { messageService } from './messages/consumer.ts'
+import { createDigestService, digestSweepMs, startDigestSweeper } from './messages/email.ts'
 import { UnsubscribeTokens } from './notifications/unsubscribe.ts'
 import { devMailRoutes } from './email/dev-page.ts'
 import type { ConsumerSpec } from './kafka/consumer/runner.ts'
@@ -29,7 +32,7 @@ import { startOperationsServer, type OperationsServer } from './metrics/server.t
 import { startTracing } from './tracing/setup.ts'
 
 /** The consumer services whose spec needs no settings; the e-mail service is built from SMTP_URL and friends. */
-export const workerSpecs = { ...services, analytics: analyticsService }
+export const workerSpecs = { ...services, analytics: analyticsService, messages: messageService }
 /** Every consumer service a process can run (hostly worker <name>). */
 export const WORKER_NAMES = [...Object.keys(workerSpecs) as Array<keyof typeof workerSpecs>, 'email'] as const
 export type WorkerName = (typeof WORKER_NAMES)[number]
@@ -94,24 +97,20 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
     ? startRetentionSweeper({ pool, policy: config, intervalMs: config.retentionSweepMs, log })
     : undefined
   if (workers.includes('email') && !config.smtpUrl) throw new ConfigError('SMTP_URL is required by the e-mail service (smtp://host:port)')
-  const email = workers.includes('email')
-    ? createEmailService({
-      pool,
-      smtpUrl: config.smtpUrl!,
-      mailFrom: config.mailFrom,
-      appUrl: config.appUrl,
-      log,
-      metrics,
-      unsubscribe: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs)
-    })
-    : undefined
-  const specOf = (name: WorkerName): ConsumerSpec => name === 'email' ? email! : workerSpecs[name]
+  const mail = { pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, log, metrics, unsubscribe: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs) }
+  // The e-mail worker sends every e-mail: one per booking notification, and the conversations' digests.
+  const digests = workers.includes('email') ? createDigestService({ ...mail, quietMs: config.messageEmailQuietMs }) : undefined
+  const email = digests ? [createEmailService(mail), digests] : []
+  // Held messages are e-mailed once their quiet period has passed, even when no later message arrives to send them.
+  const digestSweeper = digests ? startDigestSweeper(digests, digestSweepMs(config.messageEmailQuietMs), log) : undefined
+  const specsOf = (name: WorkerName): ConsumerSpec[] => name === 'email' ? email : [workerSpecs[name]]
+  const specs = workers.flatMap(specsOf)
   // Each service runs two members: one on its topic, one on the topic's retry lane.
-  const consumers: RunningConsumer[] = workers.flatMap(name => (['main', 'retry'] as const).map(lane => startConsumer({
-    spec: specOf(name), lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config, metrics
+  const consumers: RunningConsumer[] = specs.flatMap(spec => (['main', 'retry'] as const).map(lane => startConsumer({
+    spec, lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config, metrics
   })))
-  const kafkaMetrics = workers.length > 0
-    ? collectKafka(metrics, config.kafkaBrokers, workers.map(name => ({ group: specOf(name).group, topics: specTopics(specOf(name)) })))
+  const kafkaMetrics = specs.length > 0
+    ? collectKafka(metrics, config.kafkaBrokers, specs.map(spec => ({ group: spec.group, topics: specTopics(spec) })))
     : undefined
 
   let app: FastifyInstance | undefined
@@ -154,8 +153,8 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
       await operations?.close()
-      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
-      email?.close()
+      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), digestSweeper?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
+      for (const spec of email) spec.close()
       topicsWaker.wake()
       await pool.end()
       await tracing.stop()
@@ -179,7 +178,7 @@ async function ensureTopicsEventually (config: TopicSettings, log: Logger, stopp
   const backoff = new Backoff(500, 10_000)
   while (!stopping()) {
     try {
-      const topics = withFailureTopics(Object.values(TOPICS))
+      const topics = withFailureTopics([...Object.values(TOPICS), ...Object.values(MESSAGE_TOPICS)])
       await ensureTopics(config.kafkaBrokers, topics, config.kafkaTopicRetentionMs,
         { factor: config.kafkaTopicReplicationFactor, minInsync: config.kafkaTopicMinInsyncReplicas })
       log.info({ topics }, 'Kafka topics ready')

@@ -30,7 +30,7 @@ const ops = new Map<string, { method: string, path: string, op: Operation, valid
 const observed = new Map<string, Set<string>>()
 
 before(async () => {
-  stack = await startStack({ kafka: false, env: { UNSUBSCRIBE_KEY, PHOTOS_PER_PROPERTY: '2', PHOTO_MAX_BYTES: '1048576' } })
+  stack = await startStack({ kafka: false, env: { UNSUBSCRIBE_KEY, PHOTOS_PER_PROPERTY: '2', PHOTO_MAX_BYTES: '1048576', MESSAGE_RATE_PER_MINUTE: '6' } })
   doc = await (await fetch(`${stack.url}/docs/json`)).json() as Doc
   const deref = await SwaggerParser.dereference(structuredClone(doc) as never) as unknown as Doc
   const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }), ['date-time', 'date', 'email'])
@@ -88,7 +88,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 34)
+    assert.equal(ids.length, 40)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -139,7 +139,12 @@ describe('real responses, checked against the document', () => {
       getBooking: { params: { id: 1 } },
       acceptBooking: { params: { id: 1 } },
       cancelBooking: { params: { id: 1 } },
-      markNotificationRead: { params: { id: 1 } }
+      markNotificationRead: { params: { id: 1 } },
+      listMessages: { params: { id: 1 } },
+      sendMessage: { params: { id: 1 } },
+      askHost: { params: { id: 1 } },
+      sendBookingMessage: { params: { id: 1 } },
+      markThreadRead: { params: { id: 1 } }
     }
     for (const [id, { op }] of ops) {
       const res = await call(anonymous(), id, calls[id])
@@ -349,6 +354,68 @@ describe('real responses, checked against the document', () => {
     await expect(204, traveler, 'deleteAvatar')
   })
 
+  test('conversations: threads, messages, questions, read receipts in each documented status', async () => {
+    const asker = await signUp(stack.url, 'traveler', 'Asker')
+    const asked = await expect(201, asker, 'askHost', { params: { id: property.id }, body: { text: 'Is there parking?' } })
+    const thread = asked.body.message.thread_id
+    await expect(400, asker, 'askHost', { params: { id: property.id }, body: { text: 'a\u202Eb' } })
+    await expect(403, owner, 'askHost', { params: { id: property.id }, body: { text: 'hi' } })
+    await expect(404, asker, 'askHost', { params: { id: 9_000_000 }, body: { text: 'hi' } })
+    await expect(413, asker, 'askHost', { params: { id: property.id }, body: huge })
+
+    await expect(201, owner, 'sendMessage', { params: { id: thread }, body: { text: 'Yes, two places.' } })
+    await expect(400, owner, 'sendMessage', { params: { id: thread }, body: { text: ' ' } })
+    await expect(404, otherOwner, 'sendMessage', { params: { id: thread }, body: { text: 'hi' } })
+    await expect(413, owner, 'sendMessage', { params: { id: thread }, body: huge })
+
+    const booking = await book(asker, property.id, 120, 2, 1)
+    await expect(201, asker, 'sendBookingMessage', { params: { id: booking.id }, body: { text: 'We booked.' } })
+    await expect(400, asker, 'sendBookingMessage', { params: { id: booking.id }, body: {} })
+    await expect(404, otherOwner, 'sendBookingMessage', { params: { id: booking.id }, body: { text: 'hi' } })
+    await expect(413, asker, 'sendBookingMessage', { params: { id: booking.id }, body: huge })
+
+    const list = await expect(200, owner, 'listThreads', { query: 'limit=1' })
+    assert.equal(list.body.threads[0].id, thread)
+    await expect(200, owner, 'listThreads', { query: `booking_id=${booking.id}` })
+    await expect(400, owner, 'listThreads', { query: 'limit=0' })
+    await expect(200, asker, 'listMessages', { params: { id: thread }, query: 'limit=2' })
+    await expect(400, asker, 'listMessages', { params: { id: thread }, query: 'cursor=forged' })
+    await expect(404, otherOwner, 'listMessages', { params: { id: thread } })
+    await expect(200, owner, 'markThreadRead', { params: { id: thread } })
+    await expect(400, owner, 'markThreadRead', { params: { id: thread }, body: { at: 1 } })
+    await expect(404, otherOwner, 'markThreadRead', { params: { id: thread } })
+    await expect(413, owner, 'markThreadRead', { params: { id: thread }, body: huge })
+
+    // MESSAGE_RATE_PER_MINUTE is 6 here: the asker has sent 2.
+    for (let i = 0; i < 4; i++) await expect(201, asker, 'sendMessage', { params: { id: thread }, body: { text: `more ${i}` } })
+    await expect(429, asker, 'sendMessage', { params: { id: thread }, body: { text: 'one too many' } })
+    await expect(429, asker, 'askHost', { params: { id: property.id }, body: { text: 'one too many' } })
+    await expect(429, asker, 'sendBookingMessage', { params: { id: booking.id }, body: { text: 'one too many' } })
+  })
+
+  test('booking changes carrying a message (issue 19): a request, an accept and a decline in each status the message adds', async () => {
+    const host = await signUp(stack.url, 'owner', 'Host with messages')
+    const place = await listProperty(host)
+    const guest = await signUp(stack.url, 'traveler', 'Guest with messages')
+    const stay = (n: number) => ({ property_id: place.id, start_date: day(n), end_date: day(n + 2), num_guests: 1 })
+    const first = await expect(201, guest, 'createBooking', { body: { ...stay(200), message: 'Two of us, arriving late.' } })
+    await expect(400, guest, 'createBooking', { body: { ...stay(210), message: '' } })
+    await expect(400, host, 'acceptBooking', { params: { id: first.body.booking.id }, body: { message: 'a\u202Eb' } })
+    await expect(200, host, 'acceptBooking', { params: { id: first.body.booking.id }, body: { message: 'Welcome!' } })
+    const second = await book(guest, place.id, 220, 2, 1)
+    await expect(400, host, 'cancelBooking', { params: { id: second.id }, body: { message: ' ' } })
+    await expect(200, host, 'cancelBooking', { params: { id: second.id }, body: { message: 'Sorry, taken by family.' } })
+
+    // MESSAGE_RATE_PER_MINUTE is 6 here: the guest has sent 1, the host 2.
+    const pending = await book(guest, place.id, 230, 2, 1)
+    for (let i = 0; i < 5; i++) await expect(201, guest, 'sendBookingMessage', { params: { id: pending.id }, body: { text: `guest ${i}` } })
+    for (let i = 0; i < 4; i++) await expect(201, host, 'sendBookingMessage', { params: { id: pending.id }, body: { text: `host ${i}` } })
+    await expect(429, guest, 'createBooking', { body: { ...stay(240), message: 'one too many' } })
+    await expect(429, guest, 'cancelBooking', { params: { id: pending.id }, body: { message: 'one too many' } })
+    await expect(429, host, 'acceptBooking', { params: { id: pending.id }, body: { message: 'one too many' } })
+    assert.equal((await guest.get(`/api/bookings/${pending.id}`)).body.booking.status, 'pending', 'refused with its message, the change was not made')
+  })
+
   test('with the database unreachable, every /api operation answers 503 as documented, and /readyz names the database', async () => {
     // A second API on the same database through a TCP proxy that the test cuts: the real code path of an outage.
     const proxy = await tcpProxy(new URL(stack.databaseUrl))
@@ -392,7 +459,13 @@ describe('real responses, checked against the document', () => {
         setPropertyCover: [owner, { params: { id: property.id }, body: { photo_id: 1 } }],
         deletePropertyPhoto: [owner, { params: { id: property.id, photo_id: 1 } }],
         setAvatar: [traveler, { body: Buffer.from('bytes') }],
-        deleteAvatar: [traveler, {}]
+        deleteAvatar: [traveler, {}],
+        listThreads: [owner, {}],
+        listMessages: [owner, { params: { id: 1 } }],
+        sendMessage: [owner, { params: { id: 1 }, body: { text: 'hi' } }],
+        askHost: [traveler, { params: { id: property.id }, body: { text: 'hi' } }],
+        sendBookingMessage: [owner, { params: { id: 1 }, body: { text: 'hi' } }],
+        markThreadRead: [owner, { params: { id: 1 } }]
       }
       for (const [id, [client, c]] of Object.entries(calls)) await expect(503, api(client), id, c)
       const down = await call(api(anonymous()), 'getReadiness')

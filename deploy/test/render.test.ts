@@ -8,12 +8,15 @@ import { before, describe, test } from 'node:test'
 import { TOPICS } from '../../src/bookings/events.ts'
 import { PARTITIONS } from '../../src/kafka/client/clients.ts'
 import { withFailureTopics } from '../../src/kafka/client/topics.ts'
-import { services } from '../../src/notifications/consumers.ts'
+import { MESSAGE_TOPICS } from '../../src/messages/events.ts'
+import { workerSpecs } from '../../src/services.ts'
 import { configVariables, hostlyCommands, operationPaths, PENDING_VARIABLES, PENDING_WORKERS, shutdownDeadlineSeconds } from './code-facts.ts'
 import { containerEnv, find, isHostly, k8sDir, OVERLAYS, render, selects, workloads, type Obj } from './manifests.ts'
 import { validateKubernetes, validateStrimzi } from './schemas.ts'
 
-const topics = withFailureTopics(Object.values(TOPICS)).sort()
+const topics = withFailureTopics([...Object.values(TOPICS), ...Object.values(MESSAGE_TOPICS)]).sort()
+/** Every consumer group a worker runs (the e-mail worker's are checked by their names below). */
+const groups = [...Object.values(workerSpecs).map(s => s.group), 'email-service-group', 'message-email-group']
 const podSpec = (w: Obj) => w.spec.template.spec
 const hostlyContainers = (objs: Obj[]) => workloads(objs).flatMap(w => podSpec(w).containers.filter((c: any) => isHostly(c.image)).map((c: any) => ({ w, c })))
 
@@ -171,13 +174,13 @@ for (const overlay of OVERLAYS) {
         assert.deepEqual(kafkaTopics.map(t => t.spec.topicName).sort(), topics)
         for (const t of kafkaTopics) assert.deepEqual([t.spec.partitions, t.spec.replicas, t.spec.config['min.insync.replicas']], [PARTITIONS, 3, 2])
         const acl = find(objs, 'KafkaUser', 'hostly-worker')!.spec.authorization.acls
-        for (const s of Object.values(services)) assert.ok(acl.some((a: any) => a.resource.type === 'group' && s.group.startsWith(a.resource.name)), `no group ACL for ${s.group}`)
+        for (const g of groups) assert.ok(acl.some((a: any) => a.resource.type === 'group' && g.startsWith(a.resource.name)), `no group ACL for ${g}`)
       }
       if (overlay === 'prod') {
         const script = readFileSync(join(k8sDir, 'overlays/prod/kafka-setup.sh'), 'utf8')
         assert.deepEqual(/^TOPICS="([^"]+)"/m.exec(script)![1].split(' ').sort(), topics)
-        const groups = /for group in ([^;]+);/.exec(script)![1].split(' ')
-        for (const s of Object.values(services)) assert.ok(groups.includes(s.group), `kafka-setup.sh: no group ACL for ${s.group}`)
+        const acls = /for group in ([^;]+);/.exec(script)![1].split(' ')
+        for (const g of groups) assert.ok(acls.includes(g), `kafka-setup.sh: no group ACL for ${g}`)
       }
     })
   })

@@ -1,15 +1,18 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type, type TString } from 'typebox'
 import { currentUser, requireUser } from '../auth/guard.ts'
-import type { Pool } from '../db/pool.ts'
+import type { User } from '../auth/users.ts'
+import type { Client, Pool } from '../db/pool.ts'
 import { todayUtc } from '../dates.ts'
 import { appError, badRequest } from '../errors.ts'
 import { SESSION } from '../http/openapi.ts'
 import type { Cursors } from '../http/paging.ts'
-import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
+import { errors, IdParams, parseId } from '../http/schemas.ts'
+import type { FastifyRequest } from 'fastify'
 import { ownerBookings, travelerBookings } from './lists.ts'
 import { BookingDetail, BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings, TravelerBookingsQuery } from './schemas.ts'
-import { acceptBooking, cancelBooking, createBooking, getBooking } from './service.ts'
+import { acceptBooking, cancelBooking, createBooking, getBooking, type AlongWith } from './service.ts'
 
 /** A stay may start at most maxAdvanceDays from today (UTC): no requests for the year 9999. */
 function checkAdvance (start: string, maxAdvanceDays: number) {
@@ -20,8 +23,37 @@ function checkAdvance (start: string, maxAdvanceDays: number) {
 /** cap_pending_requests() (migrations/007) refused the booking: the traveler holds too many pending requests. */
 const tooManyPending = (err: { detail?: string }) => appError('TOO_MANY_PENDING_REQUESTS', { count: err.detail ?? 'the most' })
 
-export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, maxAdvanceDays?: number }> = async (fastify, { pool, cursors, maxAdvanceDays = 730 }) => {
+/**
+ * A message a request, an accept or a decline may carry (issue 19): the conversations feature's, given by the assembly
+ * (this feature does not import it). Without it the routes take no message.
+ */
+export interface BookingMessages {
+  /** The schema of a message's text, as the conversations document it. */
+  text: TString
+  /** The text as it is stored, or a 400 that says what is wrong with it: before anything is written. */
+  check (raw: string, field: string): string
+  /** Writes it in the booking's conversation (opened or continued), in the change's transaction; it may refuse (429). */
+  write (tx: Client, user: User, bookingId: number, text: string): Promise<void>
+}
+
+/** An absent body is an empty one: accept and cancel take either, or { message }. */
+async function noBodyIsEmpty (request: FastifyRequest) {
+  if (request.body === undefined) request.body = {}
+}
+
+export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, maxAdvanceDays?: number, messages?: BookingMessages }> = async (fastify, { pool, cursors, maxAdvanceDays = 730, messages }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  // Without the conversations, a message is refused (never) rather than dropped.
+  const message = { message: Type.Optional(messages?.text ?? Type.Never()) }
+  /** The message of a change's body, checked, and what writes it along with the change; nothing without one. */
+  const along = (user: User, { message: raw }: { message?: string }): AlongWith | undefined => {
+    if (raw === undefined || !messages) return undefined
+    const text = messages.check(raw, 'message')
+    return async (tx, booking) => messages.write(tx, user, booking.id, text)
+  }
+  /** Accept and cancel: no body, an empty one, or (with messages) { message }. */
+  const ChangeBody = Type.Object(message, { additionalProperties: false })
+  const tooFast = messages ? errors(429) : {}
   const traveler = requireUser(pool, 'traveler')
   const owner = requireUser(pool, 'owner')
   const anyone = requireUser(pool)
@@ -33,12 +65,13 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, m
       operationId: 'createBooking',
       summary: 'Request a stay (travelers); publishes booking-created',
       security: SESSION,
-      body: BookingInput,
-      response: { 201: BookingReply, ...errors(400, 401, 403, 404, 409, 413) }
+      body: Type.Object({ ...BookingInput.properties, ...message }, { additionalProperties: false }),
+      response: { 201: BookingReply, ...errors(400, 401, 403, 404, 409, 413), ...tooFast }
     }
   }, async (request, reply) => {
     checkAdvance(request.body.start_date, maxAdvanceDays)
-    const booking = await createBooking(pool, currentUser(request).id, request.body).catch(err => {
+    const user = currentUser(request)
+    const booking = await createBooking(pool, user.id, request.body, along(user, request.body)).catch(err => {
       throw err.code === 'HL001' ? tooManyPending(err) : err
     })
     return reply.status(201).send({ booking })
@@ -88,27 +121,35 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, m
 
   app.post('/api/bookings/:id/accept', {
     onRequest: owner,
-    preValidation: noBody,
+    preValidation: noBodyIsEmpty,
     schema: {
       tags: ['bookings'],
       operationId: 'acceptBooking',
-      summary: "Accept a pending request (its property's owner); cancels overlapping requests",
+      summary: "Accept a pending request (its property's owner); cancels overlapping requests; a message goes to the traveler with it",
       security: SESSION,
       params: IdParams,
-      response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) }
+      body: ChangeBody,
+      response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409), ...tooFast }
     }
-  }, async (request) => ({ booking: await acceptBooking(pool, currentUser(request), parseId(request.params.id)) }))
+  }, async (request) => {
+    const user = currentUser(request)
+    return { booking: await acceptBooking(pool, user, parseId(request.params.id), along(user, request.body)) }
+  })
 
   app.post('/api/bookings/:id/cancel', {
     onRequest: anyone,
-    preValidation: noBody,
+    preValidation: noBodyIsEmpty,
     schema: {
       tags: ['bookings'],
       operationId: 'cancelBooking',
-      summary: "Cancel a booking (its traveler or its property's owner)",
+      summary: "Cancel a booking (its traveler or its property's owner): decline, withdraw or cancel; a message goes to the other party with it",
       security: SESSION,
       params: IdParams,
-      response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409) }
+      body: ChangeBody,
+      response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409), ...tooFast }
     }
-  }, async (request) => ({ booking: await cancelBooking(pool, currentUser(request), parseId(request.params.id)) }))
+  }, async (request) => {
+    const user = currentUser(request)
+    return { booking: await cancelBooking(pool, user, parseId(request.params.id), along(user, request.body)) }
+  })
 }

@@ -1,5 +1,5 @@
 import type { User } from '../auth/users.ts'
-import type { Pool, Queryable } from '../db/pool.ts'
+import { transaction, type Client, type Pool, type Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
 import { appError, badRequest, forbidden, notFound } from '../errors.ts'
 import { wakeRelay } from '../outbox/wake.ts'
@@ -14,14 +14,31 @@ const WITH_CURRENCY = '(booking).*, (SELECT p.currency FROM properties p WHERE p
 
 const datesTaken = () => appError('DATES_UNAVAILABLE')
 
+/**
+ * What else a change writes, in its transaction, once the stored function has made it (a message with it: the
+ * assembly gives the messages feature's). It may refuse (throw): the change is then rolled back with it.
+ */
+export type AlongWith = (tx: Client, booking: { id: number }) => Promise<void>
+
+/** Runs the change on the pool, or, with something to write along with it, in a transaction with that. */
+async function change<B extends { id: number }> (pool: Pool, along: AlongWith | undefined, fn: (db: Queryable) => Promise<B>): Promise<B> {
+  const booking = along ? await transaction(pool, async tx => { const b = await fn(tx); await along(tx, b); return b }) : await fn(pool)
+  wakeRelay(pool)
+  return booking
+}
+
 // The rules of a booking (who may do what, from which status, what it locks, which events it writes) are in
 // booking.sql, one stored function per transition, each one round trip. Here: calling them, and turning their
 // outcome into a reply or an HTTP error. in_trace() hands the request's traceparent (tracing on) to the outbox rows
 // they write (migration 070).
 
-export async function createBooking (pool: Pool, travelerId: number, input: BookingInput) {
+export async function createBooking (pool: Pool, travelerId: number, input: BookingInput, along?: AlongWith) {
   checkStay(input.start_date, input.end_date)
-  const { rows: [r] } = await pool.query({
+  return change(pool, along, db => requestOn(db, travelerId, input))
+}
+
+async function requestOn (db: Queryable, travelerId: number, input: BookingInput) {
+  const { rows: [r] } = await db.query({
     name: 'request-booking',
     text: `SELECT outcome, max_guests, ${WITH_CURRENCY} FROM request_booking($1, $2, $3, $4, $5, in_trace($6, $7))`,
     values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests, TOPICS.created, traceparentOf()]
@@ -31,13 +48,16 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
     case 'too_many_guests': throw badRequest({ sentence: `This place holds at most ${r.max_guests} ${r.max_guests === 1 ? 'guest' : 'guests'}.` }, 'num_guests')
     case 'dates_taken': throw datesTaken()
   }
-  wakeRelay(pool)
   const { outcome: _, max_guests: __, ...booking } = r
   return booking
 }
 
-export async function acceptBooking (pool: Pool, owner: User, bookingId: string) {
-  const { rows: [r] } = await pool.query({
+export async function acceptBooking (pool: Pool, owner: User, bookingId: string, along?: AlongWith) {
+  return change(pool, along, db => acceptOn(db, owner, bookingId))
+}
+
+async function acceptOn (db: Queryable, owner: User, bookingId: string) {
+  const { rows: [r] } = await db.query({
     name: 'accept-booking',
     text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM accept_booking($1, $2, in_trace($3, $4))`,
     values: [bookingId, owner.id, TOPICS.statusUpdated, traceparentOf()]
@@ -48,13 +68,16 @@ export async function acceptBooking (pool: Pool, owner: User, bookingId: string)
     case 'invalid_transition': throw invalidTransition(r.current_status, 'accepted')
     case 'dates_taken': throw datesTaken()
   }
-  wakeRelay(pool)
   const { outcome: _, current_status: __, ...booking } = r
   return booking
 }
 
-export async function cancelBooking (pool: Pool, user: User, bookingId: string) {
-  const { rows: [r] } = await pool.query({
+export async function cancelBooking (pool: Pool, user: User, bookingId: string, along?: AlongWith) {
+  return change(pool, along, db => cancelOn(db, user, bookingId))
+}
+
+async function cancelOn (db: Queryable, user: User, bookingId: string) {
+  const { rows: [r] } = await db.query({
     name: 'cancel-booking',
     text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM cancel_booking($1, $2, in_trace($3, $4))`,
     values: [bookingId, user.id, TOPICS.statusUpdated, traceparentOf()]
@@ -64,7 +87,6 @@ export async function cancelBooking (pool: Pool, user: User, bookingId: string) 
     case 'forbidden': throw notParty(user)
     case 'invalid_transition': throw invalidTransition(r.current_status, 'cancelled')
   }
-  wakeRelay(pool)
   const { outcome: _, current_status: __, ...booking } = r
   return booking
 }

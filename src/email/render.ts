@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /** One template pair per kind of message: templates/<kind>.txt (its first line "Subject: …") and <kind>.html. */
-export type Kind = 'booking_requested' | 'booking_accepted' | 'booking_cancelled'
+export type Kind = 'booking_requested' | 'booking_accepted' | 'booking_cancelled' | 'message_digest'
 
 export const TEMPLATES_DIR = join(import.meta.dirname, 'templates')
 
@@ -11,9 +11,16 @@ export interface Rendered { subject: string, text: string, html: string }
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, c => HTML[c])
 
+/** A value to fill in: a string, or lines (a list: one line each in the text, separated by <br> in HTML). */
+export type Value = string | string[]
+
 /** {{name}} becomes the value, escaped for where it goes; an unknown name stays as written, for its editor to see. */
-function fill (template: string, values: Record<string, string>, escape: (s: string) => string) {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => name in values ? escape(values[name]) : whole)
+function fill (template: string, values: Record<string, Value>, escape: (s: string) => string, newline: string) {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => {
+    if (!(name in values)) return whole
+    const value = values[name]
+    return typeof value === 'string' ? escape(value) : value.map(escape).join(newline)
+  })
 }
 
 /**
@@ -21,11 +28,11 @@ function fill (template: string, values: Record<string, string>, escape: (s: str
  * with the next e-mail. Values in the subject and text lose their line breaks and control characters (no header or
  * layout injection); in HTML they are entity-escaped.
  */
-export async function render (kind: Kind, values: Record<string, string>): Promise<Rendered> {
+export async function render (kind: Kind, values: Record<string, Value>): Promise<Rendered> {
   const [txt, html] = await Promise.all(['txt', 'html'].map(ext => readFile(join(TEMPLATES_DIR, `${kind}.${ext}`), 'utf8')))
   const plain = (s: string) => s.replace(/[\p{Cc}\s]+/gu, ' ')
-  const [first, ...body] = fill(txt, values, plain).split('\n')
+  const [first, ...body] = fill(txt, values, plain, '\n').split('\n')
   const subject = /^Subject:\s*(.*)$/i.exec(first)
   if (!subject) throw new Error(`templates/${kind}.txt must begin with a "Subject: …" line`)
-  return { subject: subject[1].trim(), text: body.join('\n').trim() + '\n', html: fill(html, values, escapeHtml) }
+  return { subject: subject[1].trim(), text: body.join('\n').trim() + '\n', html: fill(html, values, escapeHtml, '<br>\n') }
 }

@@ -11,6 +11,7 @@ const PAGE = 500
 const REMEMBER = 2000
 
 type Message = { type: 'notification', notification: NotificationRow } | { type: 'booking', booking: object } | { type: 'ready', unread_count: number }
+  | { type: 'row', kind: string, row: object }
 
 /**
  * One open socket of a user. While it catches up from the table it holds live messages back (in order), then sends
@@ -47,6 +48,13 @@ export class Connection {
 
   booking (booking: object) {
     const message = { type: 'booking' as const, booking }
+    if (this.syncing > 0) this.held.push(message)
+    else this.send(message)
+  }
+
+  /** A row of another feature's kind (hub.ts: RowLoader), sent as { type: kind, [kind]: row }. */
+  row (kind: string, row: object) {
+    const message = { type: 'row' as const, kind, row }
     if (this.syncing > 0) this.held.push(message)
     else this.send(message)
   }
@@ -94,7 +102,7 @@ export class Connection {
   /** Sends, unless the reader is so far behind that more than maxBuffered bytes wait: then it is closed (1013). */
   send (message: Message) {
     if (!this.open) return
-    this.ws.send(JSON.stringify(message))
+    this.ws.send(JSON.stringify(message.type === 'row' ? { type: message.kind, [message.kind]: message.row } : message))
     if (this.ws.bufferedAmount > this.maxBuffered) {
       // Said once per socket (send() returns early once it is closing): an operator sees who was cut off, and why.
       this.log.warn({ userId: this.userId, bufferedBytes: this.ws.bufferedAmount }, 'live: reader too slow, socket closed (1013)')

@@ -10,8 +10,16 @@ const RETRY_FIRST_MS = 200
 const RETRY_MAX_MS = 5000
 const isRetryable = (err: unknown) => (err as { canRetry?: boolean }).canRetry === true
 
+/**
+ * Loads the rows of one kind announced by id for their recipients (LiveSignal's rows): each comes back with the user
+ * it is for, and goes to that user's sockets as { type: kind, [kind]: row }.
+ */
+export type RowLoader = (db: Queryable, pairs: Array<[id: number, recipient: number]>) => Promise<Array<{ user_id: number, row: object }>>
+
 export interface HubOptions {
   db: Queryable
+  /** The loaders of the kinds of row other features announce, by kind. */
+  loaders?: Record<string, RowLoader>
   log: Logger
   pingMs: number
   sessionCheckMs: number
@@ -35,7 +43,7 @@ function pushSpan (id: number, userId: number, sockets: number, traceparent: str
 export class Hub {
   private readonly opts: HubOptions
   private readonly users = new Map<number, Set<Connection>>()
-  private wanted = { n: new Set<number>(), b: new Set<number>() }
+  private wanted = { n: new Set<number>(), b: new Set<number>(), r: new Map<string, Array<[number, number]>>() }
   /** The traceparents of wanted notifications, when their consumer traced them. */
   private traces = new Map<number, string>()
   private turn: Promise<void> = Promise.resolve()
@@ -76,7 +84,11 @@ export class Hub {
       if (s.traces?.[id]) this.traces.set(id, s.traces[id])
     }
     for (const [id, ...parties] of s.bookings ?? []) if (parties.some(u => this.users.has(u))) this.wanted.b.add(id)
-    if (this.scheduled || (this.wanted.n.size === 0 && this.wanted.b.size === 0)) return
+    for (const [kind, pairs] of Object.entries(s.rows ?? {})) {
+      const here = pairs.filter(([, user]) => this.users.has(user))
+      if (here.length > 0 && this.opts.loaders?.[kind]) this.wanted.r.set(kind, [...(this.wanted.r.get(kind) ?? []), ...here])
+    }
+    if (this.scheduled || (this.wanted.n.size === 0 && this.wanted.b.size === 0 && this.wanted.r.size === 0)) return
     this.scheduled = true
     this.turn = this.turn.then(() => this.deliver()).catch(err => this.opts.log.warn({ err: err.message }, 'live: delivery failed'))
   }
@@ -106,13 +118,14 @@ export class Hub {
    */
   private async deliver () {
     this.scheduled = false
-    const { n, b } = this.wanted
-    this.wanted = { n: new Set(), b: new Set() }
+    const { n, b, r } = this.wanted
+    this.wanted = { n: new Set(), b: new Set(), r: new Map() }
     const traces = this.traces
     this.traces = new Map()
     const load = () => Promise.all([
       n.size ? notificationsById(this.opts.db, [...n]) : [],
-      b.size ? bookingsById(this.opts.db, [...b]) : []
+      b.size ? bookingsById(this.opts.db, [...b]) : [],
+      Promise.all([...r].map(async ([kind, pairs]) => ({ kind, rows: await this.opts.loaders![kind](this.opts.db, pairs) })))
     ])
     let loaded: Awaited<ReturnType<typeof load>> | undefined
     for (let delay = RETRY_FIRST_MS; !loaded; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
@@ -124,7 +137,7 @@ export class Hub {
         await sleep(delay, undefined, { signal: this.stopping.signal })
       }
     }
-    const [notes, bookings] = loaded
+    const [notes, bookings, others] = loaded
     for (const row of notes) {
       const conns = this.users.get(row.user_id) ?? new Set()
       const span = pushSpan(row.id, row.user_id, conns.size, traces.get(row.id))
@@ -135,6 +148,9 @@ export class Hub {
       for (const user of new Set([booking.traveler_id, ownerId])) {
         for (const conn of this.users.get(user) ?? []) conn.booking(booking)
       }
+    }
+    for (const { kind, rows } of others) {
+      for (const { user_id: user, row } of rows) for (const conn of this.users.get(user) ?? []) conn.row(kind, row)
     }
   }
 

@@ -12,7 +12,7 @@ import { SESSION } from '../http/openapi.ts'
 import { errorRef, errors } from '../http/schemas.ts'
 import { Connection } from './connection.ts'
 import type { Metrics } from '../metrics/registry.ts'
-import { Hub } from './hub.ts'
+import { Hub, type RowLoader } from './hub.ts'
 import { startListener } from './listener.ts'
 
 export type LiveConfig = Pick<Config, 'databaseUrl' | 'appOrigins' | 'livePingMs' | 'liveMaxSocketsPerUser' | 'liveMaxBufferedBytes' | 'liveSessionCheckMs'>
@@ -46,8 +46,8 @@ function socketError (error: Error & { code?: string }, socket: { terminate (): 
 }
 
 /** GET /api/live: a WebSocket per signed-in tab, fed by the LISTEN of this process (see hub.ts and signal.ts). */
-export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig, metrics?: Metrics }> = async (fastify, { pool, config, metrics }) => {
-  const hub = new Hub({ db: pool, log: fastify.log as never, pingMs: config.livePingMs, sessionCheckMs: config.liveSessionCheckMs })
+export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig, metrics?: Metrics, loaders?: Record<string, RowLoader> }> = async (fastify, { pool, config, metrics, loaders }) => {
+  const hub = new Hub({ db: pool, loaders, log: fastify.log as never, pingMs: config.livePingMs, sessionCheckMs: config.liveSessionCheckMs })
   metrics?.onScrape(() => { metrics.liveSockets.set(hub.size) })
   const listener = startListener({
     databaseUrl: config.databaseUrl,

@@ -7,19 +7,24 @@ import type { Queryable } from '../db/pool.ts'
  */
 export const LIVE_CHANNEL = 'hostly_live'
 
-/** What a NOTIFY on LIVE_CHANNEL announces: [notification id, recipient] pairs and [booking id, ...its parties]. */
+/**
+ * What a NOTIFY on LIVE_CHANNEL announces: [notification id, recipient] pairs, [booking id, ...its parties], and
+ * rows of other kinds by kind (a feature's: conversations' 'message'), [row id, recipient] pairs, which the hub
+ * loads with the loader its API process was given for that kind.
+ */
 export interface LiveSignal {
   notifications?: Array<[number, number]>
   bookings?: Array<[number, ...number[]]>
   /** Tracing on: the traceparent of the event that made a notification, by notification id (its push is traced under it). */
   traces?: Record<number, string>
+  rows?: Record<string, Array<[number, number]>>
 }
 
 /**
  * The payload on the wire: `{"n": [...], "b": [...]}`. The short keys stay: consumers and API replicas of two
  * releases exchange it during a rolling deploy, and they keep each NOTIFY small (PostgreSQL's limit is 8000 bytes).
  */
-interface Wire { n?: LiveSignal['notifications'], b?: LiveSignal['bookings'], t?: LiveSignal['traces'] }
+interface Wire { n?: LiveSignal['notifications'], b?: LiveSignal['bookings'], t?: LiveSignal['traces'], r?: LiveSignal['rows'] }
 
 /** Entries per NOTIFY: ids of up to 16 digits keep a payload well under PostgreSQL's 8000 bytes. */
 const CHUNK = 100
@@ -47,6 +52,9 @@ export async function signalLive (tx: Queryable, signal: LiveSignal): Promise<vo
     if (t && part.n) part.t = Object.fromEntries(part.n.filter(([id]) => t[id]).map(([id]) => [id, t[id]]))
     payloads.push(JSON.stringify(part))
   }
+  for (const [kind, pairs] of Object.entries(signal.rows ?? {})) {
+    for (let i = 0; i < pairs.length; i += CHUNK) payloads.push(JSON.stringify({ r: { [kind]: pairs.slice(i, i + CHUNK) } }))
+  }
   if (payloads.length === 0) return
   await tx.query({
     name: 'signal-live',
@@ -61,7 +69,10 @@ export function parseSignal (payload: string | undefined): LiveSignal {
     const s = JSON.parse(payload ?? '') as Wire | null
     const pairs = (v: unknown) => Array.isArray(v) && v.every(e => Array.isArray(e) && e.every(Number.isInteger))
     const traces = s?.t && typeof s.t === 'object' && Object.values(s.t).every(v => typeof v === 'string' && W3C_TRACEPARENT.test(v)) ? s.t : undefined
-    return { notifications: pairs(s?.n) ? s?.n : undefined, bookings: pairs(s?.b) ? s?.b : undefined, traces }
+    const rows = typeof s?.r === 'object' && s.r !== null
+      ? Object.fromEntries(Object.entries(s.r).filter(([kind, v]) => /^[a-z_]{1,40}$/.test(kind) && pairs(v)))
+      : undefined
+    return { notifications: pairs(s?.n) ? s?.n : undefined, bookings: pairs(s?.b) ? s?.b : undefined, traces, rows }
   } catch {
     return {}
   }

@@ -22,6 +22,9 @@ import './styles.css'
 const OwnerProperties = lazy(() => import('./owner/Properties.tsx'))
 const OwnerRequests = lazy(() => import('./owner/Requests.tsx'))
 const OwnerAnalytics = lazy(() => import('./owner/Analytics.tsx'))
+// Conversations, too: the booking page's conversation is in the first chunk, their own pages are not.
+const Messages = lazy(() => import('./pages/Messages.tsx'))
+const ThreadPage = lazy(() => import('./pages/Thread.tsx'))
 
 /** A page for signed-in people (of one role): others are sent to sign in, and come back after. */
 function Guard ({ role, children }: { role?: Role, children: ReactNode }) {
@@ -53,6 +56,8 @@ function Routes () {
   if (path === '/signup') return <SignUp />
   if (path === '/trips') return <Guard role='traveler'><Trips /></Guard>
   if (path === '/inbox') return <Guard><Inbox /></Guard>
+  if (path === '/messages') return <Guard><Messages /></Guard>
+  if ((m = match('/threads/:id', path))) return <Guard><ThreadPage id={m.id} /></Guard>
   if ((m = match('/bookings/:id', path))) return <Guard><BookingPage id={m.id} /></Guard>
   if (path === '/settings') return <Guard><Settings /></Guard>
   if (path === '/unsubscribe') return <Unsubscribe />

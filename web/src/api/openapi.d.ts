@@ -265,7 +265,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept a pending request (its property's owner); cancels overlapping requests */
+        /** Accept a pending request (its property's owner); cancels overlapping requests; a message goes to the traveler with it */
         post: operations["acceptBooking"];
         delete?: never;
         options?: never;
@@ -282,7 +282,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a booking (its traveler or its property's owner) */
+        /** Cancel a booking (its traveler or its property's owner): decline, withdraw or cancel; a message goes to the other party with it */
         post: operations["cancelBooking"];
         delete?: never;
         options?: never;
@@ -370,6 +370,92 @@ export interface paths {
         put?: never;
         /** Turn e-mail off for the person an e-mail was sent to (RFC 8058 one-click; no session) */
         post: operations["unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's conversations, the newest message first, with their unread counts, paged; with booking_id, that booking's */
+        get: operations["listThreads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/threads/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A conversation and a page of its messages, newest first (its two parties only) */
+        get: operations["listMessages"];
+        put?: never;
+        /** Write in a conversation (its two parties only); publishes message-sent */
+        post: operations["sendMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/properties/{id}/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask a place's host a question before requesting (travelers): opens a conversation, or continues the open one; publishes message-sent */
+        post: operations["askHost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bookings/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write about a booking (its traveler or its property's owner): opens its conversation or continues it; publishes message-sent */
+        post: operations["sendBookingMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/threads/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a conversation read up to its newest message; the other party sees "read" (live) */
+        post: operations["markThreadRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1693,6 +1779,8 @@ export interface operations {
                      */
                     end_date: string;
                     num_guests: number;
+                    /** @description the message: 1 to 5000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    message?: string;
                 };
             };
         };
@@ -1772,6 +1860,15 @@ export interface operations {
             };
             /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2138,7 +2235,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the message: 1 to 5000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    message?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -2215,6 +2319,15 @@ export interface operations {
             };
             /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2252,7 +2365,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the message: 1 to 5000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    message?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -2329,6 +2449,15 @@ export interface operations {
             };
             /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2769,6 +2898,635 @@ export interface operations {
             };
             /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listThreads: {
+        parameters: {
+            query?: {
+                booking_id?: number;
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        threads: {
+                            id: number;
+                            property: {
+                                id: number;
+                                title: string;
+                            };
+                            /** @description the booking it is about; null for a question asked before any request */
+                            booking_id: number | null;
+                            other: {
+                                id: number;
+                                name: string;
+                            };
+                            last_message: {
+                                id: number;
+                                sender_id: number;
+                                /** @description its first 200 characters */
+                                text: string;
+                                /** Format: date-time */
+                                created_at: string;
+                            } | null;
+                            /** @description the other party's messages the reader has not read */
+                            unread_count: number;
+                            /** @description the newest message the other party has read (0: none): the reader's messages up to it show "read" */
+                            other_read_id: number;
+                            /** Format: date-time */
+                            other_read_at: string | null;
+                        }[];
+                        /** @description pass as cursor for the next page; null on the last page */
+                        next_cursor: string | null;
+                        /** @description unread messages in all of the reader's threads */
+                        unread_count: number;
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listMessages: {
+        parameters: {
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        thread: {
+                            id: number;
+                            property: {
+                                id: number;
+                                title: string;
+                            };
+                            /** @description the booking it is about; null for a question asked before any request */
+                            booking_id: number | null;
+                            other: {
+                                id: number;
+                                name: string;
+                            };
+                            last_message: {
+                                id: number;
+                                sender_id: number;
+                                /** @description its first 200 characters */
+                                text: string;
+                                /** Format: date-time */
+                                created_at: string;
+                            } | null;
+                            /** @description the other party's messages the reader has not read */
+                            unread_count: number;
+                            /** @description the newest message the other party has read (0: none): the reader's messages up to it show "read" */
+                            other_read_id: number;
+                            /** Format: date-time */
+                            other_read_at: string | null;
+                        };
+                        /** @description newest first: the next page goes further back */
+                        messages: {
+                            id: number;
+                            thread_id: number;
+                            sender_id: number;
+                            text: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                        /** @description pass as cursor for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sendMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the message: 1 to 5000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: {
+                            id: number;
+                            thread_id: number;
+                            sender_id: number;
+                            text: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    askHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the message: 1 to 5000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: {
+                            id: number;
+                            thread_id: number;
+                            sender_id: number;
+                            text: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sendBookingMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the message: 1 to 5000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: {
+                            id: number;
+                            thread_id: number;
+                            sender_id: number;
+                            text: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    markThreadRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        thread_id: number;
+                        last_read_id: number;
+                        unread_count: number;
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

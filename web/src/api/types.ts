@@ -32,3 +32,8 @@ export type Reader = User
 export type Photo = Property['photos'][number]
 export type Variant = Photo['variants'][number]
 export type Avatar = User['avatar']
+
+export type ThreadList = Json<'listThreads', 200>
+export type Thread = ThreadList['threads'][number]
+export type MessagePage = Json<'listMessages', 200>
+export type Message = MessagePage['messages'][number]

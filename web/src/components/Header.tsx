@@ -1,6 +1,7 @@
 import { Link, useLocation } from '../router.tsx'
 import { useSession } from '../session.tsx'
 import { useNotifications } from '../live.tsx'
+import { useMessageUnread } from '../messages.ts'
 
 function NavLink ({ href, children }: { href: string, children: string }) {
   const { path } = useLocation()
@@ -20,6 +21,17 @@ function Bell () {
   )
 }
 
+/** Messages, with the unread total of all the reader's conversations. */
+function MessagesLink () {
+  const { path } = useLocation()
+  const unread = useMessageUnread()
+  return (
+    <Link href='/messages' aria-current={path === '/messages' ? 'page' : undefined} data-testid='messages-link'>
+      Messages{unread > 0 && <> <span className='count'>{unread > 99 ? '99+' : unread}<span className='visually-hidden'> unread</span></span></>}
+    </Link>
+  )
+}
+
 export function Header () {
   const { user, signOut } = useSession()
   const { path } = useLocation()
@@ -34,6 +46,7 @@ export function Header () {
           {user?.role === 'owner' && <NavLink href='/owner/properties'>My properties</NavLink>}
           {user?.role === 'owner' && <NavLink href='/owner/requests'>Requests</NavLink>}
           {user?.role === 'owner' && <NavLink href='/owner/analytics'>Analytics</NavLink>}
+          {user && <MessagesLink />}
         </nav>
         <div className='account'>
           {user && <Bell />}

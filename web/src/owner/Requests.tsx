@@ -35,7 +35,7 @@ export default function OwnerRequests () {
       // A live booking without its reason (a server that does not send it) is read again from the lists.
       if (known) changed(m.booking)
       if (!known || (m.booking.status === 'cancelled' && !('reason' in m.booking))) { void pending.reload(); void all.reload() }
-    } else if (m.type === 'ready' || m.notification.type === 'booking_requested') { void pending.reload(); void all.reload() }
+    } else if (m.type === 'ready' || (m.type === 'notification' && m.notification.type === 'booking_requested')) { void pending.reload(); void all.reload() }
   })
 
   /** The server cancels overlapping pending requests with the accept; show that at once, live messages confirm it. */

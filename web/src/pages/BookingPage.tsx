@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useState } from 'react'
 import { api, ApiError } from '../api/client.ts'
-import type { Action, BookingDetail } from '../api/types.ts'
+import type { Action, BookingDetail, ThreadList } from '../api/types.ts'
 import { ACTION_WORDS, useBookingAction } from '../actions.ts'
 import { BookingStatus, statusWords } from '../components/BookingStatus.tsx'
+import { Conversation } from '../components/Conversation.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { formatDay, formatMoney, formatTimestamp, nights, plural } from '../format.ts'
 import { useLive } from '../live.tsx'
@@ -129,6 +130,29 @@ export function BookingPage ({ id }: { id: string }) {
           </li>
         ))}
       </ol>
+
+      <section className='booking-conversation' aria-labelledby='conversation-title'>
+        <h2 id='conversation-title'>Messages with {other.name}</h2>
+        <BookingConversation id={b.id} />
+      </section>
     </section>
   )
+}
+
+/** The booking's conversation; before its first message, the box that opens it. */
+function BookingConversation ({ id }: { id: number }) {
+  const [threadId, setThreadId] = useState<number | null | undefined>(undefined)
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    if (threadId !== undefined) return
+    let current = true
+    api<ThreadList>('GET', `/api/threads?booking_id=${id}`).then(list => { if (current) setThreadId(list.threads[0]?.id ?? null) },
+      (err: Error) => { if (current) setError(err.message) })
+    return () => { current = false }
+  }, [id, threadId])
+  // The other party's first message opens the thread: found again when it arrives.
+  useLive(m => { if (threadId === null && m.type === 'message') setThreadId(undefined) })
+  if (error) return <ErrorText>{error}</ErrorText>
+  if (threadId === undefined) return <Loading what='Loading the conversation' />
+  return <Conversation threadId={threadId} firstUrl={`/api/bookings/${id}/messages`} empty='No messages about this booking yet.' />
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, type ApiError } from '../api/client.ts'
 import type { Booking, Property, TakenReply } from '../api/types.ts'
+import { Composer } from '../components/Conversation.tsx'
 import { Field } from '../components/Field.tsx'
 import { Gallery } from '../components/Gallery.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
@@ -58,6 +59,7 @@ export function PropertyPage ({ id }: { id: string }) {
         {taken.length === 0
           ? <p>None: every date is open.</p>
           : <ul className='taken' aria-label='Dates already taken'>{taken.map(t => <li key={t.start_date}>{formatRange(t.start_date, t.end_date)}</li>)}</ul>}
+        <AskHost property={property} />
       </div>
       <BookingForm property={property} taken={taken} />
     </section>
@@ -119,5 +121,26 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
         {start && n === 0 && end && <p className='hint'>Check-out must be after check-in ({formatDate(start)}).</p>}
       </form>
     </aside>
+  )
+}
+
+/** A signed-in traveler's question to the host, before any request: it opens a conversation (or continues theirs). */
+function AskHost ({ property }: { property: Property }) {
+  const { user } = useSession()
+  const { path } = useLocation()
+  const [threadId, setThreadId] = useState<number | null>(null)
+  if (user?.role === 'owner') return null
+  return (
+    <section className='ask-host' aria-labelledby='ask-title'>
+      <h2 id='ask-title'>Ask the host</h2>
+      {user === null && <p><Link href={'/signin?next=' + encodeURIComponent(path + location.search)}>Sign in to ask the host a question</Link>.</p>}
+      {user && (
+        <>
+          <p className='muted'>A question about the place before you request a stay: the host answers in your messages.</p>
+          <Composer to={`/api/properties/${property.id}/questions`} label='Your question' button='Ask the host' onSent={m => setThreadId(m.thread_id)} />
+          {threadId !== null && <p role='status'>Sent to the host. <Link href={`/threads/${threadId}`}>See the conversation</Link></p>}
+        </>
+      )}
+    </section>
   )
 }

@@ -33,7 +33,7 @@ export function Trips () {
     if (m.type === 'booking') {
       trips.update(m.booking.id, whyOf(m.booking))
       if (m.booking.status === 'cancelled' && !('reason' in m.booking)) void trips.reload()
-    } else if (m.type === 'ready' || m.notification.type !== 'booking_requested') void trips.reload()
+    } else if (m.type === 'ready' || (m.type === 'notification' && m.notification.type !== 'booking_requested')) void trips.reload()
   })
 
   const day = today()
