@@ -37,6 +37,7 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.', when: 'The body is over 64 KiB.' },
   EMAIL_TAKEN: { status: 409, message: 'This e-mail address is already registered.', when: 'Registering an address that has an account.' },
   DATES_UNAVAILABLE: { status: 409, message: 'These dates overlap an accepted booking of this property.', when: 'Requesting or accepting a stay that overlaps an accepted one.' },
+  PROPERTY_UNLISTED: { status: 409, message: 'This place is not taking requests right now: its owner has unlisted it.', when: 'Requesting a stay at a property its owner unlisted (`listed: false`).' },
   INVALID_STATUS_TRANSITION: { status: 409, message: 'This booking is {from}; it cannot become {to}.', when: 'Accepting or cancelling a booking whose status does not allow it.' },
   TOO_MANY_PENDING_REQUESTS: { status: 409, message: 'You already have {count} pending requests; wait for an answer or cancel one first.', when: 'A traveler holding `MAX_PENDING_PER_TRAVELER` pending requests asks for another.' },
   CONFLICT: { status: 409, message: 'This already exists.', when: 'Any other unique constraint the request runs into.' },

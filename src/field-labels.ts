@@ -25,6 +25,11 @@ export const FIELD_LABELS: Record<string, string> = {
   bathrooms: 'the number of bathrooms',
   max_guests: 'the largest number of guests',
   amenities: 'the list of amenities',
+  house_rules: 'the house rules',
+  check_in_time: 'the check-in time',
+  check_out_time: 'the check-out time',
+  min_nights: 'the minimum number of nights',
+  listed: 'the listed setting',
   // Search
   location: 'the search text',
   guests: 'the number of guests',

@@ -87,7 +87,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 27)
+    assert.equal(ids.length, 28)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -206,6 +206,19 @@ describe('real responses, checked against the document', () => {
     await expect(403, traveler, 'listOwnerProperties')
   })
 
+  test('listings: edit, unlist and relist in each documented status', async () => {
+    const mine = await listProperty(owner)
+    await expect(200, owner, 'updateProperty', { params: { id: mine.id }, body: { name: 'Renamed', min_nights: 2, house_rules: 'No smoking.' } })
+    await expect(200, owner, 'updateProperty', { params: { id: mine.id }, body: { listed: false } })
+    await expect(409, traveler, 'createBooking', { body: { property_id: mine.id, start_date: day(40), end_date: day(43), num_guests: 2 } })
+    await expect(200, owner, 'updateProperty', { params: { id: mine.id }, body: { listed: true } })
+    await expect(400, owner, 'updateProperty', { params: { id: mine.id }, body: {} })
+    await expect(400, owner, 'updateProperty', { params: { id: mine.id }, body: { check_in_time: '24:00' } })
+    await expect(403, otherOwner, 'updateProperty', { params: { id: mine.id }, body: { name: 'Taken over' } })
+    await expect(404, owner, 'updateProperty', { params: { id: 9_000_000 }, body: { name: 'Nowhere' } })
+    await expect(413, owner, 'updateProperty', { params: { id: mine.id }, body: { description: huge.blob } })
+  })
+
   test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
     const created = await expect(201, traveler, 'createBooking', { body: { property_id: property.id, start_date: day(40), end_date: day(43), num_guests: 2 } })
     const id = created.body.booking.id
@@ -320,6 +333,7 @@ describe('real responses, checked against the document', () => {
         getCurrentUser: [traveler, {}],
         updateAccount: [traveler, { body: { locale: 'en' } }],
         createProperty: [owner, { body: propertyInput() }],
+        updateProperty: [owner, { params: { id: property.id }, body: { name: 'Down' } }],
         searchProperties: [anonymous(), {}],
         getProperty: [anonymous(), { params: { id: property.id } }],
         getTakenDates: [anonymous(), { params: { id: property.id } }],

@@ -71,23 +71,31 @@ CREATE OR REPLACE FUNCTION record_booking_history(b bookings, p_by text) RETURNS
   LANGUAGE sql
   AS $$ INSERT INTO booking_history (booking_id, status, reason, by, at) VALUES (b.id, b.status, b.reason, p_by, b.updated_at) $$;
 
--- request: a new booking, pending. outcome: 'created', 'no_property', 'too_many_guests' (max_guests says the
--- limit) or 'dates_taken' (the stay overlaps an accepted booking).
+-- request: a new booking, pending. outcome: 'created', 'no_property', 'unlisted' (its owner unlisted it),
+-- 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights) or 'dates_taken' (the stay overlaps
+-- an accepted booking). The booking keeps the price of this moment: a later change of the property's price does
+-- not touch it.
 CREATE OR REPLACE FUNCTION request_booking(p_property bigint, p_traveler bigint, p_start date, p_end date, p_guests int,
                                            p_created_topic text)
-  RETURNS TABLE (outcome text, max_guests int, booking bookings)
+  RETURNS TABLE (outcome text, bound int, booking bookings)
   LANGUAGE plpgsql
   AS $$
 DECLARE
   prop record;
   b bookings;
 BEGIN
-  SELECT p.max_guests, p.price_per_night INTO prop FROM properties p WHERE p.id = p_property FOR SHARE;
+  SELECT p.max_guests, p.min_nights, p.listed, p.price_per_night INTO prop FROM properties p WHERE p.id = p_property FOR SHARE;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'no_property', NULL::int, NULL::bookings; RETURN;
   END IF;
+  IF NOT prop.listed THEN
+    RETURN QUERY SELECT 'unlisted', NULL::int, NULL::bookings; RETURN;
+  END IF;
   IF p_guests > prop.max_guests THEN
     RETURN QUERY SELECT 'too_many_guests', prop.max_guests, NULL::bookings; RETURN;
+  END IF;
+  IF p_end - p_start < prop.min_nights THEN
+    RETURN QUERY SELECT 'too_few_nights', prop.min_nights, NULL::bookings; RETURN;
   END IF;
   PERFORM 1 FROM bookings o WHERE o.property_id = p_property AND o.status = 'accepted'
      AND stays_overlap(o.start_date, o.end_date, p_start, p_end);

@@ -21,16 +21,18 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
   checkStay(input.start_date, input.end_date)
   const { rows: [r] } = await pool.query({
     name: 'request-booking',
-    text: `SELECT outcome, max_guests, ${WITH_CURRENCY} FROM request_booking($1, $2, $3, $4, $5, $6)`,
+    text: `SELECT outcome, bound, ${WITH_CURRENCY} FROM request_booking($1, $2, $3, $4, $5, $6)`,
     values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests, TOPICS.created]
   })
   switch (r.outcome) {
     case 'no_property': throw notFound('Property')
-    case 'too_many_guests': throw badRequest({ sentence: `This place holds at most ${r.max_guests} ${r.max_guests === 1 ? 'guest' : 'guests'}.` }, 'num_guests')
+    case 'unlisted': throw appError('PROPERTY_UNLISTED')
+    case 'too_many_guests': throw badRequest({ sentence: `This place holds at most ${r.bound} ${r.bound === 1 ? 'guest' : 'guests'}.` }, 'num_guests')
+    case 'too_few_nights': throw badRequest({ sentence: `This place takes stays of at least ${r.bound} nights.` }, 'end_date')
     case 'dates_taken': throw datesTaken()
   }
   wakeRelay(pool)
-  const { outcome: _, max_guests: __, ...booking } = r
+  const { outcome: _, bound: __, ...booking } = r
   return booking
 }
 

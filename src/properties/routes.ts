@@ -6,8 +6,8 @@ import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, type Cursors } from '../http/paging.ts'
 import { CalendarDate, errors, IdParams, parseId } from '../http/schemas.ts'
-import { Property, PropertyInput, SearchQuery } from './schemas.ts'
-import { createProperty, getProperty, ownerProperties, searchProperties, takenDates, TOTAL_BOUND } from './service.ts'
+import { Property, PropertyInput, PropertyPatch, SearchQuery } from './schemas.ts'
+import { createProperty, getProperty, ownerProperties, searchProperties, takenDates, TOTAL_BOUND, updateProperty } from './service.ts'
 
 const PropertyReply = Type.Object({ property: Property })
 const OwnerPropertiesReply = Type.Object({ properties: Type.Array(Property), next_cursor: NextCursor })
@@ -31,6 +31,19 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
     const property = await createProperty(pool, currentUser(request).id, request.body)
     return reply.status(201).send({ property })
   })
+
+  app.patch('/api/properties/:id', {
+    onRequest: requireUser(pool, 'owner'),
+    schema: {
+      tags: ['properties'],
+      operationId: 'updateProperty',
+      summary: "Change any of a property's fields, or unlist and relist it (its owner); bookings keep their price",
+      security: SESSION,
+      params: IdParams,
+      body: PropertyPatch,
+      response: { 200: PropertyReply, ...errors(400, 401, 403, 404, 413) }
+    }
+  }, async (request) => ({ property: await updateProperty(pool, currentUser(request).id, parseId(request.params.id), request.body) }))
 
   app.get('/api/properties/search', {
     schema: {

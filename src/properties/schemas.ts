@@ -16,6 +16,17 @@ const Money = Type.Number({
 /** ISO 4217, the currency of the prices (and so of the bookings' totals); the service checks it is a real one. */
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'must be a currency code such as EUR or USD' })
 
+/** A time of day on the 24-hour clock, the property's local time: '15:00'. */
+const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'a time of day such as 15:00 (24-hour clock)' })
+
+/** What a guest reads before booking; each has a default when a listing is created without it. */
+const Details = {
+  house_rules: Type.Optional(Type.String({ maxLength: 5000, description: 'free text; empty when there are none' })),
+  check_in_time: Type.Optional(ClockTime),
+  check_out_time: Type.Optional(ClockTime),
+  min_nights: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, description: 'the fewest nights a stay may have (1 to 365)' }))
+}
+
 export const PropertyInput = Type.Object({
   name: DisplayName(200),
   description: Type.String({ maxLength: 5000 }),
@@ -28,15 +39,31 @@ export const PropertyInput = Type.Object({
   bathrooms: Type.Integer({ minimum: 0, maximum: 100 }),
   max_guests: Type.Integer({ minimum: 1, maximum: 100 }),
   amenities: Type.Array(Text(100), { maxItems: 50 }),
-  currency: Type.Optional(Currency)
+  currency: Type.Optional(Currency),
+  ...Details
 }, { additionalProperties: false })
 export type PropertyInput = Static<typeof PropertyInput>
+
+/**
+ * PATCH /api/properties/:id: any of the fields of PropertyInput, and `listed`; at least one, none unknown (a typo
+ * is a 400, not a silent no-op).
+ */
+export const PropertyPatch = Type.Object({
+  ...Type.Partial(PropertyInput).properties,
+  listed: Type.Optional(Type.Boolean({ description: 'false unlists the property (out of search, no new requests); true lists it again' }))
+}, { additionalProperties: false, minProperties: 1 })
+export type PropertyPatch = Static<typeof PropertyPatch>
 
 export const Property = Type.Object({
   id: Type.Integer(),
   owner_id: Type.Integer(),
   ...PropertyInput.properties,
   currency: Currency,
+  house_rules: Type.String(),
+  check_in_time: ClockTime,
+  check_out_time: ClockTime,
+  min_nights: Type.Integer(),
+  listed: Type.Boolean({ description: 'false: unlisted by its owner, out of search and taking no new requests' }),
   created_at: Timestamp,
   updated_at: Timestamp
 })

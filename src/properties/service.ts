@@ -1,27 +1,60 @@
-import type { Queryable } from '../db/pool.ts'
+import { transaction, type Pool, type Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
-import { badRequest, notFound } from '../errors.ts'
+import { badRequest, forbidden, notFound } from '../errors.ts'
 import { fieldLabel } from '../field-labels.ts'
 import type { Page } from '../http/paging.ts'
-import type { PropertyInput, SearchQuery } from './schemas.ts'
+import { PropertyPatch, type PropertyInput, type SearchQuery } from './schemas.ts'
 
 const COLUMNS = `id, owner_id, name, description, city, state, country, property_type, price_per_night,
-  bedrooms, bathrooms, max_guests, amenities, currency, created_at, updated_at`
+  bedrooms, bathrooms, max_guests, amenities, currency, house_rules, check_in_time, check_out_time, min_nights, listed,
+  created_at, updated_at`
+/** The fields an owner may change, each a column of the same name. */
+const EDITABLE = new Set(Object.keys(PropertyPatch.properties))
 
 /** The ISO 4217 codes this runtime knows (Intl), the only ones a price may be in. */
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
 
-export async function createProperty (db: Queryable, ownerId: number, p: PropertyInput) {
-  const currency = p.currency ?? 'EUR'
+function checkCurrency (currency: string) {
   if (!CURRENCIES.has(currency)) throw badRequest({ sentence: `“${currency}” is not a currency we know; use an ISO 4217 code such as EUR or USD.` }, 'currency')
+}
+
+export async function createProperty (db: Queryable, ownerId: number, p: PropertyInput) {
+  checkCurrency(p.currency ?? 'EUR')
+  // The optional fields left out take the columns' defaults (DEFAULT), the given ones their value.
+  const fields = Object.entries(p).filter(([k, v]) => EDITABLE.has(k) && v !== undefined)
   const { rows } = await db.query(
-    `INSERT INTO properties (owner_id, name, description, city, state, country, property_type, price_per_night,
-       bedrooms, bathrooms, max_guests, amenities, currency)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
-    [ownerId, p.name, p.description, p.city, p.state, p.country, p.property_type, p.price_per_night,
-      p.bedrooms, p.bathrooms, p.max_guests, p.amenities, currency])
+    `INSERT INTO properties (owner_id, ${fields.map(([k]) => k).join(', ')})
+     VALUES ($1, ${fields.map((_, i) => `$${i + 2}`).join(', ')}) RETURNING ${COLUMNS}`,
+    [ownerId, ...fields.map(([, v]) => v)])
   return rows[0]
 }
+
+/**
+ * An owner's change to their property: only the fields given. It holds the property FOR NO KEY UPDATE, as an
+ * accept does, so a request in flight (FOR SHARE) is priced wholly before or wholly after it; a booking keeps the
+ * price it was requested at (bookings.total_price). The currency is the one thing that cannot change once the
+ * property has bookings: their amounts are read in the property's currency.
+ */
+export async function updateProperty (pool: Pool, ownerId: number, id: string, patch: PropertyPatch) {
+  if (patch.currency !== undefined) checkCurrency(patch.currency)
+  return transaction(pool, async (db) => {
+    const { rows: [found] } = await db.query(
+      `SELECT owner_id, currency, EXISTS (SELECT 1 FROM bookings b WHERE b.property_id = p.id) AS booked
+         FROM properties p WHERE p.id = $1 FOR NO KEY UPDATE`, [id])
+    if (!found) throw notFound('Property')
+    if (found.owner_id !== ownerId) throw notOwner()
+    if (patch.currency !== undefined && patch.currency !== found.currency && found.booked) {
+      throw badRequest({ sentence: 'The currency cannot change once the place has bookings: their amounts are in its currency.' }, 'currency')
+    }
+    const fields = Object.entries(patch).filter(([k, v]) => EDITABLE.has(k) && v !== undefined)
+    const { rows } = await db.query(
+      `UPDATE properties SET ${fields.map(([k], i) => `${k} = $${i + 2}`).join(', ')}, updated_at = now()
+        WHERE id = $1 RETURNING ${COLUMNS}`, [id, ...fields.map(([, v]) => v)])
+    return rows[0]
+  })
+}
+
+export const notOwner = () => forbidden('This is not one of your properties.')
 
 export async function getProperty (db: Queryable, id: string) {
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM properties WHERE id = $1`, [id])
@@ -75,8 +108,8 @@ const QUERY = `
   ),
   q AS (SELECT string_agg(a, ' & ')::tsquery AS q FROM (SELECT '(' || string_agg(alt, ' | ') || ')' AS a FROM alts GROUP BY w) g)`
 
-// What every form filters on: $2 guests, $8..$9 the price range, $10 the type (each off when null).
-const filters = (t: string) => `($2::int IS NULL OR ${t}.max_guests >= $2)
+// What every form filters on: listed properties only (unlisted ones are out of search), $2 guests, $8..$9 the price range, $10 the type (each off when null).
+const filters = (t: string) => `${t}.listed AND ($2::int IS NULL OR ${t}.max_guests >= $2)
   AND ($8::numeric IS NULL OR ${t}.price_per_night >= $8) AND ($9::numeric IS NULL OR ${t}.price_per_night <= $9)
   AND ($10::text IS NULL OR lower(${t}.property_type) = lower($10))`
 

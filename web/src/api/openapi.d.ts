@@ -120,23 +120,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/properties/search": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Find properties by place, guests and free dates */
-        get: operations["searchProperties"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/properties/{id}": {
         parameters: {
             query?: never;
@@ -146,6 +129,24 @@ export interface paths {
         };
         /** One property */
         get: operations["getProperty"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change any of a property's fields, or unlist and relist it (its owner); bookings keep their price */
+        patch: operations["updateProperty"];
+        trace?: never;
+    };
+    "/api/properties/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find properties by place, guests and free dates */
+        get: operations["searchProperties"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1003,6 +1004,14 @@ export interface operations {
                     amenities: string[];
                     /** @description must be a currency code such as EUR or USD */
                     currency?: string;
+                    /** @description free text; empty when there are none */
+                    house_rules?: string;
+                    /** @description a time of day such as 15:00 (24-hour clock) */
+                    check_in_time?: string;
+                    /** @description a time of day such as 15:00 (24-hour clock) */
+                    check_out_time?: string;
+                    /** @description the fewest nights a stay may have (1 to 365) */
+                    min_nights?: number;
                 };
             };
         };
@@ -1036,6 +1045,14 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1064,6 +1081,257 @@ export interface operations {
             };
             /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getProperty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        property: {
+                            id: number;
+                            owner_id: number;
+                            /** @description must show at least one visible character and no control or bidirectional-override characters */
+                            name: string;
+                            description: string;
+                            /** @description must not be blank */
+                            city: string;
+                            /** @description must not be blank */
+                            state: string;
+                            /** @description must not be blank */
+                            country: string;
+                            /** @description must not be blank */
+                            property_type: string;
+                            /** @description at least 0.01, at most 1000000, at most two decimals */
+                            price_per_night: number;
+                            bedrooms: number;
+                            bathrooms: number;
+                            max_guests: number;
+                            amenities: string[];
+                            /** @description must be a currency code such as EUR or USD */
+                            currency: string;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateProperty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description must show at least one visible character and no control or bidirectional-override characters */
+                    name?: string;
+                    description?: string;
+                    /** @description must not be blank */
+                    city?: string;
+                    /** @description must not be blank */
+                    state?: string;
+                    /** @description must not be blank */
+                    country?: string;
+                    /** @description must not be blank */
+                    property_type?: string;
+                    /** @description at least 0.01, at most 1000000, at most two decimals */
+                    price_per_night?: number;
+                    bedrooms?: number;
+                    bathrooms?: number;
+                    max_guests?: number;
+                    amenities?: string[];
+                    /** @description must be a currency code such as EUR or USD */
+                    currency?: string;
+                    /** @description free text; empty when there are none */
+                    house_rules?: string;
+                    /** @description a time of day such as 15:00 (24-hour clock) */
+                    check_in_time?: string;
+                    /** @description a time of day such as 15:00 (24-hour clock) */
+                    check_out_time?: string;
+                    /** @description the fewest nights a stay may have (1 to 365) */
+                    min_nights?: number;
+                    /** @description false unlists the property (out of search, no new requests); true lists it again */
+                    listed?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        property: {
+                            id: number;
+                            owner_id: number;
+                            /** @description must show at least one visible character and no control or bidirectional-override characters */
+                            name: string;
+                            description: string;
+                            /** @description must not be blank */
+                            city: string;
+                            /** @description must not be blank */
+                            state: string;
+                            /** @description must not be blank */
+                            country: string;
+                            /** @description must not be blank */
+                            property_type: string;
+                            /** @description at least 0.01, at most 1000000, at most two decimals */
+                            price_per_night: number;
+                            bedrooms: number;
+                            bathrooms: number;
+                            max_guests: number;
+                            amenities: string[];
+                            /** @description must be a currency code such as EUR or USD */
+                            currency: string;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1156,6 +1424,14 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1170,93 +1446,6 @@ export interface operations {
             };
             /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A fault on our side */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A service this process needs (the database) is unavailable; try again shortly */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getProperty: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description must be a positive integer written without leading zeros */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        property: {
-                            id: number;
-                            owner_id: number;
-                            /** @description must show at least one visible character and no control or bidirectional-override characters */
-                            name: string;
-                            description: string;
-                            /** @description must not be blank */
-                            city: string;
-                            /** @description must not be blank */
-                            state: string;
-                            /** @description must not be blank */
-                            country: string;
-                            /** @description must not be blank */
-                            property_type: string;
-                            /** @description at least 0.01, at most 1000000, at most two decimals */
-                            price_per_night: number;
-                            bedrooms: number;
-                            bathrooms: number;
-                            max_guests: number;
-                            amenities: string[];
-                            /** @description must be a currency code such as EUR or USD */
-                            currency: string;
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            updated_at: string;
-                        };
-                    };
-                };
-            };
-            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource, or one the caller may not know exists */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1399,6 +1588,14 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
