@@ -44,6 +44,9 @@ export const FIELD_LABELS: Record<string, string> = {
   num_guests: 'the number of guests',
   status: 'the status',
   unread: 'the unread filter',
+  // Blocked dates
+  note: 'the note',
+  block_id: 'the block in the address',
   // Lists, analytics, notifications, live updates, unsubscribe
   limit: 'the number of results per page',
   offset: 'the number of results to skip',

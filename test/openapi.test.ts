@@ -87,7 +87,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 28)
+    assert.equal(ids.length, 31)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -219,6 +219,29 @@ describe('real responses, checked against the document', () => {
     await expect(413, owner, 'updateProperty', { params: { id: mine.id }, body: { description: huge.blob } })
   })
 
+  test('blocked dates: block, list, unblock in each documented status', async () => {
+    const mine = await listProperty(owner)
+    const pending = await book(traveler, mine.id, 64, 2, 1)
+    const made = await expect(201, owner, 'blockDates', { params: { id: mine.id }, body: { start_date: day(60), end_date: day(66), note: 'Roof repairs' } })
+    assert.deepEqual(made.body.cancelled_bookings, [pending.id])
+    await expect(409, traveler, 'createBooking', { body: { property_id: mine.id, start_date: day(61), end_date: day(63), num_guests: 1 } })
+    await expect(409, owner, 'blockDates', { params: { id: mine.id }, body: { start_date: day(65), end_date: day(67) } })
+    await expect(400, owner, 'blockDates', { params: { id: mine.id }, body: { start_date: day(67), end_date: day(65) } })
+    await expect(403, otherOwner, 'blockDates', { params: { id: mine.id }, body: { start_date: day(70), end_date: day(71) } })
+    await expect(404, owner, 'blockDates', { params: { id: 9_000_000 }, body: { start_date: day(70), end_date: day(71) } })
+    await expect(413, owner, 'blockDates', { params: { id: mine.id }, body: { start_date: day(70), end_date: day(71), note: huge.blob } })
+    assert.equal((await expect(200, owner, 'listBlocks', { params: { id: mine.id } })).body.blocks.length, 1)
+    await expect(400, owner, 'listBlocks', { params: { id: 'abc' } })
+    await expect(403, otherOwner, 'listBlocks', { params: { id: mine.id } })
+    await expect(404, owner, 'listBlocks', { params: { id: 9_000_000 } })
+    const blockId = made.body.block.id
+    await expect(400, owner, 'unblockDates', { params: { id: mine.id, block_id: 'abc' } })
+    await expect(413, owner, 'unblockDates', { params: { id: mine.id, block_id: blockId }, body: huge })
+    await expect(403, otherOwner, 'unblockDates', { params: { id: mine.id, block_id: blockId } })
+    await expect(204, owner, 'unblockDates', { params: { id: mine.id, block_id: blockId } })
+    await expect(404, owner, 'unblockDates', { params: { id: mine.id, block_id: blockId } })
+  })
+
   test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
     const created = await expect(201, traveler, 'createBooking', { body: { property_id: property.id, start_date: day(40), end_date: day(43), num_guests: 2 } })
     const id = created.body.booking.id
@@ -334,6 +357,9 @@ describe('real responses, checked against the document', () => {
         updateAccount: [traveler, { body: { locale: 'en' } }],
         createProperty: [owner, { body: propertyInput() }],
         updateProperty: [owner, { params: { id: property.id }, body: { name: 'Down' } }],
+        blockDates: [owner, { params: { id: property.id }, body: { start_date: day(90), end_date: day(91) } }],
+        listBlocks: [owner, { params: { id: property.id } }],
+        unblockDates: [owner, { params: { id: property.id, block_id: 1 } }],
         searchProperties: [anonymous(), {}],
         getProperty: [anonymous(), { params: { id: property.id } }],
         getTakenDates: [anonymous(), { params: { id: property.id } }],
@@ -367,12 +393,12 @@ describe('real responses, checked against the document', () => {
   test('every state-changing operation refuses a request from another site with 403 CROSS_SITE_REQUEST', async () => {
     const evil = { Origin: 'https://evil.example' }
     for (const [id, { method }] of ops) {
-      if (method !== 'POST' && method !== 'PATCH') continue
+      if (method !== 'POST' && method !== 'PATCH' && method !== 'DELETE') continue
       if (id === 'unsubscribe') { // carries its authority in its URL, never a cookie: a mail client POSTs it from anywhere
         assert.equal((await expect(400, traveler, id, { query: 'token=forged', body: {}, headers: evil })).body.code, 'INVALID_UNSUBSCRIBE_TOKEN')
         continue
       }
-      const res = await expect(403, traveler, id, { params: { id: 1 }, body: {}, headers: evil })
+      const res = await expect(403, traveler, id, { params: { id: 1, block_id: 1 }, body: {}, headers: evil })
       assert.equal(res.body.code, 'CROSS_SITE_REQUEST', id)
     }
   })

@@ -5,6 +5,8 @@
 --                                and each overlapping pending request -> cancelled, reason dates_taken
 --   cancel   cancel_booking()    pending | accepted -> cancelled, reason traveler_cancelled or owner_declined
 --   expire   expire_bookings()   pending (older than the TTL) -> cancelled, reason expired
+--   block    block_dates()       (a property's nights taken off sale by its owner)
+--                                and each overlapping pending request -> cancelled, reason owner_declined
 --
 -- A cancelled booking keeps why (reason) and from what (previous_status: pending or accepted): the pair tells a
 -- declined request from a cancelled stay. Every change also writes a row of booking_history (status, reason, by:
@@ -17,8 +19,10 @@
 -- Locks, in one order everywhere so that no two transactions wait on each other in a cycle: a request takes the
 -- property FOR SHARE (requests run side by side); an accept takes the property FOR NO KEY UPDATE, then the booking,
 -- so it waits for the requests in flight, sees them and cancels the overlapping ones, and later requests see it;
--- cancel and expire lock only the booking. The exclusion constraint bookings_no_overlap (001_init.sql) stays the
--- last word on double booking. Functions that use plpgsql run each statement with a fresh snapshot, so a request
+-- cancel and expire lock only the booking; a block takes the property FOR NO KEY UPDATE, as an accept does, so the
+-- two never check each other's dates at the same time. The exclusion constraints bookings_no_overlap
+-- (001_init.sql) and taken_nights_no_overlap (047_blocked_dates.sql: accepted stays and blocks) stay the last
+-- word on double booking. Functions that use plpgsql run each statement with a fresh snapshot, so a request
 -- that waited for an accept on its property sees that accept (one SQL statement would keep its older snapshot).
 --
 -- This file is code, not history: `hostly migrate` re-applies it after the numbered migrations, every time, and
@@ -71,9 +75,14 @@ CREATE OR REPLACE FUNCTION record_booking_history(b bookings, p_by text) RETURNS
   LANGUAGE sql
   AS $$ INSERT INTO booking_history (booking_id, status, reason, by, at) VALUES (b.id, b.status, b.reason, p_by, b.updated_at) $$;
 
+-- Whether the owner blocked any night of the stay (property_blocks_property_end_idx).
+CREATE OR REPLACE FUNCTION dates_blocked(p_property bigint, p_start date, p_end date) RETURNS boolean
+  LANGUAGE sql STABLE
+  AS $$ SELECT EXISTS (SELECT 1 FROM property_blocks k WHERE k.property_id = p_property AND stays_overlap(k.start_date, k.end_date, p_start, p_end)) $$;
+
 -- request: a new booking, pending. outcome: 'created', 'no_property', 'unlisted' (its owner unlisted it),
--- 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights) or 'dates_taken' (the stay overlaps
--- an accepted booking). The booking keeps the price of this moment: a later change of the property's price does
+-- 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights), 'dates_taken' (the stay overlaps
+-- an accepted booking) or 'dates_blocked' (it overlaps a block). The booking keeps the price of this moment: a later change of the property's price does
 -- not touch it.
 CREATE OR REPLACE FUNCTION request_booking(p_property bigint, p_traveler bigint, p_start date, p_end date, p_guests int,
                                            p_created_topic text)
@@ -102,6 +111,9 @@ BEGIN
   IF FOUND THEN
     RETURN QUERY SELECT 'dates_taken', NULL::int, NULL::bookings; RETURN;
   END IF;
+  IF dates_blocked(p_property, p_start, p_end) THEN
+    RETURN QUERY SELECT 'dates_blocked', NULL::int, NULL::bookings; RETURN;
+  END IF;
   INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price)
   VALUES (p_property, p_traveler, p_start, p_end, p_guests, prop.price_per_night * (p_end - p_start))
   RETURNING * INTO b;
@@ -113,7 +125,8 @@ END
 $$;
 
 -- accept: by the property's owner. outcome: 'accepted', 'not_found', 'forbidden' (not the caller's property),
--- 'invalid_transition' (current_status says from what) or 'dates_taken'. The pending requests this acceptance
+-- 'invalid_transition' (current_status says from what), 'dates_taken' or 'dates_blocked' (the owner blocked some
+-- of its nights since it was requested). The pending requests this acceptance
 -- makes impossible are cancelled with it (reason dates_taken), each with its own event, after the acceptance's.
 CREATE OR REPLACE FUNCTION accept_booking(p_booking bigint, p_owner bigint, p_status_topic text)
   RETURNS TABLE (outcome text, current_status text, booking bookings)
@@ -140,6 +153,9 @@ BEGIN
      AND stays_overlap(o.start_date, o.end_date, b.start_date, b.end_date);
   IF FOUND THEN
     RETURN QUERY SELECT 'dates_taken', NULL::text, NULL::bookings; RETURN;
+  END IF;
+  IF dates_blocked(v_property, b.start_date, b.end_date) THEN
+    RETURN QUERY SELECT 'dates_blocked', NULL::text, NULL::bookings; RETURN;
   END IF;
 
   UPDATE bookings o SET status = 'accepted', updated_at = now() WHERE o.id = p_booking RETURNING o.* INTO b;
@@ -222,4 +238,56 @@ CREATE OR REPLACE FUNCTION expire_bookings(p_older_than interval, p_limit int, p
     RETURNING 1
   )
   SELECT count(*)::int FROM events
+$$;
+
+-- block: the owner takes [p_start, p_end) off sale. outcome: 'blocked', 'not_found', 'forbidden' (not the caller's
+-- property), 'dates_taken' (an accepted stay holds some of those nights: the owner cancels it first, telling the
+-- guest, or blocks around it) or 'dates_blocked' (another block does). The pending requests over those nights can
+-- no longer be accepted, so they are declined with it (reason owner_declined, by the owner: the owner chose those
+-- nights over them), each with its event, as an accept cancels the requests it makes impossible; cancelled lists
+-- their ids.
+CREATE OR REPLACE FUNCTION block_dates(p_property bigint, p_owner bigint, p_start date, p_end date, p_note text,
+                                       p_status_topic text)
+  RETURNS TABLE (outcome text, block property_blocks, cancelled bigint[])
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  v_owner bigint;
+  k property_blocks;
+  v_cancelled bigint[];
+BEGIN
+  SELECT p.owner_id INTO v_owner FROM properties p WHERE p.id = p_property FOR NO KEY UPDATE;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'not_found', NULL::property_blocks, NULL::bigint[]; RETURN;
+  END IF;
+  IF v_owner <> p_owner THEN
+    RETURN QUERY SELECT 'forbidden', NULL::property_blocks, NULL::bigint[]; RETURN;
+  END IF;
+  PERFORM 1 FROM bookings o WHERE o.property_id = p_property AND o.status = 'accepted'
+     AND stays_overlap(o.start_date, o.end_date, p_start, p_end);
+  IF FOUND THEN
+    RETURN QUERY SELECT 'dates_taken', NULL::property_blocks, NULL::bigint[]; RETURN;
+  END IF;
+  IF dates_blocked(p_property, p_start, p_end) THEN
+    RETURN QUERY SELECT 'dates_blocked', NULL::property_blocks, NULL::bigint[]; RETURN;
+  END IF;
+
+  INSERT INTO property_blocks (property_id, start_date, end_date, note) VALUES (p_property, p_start, p_end, p_note)
+  RETURNING * INTO k;
+  WITH declined AS (
+    UPDATE bookings o SET status = 'cancelled', reason = 'owner_declined', previous_status = 'pending', updated_at = now()
+     WHERE o.property_id = p_property AND o.status = 'pending'
+       AND stays_overlap(o.start_date, o.end_date, p_start, p_end)
+    RETURNING o.*
+  ), history AS (
+    INSERT INTO booking_history (booking_id, status, reason, by, at)
+    SELECT d.id, d.status, d.reason, 'owner', d.updated_at FROM declined d
+  ), events AS (
+    INSERT INTO outbox (event_id, topic, key, payload)
+    SELECT gen_random_uuid(), p_status_topic, d.id::text, booking_status_payload(ROW(d.*)::bookings, 'owner_declined')
+      FROM declined d ORDER BY d.id
+  )
+  SELECT coalesce(array_agg(d.id ORDER BY d.id), '{}') INTO v_cancelled FROM declined d;
+  RETURN QUERY SELECT 'blocked', k, v_cancelled;
+END
 $$;

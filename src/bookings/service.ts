@@ -30,6 +30,7 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
     case 'too_many_guests': throw badRequest({ sentence: `This place holds at most ${r.bound} ${r.bound === 1 ? 'guest' : 'guests'}.` }, 'num_guests')
     case 'too_few_nights': throw badRequest({ sentence: `This place takes stays of at least ${r.bound} nights.` }, 'end_date')
     case 'dates_taken': throw datesTaken()
+    case 'dates_blocked': throw appError('DATES_BLOCKED')
   }
   wakeRelay(pool)
   const { outcome: _, bound: __, ...booking } = r
@@ -47,6 +48,7 @@ export async function acceptBooking (pool: Pool, owner: User, bookingId: string)
     case 'forbidden': throw forbidden('This booking is not for one of your properties.')
     case 'invalid_transition': throw invalidTransition(r.current_status, 'accepted')
     case 'dates_taken': throw datesTaken()
+    case 'dates_blocked': throw appError('DATES_BLOCKED')
   }
   wakeRelay(pool)
   const { outcome: _, current_status: __, ...booking } = r

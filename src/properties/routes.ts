@@ -76,7 +76,7 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
     schema: {
       tags: ['properties'],
       operationId: 'getTakenDates',
-      summary: 'The stays already taken at a property (accepted, not over), soonest first',
+      summary: 'The nights already taken at a property (accepted stays and blocks, not over), soonest first',
       params: IdParams,
       response: { 200: TakenReply, ...errors(400, 404) }
     }

@@ -63,14 +63,15 @@ export async function getProperty (db: Queryable, id: string) {
 }
 
 /**
- * The stays already taken at a property (accepted bookings not yet over), soonest first, for its page's calendar:
- * dates only, never who booked them. At most a year and a bit of them, which is as far as a stay may start.
+ * The nights already taken at a property (accepted stays and the owner's blocks, not yet over: taken_nights), soonest
+ * first: dates only, never who booked them or why they are blocked. At most a year and a bit of them, which is as
+ * far as a stay may start.
  */
 export async function takenDates (db: Queryable, id: string) {
   await getProperty(db, id)
   const { rows } = await db.query(
-    `SELECT start_date, end_date FROM bookings
-      WHERE property_id = $1 AND status = 'accepted' AND end_date > current_date
+    `SELECT start_date, end_date FROM taken_nights
+      WHERE property_id = $1 AND end_date > current_date
       ORDER BY start_date LIMIT 1000`, [id])
   return { taken: rows }
 }
@@ -127,7 +128,7 @@ const ORDER: Record<Sort, string> = {
 //    matches (a city: hundreds; a country: thousands), not the table;
 //  - without: a walk of the sort's index (the primary key for newest, properties_price_idx for price) that stops
 //    as soon as step 2 has enough.
-// Step 2: of those, the ones free for the stay ($3..$4; off when null), at most $5 (one more than the count bound
+// Step 2: of those, the ones free for the stay ($3..$4; off when null: no accepted stay and no block over it), at most $5 (one more than the count bound
 // or the page's end), each checked in bookings_accepted_property_end_idx (009) only until $5 are found. OFFSET 0
 // keeps step 1 a subquery whose order reaches here; inside NOT EXISTS it stops the planner from hashing every
 // accepted future stay instead. The page is read from those ids; the one row of `t` carries the count even when
@@ -138,7 +139,9 @@ const search = (candidates: string, withWords: boolean) => `
     SELECT m.id, row_number() OVER () AS ord FROM (${candidates}) m
      WHERE ($3::date IS NULL OR NOT EXISTS (
        SELECT 1 FROM bookings b WHERE b.property_id = m.id AND b.status = 'accepted'
-          AND b.end_date > $3::date AND b.start_date < $4::date OFFSET 0))
+          AND b.end_date > $3::date AND b.start_date < $4::date OFFSET 0)
+       AND NOT EXISTS (
+       SELECT 1 FROM property_blocks k WHERE k.property_id = m.id AND k.end_date > $3::date AND k.start_date < $4::date OFFSET 0))
      LIMIT $5)
   SELECT t.total, page.* FROM (SELECT count(*)::int AS total FROM ids) t
   LEFT JOIN LATERAL (
