@@ -44,7 +44,9 @@ export const FIELD_LABELS: Record<string, string> = {
   num_guests: 'the number of guests',
   status: 'the status',
   unread: 'the unread filter',
-  // Blocked dates
+  // The calendar and blocked dates
+  month: 'the first month',
+  months: 'the number of months',
   note: 'the note',
   block_id: 'the block in the address',
   // Lists, analytics, notifications, live updates, unsubscribe

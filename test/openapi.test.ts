@@ -87,7 +87,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 31)
+    assert.equal(ids.length, 32)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -135,6 +135,7 @@ describe('real responses, checked against the document', () => {
       login: { body: {} },
       getProperty: { params: { id: property.id } },
       getTakenDates: { params: { id: property.id } },
+      getCalendar: { params: { id: property.id } },
       getBooking: { params: { id: 1 } },
       acceptBooking: { params: { id: 1 } },
       cancelBooking: { params: { id: 1 } },
@@ -240,6 +241,9 @@ describe('real responses, checked against the document', () => {
     await expect(403, otherOwner, 'unblockDates', { params: { id: mine.id, block_id: blockId } })
     await expect(204, owner, 'unblockDates', { params: { id: mine.id, block_id: blockId } })
     await expect(404, owner, 'unblockDates', { params: { id: mine.id, block_id: blockId } })
+    await expect(200, anonymous(), 'getCalendar', { params: { id: mine.id }, query: 'months=3' })
+    await expect(400, anonymous(), 'getCalendar', { params: { id: mine.id }, query: 'month=2027-00' })
+    await expect(404, anonymous(), 'getCalendar', { params: { id: 9_000_000 } })
   })
 
   test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
@@ -363,6 +367,7 @@ describe('real responses, checked against the document', () => {
         searchProperties: [anonymous(), {}],
         getProperty: [anonymous(), { params: { id: property.id } }],
         getTakenDates: [anonymous(), { params: { id: property.id } }],
+        getCalendar: [anonymous(), { params: { id: property.id } }],
         listOwnerProperties: [owner, {}],
         createBooking: [traveler, { body: { property_id: property.id, start_date: day(90), end_date: day(91), num_guests: 1 } }],
         listMyBookings: [traveler, {}],

@@ -6,6 +6,7 @@ import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, type Cursors } from '../http/paging.ts'
 import { CalendarDate, errors, IdParams, parseId } from '../http/schemas.ts'
+import { Calendar, CalendarQuery, propertyCalendar } from './calendar.ts'
 import { Property, PropertyInput, PropertyPatch, SearchQuery } from './schemas.ts'
 import { createProperty, getProperty, ownerProperties, searchProperties, takenDates, TOTAL_BOUND, updateProperty } from './service.ts'
 
@@ -81,6 +82,17 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
       response: { 200: TakenReply, ...errors(400, 404) }
     }
   }, async (request) => takenDates(pool, parseId(request.params.id)))
+
+  app.get('/api/properties/:id/calendar', {
+    schema: {
+      tags: ['properties'],
+      operationId: 'getCalendar',
+      summary: 'Each night of whole months at a property: free, taken or blocked (dates only, never who or why)',
+      params: IdParams,
+      querystring: CalendarQuery,
+      response: { 200: Calendar, ...errors(400, 404) }
+    }
+  }, async (request) => propertyCalendar(pool, parseId(request.params.id), request.query))
 
   app.get('/api/owner/properties', {
     onRequest: requireUser(pool, 'owner'),
