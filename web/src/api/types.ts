@@ -29,3 +29,5 @@ export type Status = Booking['status']
 export type Why = Pick<Booking, 'reason' | 'previous_status' | 'currency'>
 export type Action = BookingDetail['actions'][number]
 export type Reader = User
+export type CalendarReply = Json<'getCalendar', 200>
+export type Block = Json<'listBlocks', 200>['blocks'][number]

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, type ApiError } from '../api/client.ts'
 import type { Booking, Property, TakenReply } from '../api/types.ts'
+import { Calendar } from '../components/Calendar.tsx'
 import { Field } from '../components/Field.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { formatDate, formatMoney, formatRange, nights, plural, today } from '../format.ts'
@@ -37,6 +38,7 @@ export function PropertyPage ({ id }: { id: string }) {
       <div className='property-main'>
         <p className='crumbs'><Link href='/'>Search</Link></p>
         <h1>{property.name}</h1>
+        {!property.listed && <p className='notice' role='status'>This place is not taking requests right now: its owner has unlisted it.</p>}
         <p className='muted'>{[property.city, property.state, property.country].filter(Boolean).join(', ')}</p>
         <p className='price'><strong>{formatMoney(property.price_per_night, property.currency)}</strong> a night</p>
         <dl className='facts'>
@@ -44,6 +46,9 @@ export function PropertyPage ({ id }: { id: string }) {
           <div><dt>Bedrooms</dt><dd>{property.bedrooms}</dd></div>
           <div><dt>Bathrooms</dt><dd>{property.bathrooms}</dd></div>
           <div><dt>Guests</dt><dd>up to {property.max_guests}</dd></div>
+          <div><dt>Check-in</dt><dd>from {property.check_in_time}</dd></div>
+          <div><dt>Check-out</dt><dd>by {property.check_out_time}</dd></div>
+          {property.min_nights > 1 && <div><dt>Stays</dt><dd>{plural(property.min_nights, 'night')} at least</dd></div>}
         </dl>
         <p className='description'>{property.description}</p>
         {property.amenities.length > 0 && (
@@ -52,12 +57,18 @@ export function PropertyPage ({ id }: { id: string }) {
             <ul className='tags'>{property.amenities.map(a => <li key={a}>{a}</li>)}</ul>
           </>
         )}
+        {property.house_rules && (
+          <>
+            <h2>House rules</h2>
+            <p className='description'>{property.house_rules}</p>
+          </>
+        )}
         <h2>Dates already taken</h2>
         {taken.length === 0
           ? <p>None: every date is open.</p>
           : <ul className='taken' aria-label='Dates already taken'>{taken.map(t => <li key={t.start_date}>{formatRange(t.start_date, t.end_date)}</li>)}</ul>}
       </div>
-      <BookingForm property={property} taken={taken} />
+      {property.listed && <BookingForm property={property} taken={taken} />}
     </section>
   )
 }
@@ -96,6 +107,7 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
     <aside className='card booking-form' aria-labelledby='book-title'>
       <h2 id='book-title'>Book a stay</h2>
       <form onSubmit={submit} noValidate>
+        <Calendar propertyId={property.id} start={start} end={end} onPick={(s, e) => { setStart(s); setEnd(e) }} />
         <Field
           label='Check-in' type='date' min={today()} value={start} onChange={e => setStart(e.target.value)}
           error={form.field('start_date') ?? (clash ? `Taken ${formatRange(clash.start_date, clash.end_date)}.` : undefined)}
