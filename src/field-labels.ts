@@ -25,6 +25,8 @@ export const FIELD_LABELS: Record<string, string> = {
   bathrooms: 'the number of bathrooms',
   max_guests: 'the largest number of guests',
   amenities: 'the list of amenities',
+  cleaning_fee: 'the cleaning fee',
+  tax_rate: 'the tax rate',
   house_rules: 'the house rules',
   check_in_time: 'the check-in time',
   check_out_time: 'the check-out time',

@@ -87,7 +87,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 32)
+    assert.equal(ids.length, 33)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -136,6 +136,7 @@ describe('real responses, checked against the document', () => {
       getProperty: { params: { id: property.id } },
       getTakenDates: { params: { id: property.id } },
       getCalendar: { params: { id: property.id } },
+      getQuote: { params: { id: property.id }, query: `start_date=${day(80)}&end_date=${day(83)}` },
       getBooking: { params: { id: 1 } },
       acceptBooking: { params: { id: 1 } },
       cancelBooking: { params: { id: 1 } },
@@ -244,6 +245,9 @@ describe('real responses, checked against the document', () => {
     await expect(200, anonymous(), 'getCalendar', { params: { id: mine.id }, query: 'months=3' })
     await expect(400, anonymous(), 'getCalendar', { params: { id: mine.id }, query: 'month=2027-00' })
     await expect(404, anonymous(), 'getCalendar', { params: { id: 9_000_000 } })
+    await expect(200, anonymous(), 'getQuote', { params: { id: mine.id }, query: `start_date=${day(80)}&end_date=${day(83)}` })
+    await expect(400, anonymous(), 'getQuote', { params: { id: mine.id }, query: `start_date=${day(83)}&end_date=${day(80)}` })
+    await expect(404, anonymous(), 'getQuote', { params: { id: 9_000_000 }, query: `start_date=${day(80)}&end_date=${day(83)}` })
   })
 
   test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
@@ -368,6 +372,7 @@ describe('real responses, checked against the document', () => {
         getProperty: [anonymous(), { params: { id: property.id } }],
         getTakenDates: [anonymous(), { params: { id: property.id } }],
         getCalendar: [anonymous(), { params: { id: property.id } }],
+        getQuote: [anonymous(), { params: { id: property.id }, query: `start_date=${day(80)}&end_date=${day(83)}` }],
         listOwnerProperties: [owner, {}],
         createBooking: [traveler, { body: { property_id: property.id, start_date: day(90), end_date: day(91), num_guests: 1 } }],
         listMyBookings: [traveler, {}],

@@ -75,6 +75,40 @@ CREATE OR REPLACE FUNCTION record_booking_history(b bookings, p_by text) RETURNS
   LANGUAGE sql
   AS $$ INSERT INTO booking_history (booking_id, status, reason, by, at) VALUES (b.id, b.status, b.reason, p_by, b.updated_at) $$;
 
+-- The price of a stay, the one computation of it (the quote and request_booking() both call it): the nights at
+-- the nightly price, the cleaning fee once, and taxes at the rate (a percentage) on both, rounded half-up to the
+-- currency's minor unit (numeric's round(): half away from zero, and amounts are positive), so that the total is
+-- an amount a card can be charged. All numeric: no floating point anywhere.
+CREATE OR REPLACE FUNCTION currency_minor_digits(p_currency text) RETURNS int
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  -- ISO 4217's currencies without a minor unit; every other one is kept to hundredths (the columns' scale: the
+  -- few with thousandths, such as BHD and KWD, are priced in hundredths here).
+  AS $$ SELECT CASE WHEN p_currency IN ('BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX',
+                                        'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF') THEN 0 ELSE 2 END $$;
+
+CREATE OR REPLACE FUNCTION stay_price(p_nightly numeric, p_cleaning numeric, p_rate numeric, p_nights int, p_currency text)
+  RETURNS TABLE (nights_total numeric, taxes numeric, total numeric)
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$
+  SELECT n.amount, t.taxes, n.amount + p_cleaning + t.taxes
+    FROM (SELECT p_nightly * p_nights AS amount) n,
+         LATERAL (SELECT round((n.amount + p_cleaning) * p_rate / 100, currency_minor_digits(p_currency)) AS taxes) t
+$$;
+
+-- A booking's price, item by item, amounts as decimal strings (exact: JSON numbers would pass through floating
+-- point in most readers). A booking made before the items were kept was the nights alone.
+CREATE OR REPLACE FUNCTION booking_price(b bookings) RETURNS json
+  LANGUAGE sql STABLE
+  AS $$ SELECT json_build_object(
+    'nights', b.end_date - b.start_date,
+    'nightly_price', coalesce(b.nightly_price, round(b.total_price / (b.end_date - b.start_date), 2))::text,
+    'nights_total', (b.total_price - coalesce(b.cleaning_fee, 0) - coalesce(b.taxes, 0))::text,
+    'cleaning_fee', coalesce(b.cleaning_fee, 0.00)::numeric(10, 2)::text,
+    'tax_rate', coalesce(b.tax_rate, 0.00)::numeric(5, 2)::text,
+    'taxes', coalesce(b.taxes, 0.00)::numeric(12, 2)::text,
+    'total', b.total_price::text
+  ) $$;
+
 -- Whether the owner blocked any night of the stay (property_blocks_property_end_idx).
 CREATE OR REPLACE FUNCTION dates_blocked(p_property bigint, p_start date, p_end date) RETURNS boolean
   LANGUAGE sql STABLE
@@ -82,8 +116,8 @@ CREATE OR REPLACE FUNCTION dates_blocked(p_property bigint, p_start date, p_end 
 
 -- request: a new booking, pending. outcome: 'created', 'no_property', 'unlisted' (its owner unlisted it),
 -- 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights), 'dates_taken' (the stay overlaps
--- an accepted booking) or 'dates_blocked' (it overlaps a block). The booking keeps the price of this moment: a later change of the property's price does
--- not touch it.
+-- an accepted booking) or 'dates_blocked' (it overlaps a block). The booking keeps the price of this moment, item
+-- by item (stay_price()): a later change of the property's prices does not touch it.
 CREATE OR REPLACE FUNCTION request_booking(p_property bigint, p_traveler bigint, p_start date, p_end date, p_guests int,
                                            p_created_topic text)
   RETURNS TABLE (outcome text, bound int, booking bookings)
@@ -91,9 +125,11 @@ CREATE OR REPLACE FUNCTION request_booking(p_property bigint, p_traveler bigint,
   AS $$
 DECLARE
   prop record;
+  price record;
   b bookings;
 BEGIN
-  SELECT p.max_guests, p.min_nights, p.listed, p.price_per_night INTO prop FROM properties p WHERE p.id = p_property FOR SHARE;
+  SELECT p.max_guests, p.min_nights, p.listed, p.price_per_night, p.cleaning_fee, p.tax_rate, p.currency INTO prop
+    FROM properties p WHERE p.id = p_property FOR SHARE;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'no_property', NULL::int, NULL::bookings; RETURN;
   END IF;
@@ -114,8 +150,9 @@ BEGIN
   IF dates_blocked(p_property, p_start, p_end) THEN
     RETURN QUERY SELECT 'dates_blocked', NULL::int, NULL::bookings; RETURN;
   END IF;
-  INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price)
-  VALUES (p_property, p_traveler, p_start, p_end, p_guests, prop.price_per_night * (p_end - p_start))
+  SELECT * INTO price FROM stay_price(prop.price_per_night, prop.cleaning_fee, prop.tax_rate, p_end - p_start, prop.currency);
+  INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price, nightly_price, cleaning_fee, tax_rate, taxes)
+  VALUES (p_property, p_traveler, p_start, p_end, p_guests, price.total, prop.price_per_night, prop.cleaning_fee, prop.tax_rate, price.taxes)
   RETURNING * INTO b;
   INSERT INTO booking_history (booking_id, status, by, at) VALUES (b.id, 'pending', 'traveler', b.created_at);
   INSERT INTO outbox (event_id, topic, key, payload)

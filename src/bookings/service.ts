@@ -9,7 +9,8 @@ import type { Action, BookingInput } from './schemas.ts'
 const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, reason, previous_status, created_at, updated_at'
 const B_COLUMNS = COLUMNS.split(', ').map(c => `b.${c}`).join(', ')
 /** A transition's booking, with the currency of its total (the property's). */
-const WITH_CURRENCY = '(booking).*, (SELECT p.currency FROM properties p WHERE p.id = (booking).property_id) AS currency'
+const WITH_CURRENCY = `(booking).*, (SELECT p.currency FROM properties p WHERE p.id = (booking).property_id) AS currency,
+  booking_price(booking) AS price`
 
 const datesTaken = () => appError('DATES_UNAVAILABLE')
 
@@ -75,7 +76,7 @@ export async function cancelBooking (pool: Pool, user: User, bookingId: string) 
 export async function getBooking (db: Queryable, user: User, bookingId: string) {
   const { rows: [row] } = await db.query({
     name: 'booking-detail',
-    text: `SELECT ${B_COLUMNS}, p.currency, p.owner_id, p.name AS property_title, p.city, p.country,
+    text: `SELECT ${B_COLUMNS}, p.currency, booking_price(b) AS price, p.owner_id, p.name AS property_title, p.city, p.country,
                   t.name AS traveler_name, o.name AS owner_name,
                   (SELECT coalesce(json_agg(json_build_object('status', h.status, 'reason', h.reason, 'at', iso_utc(h.at), 'by', h.by) ORDER BY h.id), '[]')
                      FROM booking_history h WHERE h.booking_id = b.id) AS history

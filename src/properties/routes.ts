@@ -7,8 +7,8 @@ import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, type Cursors } from '../http/paging.ts'
 import { CalendarDate, errors, IdParams, parseId } from '../http/schemas.ts'
 import { Calendar, CalendarQuery, propertyCalendar } from './calendar.ts'
-import { Property, PropertyInput, PropertyPatch, SearchQuery } from './schemas.ts'
-import { createProperty, getProperty, ownerProperties, searchProperties, takenDates, TOTAL_BOUND, updateProperty } from './service.ts'
+import { Price, Property, PropertyInput, PropertyPatch, QuoteQuery, SearchQuery } from './schemas.ts'
+import { createProperty, getProperty, ownerProperties, quoteStay, searchProperties, takenDates, TOTAL_BOUND, updateProperty } from './service.ts'
 
 const PropertyReply = Type.Object({ property: Property })
 const OwnerPropertiesReply = Type.Object({ properties: Type.Array(Property), next_cursor: NextCursor })
@@ -93,6 +93,17 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
       response: { 200: Calendar, ...errors(400, 404) }
     }
   }, async (request) => propertyCalendar(pool, parseId(request.params.id), request.query))
+
+  app.get('/api/properties/:id/quote', {
+    schema: {
+      tags: ['properties'],
+      operationId: 'getQuote',
+      summary: 'What a stay would cost, item by item: nights, cleaning fee, taxes, total (exact decimal strings)',
+      params: IdParams,
+      querystring: QuoteQuery,
+      response: { 200: Type.Object({ currency: Type.String({ description: 'ISO 4217 code of the amounts' }), price: Price }), ...errors(400, 404) }
+    }
+  }, async (request) => quoteStay(pool, parseId(request.params.id), request.query.start_date, request.query.end_date))
 
   app.get('/api/owner/properties', {
     onRequest: requireUser(pool, 'owner'),

@@ -3,10 +3,11 @@ import { checkStay } from '../dates.ts'
 import { badRequest, forbidden, notFound } from '../errors.ts'
 import { fieldLabel } from '../field-labels.ts'
 import type { Page } from '../http/paging.ts'
-import { PropertyPatch, type PropertyInput, type SearchQuery } from './schemas.ts'
+import type { Static } from 'typebox'
+import { PropertyPatch, type Price, type PropertyInput, type SearchQuery } from './schemas.ts'
 
 const COLUMNS = `id, owner_id, name, description, city, state, country, property_type, price_per_night,
-  bedrooms, bathrooms, max_guests, amenities, currency, house_rules, check_in_time, check_out_time, min_nights, listed,
+  bedrooms, bathrooms, max_guests, amenities, currency, cleaning_fee, tax_rate, house_rules, check_in_time, check_out_time, min_nights, listed,
   created_at, updated_at`
 /** The fields an owner may change, each a column of the same name. */
 const EDITABLE = new Set(Object.keys(PropertyPatch.properties))
@@ -187,4 +188,23 @@ export async function searchProperties (db: Queryable, q: SearchQuery) {
   const total: number = rows[0].total
   const properties = rows[0].id === null ? [] : rows.map(({ total: _, ord: __, ...p }) => p)
   return total > counted ? { properties, total: counted, total_exact: false } : { properties, total, total_exact: true }
+}
+
+/**
+ * What a stay would cost, item by item, computed by stay_price() in booking.sql: the computation request_booking()
+ * stores on the booking, so the quote and the booking agree to the cent. Amounts are decimal strings.
+ */
+export async function quoteStay (db: Queryable, id: string, start?: string, end?: string) {
+  if (!start) throw badRequest('is required', 'start_date')
+  if (!end) throw badRequest('is required', 'end_date')
+  const nights = checkStay(start, end)
+  const { rows: [row] } = await db.query(
+    `SELECT p.currency, json_build_object(
+              'nights', $2::int, 'nightly_price', p.price_per_night::text, 'nights_total', q.nights_total::text,
+              'cleaning_fee', p.cleaning_fee::text, 'tax_rate', p.tax_rate::text, 'taxes', q.taxes::numeric(12, 2)::text,
+              'total', q.total::numeric(12, 2)::text) AS price
+       FROM properties p, stay_price(p.price_per_night, p.cleaning_fee, p.tax_rate, $2::int, p.currency) q
+      WHERE p.id = $1`, [id, nights])
+  if (!row) throw notFound('Property')
+  return row as { currency: string, price: Static<typeof Price> }
 }

@@ -36,7 +36,7 @@ for (const viewport of [DESKTOP, PHONE]) {
   test(`${size}: the calendar shows taken and blocked nights, refuses nights under the minimum or across them, and fills the request`, async () => {
     const owner = await signUp(stack.url, 'owner', 'Olivia Owner')
     const traveler = await signUp(stack.url, 'traveler', 'Lea Traveler')
-    const place = await listProperty(owner, { name: 'Alfama Loft', min_nights: 2, house_rules: 'No parties, please.' })
+    const place = await listProperty(owner, { name: 'Alfama Loft', min_nights: 2, house_rules: 'No parties, please.', cleaning_fee: 25, tax_rate: 10 })
     const res = await traveler.post('/api/bookings', { property_id: place.id, start_date: day(10), end_date: day(13), num_guests: 1 })
     assert.equal((await owner.post(`/api/bookings/${res.body.booking.id}/accept`)).status, 200)
     assert.equal((await owner.post(`/api/properties/${place.id}/blocks`, { start_date: day(20), end_date: day(22) })).status, 201)
@@ -79,10 +79,20 @@ for (const viewport of [DESKTOP, PHONE]) {
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-date')), new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 1)).toISOString().slice(0, 10))
     await page.keyboard.press('PageUp')
 
+    // The itemized price of 2 nights: 2 × €120.50 = €241.00, the €25.00 fee, 10 % of €266.00 in taxes.
+    const quote = page.getByRole('definition').filter({ hasText: '€292.60' })
+    await quote.waitFor()
+    const lines = await page.locator('[aria-label="Price of the stay"] div').allInnerTexts()
+    assert.deepEqual(lines.map(l => l.replace(/\s+/g, ' ')), ['2 nights × €120.50 €241.00', 'Cleaning fee €25.00', 'Taxes (10 %) €26.60', 'Total €292.60'])
+
     assert.deepEqual(await accessibilityProblems(page), [])
     await screenshot(page, 'listing-calendar-picked')
     await page.getByRole('button', { name: 'Request to book' }).click()
     await page.getByRole('heading', { name: 'Request sent' }).waitFor()
+    await page.getByRole('link', { name: 'See the booking' }).click()
+    await page.locator('[aria-label="Price, as requested"]').getByText('€26.60').waitFor()
+    assert.deepEqual(await accessibilityProblems(page), [])
+    await screenshot(page, 'listing-booking-price')
     assert.deepEqual(problems, [])
   })
 

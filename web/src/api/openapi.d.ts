@@ -189,6 +189,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/properties/{id}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a stay would cost, item by item: nights, cleaning fee, taxes, total (exact decimal strings) */
+        get: operations["getQuote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/owner/properties": {
         parameters: {
             query?: never;
@@ -1056,6 +1073,10 @@ export interface operations {
                     amenities: string[];
                     /** @description must be a currency code such as EUR or USD */
                     currency?: string;
+                    /** @description charged once per stay, in the currency; 0 (the default) to at most 1000000, at most two decimals */
+                    cleaning_fee?: number;
+                    /** @description a percentage of the nights and the cleaning fee, 0 (the default) to 100, at most two decimals */
+                    tax_rate?: number;
                     /** @description free text; empty when there are none */
                     house_rules?: string;
                     /** @description a time of day such as 15:00 (24-hour clock) */
@@ -1097,6 +1118,8 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
                             house_rules: string;
                             /** @description a time of day such as 15:00 (24-hour clock) */
                             check_in_time: string;
@@ -1210,6 +1233,8 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
                             house_rules: string;
                             /** @description a time of day such as 15:00 (24-hour clock) */
                             check_in_time: string;
@@ -1296,6 +1321,10 @@ export interface operations {
                     amenities?: string[];
                     /** @description must be a currency code such as EUR or USD */
                     currency?: string;
+                    /** @description charged once per stay, in the currency; 0 (the default) to at most 1000000, at most two decimals */
+                    cleaning_fee?: number;
+                    /** @description a percentage of the nights and the cleaning fee, 0 (the default) to 100, at most two decimals */
+                    tax_rate?: number;
                     /** @description free text; empty when there are none */
                     house_rules?: string;
                     /** @description a time of day such as 15:00 (24-hour clock) */
@@ -1339,6 +1368,8 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
                             house_rules: string;
                             /** @description a time of day such as 15:00 (24-hour clock) */
                             check_in_time: string;
@@ -1476,6 +1507,8 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
                             house_rules: string;
                             /** @description a time of day such as 15:00 (24-hour clock) */
                             check_in_time: string;
@@ -1683,6 +1716,88 @@ export interface operations {
             };
         };
     };
+    getQuote: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD */
+                start_date?: string;
+                /** @description YYYY-MM-DD */
+                end_date?: string;
+            };
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description ISO 4217 code of the amounts */
+                        currency: string;
+                        price: {
+                            nights: number;
+                            /** @description an exact decimal amount, as a string: "1234.50" */
+                            nightly_price: string;
+                            /** @description nights × nightly_price */
+                            nights_total: string;
+                            /** @description an exact decimal amount, as a string: "1234.50" */
+                            cleaning_fee: string;
+                            /** @description a percentage: "7.50" is 7.5 % */
+                            tax_rate: string;
+                            /** @description tax_rate % of nights_total + cleaning_fee, rounded half-up to the currency's minor unit */
+                            taxes: string;
+                            /** @description nights_total + cleaning_fee + taxes */
+                            total: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     listOwnerProperties: {
         parameters: {
             query?: {
@@ -1726,6 +1841,8 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
                             house_rules: string;
                             /** @description a time of day such as 15:00 (24-hour clock) */
                             check_in_time: string;
@@ -1833,6 +1950,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -1949,6 +2078,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -2042,6 +2183,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -2133,6 +2286,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -2254,6 +2419,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -2368,6 +2545,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;

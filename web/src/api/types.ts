@@ -31,3 +31,5 @@ export type Action = BookingDetail['actions'][number]
 export type Reader = User
 export type CalendarReply = Json<'getCalendar', 200>
 export type Block = Json<'listBlocks', 200>['blocks'][number]
+export type QuoteReply = Json<'getQuote', 200>
+export type Price = QuoteReply['price']

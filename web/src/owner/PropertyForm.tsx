@@ -20,6 +20,8 @@ const EMPTY = {
   bathrooms: '1',
   max_guests: '2',
   amenities: '',
+  cleaning_fee: '0',
+  tax_rate: '0',
   house_rules: '',
   check_in_time: '15:00',
   check_out_time: '11:00',
@@ -56,6 +58,8 @@ export function PropertyForm ({ editing, onDone }: { editing?: Property, onDone 
         bathrooms: num(v.bathrooms),
         max_guests: num(v.max_guests),
         min_nights: num(v.min_nights),
+        cleaning_fee: num(v.cleaning_fee),
+        tax_rate: num(v.tax_rate),
         amenities: v.amenities.split(',').map(a => a.trim()).filter(Boolean)
       }
       const { property } = editing
@@ -76,6 +80,8 @@ export function PropertyForm ({ editing, onDone }: { editing?: Property, onDone 
         <Field label='Country' autoComplete='country-name' {...f('country')} />
         <Select label='Currency' options={CURRENCIES.map(c => [c, `${c} (${currencySymbol(c)})`])} {...f('currency')} />
         <Field label={`Price per night (${currencySymbol(v.currency)})`} type='number' step='0.01' min='0.01' inputMode='decimal' {...f('price_per_night')} />
+        <Field label={`Cleaning fee (${currencySymbol(v.currency)})`} type='number' step='0.01' min='0' inputMode='decimal' {...f('cleaning_fee')} />
+        <Field label='Tax rate (%)' type='number' step='0.01' min='0' max='100' inputMode='decimal' {...f('tax_rate')} />
         <Field label='Bedrooms' type='number' min='0' inputMode='numeric' {...f('bedrooms')} />
         <Field label='Bathrooms' type='number' min='0' inputMode='numeric' {...f('bathrooms')} />
         <Field label='Guests at most' type='number' min='1' inputMode='numeric' {...f('max_guests')} />

@@ -1,8 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, type ApiError } from '../api/client.ts'
-import type { Booking, Property, TakenReply } from '../api/types.ts'
+import type { Booking, Property, QuoteReply, TakenReply } from '../api/types.ts'
 import { Calendar } from '../components/Calendar.tsx'
 import { Field } from '../components/Field.tsx'
+import { PriceLines } from '../components/PriceLines.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { formatDate, formatMoney, formatRange, nights, plural, today } from '../format.ts'
 import { Link, useLocation, useTitle } from '../router.tsx'
@@ -83,6 +84,7 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
   const form = useSubmit(['start_date', 'end_date', 'num_guests'])
   const n = nights(start, end)
   const clash = overlaps(taken, start, end)
+  const quote = useQuote(property.id, n > 0 && !clash ? start : '', end)
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
@@ -97,7 +99,7 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
     return (
       <aside className='card booking-form' aria-labelledby='book-title'>
         <h2 id='book-title'>Request sent</h2>
-        <p role='status'>Your request for {formatRange(sent.start_date, sent.end_date)} ({formatMoney(sent.total_price, sent.currency)}) is <span className='status status-pending'>awaiting answer</span>. The owner answers soon; you will be notified.</p>
+        <p role='status'>Your request for {formatRange(sent.start_date, sent.end_date)} ({sent.price ? formatMoney(sent.price.total as `${number}`, sent.currency) : formatMoney(sent.total_price, sent.currency)}) is <span className='status status-pending'>awaiting answer</span>. The owner answers soon; you will be notified.</p>
         <p className='actions'><Link href={`/bookings/${sent.id}`} className='button'>See the booking</Link> <Link href='/trips' className='button secondary'>See my trips</Link></p>
       </aside>
     )
@@ -117,11 +119,11 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
           label='Guests' type='number' min={1} max={property.max_guests} inputMode='numeric' value={guests} onChange={e => setGuests(e.target.value)}
           error={form.field('num_guests')} hint={`Up to ${property.max_guests}.`}
         />
-        <p className='total' aria-live='polite'>
-          {n > 0
-            ? <>{plural(n, 'night')} × {formatMoney(property.price_per_night, property.currency)} = <strong>{formatMoney(n * property.price_per_night, property.currency)}</strong></>
-            : 'Choose your dates to see the price.'}
-        </p>
+        <div className='total' aria-live='polite'>
+          {quote && n > 0
+            ? <PriceLines price={quote.price} currency={quote.currency} label='Price of the stay' />
+            : <p>Choose your dates to see the price.</p>}
+        </div>
         <ErrorText>{form.general}</ErrorText>
         {user === null && <Link className='button' href={'/signin?next=' + encodeURIComponent(path + location.search)}>Sign in to book</Link>}
         {user?.role === 'owner' && <p className='notice'>Owners cannot book; sign in as a traveler to request a stay.</p>}
@@ -130,4 +132,18 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
       </form>
     </aside>
   )
+}
+
+/** The quote of the stay (GET /api/properties/:id/quote) once both dates are chosen; null meanwhile. */
+function useQuote (id: number, start: string, end: string) {
+  const [quote, setQuote] = useState<QuoteReply | null>(null)
+  useEffect(() => {
+    setQuote(null)
+    if (!start || !end) return
+    let current = true
+    api<QuoteReply>('GET', `/api/properties/${id}/quote?start_date=${start}&end_date=${end}`)
+      .then(q => { if (current) setQuote(q) }, () => {})
+    return () => { current = false }
+  }, [id, start, end])
+  return quote
 }
