@@ -163,8 +163,8 @@ $$;
 
 -- accept: by the property's owner. outcome: 'accepted', 'not_found', 'forbidden' (not the caller's property),
 -- 'invalid_transition' (current_status says from what), 'dates_taken' or 'dates_blocked' (the owner blocked some
--- of its nights since it was requested). The pending requests this acceptance
--- makes impossible are cancelled with it (reason dates_taken), each with its own event, after the acceptance's.
+-- of its nights since it was requested). The pending requests this acceptance makes impossible are cancelled with
+-- it (reason dates_taken), each with its own event, after the acceptance's.
 CREATE OR REPLACE FUNCTION accept_booking(p_booking bigint, p_owner bigint, p_status_topic text)
   RETURNS TABLE (outcome text, current_status text, booking bookings)
   LANGUAGE plpgsql
