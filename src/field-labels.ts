@@ -25,6 +25,13 @@ export const FIELD_LABELS: Record<string, string> = {
   bathrooms: 'the number of bathrooms',
   max_guests: 'the largest number of guests',
   amenities: 'the list of amenities',
+  cleaning_fee: 'the cleaning fee',
+  tax_rate: 'the tax rate',
+  house_rules: 'the house rules',
+  check_in_time: 'the check-in time',
+  check_out_time: 'the check-out time',
+  min_nights: 'the minimum number of nights',
+  listed: 'the listed setting',
   // Search
   location: 'the search text',
   guests: 'the number of guests',
@@ -47,6 +54,11 @@ export const FIELD_LABELS: Record<string, string> = {
   message: 'the message',
   booking_id: 'the booking',
   unread: 'the unread filter',
+  // The calendar and blocked dates
+  month: 'the first month',
+  months: 'the number of months',
+  note: 'the note',
+  block_id: 'the block in the address',
   // Lists, analytics, notifications, live updates, unsubscribe
   limit: 'the number of results per page',
   offset: 'the number of results to skip',

@@ -445,7 +445,7 @@ describe('dates PostgreSQL cannot store', () => {
   // Every date field of every operation, found in the OpenAPI document, so that a new route's dates are covered too.
   interface Param { name: string, in: string, schema?: { format?: string } }
   interface Op { parameters?: Param[], requestBody?: { content: Record<string, { schema: { properties?: Record<string, { format?: string }> } }> } }
-  const signedIn: Record<string, Who> = { '/api/owner/analytics': 'ownerA', '/api/bookings': 'travelerA' }
+  const signedIn: Record<string, Who> = { '/api/owner/analytics': 'ownerA', '/api/bookings': 'travelerA', '/api/properties/{id}/blocks': 'ownerA' }
 
   test('a year 0000 date in any body or query field is 400 naming the field, never 500', async () => {
     const doc = await (await fetch(`${stack.url}/docs/json`)).json() as { paths: Record<string, Record<string, Op>> }
@@ -459,13 +459,15 @@ describe('dates PostgreSQL cannot store', () => {
       }
     }
     assert.deepEqual(ops.map(o => `${o.path} ${o.fields}`).sort(),
-      ['/api/bookings start_date,end_date', '/api/owner/analytics from,to', '/api/properties/search start_date,end_date'])
+      ['/api/bookings start_date,end_date', '/api/owner/analytics from,to', '/api/properties/search start_date,end_date',
+        '/api/properties/{id}/blocks start_date,end_date', '/api/properties/{id}/quote start_date,end_date'].sort())
     // Each field in turn at year 0, the others at dates the operation takes.
     const fine: Record<string, string> = { start_date: day(5), end_date: day(8), from: day(-10), to: day(-1) }
     for (const { method, path, where, fields } of ops) {
       for (const field of fields) {
         const dates = Object.fromEntries(fields.map(f => [f, f === field ? '0000-01-01' : fine[f]]))
-        const res = await client(signedIn[path] ?? 'anonymous').request(method, where === 'query' ? `${path}?${new URLSearchParams(dates)}` : path,
+        const at = path.replace('{id}', String(property.id))
+        const res = await client(signedIn[path] ?? 'anonymous').request(method, where === 'query' ? `${at}?${new URLSearchParams(dates)}` : at,
           where === 'body' ? { property_id: property.id, num_guests: 1, ...dates } : undefined)
         checkError(res, { status: 400, code: 'VALIDATION_ERROR', field })
       }

@@ -88,7 +88,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 40)
+    assert.equal(ids.length, 46)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -136,6 +136,8 @@ describe('real responses, checked against the document', () => {
       login: { body: {} },
       getProperty: { params: { id: property.id } },
       getTakenDates: { params: { id: property.id } },
+      getCalendar: { params: { id: property.id } },
+      getQuote: { params: { id: property.id }, query: `start_date=${day(80)}&end_date=${day(83)}` },
       getBooking: { params: { id: 1 } },
       acceptBooking: { params: { id: 1 } },
       cancelBooking: { params: { id: 1 } },
@@ -210,6 +212,48 @@ describe('real responses, checked against the document', () => {
     await expect(200, owner, 'listOwnerProperties', { query: `cursor=${first.body.next_cursor}` })
     await expect(400, owner, 'listOwnerProperties', { query: 'cursor=nonsense' })
     await expect(403, traveler, 'listOwnerProperties')
+  })
+
+  test('listings: edit, unlist and relist in each documented status', async () => {
+    const mine = await listProperty(owner)
+    await expect(200, owner, 'updateProperty', { params: { id: mine.id }, body: { name: 'Renamed', min_nights: 2, house_rules: 'No smoking.' } })
+    await expect(200, owner, 'updateProperty', { params: { id: mine.id }, body: { listed: false } })
+    await expect(409, traveler, 'createBooking', { body: { property_id: mine.id, start_date: day(40), end_date: day(43), num_guests: 2 } })
+    await expect(200, owner, 'updateProperty', { params: { id: mine.id }, body: { listed: true } })
+    await expect(400, owner, 'updateProperty', { params: { id: mine.id }, body: {} })
+    await expect(400, owner, 'updateProperty', { params: { id: mine.id }, body: { check_in_time: '24:00' } })
+    await expect(403, otherOwner, 'updateProperty', { params: { id: mine.id }, body: { name: 'Taken over' } })
+    await expect(404, owner, 'updateProperty', { params: { id: 9_000_000 }, body: { name: 'Nowhere' } })
+    await expect(413, owner, 'updateProperty', { params: { id: mine.id }, body: { description: huge.blob } })
+  })
+
+  test('blocked dates: block, list, unblock in each documented status', async () => {
+    const mine = await listProperty(owner)
+    const pending = await book(traveler, mine.id, 64, 2, 1)
+    const made = await expect(201, owner, 'blockDates', { params: { id: mine.id }, body: { start_date: day(60), end_date: day(66), note: 'Roof repairs' } })
+    assert.deepEqual(made.body.cancelled_bookings, [pending.id])
+    await expect(409, traveler, 'createBooking', { body: { property_id: mine.id, start_date: day(61), end_date: day(63), num_guests: 1 } })
+    await expect(409, owner, 'blockDates', { params: { id: mine.id }, body: { start_date: day(65), end_date: day(67) } })
+    await expect(400, owner, 'blockDates', { params: { id: mine.id }, body: { start_date: day(67), end_date: day(65) } })
+    await expect(403, otherOwner, 'blockDates', { params: { id: mine.id }, body: { start_date: day(70), end_date: day(71) } })
+    await expect(404, owner, 'blockDates', { params: { id: 9_000_000 }, body: { start_date: day(70), end_date: day(71) } })
+    await expect(413, owner, 'blockDates', { params: { id: mine.id }, body: { start_date: day(70), end_date: day(71), note: huge.blob } })
+    assert.equal((await expect(200, owner, 'listBlocks', { params: { id: mine.id } })).body.blocks.length, 1)
+    await expect(400, owner, 'listBlocks', { params: { id: 'abc' } })
+    await expect(403, otherOwner, 'listBlocks', { params: { id: mine.id } })
+    await expect(404, owner, 'listBlocks', { params: { id: 9_000_000 } })
+    const blockId = made.body.block.id
+    await expect(400, owner, 'unblockDates', { params: { id: mine.id, block_id: 'abc' } })
+    await expect(413, owner, 'unblockDates', { params: { id: mine.id, block_id: blockId }, body: huge })
+    await expect(403, otherOwner, 'unblockDates', { params: { id: mine.id, block_id: blockId } })
+    await expect(204, owner, 'unblockDates', { params: { id: mine.id, block_id: blockId } })
+    await expect(404, owner, 'unblockDates', { params: { id: mine.id, block_id: blockId } })
+    await expect(200, anonymous(), 'getCalendar', { params: { id: mine.id }, query: 'months=3' })
+    await expect(400, anonymous(), 'getCalendar', { params: { id: mine.id }, query: 'month=2027-00' })
+    await expect(404, anonymous(), 'getCalendar', { params: { id: 9_000_000 } })
+    await expect(200, anonymous(), 'getQuote', { params: { id: mine.id }, query: `start_date=${day(80)}&end_date=${day(83)}` })
+    await expect(400, anonymous(), 'getQuote', { params: { id: mine.id }, query: `start_date=${day(83)}&end_date=${day(80)}` })
+    await expect(404, anonymous(), 'getQuote', { params: { id: 9_000_000 }, query: `start_date=${day(80)}&end_date=${day(83)}` })
   })
 
   test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
@@ -436,9 +480,15 @@ describe('real responses, checked against the document', () => {
         getCurrentUser: [traveler, {}],
         updateAccount: [traveler, { body: { locale: 'en' } }],
         createProperty: [owner, { body: propertyInput() }],
+        updateProperty: [owner, { params: { id: property.id }, body: { name: 'Down' } }],
+        blockDates: [owner, { params: { id: property.id }, body: { start_date: day(90), end_date: day(91) } }],
+        listBlocks: [owner, { params: { id: property.id } }],
+        unblockDates: [owner, { params: { id: property.id, block_id: 1 } }],
         searchProperties: [anonymous(), {}],
         getProperty: [anonymous(), { params: { id: property.id } }],
         getTakenDates: [anonymous(), { params: { id: property.id } }],
+        getCalendar: [anonymous(), { params: { id: property.id } }],
+        getQuote: [anonymous(), { params: { id: property.id }, query: `start_date=${day(80)}&end_date=${day(83)}` }],
         listOwnerProperties: [owner, {}],
         createBooking: [traveler, { body: { property_id: property.id, start_date: day(90), end_date: day(91), num_guests: 1 } }],
         listMyBookings: [traveler, {}],
@@ -481,12 +531,12 @@ describe('real responses, checked against the document', () => {
   test('every state-changing operation refuses a request from another site with 403 CROSS_SITE_REQUEST', async () => {
     const evil = { Origin: 'https://evil.example' }
     for (const [id, { method }] of ops) {
-      if (method !== 'POST' && method !== 'PATCH') continue
+      if (method !== 'POST' && method !== 'PATCH' && method !== 'DELETE') continue
       if (id === 'unsubscribe') { // carries its authority in its URL, never a cookie: a mail client POSTs it from anywhere
         assert.equal((await expect(400, traveler, id, { query: 'token=forged', body: {}, headers: evil })).body.code, 'INVALID_UNSUBSCRIBE_TOKEN')
         continue
       }
-      const res = await expect(403, traveler, id, { params: { id: 1 }, body: {}, headers: evil })
+      const res = await expect(403, traveler, id, { params: { id: 1, block_id: 1 }, body: {}, headers: evil })
       assert.equal(res.body.code, 'CROSS_SITE_REQUEST', id)
     }
   })

@@ -19,7 +19,8 @@ after(async () => { await stack?.stop() })
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 const PROPERTY_FIELDS = ['id', 'owner_id', 'name', 'description', 'city', 'state', 'country', 'property_type', 'price_per_night',
-  'bedrooms', 'bathrooms', 'max_guests', 'amenities', 'currency', 'photos', 'created_at', 'updated_at']
+  'bedrooms', 'bathrooms', 'max_guests', 'amenities', 'currency', 'cleaning_fee', 'tax_rate', 'house_rules', 'check_in_time', 'check_out_time', 'min_nights',
+  'listed', 'photos', 'created_at', 'updated_at']
 
 /** A place name no other test uses. */
 const unique = (prefix = 'Town') => `${prefix}${randomBytes(5).toString('hex')}`

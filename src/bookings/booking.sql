@@ -5,6 +5,8 @@
 --                                and each overlapping pending request -> cancelled, reason dates_taken
 --   cancel   cancel_booking()    pending | accepted -> cancelled, reason traveler_cancelled or owner_declined
 --   expire   expire_bookings()   pending (older than the TTL) -> cancelled, reason expired
+--   block    block_dates()       (a property's nights taken off sale by its owner)
+--                                and each overlapping pending request -> cancelled, reason owner_declined
 --
 -- A cancelled booking keeps why (reason) and from what (previous_status: pending or accepted): the pair tells a
 -- declined request from a cancelled stay. Every change also writes a row of booking_history (status, reason, by:
@@ -17,8 +19,10 @@
 -- Locks, in one order everywhere so that no two transactions wait on each other in a cycle: a request takes the
 -- property FOR SHARE (requests run side by side); an accept takes the property FOR NO KEY UPDATE, then the booking,
 -- so it waits for the requests in flight, sees them and cancels the overlapping ones, and later requests see it;
--- cancel and expire lock only the booking. The exclusion constraint bookings_no_overlap (001_init.sql) stays the
--- last word on double booking. Functions that use plpgsql run each statement with a fresh snapshot, so a request
+-- cancel and expire lock only the booking; a block takes the property FOR NO KEY UPDATE, as an accept does, so the
+-- two never check each other's dates at the same time. The exclusion constraints bookings_no_overlap
+-- (001_init.sql) and taken_nights_no_overlap (047_blocked_dates.sql: accepted stays and blocks) stay the last
+-- word on double booking. Functions that use plpgsql run each statement with a fresh snapshot, so a request
 -- that waited for an accept on its property sees that accept (one SQL statement would keep its older snapshot).
 --
 -- This file is code, not history: `hostly migrate` re-applies it after the numbered migrations, every time, and
@@ -71,31 +75,84 @@ CREATE OR REPLACE FUNCTION record_booking_history(b bookings, p_by text) RETURNS
   LANGUAGE sql
   AS $$ INSERT INTO booking_history (booking_id, status, reason, by, at) VALUES (b.id, b.status, b.reason, p_by, b.updated_at) $$;
 
--- request: a new booking, pending. outcome: 'created', 'no_property', 'too_many_guests' (max_guests says the
--- limit) or 'dates_taken' (the stay overlaps an accepted booking).
+-- The price of a stay, the one computation of it (the quote and request_booking() both call it): the nights at
+-- the nightly price, the cleaning fee once, and taxes at the rate (a percentage) on both, rounded half-up to the
+-- currency's minor unit (numeric's round(): half away from zero, and amounts are positive), so that the total is
+-- an amount a card can be charged. All numeric: no floating point anywhere.
+CREATE OR REPLACE FUNCTION currency_minor_digits(p_currency text) RETURNS int
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  -- ISO 4217's currencies without a minor unit; every other one is kept to hundredths (the columns' scale: the
+  -- few with thousandths, such as BHD and KWD, are priced in hundredths here).
+  AS $$ SELECT CASE WHEN p_currency IN ('BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX',
+                                        'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF') THEN 0 ELSE 2 END $$;
+
+CREATE OR REPLACE FUNCTION stay_price(p_nightly numeric, p_cleaning numeric, p_rate numeric, p_nights int, p_currency text)
+  RETURNS TABLE (nights_total numeric, taxes numeric, total numeric)
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$
+  SELECT n.amount, t.taxes, n.amount + p_cleaning + t.taxes
+    FROM (SELECT p_nightly * p_nights AS amount) n,
+         LATERAL (SELECT round((n.amount + p_cleaning) * p_rate / 100, currency_minor_digits(p_currency)) AS taxes) t
+$$;
+
+-- A booking's price, item by item, amounts as decimal strings (exact: JSON numbers would pass through floating
+-- point in most readers). A booking made before the items were kept was the nights alone.
+CREATE OR REPLACE FUNCTION booking_price(b bookings) RETURNS json
+  LANGUAGE sql STABLE
+  AS $$ SELECT json_build_object(
+    'nights', b.end_date - b.start_date,
+    'nightly_price', coalesce(b.nightly_price, round(b.total_price / (b.end_date - b.start_date), 2))::text,
+    'nights_total', (b.total_price - coalesce(b.cleaning_fee, 0) - coalesce(b.taxes, 0))::text,
+    'cleaning_fee', coalesce(b.cleaning_fee, 0.00)::numeric(10, 2)::text,
+    'tax_rate', coalesce(b.tax_rate, 0.00)::numeric(5, 2)::text,
+    'taxes', coalesce(b.taxes, 0.00)::numeric(12, 2)::text,
+    'total', b.total_price::text
+  ) $$;
+
+-- Whether the owner blocked any night of the stay (property_blocks_property_end_idx).
+CREATE OR REPLACE FUNCTION dates_blocked(p_property bigint, p_start date, p_end date) RETURNS boolean
+  LANGUAGE sql STABLE
+  AS $$ SELECT EXISTS (SELECT 1 FROM property_blocks k WHERE k.property_id = p_property AND stays_overlap(k.start_date, k.end_date, p_start, p_end)) $$;
+
+-- request: a new booking, pending. outcome: 'created', 'no_property', 'unlisted' (its owner unlisted it),
+-- 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights), 'dates_taken' (the stay overlaps
+-- an accepted booking) or 'dates_blocked' (it overlaps a block). The booking keeps the price of this moment, item
+-- by item (stay_price()): a later change of the property's prices does not touch it.
 CREATE OR REPLACE FUNCTION request_booking(p_property bigint, p_traveler bigint, p_start date, p_end date, p_guests int,
                                            p_created_topic text)
-  RETURNS TABLE (outcome text, max_guests int, booking bookings)
+  RETURNS TABLE (outcome text, bound int, booking bookings)
   LANGUAGE plpgsql
   AS $$
 DECLARE
   prop record;
+  price record;
   b bookings;
 BEGIN
-  SELECT p.max_guests, p.price_per_night INTO prop FROM properties p WHERE p.id = p_property FOR SHARE;
+  SELECT p.max_guests, p.min_nights, p.listed, p.price_per_night, p.cleaning_fee, p.tax_rate, p.currency INTO prop
+    FROM properties p WHERE p.id = p_property FOR SHARE;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'no_property', NULL::int, NULL::bookings; RETURN;
   END IF;
+  IF NOT prop.listed THEN
+    RETURN QUERY SELECT 'unlisted', NULL::int, NULL::bookings; RETURN;
+  END IF;
   IF p_guests > prop.max_guests THEN
     RETURN QUERY SELECT 'too_many_guests', prop.max_guests, NULL::bookings; RETURN;
+  END IF;
+  IF p_end - p_start < prop.min_nights THEN
+    RETURN QUERY SELECT 'too_few_nights', prop.min_nights, NULL::bookings; RETURN;
   END IF;
   PERFORM 1 FROM bookings o WHERE o.property_id = p_property AND o.status = 'accepted'
      AND stays_overlap(o.start_date, o.end_date, p_start, p_end);
   IF FOUND THEN
     RETURN QUERY SELECT 'dates_taken', NULL::int, NULL::bookings; RETURN;
   END IF;
-  INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price)
-  VALUES (p_property, p_traveler, p_start, p_end, p_guests, prop.price_per_night * (p_end - p_start))
+  IF dates_blocked(p_property, p_start, p_end) THEN
+    RETURN QUERY SELECT 'dates_blocked', NULL::int, NULL::bookings; RETURN;
+  END IF;
+  SELECT * INTO price FROM stay_price(prop.price_per_night, prop.cleaning_fee, prop.tax_rate, p_end - p_start, prop.currency);
+  INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price, nightly_price, cleaning_fee, tax_rate, taxes)
+  VALUES (p_property, p_traveler, p_start, p_end, p_guests, price.total, prop.price_per_night, prop.cleaning_fee, prop.tax_rate, price.taxes)
   RETURNING * INTO b;
   INSERT INTO booking_history (booking_id, status, by, at) VALUES (b.id, 'pending', 'traveler', b.created_at);
   INSERT INTO outbox (event_id, topic, key, payload)
@@ -105,8 +162,9 @@ END
 $$;
 
 -- accept: by the property's owner. outcome: 'accepted', 'not_found', 'forbidden' (not the caller's property),
--- 'invalid_transition' (current_status says from what) or 'dates_taken'. The pending requests this acceptance
--- makes impossible are cancelled with it (reason dates_taken), each with its own event, after the acceptance's.
+-- 'invalid_transition' (current_status says from what), 'dates_taken' or 'dates_blocked' (the owner blocked some
+-- of its nights since it was requested). The pending requests this acceptance makes impossible are cancelled with
+-- it (reason dates_taken), each with its own event, after the acceptance's.
 CREATE OR REPLACE FUNCTION accept_booking(p_booking bigint, p_owner bigint, p_status_topic text)
   RETURNS TABLE (outcome text, current_status text, booking bookings)
   LANGUAGE plpgsql
@@ -132,6 +190,9 @@ BEGIN
      AND stays_overlap(o.start_date, o.end_date, b.start_date, b.end_date);
   IF FOUND THEN
     RETURN QUERY SELECT 'dates_taken', NULL::text, NULL::bookings; RETURN;
+  END IF;
+  IF dates_blocked(v_property, b.start_date, b.end_date) THEN
+    RETURN QUERY SELECT 'dates_blocked', NULL::text, NULL::bookings; RETURN;
   END IF;
 
   UPDATE bookings o SET status = 'accepted', updated_at = now() WHERE o.id = p_booking RETURNING o.* INTO b;
@@ -214,4 +275,56 @@ CREATE OR REPLACE FUNCTION expire_bookings(p_older_than interval, p_limit int, p
     RETURNING 1
   )
   SELECT count(*)::int FROM events
+$$;
+
+-- block: the owner takes [p_start, p_end) off sale. outcome: 'blocked', 'not_found', 'forbidden' (not the caller's
+-- property), 'dates_taken' (an accepted stay holds some of those nights: the owner cancels it first, telling the
+-- guest, or blocks around it) or 'dates_blocked' (another block does). The pending requests over those nights can
+-- no longer be accepted, so they are declined with it (reason owner_declined, by the owner: the owner chose those
+-- nights over them), each with its event, as an accept cancels the requests it makes impossible; cancelled lists
+-- their ids.
+CREATE OR REPLACE FUNCTION block_dates(p_property bigint, p_owner bigint, p_start date, p_end date, p_note text,
+                                       p_status_topic text)
+  RETURNS TABLE (outcome text, block property_blocks, cancelled bigint[])
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  v_owner bigint;
+  k property_blocks;
+  v_cancelled bigint[];
+BEGIN
+  SELECT p.owner_id INTO v_owner FROM properties p WHERE p.id = p_property FOR NO KEY UPDATE;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'not_found', NULL::property_blocks, NULL::bigint[]; RETURN;
+  END IF;
+  IF v_owner <> p_owner THEN
+    RETURN QUERY SELECT 'forbidden', NULL::property_blocks, NULL::bigint[]; RETURN;
+  END IF;
+  PERFORM 1 FROM bookings o WHERE o.property_id = p_property AND o.status = 'accepted'
+     AND stays_overlap(o.start_date, o.end_date, p_start, p_end);
+  IF FOUND THEN
+    RETURN QUERY SELECT 'dates_taken', NULL::property_blocks, NULL::bigint[]; RETURN;
+  END IF;
+  IF dates_blocked(p_property, p_start, p_end) THEN
+    RETURN QUERY SELECT 'dates_blocked', NULL::property_blocks, NULL::bigint[]; RETURN;
+  END IF;
+
+  INSERT INTO property_blocks (property_id, start_date, end_date, note) VALUES (p_property, p_start, p_end, p_note)
+  RETURNING * INTO k;
+  WITH declined AS (
+    UPDATE bookings o SET status = 'cancelled', reason = 'owner_declined', previous_status = 'pending', updated_at = now()
+     WHERE o.property_id = p_property AND o.status = 'pending'
+       AND stays_overlap(o.start_date, o.end_date, p_start, p_end)
+    RETURNING o.*
+  ), history AS (
+    INSERT INTO booking_history (booking_id, status, reason, by, at)
+    SELECT d.id, d.status, d.reason, 'owner', d.updated_at FROM declined d
+  ), events AS (
+    INSERT INTO outbox (event_id, topic, key, payload)
+    SELECT gen_random_uuid(), p_status_topic, d.id::text, booking_status_payload(ROW(d.*)::bookings, 'owner_declined')
+      FROM declined d ORDER BY d.id
+  )
+  SELECT coalesce(array_agg(d.id ORDER BY d.id), '{}') INTO v_cancelled FROM declined d;
+  RETURN QUERY SELECT 'blocked', k, v_cancelled;
+END
 $$;

@@ -8,8 +8,9 @@ import { todayUtc } from '../dates.ts'
 import { appError, badRequest } from '../errors.ts'
 import { SESSION } from '../http/openapi.ts'
 import type { Cursors } from '../http/paging.ts'
-import { errors, IdParams, parseId } from '../http/schemas.ts'
+import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
 import type { FastifyRequest } from 'fastify'
+import { Block, BlockInput, BlockParams, blockDates, checkBlock, listBlocks, unblockDates } from './blocks.ts'
 import { ownerBookings, travelerBookings } from './lists.ts'
 import { BookingDetail, BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings, TravelerBookingsQuery } from './schemas.ts'
 import { acceptBooking, cancelBooking, createBooking, getBooking, type AlongWith } from './service.ts'
@@ -151,5 +152,56 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, m
   }, async (request) => {
     const user = currentUser(request)
     return { booking: await cancelBooking(pool, user, parseId(request.params.id), along(user, request.body)) }
+  })
+
+  app.post('/api/properties/:id/blocks', {
+    onRequest: owner,
+    schema: {
+      tags: ['properties'],
+      operationId: 'blockDates',
+      summary: 'Block nights of a property (its owner); declines the pending requests over them',
+      security: SESSION,
+      params: IdParams,
+      body: BlockInput,
+      response: {
+        201: Type.Object({
+          block: Block,
+          cancelled_bookings: Type.Array(Type.Integer(), { description: 'the pending requests over those nights, declined (reason owner_declined)' })
+        }),
+        ...errors(400, 401, 403, 404, 409, 413)
+      }
+    }
+  }, async (request, reply) => {
+    checkBlock(request.body.start_date, request.body.end_date, maxAdvanceDays)
+    return reply.status(201).send(await blockDates(pool, currentUser(request).id, parseId(request.params.id), request.body))
+  })
+
+  app.get('/api/properties/:id/blocks', {
+    onRequest: owner,
+    schema: {
+      tags: ['properties'],
+      operationId: 'listBlocks',
+      summary: "A property's blocks not yet over, soonest first (its owner)",
+      security: SESSION,
+      params: IdParams,
+      response: { 200: Type.Object({ blocks: Type.Array(Block) }), ...errors(400, 401, 403, 404) }
+    }
+  }, async (request) => listBlocks(pool, currentUser(request).id, parseId(request.params.id)))
+
+  app.delete('/api/properties/:id/blocks/:block_id', {
+    onRequest: owner,
+    preValidation: noBody,
+    schema: {
+      tags: ['properties'],
+      operationId: 'unblockDates',
+      summary: 'Remove a block: its nights are free again (its owner)',
+      security: SESSION,
+      params: BlockParams,
+      response: { 204: Type.Null({ description: 'unblocked' }), ...errors(400, 401, 403, 404, 413) }
+    }
+  }, async (request, reply) => {
+    const { id, block_id: blockId } = request.params
+    await unblockDates(pool, currentUser(request).id, parseId(id), parseId(blockId, 'block_id'))
+    return reply.status(204).send(null)
   })
 }

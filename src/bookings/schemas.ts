@@ -25,6 +25,15 @@ export const Booking = Type.Object({
   num_guests: Type.Integer(),
   status: Status,
   total_price: Type.Number(),
+  price: Type.Optional(Type.Object({
+    nights: Type.Integer(),
+    nightly_price: Type.String(),
+    nights_total: Type.String(),
+    cleaning_fee: Type.String(),
+    tax_rate: Type.String({ description: 'a percentage: "7.50" is 7.5 %' }),
+    taxes: Type.String(),
+    total: Type.String({ description: 'total_price, exact' })
+  }, { description: 'the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id}' })),
   currency: Type.String({ description: 'ISO 4217 code of total_price: the property\'s currency' }),
   reason: Nullable(Type.Union([...CancelReason.anyOf], { description: 'why it was cancelled; null unless cancelled' })),
   previous_status: Nullable(Type.Union([Type.Literal('pending'), Type.Literal('accepted')], {

@@ -10,7 +10,8 @@ import type { Action, BookingInput } from './schemas.ts'
 const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, reason, previous_status, created_at, updated_at'
 const B_COLUMNS = COLUMNS.split(', ').map(c => `b.${c}`).join(', ')
 /** A transition's booking, with the currency of its total (the property's). */
-const WITH_CURRENCY = '(booking).*, (SELECT p.currency FROM properties p WHERE p.id = (booking).property_id) AS currency'
+const WITH_CURRENCY = `(booking).*, (SELECT p.currency FROM properties p WHERE p.id = (booking).property_id) AS currency,
+  booking_price(booking) AS price`
 
 const datesTaken = () => appError('DATES_UNAVAILABLE')
 
@@ -40,15 +41,18 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
 async function requestOn (db: Queryable, travelerId: number, input: BookingInput) {
   const { rows: [r] } = await db.query({
     name: 'request-booking',
-    text: `SELECT outcome, max_guests, ${WITH_CURRENCY} FROM request_booking($1, $2, $3, $4, $5, in_trace($6, $7))`,
+    text: `SELECT outcome, bound, ${WITH_CURRENCY} FROM request_booking($1, $2, $3, $4, $5, in_trace($6, $7))`,
     values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests, TOPICS.created, traceparentOf()]
   })
   switch (r.outcome) {
     case 'no_property': throw notFound('Property')
-    case 'too_many_guests': throw badRequest({ sentence: `This place holds at most ${r.max_guests} ${r.max_guests === 1 ? 'guest' : 'guests'}.` }, 'num_guests')
+    case 'unlisted': throw appError('PROPERTY_UNLISTED')
+    case 'too_many_guests': throw badRequest({ sentence: `This place holds at most ${r.bound} ${r.bound === 1 ? 'guest' : 'guests'}.` }, 'num_guests')
+    case 'too_few_nights': throw badRequest({ sentence: `This place takes stays of at least ${r.bound} nights.` }, 'end_date')
     case 'dates_taken': throw datesTaken()
+    case 'dates_blocked': throw appError('DATES_BLOCKED')
   }
-  const { outcome: _, max_guests: __, ...booking } = r
+  const { outcome: _, bound: __, ...booking } = r
   return booking
 }
 
@@ -67,6 +71,7 @@ async function acceptOn (db: Queryable, owner: User, bookingId: string) {
     case 'forbidden': throw forbidden('This booking is not for one of your properties.')
     case 'invalid_transition': throw invalidTransition(r.current_status, 'accepted')
     case 'dates_taken': throw datesTaken()
+    case 'dates_blocked': throw appError('DATES_BLOCKED')
   }
   const { outcome: _, current_status: __, ...booking } = r
   return booking
@@ -95,7 +100,7 @@ async function cancelOn (db: Queryable, user: User, bookingId: string) {
 export async function getBooking (db: Queryable, user: User, bookingId: string) {
   const { rows: [row] } = await db.query({
     name: 'booking-detail',
-    text: `SELECT ${B_COLUMNS}, p.currency, p.owner_id, p.name AS property_title, p.city, p.country,
+    text: `SELECT ${B_COLUMNS}, p.currency, booking_price(b) AS price, p.owner_id, p.name AS property_title, p.city, p.country,
                   t.name AS traveler_name, o.name AS owner_name, t.avatar AS traveler_avatar, o.avatar AS owner_avatar,
                   (SELECT coalesce(json_agg(json_build_object('status', h.status, 'reason', h.reason, 'at', iso_utc(h.at), 'by', h.by) ORDER BY h.id), '[]')
                      FROM booking_history h WHERE h.booking_id = b.id) AS history

@@ -7,8 +7,9 @@ import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, type Cursors } from '../http/paging.ts'
 import { CalendarDate, errors, IdParams, parseId } from '../http/schemas.ts'
 import { withPhotos } from '../photos/service.ts'
-import { Property, PropertyInput, SearchQuery } from './schemas.ts'
-import { createProperty, getProperty, ownerProperties, searchProperties, takenDates, TOTAL_BOUND } from './service.ts'
+import { Calendar, CalendarQuery, propertyCalendar } from './calendar.ts'
+import { Price, Property, PropertyInput, PropertyPatch, QuoteQuery, SearchQuery } from './schemas.ts'
+import { createProperty, getProperty, ownerProperties, quoteStay, searchProperties, takenDates, TOTAL_BOUND, updateProperty } from './service.ts'
 
 const PropertyReply = Type.Object({ property: Property })
 const OwnerPropertiesReply = Type.Object({ properties: Type.Array(Property), next_cursor: NextCursor })
@@ -31,6 +32,22 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
   }, async (request, reply) => {
     const property = await createProperty(pool, currentUser(request).id, request.body)
     return reply.status(201).send({ property: { ...property, photos: [] } })
+  })
+
+  app.patch('/api/properties/:id', {
+    onRequest: requireUser(pool, 'owner'),
+    schema: {
+      tags: ['properties'],
+      operationId: 'updateProperty',
+      summary: "Change any of a property's fields, or unlist and relist it (its owner); bookings keep their price",
+      security: SESSION,
+      params: IdParams,
+      body: PropertyPatch,
+      response: { 200: PropertyReply, ...errors(400, 401, 403, 404, 413) }
+    }
+  }, async (request) => {
+    const property = await updateProperty(pool, currentUser(request).id, parseId(request.params.id), request.body)
+    return { property: (await withPhotos(pool, [property]))[0] }
   })
 
   app.get('/api/properties/search', {
@@ -70,11 +87,33 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
     schema: {
       tags: ['properties'],
       operationId: 'getTakenDates',
-      summary: 'The stays already taken at a property (accepted, not over), soonest first',
+      summary: 'The nights already taken at a property (accepted stays and blocks, not over), soonest first',
       params: IdParams,
       response: { 200: TakenReply, ...errors(400, 404) }
     }
   }, async (request) => takenDates(pool, parseId(request.params.id)))
+
+  app.get('/api/properties/:id/calendar', {
+    schema: {
+      tags: ['properties'],
+      operationId: 'getCalendar',
+      summary: 'Each night of whole months at a property: free, taken or blocked (dates only, never who or why)',
+      params: IdParams,
+      querystring: CalendarQuery,
+      response: { 200: Calendar, ...errors(400, 404) }
+    }
+  }, async (request) => propertyCalendar(pool, parseId(request.params.id), request.query))
+
+  app.get('/api/properties/:id/quote', {
+    schema: {
+      tags: ['properties'],
+      operationId: 'getQuote',
+      summary: 'What a stay would cost, item by item: nights, cleaning fee, taxes, total (exact decimal strings)',
+      params: IdParams,
+      querystring: QuoteQuery,
+      response: { 200: Type.Object({ currency: Type.String({ description: 'ISO 4217 code of the amounts' }), price: Price }), ...errors(400, 404) }
+    }
+  }, async (request) => quoteStay(pool, parseId(request.params.id), request.query.start_date, request.query.end_date))
 
   app.get('/api/owner/properties', {
     onRequest: requireUser(pool, 'owner'),

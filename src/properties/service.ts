@@ -1,27 +1,61 @@
-import type { Queryable } from '../db/pool.ts'
+import { transaction, type Pool, type Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
-import { badRequest, notFound } from '../errors.ts'
+import { badRequest, forbidden, notFound } from '../errors.ts'
 import { fieldLabel } from '../field-labels.ts'
 import type { Page } from '../http/paging.ts'
-import type { PropertyInput, SearchQuery } from './schemas.ts'
+import type { Static } from 'typebox'
+import { PropertyPatch, type Price, type PropertyInput, type SearchQuery } from './schemas.ts'
 
 const COLUMNS = `id, owner_id, name, description, city, state, country, property_type, price_per_night,
-  bedrooms, bathrooms, max_guests, amenities, currency, created_at, updated_at`
+  bedrooms, bathrooms, max_guests, amenities, currency, cleaning_fee, tax_rate, house_rules, check_in_time, check_out_time, min_nights, listed,
+  created_at, updated_at`
+/** The fields an owner may change, each a column of the same name. */
+const EDITABLE = new Set(Object.keys(PropertyPatch.properties))
 
 /** The ISO 4217 codes this runtime knows (Intl), the only ones a price may be in. */
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
 
-export async function createProperty (db: Queryable, ownerId: number, p: PropertyInput) {
-  const currency = p.currency ?? 'EUR'
+function checkCurrency (currency: string) {
   if (!CURRENCIES.has(currency)) throw badRequest({ sentence: `“${currency}” is not a currency we know; use an ISO 4217 code such as EUR or USD.` }, 'currency')
+}
+
+export async function createProperty (db: Queryable, ownerId: number, p: PropertyInput) {
+  checkCurrency(p.currency ?? 'EUR')
+  // The optional fields left out take the columns' defaults (DEFAULT), the given ones their value.
+  const fields = Object.entries(p).filter(([k, v]) => EDITABLE.has(k) && v !== undefined)
   const { rows } = await db.query(
-    `INSERT INTO properties (owner_id, name, description, city, state, country, property_type, price_per_night,
-       bedrooms, bathrooms, max_guests, amenities, currency)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
-    [ownerId, p.name, p.description, p.city, p.state, p.country, p.property_type, p.price_per_night,
-      p.bedrooms, p.bathrooms, p.max_guests, p.amenities, currency])
+    `INSERT INTO properties (owner_id, ${fields.map(([k]) => k).join(', ')})
+     VALUES ($1, ${fields.map((_, i) => `$${i + 2}`).join(', ')}) RETURNING ${COLUMNS}`,
+    [ownerId, ...fields.map(([, v]) => v)])
   return rows[0]
 }
+
+/**
+ * An owner's change to their property: only the fields given. It holds the property FOR NO KEY UPDATE, as an
+ * accept does, so a request in flight (FOR SHARE) is priced wholly before or wholly after it; a booking keeps the
+ * price it was requested at (bookings.total_price). The currency is the one thing that cannot change once the
+ * property has bookings: their amounts are read in the property's currency.
+ */
+export async function updateProperty (pool: Pool, ownerId: number, id: string, patch: PropertyPatch) {
+  if (patch.currency !== undefined) checkCurrency(patch.currency)
+  return transaction(pool, async (db) => {
+    const { rows: [found] } = await db.query(
+      `SELECT owner_id, currency, EXISTS (SELECT 1 FROM bookings b WHERE b.property_id = p.id) AS booked
+         FROM properties p WHERE p.id = $1 FOR NO KEY UPDATE`, [id])
+    if (!found) throw notFound('Property')
+    if (found.owner_id !== ownerId) throw notOwner()
+    if (patch.currency !== undefined && patch.currency !== found.currency && found.booked) {
+      throw badRequest({ sentence: 'The currency cannot change once the place has bookings: their amounts are in its currency.' }, 'currency')
+    }
+    const fields = Object.entries(patch).filter(([k, v]) => EDITABLE.has(k) && v !== undefined)
+    const { rows } = await db.query(
+      `UPDATE properties SET ${fields.map(([k], i) => `${k} = $${i + 2}`).join(', ')}, updated_at = now()
+        WHERE id = $1 RETURNING ${COLUMNS}`, [id, ...fields.map(([, v]) => v)])
+    return rows[0]
+  })
+}
+
+export const notOwner = () => forbidden('This is not one of your properties.')
 
 export async function getProperty (db: Queryable, id: string) {
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM properties WHERE id = $1`, [id])
@@ -30,14 +64,15 @@ export async function getProperty (db: Queryable, id: string) {
 }
 
 /**
- * The stays already taken at a property (accepted bookings not yet over), soonest first, for its page's calendar:
- * dates only, never who booked them. At most a year and a bit of them, which is as far as a stay may start.
+ * The nights already taken at a property (accepted stays and the owner's blocks, not yet over: taken_nights), soonest
+ * first: dates only, never who booked them or why they are blocked. At most a year and a bit of them, which is as
+ * far as a stay may start.
  */
 export async function takenDates (db: Queryable, id: string) {
   await getProperty(db, id)
   const { rows } = await db.query(
-    `SELECT start_date, end_date FROM bookings
-      WHERE property_id = $1 AND status = 'accepted' AND end_date > current_date
+    `SELECT start_date, end_date FROM taken_nights
+      WHERE property_id = $1 AND end_date > current_date
       ORDER BY start_date LIMIT 1000`, [id])
   return { taken: rows }
 }
@@ -75,8 +110,8 @@ const QUERY = `
   ),
   q AS (SELECT string_agg(a, ' & ')::tsquery AS q FROM (SELECT '(' || string_agg(alt, ' | ') || ')' AS a FROM alts GROUP BY w) g)`
 
-// What every form filters on: $2 guests, $8..$9 the price range, $10 the type (each off when null).
-const filters = (t: string) => `($2::int IS NULL OR ${t}.max_guests >= $2)
+// What every form filters on: listed properties only (unlisted ones are out of search), $2 guests, $8..$9 the price range, $10 the type (each off when null).
+const filters = (t: string) => `${t}.listed AND ($2::int IS NULL OR ${t}.max_guests >= $2)
   AND ($8::numeric IS NULL OR ${t}.price_per_night >= $8) AND ($9::numeric IS NULL OR ${t}.price_per_night <= $9)
   AND ($10::text IS NULL OR lower(${t}.property_type) = lower($10))`
 
@@ -94,7 +129,7 @@ const ORDER: Record<Sort, string> = {
 //    matches (a city: hundreds; a country: thousands), not the table;
 //  - without: a walk of the sort's index (the primary key for newest, properties_price_idx for price) that stops
 //    as soon as step 2 has enough.
-// Step 2: of those, the ones free for the stay ($3..$4; off when null), at most $5 (one more than the count bound
+// Step 2: of those, the ones free for the stay ($3..$4; off when null: no accepted stay and no block over it), at most $5 (one more than the count bound
 // or the page's end), each checked in bookings_accepted_property_end_idx (009) only until $5 are found. OFFSET 0
 // keeps step 1 a subquery whose order reaches here; inside NOT EXISTS it stops the planner from hashing every
 // accepted future stay instead. The page is read from those ids; the one row of `t` carries the count even when
@@ -105,7 +140,9 @@ const search = (candidates: string, withWords: boolean) => `
     SELECT m.id, row_number() OVER () AS ord FROM (${candidates}) m
      WHERE ($3::date IS NULL OR NOT EXISTS (
        SELECT 1 FROM bookings b WHERE b.property_id = m.id AND b.status = 'accepted'
-          AND b.end_date > $3::date AND b.start_date < $4::date OFFSET 0))
+          AND b.end_date > $3::date AND b.start_date < $4::date OFFSET 0)
+       AND NOT EXISTS (
+       SELECT 1 FROM property_blocks k WHERE k.property_id = m.id AND k.end_date > $3::date AND k.start_date < $4::date OFFSET 0))
      LIMIT $5)
   SELECT t.total, page.* FROM (SELECT count(*)::int AS total FROM ids) t
   LEFT JOIN LATERAL (
@@ -151,4 +188,23 @@ export async function searchProperties (db: Queryable, q: SearchQuery) {
   const total: number = rows[0].total
   const properties = rows[0].id === null ? [] : rows.map(({ total: _, ord: __, ...p }) => p)
   return total > counted ? { properties, total: counted, total_exact: false } : { properties, total, total_exact: true }
+}
+
+/**
+ * What a stay would cost, item by item, computed by stay_price() in booking.sql: the computation request_booking()
+ * stores on the booking, so the quote and the booking agree to the cent. Amounts are decimal strings.
+ */
+export async function quoteStay (db: Queryable, id: string, start?: string, end?: string) {
+  if (!start) throw badRequest('is required', 'start_date')
+  if (!end) throw badRequest('is required', 'end_date')
+  const nights = checkStay(start, end)
+  const { rows: [row] } = await db.query(
+    `SELECT p.currency, json_build_object(
+              'nights', $2::int, 'nightly_price', p.price_per_night::text, 'nights_total', q.nights_total::text,
+              'cleaning_fee', p.cleaning_fee::text, 'tax_rate', p.tax_rate::text, 'taxes', q.taxes::numeric(12, 2)::text,
+              'total', q.total::numeric(12, 2)::text) AS price
+       FROM properties p, stay_price(p.price_per_night, p.cleaning_fee, p.tax_rate, $2::int, p.currency) q
+      WHERE p.id = $1`, [id, nights])
+  if (!row) throw notFound('Property')
+  return row as { currency: string, price: Static<typeof Price> }
 }

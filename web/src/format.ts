@@ -20,8 +20,8 @@ function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat> (key: string,
   return f
 }
 
-/** An amount with its currency (ISO 4217), e.g. "€1,317.00" or "1317,00 €". */
-export const formatMoney = (n: number, currency = DEFAULT_CURRENCY, whole = false) =>
+/** An amount with its currency (ISO 4217), e.g. "€1,317.00" or "1317,00 €"; a decimal string is formatted exactly. */
+export const formatMoney = (n: number | `${number}`, currency = DEFAULT_CURRENCY, whole = false) =>
   cached(`m${currency}${whole}`, () => new Intl.NumberFormat(reader.locale, { style: 'currency', currency, ...(whole ? { maximumFractionDigits: 0 } : {}) })).format(n)
 
 /** The currency's symbol as the reader writes it ("€", "US$"). */

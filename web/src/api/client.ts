@@ -1,7 +1,7 @@
 import type { ErrorBody } from './types.ts'
 
 /** Errors without details that are still about one field: shown beside it. */
-const CODE_FIELDS: Record<string, string> = { EMAIL_TAKEN: 'email', DATES_UNAVAILABLE: 'start_date' }
+const CODE_FIELDS: Record<string, string> = { EMAIL_TAKEN: 'email', DATES_UNAVAILABLE: 'start_date', DATES_BLOCKED: 'start_date', BLOCK_OVER_STAY: 'start_date', BLOCK_OVER_BLOCK: 'start_date' }
 
 /** An answer of the API other than 2xx, with its words: shown to the person next to what caused it. */
 export class ApiError extends Error {

@@ -120,6 +120,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/properties/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One property */
+        get: operations["getProperty"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change any of a property's fields, or unlist and relist it (its owner); bookings keep their price */
+        patch: operations["updateProperty"];
+        trace?: never;
+    };
     "/api/properties/search": {
         parameters: {
             query?: never;
@@ -137,15 +155,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/properties/{id}": {
+    "/api/properties/{id}/taken": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** One property */
-        get: operations["getProperty"];
+        /** The nights already taken at a property (accepted stays and blocks, not over), soonest first */
+        get: operations["getTakenDates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -154,15 +172,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/properties/{id}/taken": {
+    "/api/properties/{id}/calendar": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The stays already taken at a property (accepted, not over), soonest first */
-        get: operations["getTakenDates"];
+        /** Each night of whole months at a property: free, taken or blocked (dates only, never who or why) */
+        get: operations["getCalendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/properties/{id}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a stay would cost, item by item: nights, cleaning fee, taxes, total (exact decimal strings) */
+        get: operations["getQuote"];
         put?: never;
         post?: never;
         delete?: never;
@@ -285,6 +320,41 @@ export interface paths {
         /** Cancel a booking (its traveler or its property's owner): decline, withdraw or cancel; a message goes to the other party with it */
         post: operations["cancelBooking"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/properties/{id}/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A property's blocks not yet over, soonest first (its owner) */
+        get: operations["listBlocks"];
+        put?: never;
+        /** Block nights of a property (its owner); declines the pending requests over them */
+        post: operations["blockDates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/properties/{id}/blocks/{block_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a block: its nights are free again (its owner) */
+        delete: operations["unblockDates"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1236,6 +1306,18 @@ export interface operations {
                     amenities: string[];
                     /** @description must be a currency code such as EUR or USD */
                     currency?: string;
+                    /** @description charged once per stay, in the currency; 0 (the default) to at most 1000000, at most two decimals */
+                    cleaning_fee?: number;
+                    /** @description a percentage of the nights and the cleaning fee, 0 (the default) to 100, at most two decimals */
+                    tax_rate?: number;
+                    /** @description free text; empty when there are none */
+                    house_rules?: string;
+                    /** @description a time of day such as 15:00 (24-hour clock) */
+                    check_in_time?: string;
+                    /** @description a time of day such as 15:00 (24-hour clock) */
+                    check_out_time?: string;
+                    /** @description the fewest nights a stay may have (1 to 365) */
+                    min_nights?: number;
                 };
             };
         };
@@ -1269,6 +1351,16 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
                             /** @description in the order the owner chose; the one with cover: true is shown in search results */
                             photos: {
                                 id: number;
@@ -1314,6 +1406,299 @@ export interface operations {
             };
             /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getProperty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        property: {
+                            id: number;
+                            owner_id: number;
+                            /** @description must show at least one visible character and no control or bidirectional-override characters */
+                            name: string;
+                            description: string;
+                            /** @description must not be blank */
+                            city: string;
+                            /** @description must not be blank */
+                            state: string;
+                            /** @description must not be blank */
+                            country: string;
+                            /** @description must not be blank */
+                            property_type: string;
+                            /** @description at least 0.01, at most 1000000, at most two decimals */
+                            price_per_night: number;
+                            bedrooms: number;
+                            bathrooms: number;
+                            max_guests: number;
+                            amenities: string[];
+                            /** @description must be a currency code such as EUR or USD */
+                            currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
+                            /** @description in the order the owner chose; the one with cover: true is shown in search results */
+                            photos: {
+                                id: number;
+                                /** @description of the widest variant (the photo upright, at most 1920) */
+                                width: number;
+                                height: number;
+                                /** @description the photo search results show; one per property that has photos */
+                                cover: boolean;
+                                /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            }[];
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateProperty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description must show at least one visible character and no control or bidirectional-override characters */
+                    name?: string;
+                    description?: string;
+                    /** @description must not be blank */
+                    city?: string;
+                    /** @description must not be blank */
+                    state?: string;
+                    /** @description must not be blank */
+                    country?: string;
+                    /** @description must not be blank */
+                    property_type?: string;
+                    /** @description at least 0.01, at most 1000000, at most two decimals */
+                    price_per_night?: number;
+                    bedrooms?: number;
+                    bathrooms?: number;
+                    max_guests?: number;
+                    amenities?: string[];
+                    /** @description must be a currency code such as EUR or USD */
+                    currency?: string;
+                    /** @description charged once per stay, in the currency; 0 (the default) to at most 1000000, at most two decimals */
+                    cleaning_fee?: number;
+                    /** @description a percentage of the nights and the cleaning fee, 0 (the default) to 100, at most two decimals */
+                    tax_rate?: number;
+                    /** @description free text; empty when there are none */
+                    house_rules?: string;
+                    /** @description a time of day such as 15:00 (24-hour clock) */
+                    check_in_time?: string;
+                    /** @description a time of day such as 15:00 (24-hour clock) */
+                    check_out_time?: string;
+                    /** @description the fewest nights a stay may have (1 to 365) */
+                    min_nights?: number;
+                    /** @description false unlists the property (out of search, no new requests); true lists it again */
+                    listed?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        property: {
+                            id: number;
+                            owner_id: number;
+                            /** @description must show at least one visible character and no control or bidirectional-override characters */
+                            name: string;
+                            description: string;
+                            /** @description must not be blank */
+                            city: string;
+                            /** @description must not be blank */
+                            state: string;
+                            /** @description must not be blank */
+                            country: string;
+                            /** @description must not be blank */
+                            property_type: string;
+                            /** @description at least 0.01, at most 1000000, at most two decimals */
+                            price_per_night: number;
+                            bedrooms: number;
+                            bathrooms: number;
+                            max_guests: number;
+                            amenities: string[];
+                            /** @description must be a currency code such as EUR or USD */
+                            currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
+                            /** @description in the order the owner chose; the one with cover: true is shown in search results */
+                            photos: {
+                                id: number;
+                                /** @description of the widest variant (the photo upright, at most 1920) */
+                                width: number;
+                                height: number;
+                                /** @description the photo search results show; one per property that has photos */
+                                cover: boolean;
+                                /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            }[];
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1406,6 +1791,16 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
                             /** @description in the order the owner chose; the one with cover: true is shown in search results */
                             photos: {
                                 id: number;
@@ -1437,110 +1832,6 @@ export interface operations {
             };
             /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A fault on our side */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A service this process needs (the database) is unavailable; try again shortly */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getProperty: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description must be a positive integer written without leading zeros */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        property: {
-                            id: number;
-                            owner_id: number;
-                            /** @description must show at least one visible character and no control or bidirectional-override characters */
-                            name: string;
-                            description: string;
-                            /** @description must not be blank */
-                            city: string;
-                            /** @description must not be blank */
-                            state: string;
-                            /** @description must not be blank */
-                            country: string;
-                            /** @description must not be blank */
-                            property_type: string;
-                            /** @description at least 0.01, at most 1000000, at most two decimals */
-                            price_per_night: number;
-                            bedrooms: number;
-                            bathrooms: number;
-                            max_guests: number;
-                            amenities: string[];
-                            /** @description must be a currency code such as EUR or USD */
-                            currency: string;
-                            /** @description in the order the owner chose; the one with cover: true is shown in search results */
-                            photos: {
-                                id: number;
-                                /** @description of the widest variant (the photo upright, at most 1920) */
-                                width: number;
-                                height: number;
-                                /** @description the photo search results show; one per property that has photos */
-                                cover: boolean;
-                                /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
-                                variants: {
-                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
-                                    url: string;
-                                    width: number;
-                                    height: number;
-                                    type: "image/webp" | "image/jpeg";
-                                }[];
-                            }[];
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            updated_at: string;
-                        };
-                    };
-                };
-            };
-            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource, or one the caller may not know exists */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1640,6 +1931,174 @@ export interface operations {
             };
         };
     };
+    getCalendar: {
+        parameters: {
+            query?: {
+                /** @description the first month, YYYY-MM; this month (UTC) when not given */
+                month?: string;
+                /** @description how many months, 1 to 12 */
+                months?: number;
+            };
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        to: string;
+                        /** @description the fewest nights a stay may have */
+                        min_nights: number;
+                        /** @description every night from `from` to the night before `to`, in order: free, taken (an accepted stay) or blocked (by the owner) */
+                        nights: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            date: string;
+                            status: "free" | "taken" | "blocked";
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getQuote: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD */
+                start_date?: string;
+                /** @description YYYY-MM-DD */
+                end_date?: string;
+            };
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description ISO 4217 code of the amounts */
+                        currency: string;
+                        price: {
+                            nights: number;
+                            /** @description an exact decimal amount, as a string: "1234.50" */
+                            nightly_price: string;
+                            /** @description nights × nightly_price */
+                            nights_total: string;
+                            /** @description an exact decimal amount, as a string: "1234.50" */
+                            cleaning_fee: string;
+                            /** @description a percentage: "7.50" is 7.5 % */
+                            tax_rate: string;
+                            /** @description tax_rate % of nights_total + cleaning_fee, rounded half-up to the currency's minor unit */
+                            taxes: string;
+                            /** @description nights_total + cleaning_fee + taxes */
+                            total: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     listOwnerProperties: {
         parameters: {
             query?: {
@@ -1683,6 +2142,16 @@ export interface operations {
                             amenities: string[];
                             /** @description must be a currency code such as EUR or USD */
                             currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
                             /** @description in the order the owner chose; the one with cover: true is shown in search results */
                             photos: {
                                 id: number;
@@ -1801,6 +2270,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -1926,6 +2407,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -2019,6 +2512,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -2110,6 +2615,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -2260,6 +2777,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -2390,6 +2919,18 @@ export interface operations {
                             num_guests: number;
                             status: "pending" | "accepted" | "cancelled";
                             total_price: number;
+                            /** @description the price it was requested at, item by item, amounts as exact decimal strings; in the replies of a request, an accept, a cancel and GET /api/bookings/{id} */
+                            price?: {
+                                nights: number;
+                                nightly_price: string;
+                                nights_total: string;
+                                cleaning_fee: string;
+                                /** @description a percentage: "7.50" is 7.5 % */
+                                tax_rate: string;
+                                taxes: string;
+                                /** @description total_price, exact */
+                                total: string;
+                            };
                             /** @description ISO 4217 code of total_price: the property's currency */
                             currency: string;
                             reason: ("owner_declined" | "traveler_cancelled" | "dates_taken" | "expired") | null;
@@ -2458,6 +2999,320 @@ export interface operations {
             };
             /** @description Too many failed attempts; try again later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBlocks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        blocks: {
+                            id: number;
+                            property_id: number;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            start_date: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            end_date: string;
+                            note: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    blockDates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description YYYY-MM-DD
+                     */
+                    start_date: string;
+                    /**
+                     * Format: date
+                     * @description YYYY-MM-DD
+                     */
+                    end_date: string;
+                    /** @description for the owner only (maintenance, own use…); empty by default */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the nights from start_date to the night before end_date, as a stay */
+                        block: {
+                            id: number;
+                            property_id: number;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            start_date: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            end_date: string;
+                            note: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                        /** @description the pending requests over those nights, declined (reason owner_declined) */
+                        cancelled_bookings: number[];
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unblockDates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+                /** @description must be a positive integer written without leading zeros */
+                block_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description unblocked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -37,3 +37,8 @@ export type ThreadList = Json<'listThreads', 200>
 export type Thread = ThreadList['threads'][number]
 export type MessagePage = Json<'listMessages', 200>
 export type Message = MessagePage['messages'][number]
+
+export type CalendarReply = Json<'getCalendar', 200>
+export type Block = Json<'listBlocks', 200>['blocks'][number]
+export type QuoteReply = Json<'getQuote', 200>
+export type Price = QuoteReply['price']

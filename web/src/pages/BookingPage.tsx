@@ -5,6 +5,7 @@ import { ACTION_WORDS, useBookingAction } from '../actions.ts'
 import { BookingStatus, statusWords } from '../components/BookingStatus.tsx'
 import { Conversation } from '../components/Conversation.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
+import { PriceLines } from '../components/PriceLines.tsx'
 import { formatDay, formatMoney, formatTimestamp, nights, plural } from '../format.ts'
 import { useLive } from '../live.tsx'
 import { Picture } from '../components/Picture.tsx'
@@ -96,10 +97,12 @@ export function BookingPage ({ id }: { id: string }) {
             <div><dt>Check-out</dt><dd>{formatDay(b.end_date)}</dd></div>
             <div><dt>Nights</dt><dd>{n}</dd></div>
             <div><dt>Guests</dt><dd>{b.num_guests}</dd></div>
-            <div><dt>Total</dt><dd>{formatMoney(b.total_price, currency)}</dd></div>
+            <div><dt>Total</dt><dd>{b.price ? formatMoney(b.price.total as `${number}`, currency) : formatMoney(b.total_price, currency)}</dd></div>
             <div><dt>{as === 'owner' ? 'Guest' : 'Host'}</dt><dd className='party'>{other.avatar && <Picture className='avatar' variants={other.avatar.variants} alt='' sizes='32px' />}{other.name}</dd></div>
           </dl>
-          <p className='muted small'>{plural(n, 'night')} × {formatMoney(n ? b.total_price / n : 0, currency)}, {plural(b.num_guests, 'guest')}.</p>
+          {b.price
+            ? <PriceLines price={b.price} currency={currency} label='Price, as requested' />
+            : <p className='muted small'>{plural(n, 'night')} × {formatMoney(n ? b.total_price / n : 0, currency)}, {plural(b.num_guests, 'guest')}.</p>}
         </div>
 
         <div className='card booking-actions' aria-labelledby='actions-title'>

@@ -1,9 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, type ApiError } from '../api/client.ts'
-import type { Booking, Property, TakenReply } from '../api/types.ts'
+import type { Booking, Property, QuoteReply, TakenReply } from '../api/types.ts'
+import { Calendar } from '../components/Calendar.tsx'
 import { Composer } from '../components/Conversation.tsx'
 import { Field } from '../components/Field.tsx'
 import { Gallery } from '../components/Gallery.tsx'
+import { PriceLines } from '../components/PriceLines.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { formatDate, formatMoney, formatRange, nights, plural, today } from '../format.ts'
 import { Link, useLocation, useTitle } from '../router.tsx'
@@ -39,6 +41,7 @@ export function PropertyPage ({ id }: { id: string }) {
       <div className='property-main'>
         <p className='crumbs'><Link href='/'>Search</Link></p>
         <h1>{property.name}</h1>
+        {!property.listed && <p className='notice' role='status'>This place is not taking requests right now: its owner has unlisted it.</p>}
         <p className='muted'>{[property.city, property.state, property.country].filter(Boolean).join(', ')}</p>
         <Gallery photos={property.photos} name={property.name} />
         <p className='price'><strong>{formatMoney(property.price_per_night, property.currency)}</strong> a night</p>
@@ -47,6 +50,9 @@ export function PropertyPage ({ id }: { id: string }) {
           <div><dt>Bedrooms</dt><dd>{property.bedrooms}</dd></div>
           <div><dt>Bathrooms</dt><dd>{property.bathrooms}</dd></div>
           <div><dt>Guests</dt><dd>up to {property.max_guests}</dd></div>
+          <div><dt>Check-in</dt><dd>from {property.check_in_time}</dd></div>
+          <div><dt>Check-out</dt><dd>by {property.check_out_time}</dd></div>
+          {property.min_nights > 1 && <div><dt>Stays</dt><dd>{plural(property.min_nights, 'night')} at least</dd></div>}
         </dl>
         <p className='description'>{property.description}</p>
         {property.amenities.length > 0 && (
@@ -55,13 +61,19 @@ export function PropertyPage ({ id }: { id: string }) {
             <ul className='tags'>{property.amenities.map(a => <li key={a}>{a}</li>)}</ul>
           </>
         )}
+        {property.house_rules && (
+          <>
+            <h2>House rules</h2>
+            <p className='description'>{property.house_rules}</p>
+          </>
+        )}
         <h2>Dates already taken</h2>
         {taken.length === 0
           ? <p>None: every date is open.</p>
           : <ul className='taken' aria-label='Dates already taken'>{taken.map(t => <li key={t.start_date}>{formatRange(t.start_date, t.end_date)}</li>)}</ul>}
         <AskHost property={property} />
       </div>
-      <BookingForm property={property} taken={taken} />
+      {property.listed && <BookingForm property={property} taken={taken} />}
     </section>
   )
 }
@@ -76,6 +88,7 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
   const form = useSubmit(['start_date', 'end_date', 'num_guests'])
   const n = nights(start, end)
   const clash = overlaps(taken, start, end)
+  const quote = useQuote(property.id, n > 0 && !clash ? start : '', end)
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
@@ -90,7 +103,7 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
     return (
       <aside className='card booking-form' aria-labelledby='book-title'>
         <h2 id='book-title'>Request sent</h2>
-        <p role='status'>Your request for {formatRange(sent.start_date, sent.end_date)} ({formatMoney(sent.total_price, sent.currency)}) is <span className='status status-pending'>awaiting answer</span>. The owner answers soon; you will be notified.</p>
+        <p role='status'>Your request for {formatRange(sent.start_date, sent.end_date)} ({sent.price ? formatMoney(sent.price.total as `${number}`, sent.currency) : formatMoney(sent.total_price, sent.currency)}) is <span className='status status-pending'>awaiting answer</span>. The owner answers soon; you will be notified.</p>
         <p className='actions'><Link href={`/bookings/${sent.id}`} className='button'>See the booking</Link> <Link href='/trips' className='button secondary'>See my trips</Link></p>
       </aside>
     )
@@ -100,6 +113,7 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
     <aside className='card booking-form' aria-labelledby='book-title'>
       <h2 id='book-title'>Book a stay</h2>
       <form onSubmit={submit} noValidate>
+        <Calendar propertyId={property.id} start={start} end={end} onPick={(s, e) => { setStart(s); setEnd(e) }} />
         <Field
           label='Check-in' type='date' min={today()} value={start} onChange={e => setStart(e.target.value)}
           error={form.field('start_date') ?? (clash ? `Taken ${formatRange(clash.start_date, clash.end_date)}.` : undefined)}
@@ -109,11 +123,11 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
           label='Guests' type='number' min={1} max={property.max_guests} inputMode='numeric' value={guests} onChange={e => setGuests(e.target.value)}
           error={form.field('num_guests')} hint={`Up to ${property.max_guests}.`}
         />
-        <p className='total' aria-live='polite'>
-          {n > 0
-            ? <>{plural(n, 'night')} × {formatMoney(property.price_per_night, property.currency)} = <strong>{formatMoney(n * property.price_per_night, property.currency)}</strong></>
-            : 'Choose your dates to see the price.'}
-        </p>
+        <div className='total' aria-live='polite'>
+          {quote && n > 0
+            ? <PriceLines price={quote.price} currency={quote.currency} label='Price of the stay' />
+            : <p>Choose your dates to see the price.</p>}
+        </div>
         <ErrorText>{form.general}</ErrorText>
         {user === null && <Link className='button' href={'/signin?next=' + encodeURIComponent(path + location.search)}>Sign in to book</Link>}
         {user?.role === 'owner' && <p className='notice'>Owners cannot book; sign in as a traveler to request a stay.</p>}
@@ -143,4 +157,18 @@ function AskHost ({ property }: { property: Property }) {
       )}
     </section>
   )
+}
+
+/** The quote of the stay (GET /api/properties/:id/quote) once both dates are chosen; null meanwhile. */
+function useQuote (id: number, start: string, end: string) {
+  const [quote, setQuote] = useState<QuoteReply | null>(null)
+  useEffect(() => {
+    setQuote(null)
+    if (!start || !end) return
+    let current = true
+    api<QuoteReply>('GET', `/api/properties/${id}/quote?start_date=${start}&end_date=${end}`)
+      .then(q => { if (current) setQuote(q) }, () => {})
+    return () => { current = false }
+  }, [id, start, end])
+  return quote
 }
