@@ -12,6 +12,7 @@ import { inboxRoutes } from './notifications/inbox.ts'
 import { notificationRoutes } from './notifications/routes.ts'
 import { preferenceRoutes } from './notifications/preferences.ts'
 import { UnsubscribeTokens, unsubscribeRoutes } from './notifications/unsubscribe.ts'
+import { favoriteRoutes } from './properties/favorites.ts'
 import { propertyRoutes } from './properties/routes.ts'
 import type { Metrics } from './metrics/registry.ts'
 
@@ -24,6 +25,7 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
   return async (app: FastifyInstance) => {
     await app.register(authRoutes, { pool, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure, throttle: config })
     await app.register(propertyRoutes, { pool, cursors })
+    await app.register(favoriteRoutes, { pool, cursors })
     await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays })
     await app.register(notificationRoutes, { pool, cursors })
     await app.register(inboxRoutes, { pool })

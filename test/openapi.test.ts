@@ -87,7 +87,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 27)
+    assert.equal(ids.length, 30)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -138,7 +138,9 @@ describe('real responses, checked against the document', () => {
       getBooking: { params: { id: 1 } },
       acceptBooking: { params: { id: 1 } },
       cancelBooking: { params: { id: 1 } },
-      markNotificationRead: { params: { id: 1 } }
+      markNotificationRead: { params: { id: 1 } },
+      addFavorite: { params: { id: 1 } },
+      removeFavorite: { params: { id: 1 } }
     }
     for (const [id, { op }] of ops) {
       const res = await call(anonymous(), id, calls[id])
@@ -204,6 +206,26 @@ describe('real responses, checked against the document', () => {
     await expect(200, owner, 'listOwnerProperties', { query: `cursor=${first.body.next_cursor}` })
     await expect(400, owner, 'listOwnerProperties', { query: 'cursor=nonsense' })
     await expect(403, traveler, 'listOwnerProperties')
+  })
+
+  test('favorites: add, remove, list in each documented status', async () => {
+    const id = property.id
+    await expect(204, traveler, 'addFavorite', { params: { id } })
+    await expect(204, traveler, 'addFavorite', { params: { id } })
+    await expect(400, traveler, 'addFavorite', { params: { id: 'abc' } })
+    await expect(400, traveler, 'addFavorite', { params: { id }, body: { please: true } })
+    await expect(404, traveler, 'addFavorite', { params: { id: '9223372036854775807' } })
+    await expect(401, anonymous(), 'addFavorite', { params: { id } })
+    assert.equal((await expect(200, traveler, 'getProperty', { params: { id } })).body.property.favorite, true)
+    const page = await expect(200, traveler, 'listFavorites', { query: 'limit=1' })
+    assert.deepEqual(page.body.properties.map((p: { id: number }) => p.id), [id])
+    await expect(400, traveler, 'listFavorites', { query: 'cursor=nonsense' })
+    await expect(401, anonymous(), 'listFavorites')
+    await expect(204, traveler, 'removeFavorite', { params: { id } })
+    await expect(204, traveler, 'removeFavorite', { params: { id } })
+    await expect(400, traveler, 'removeFavorite', { params: { id: '0' } })
+    await expect(404, traveler, 'removeFavorite', { params: { id: '9223372036854775807' } })
+    await expect(401, anonymous(), 'removeFavorite', { params: { id } })
   })
 
   test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
@@ -323,6 +345,9 @@ describe('real responses, checked against the document', () => {
         searchProperties: [anonymous(), {}],
         getProperty: [anonymous(), { params: { id: property.id } }],
         getTakenDates: [anonymous(), { params: { id: property.id } }],
+        addFavorite: [traveler, { params: { id: property.id } }],
+        removeFavorite: [traveler, { params: { id: property.id } }],
+        listFavorites: [traveler, {}],
         listOwnerProperties: [owner, {}],
         createBooking: [traveler, { body: { property_id: property.id, start_date: day(90), end_date: day(91), num_guests: 1 } }],
         listMyBookings: [traveler, {}],

@@ -24,6 +24,14 @@ export function requireUser (db: Queryable, ...roles: Role[]): onRequestAsyncHoo
   }
 }
 
+/** An onRequest hook for routes anyone may call that answer a little more when signed in: request.user when the session is valid. */
+export function optionalUser (db: Queryable): onRequestAsyncHookHandler {
+  return async function (request: FastifyRequest, _reply: FastifyReply) {
+    const token = request.cookies[SESSION_COOKIE]
+    request.user = token ? await sessionUser(db, token) : undefined
+  }
+}
+
 /** The signed-in user of a route guarded by requireUser (it runs before the body is read or validated, so an outsider learns nothing from them). */
 export function currentUser (request: FastifyRequest): User {
   if (!request.user) throw unauthorized()

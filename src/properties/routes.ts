@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { currentUser, requireUser } from '../auth/guard.ts'
+import { currentUser, optionalUser, requireUser } from '../auth/guard.ts'
 import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, type Cursors } from '../http/paging.ts'
 import { CalendarDate, errors, IdParams, parseId } from '../http/schemas.ts'
+import { markFavorites } from './favorites.ts'
 import { Property, PropertyInput, SearchQuery } from './schemas.ts'
 import { createProperty, getProperty, ownerProperties, searchProperties, takenDates, TOTAL_BOUND } from './service.ts'
 
@@ -32,7 +33,11 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
     return reply.status(201).send({ property })
   })
 
+  // Anyone may read places; a signed-in reader also learns which of them they saved (`favorite`).
+  const reader = optionalUser(pool)
+
   app.get('/api/properties/search', {
+    onRequest: reader,
     schema: {
       tags: ['properties'],
       operationId: 'searchProperties',
@@ -47,9 +52,13 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
         ...errors(400)
       }
     }
-  }, async (request) => searchProperties(pool, request.query))
+  }, async (request) => {
+    const found = await searchProperties(pool, request.query)
+    return { ...found, properties: await markFavorites(pool, request.user?.id, found.properties) }
+  })
 
   app.get('/api/properties/:id', {
+    onRequest: reader,
     schema: {
       tags: ['properties'],
       operationId: 'getProperty',
@@ -57,7 +66,10 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
       params: IdParams,
       response: { 200: PropertyReply, ...errors(400, 404) }
     }
-  }, async (request) => ({ property: await getProperty(pool, parseId(request.params.id)) }))
+  }, async (request) => {
+    const [property] = await markFavorites(pool, request.user?.id, [await getProperty(pool, parseId(request.params.id))])
+    return { property }
+  })
 
   app.get('/api/properties/:id/taken', {
     schema: {

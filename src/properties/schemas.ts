@@ -38,7 +38,8 @@ export const Property = Type.Object({
   ...PropertyInput.properties,
   currency: Currency,
   created_at: Timestamp,
-  updated_at: Timestamp
+  updated_at: Timestamp,
+  favorite: Type.Optional(Type.Boolean({ description: 'whether the signed-in reader saved it to their favorites; absent when signed out' }))
 })
 
 export const SearchQuery = Type.Object({

@@ -5,7 +5,7 @@ import { fieldLabel } from '../field-labels.ts'
 import type { Page } from '../http/paging.ts'
 import type { PropertyInput, SearchQuery } from './schemas.ts'
 
-const COLUMNS = `id, owner_id, name, description, city, state, country, property_type, price_per_night,
+export const COLUMNS = `id, owner_id, name, description, city, state, country, property_type, price_per_night,
   bedrooms, bathrooms, max_guests, amenities, currency, created_at, updated_at`
 
 /** The ISO 4217 codes this runtime knows (Intl), the only ones a price may be in. */

@@ -9,6 +9,7 @@ import { Link, match, Redirect, useLocation } from './router.tsx'
 import { SessionProvider, useSession } from './session.tsx'
 import { SignIn, SignUp } from './pages/Auth.tsx'
 import { BookingPage } from './pages/BookingPage.tsx'
+import { Favorites } from './pages/Favorites.tsx'
 import { Inbox } from './pages/Inbox.tsx'
 import { PropertyPage } from './pages/PropertyPage.tsx'
 import { Search } from './pages/Search.tsx'
@@ -53,6 +54,7 @@ function Routes () {
   if (path === '/signup') return <SignUp />
   if (path === '/trips') return <Guard role='traveler'><Trips /></Guard>
   if (path === '/inbox') return <Guard><Inbox /></Guard>
+  if (path === '/favorites') return <Guard><Favorites /></Guard>
   if ((m = match('/bookings/:id', path))) return <Guard><BookingPage id={m.id} /></Guard>
   if (path === '/settings') return <Guard><Settings /></Guard>
   if (path === '/unsubscribe') return <Unsubscribe />

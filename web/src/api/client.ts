@@ -35,7 +35,7 @@ let onUnauthorized: () => void = () => {}
 export const whenUnauthorized = (fn: () => void) => { onUnauthorized = fn }
 
 /** One JSON call to the API; same-origin, so the session cookie goes along and the Origin check passes. */
-export async function api<T> (method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
+export async function api<T> (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let res: Response
   try {
     res = await fetch(path, {

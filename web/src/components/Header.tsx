@@ -30,6 +30,7 @@ export function Header () {
         <Link href='/' className='brand'>Hostly</Link>
         <nav aria-label='Main'>
           <NavLink href='/'>Search</NavLink>
+          {user && <NavLink href='/favorites'>Favorites</NavLink>}
           {user?.role === 'traveler' && <NavLink href='/trips'>My trips</NavLink>}
           {user?.role === 'owner' && <NavLink href='/owner/properties'>My properties</NavLink>}
           {user?.role === 'owner' && <NavLink href='/owner/requests'>Requests</NavLink>}

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, type ApiError } from '../api/client.ts'
 import type { Booking, Property, TakenReply } from '../api/types.ts'
+import { FavoriteButton } from '../components/FavoriteButton.tsx'
 import { Field } from '../components/Field.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { formatDate, formatMoney, formatRange, nights, plural, today } from '../format.ts'
@@ -36,7 +37,10 @@ export function PropertyPage ({ id }: { id: string }) {
     <section className='page property'>
       <div className='property-main'>
         <p className='crumbs'><Link href='/'>Search</Link></p>
-        <h1>{property.name}</h1>
+        <div className='card-title'>
+          <h1>{property.name}</h1>
+          {property.favorite !== undefined && <FavoriteButton id={property.id} name={property.name} saved={property.favorite} />}
+        </div>
         <p className='muted'>{[property.city, property.state, property.country].filter(Boolean).join(', ')}</p>
         <p className='price'><strong>{formatMoney(property.price_per_night, property.currency)}</strong> a night</p>
         <dl className='facts'>

@@ -2,8 +2,9 @@ import { useEffect, useState, type FormEvent } from 'react'
 import { api, query, type ApiError } from '../api/client.ts'
 import type { SearchReply } from '../api/types.ts'
 import { Field, Select } from '../components/Field.tsx'
+import { PropertyCard } from '../components/PropertyCard.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
-import { formatMoney, formatRange, nights, plural, today } from '../format.ts'
+import { formatRange, nights, plural, today } from '../format.ts'
 import { PROPERTY_TYPES } from '../property-types.ts'
 import { Link, navigate, useLocation, useTitle } from '../router.tsx'
 import { useSession } from '../session.tsx'
@@ -75,14 +76,7 @@ export function Search () {
               ? <Empty><p>No place matches this search. Check the spelling, or try other dates, fewer guests, a wider price range or a wider area.</p></Empty>
               : (
                 <ul className='grid' aria-label='Places'>
-                  {reply.properties.map(p => (
-                    <li key={p.id} className='card property-card'>
-                      <h2><Link href={`/property/${p.id}${stayQuery}`}>{p.name}</Link></h2>
-                      <p className='muted'>{[p.city, p.state, p.country].filter(Boolean).join(', ')}</p>
-                      <p>{p.property_type} · {plural(p.bedrooms, 'bedroom')} · up to {plural(p.max_guests, 'guest')}</p>
-                      <p className='price'><strong>{formatMoney(p.price_per_night, p.currency)}</strong> a night</p>
-                    </li>
-                  ))}
+                  {reply.properties.map(p => <PropertyCard key={p.id} property={p} href={`/property/${p.id}${stayQuery}`} />)}
                 </ul>
                 )}
           {(offset > 0 || offset + PAGE < reply.total) && (

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import type { Browser } from 'playwright-core'
+import { listProperty, signUp, type Client } from '../helpers/http.ts'
+import { ROOT } from '../helpers/processes.ts'
+import { smtpSink } from '../helpers/smtp.ts'
+import { startStack, type Stack } from '../helpers/stack.ts'
+import { accessibilityProblems, DESKTOP, launch, PHONE, screenshot, signedIn as signedInAs } from './browser.ts'
+
+// Issue 18's favorites and accounts in chromium against the real stack, at 1280 and 390 px: the heart on search
+// results and on a place's page, the favorites page.
+
+const APP = 'http://app.test' // APP_URL: the e-mails' links are taken to the stack's own address
+let stack: Stack
+let browser: Browser
+let sink: Awaited<ReturnType<typeof smtpSink>>
+let owner: Client
+
+before(async () => {
+  sink = await smtpSink()
+  stack = await startStack({
+    pieces: { api: true, relay: true, workers: ['owner', 'traveler', 'email'] },
+    env: { WEB_DIST: join(ROOT, 'web/dist'), SMTP_URL: sink.url, APP_URL: APP, UNSUBSCRIBE_KEY: 'an unsubscribe key for tests, 32 characters or more' }
+  })
+  browser = await launch()
+  owner = await signUp(stack.url, 'owner', 'Olivia Owner')
+})
+
+after(async () => {
+  await browser?.close()
+  await stack?.stop()
+  await sink?.stop()
+})
+
+const signedIn = (client: Client, viewport = DESKTOP) => signedInAs(browser, stack.url, client, viewport)
+
+for (const viewport of [DESKTOP, PHONE]) {
+  test(`favorites at ${viewport.width} px: the heart on search and on the page is a toggle, the favorites page lists what was saved`, async () => {
+    const city = `Heartford${viewport.width}`
+    const loft = await listProperty(owner, { name: 'Harbour Loft', city })
+    await listProperty(owner, { name: 'Garden House', city })
+    const traveler = await signUp(stack.url, 'traveler', 'Fay Favorite')
+    const { page, problems, context } = await signedIn(traveler, viewport)
+    await page.goto(`/?location=${city}`)
+    const heart = page.getByRole('button', { name: 'Save Harbour Loft to favorites' })
+    assert.equal(await heart.getAttribute('aria-pressed'), 'false')
+    await heart.click()
+    await page.waitForSelector('button[aria-label="Save Harbour Loft to favorites"][aria-pressed="true"]')
+    await screenshot(page, 'favorites-search')
+    assert.deepEqual(await accessibilityProblems(page), [])
+
+    await page.getByRole('link', { name: 'Favorites' }).click()
+    await page.getByRole('heading', { name: 'Favorites', level: 1 }).waitFor()
+    await page.getByRole('link', { name: 'Harbour Loft' }).waitFor()
+    assert.equal(await page.getByRole('link', { name: 'Garden House' }).count(), 0)
+    await screenshot(page, 'favorites-page')
+    assert.deepEqual(await accessibilityProblems(page), [])
+
+    await page.getByRole('link', { name: 'Harbour Loft' }).click()
+    const pageHeart = page.getByRole('button', { name: 'Save Harbour Loft to favorites' })
+    await page.waitForSelector('button[aria-label="Save Harbour Loft to favorites"][aria-pressed="true"]')
+    await pageHeart.click()
+    await page.waitForSelector('button[aria-label="Save Harbour Loft to favorites"][aria-pressed="false"]')
+    await screenshot(page, 'favorites-property')
+    const listed = await traveler.get('/api/favorites')
+    assert.deepEqual(listed.body.properties.map((p: { id: number }) => p.id), [], `${loft.id} was taken out`)
+    assert.deepEqual(problems, [])
+    await context.close()
+  })
+}
