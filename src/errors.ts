@@ -38,6 +38,7 @@ export const ERRORS = {
   EMAIL_TAKEN: { status: 409, message: 'This e-mail address is already registered.', when: 'Registering an address that has an account.' },
   DATES_UNAVAILABLE: { status: 409, message: 'These dates overlap an accepted booking of this property.', when: 'Requesting or accepting a stay that overlaps an accepted one.' },
   INVALID_STATUS_TRANSITION: { status: 409, message: 'This booking is {from}; it cannot become {to}.', when: 'Accepting or cancelling a booking whose status does not allow it.' },
+  OWN_PROPERTY: { status: 403, message: 'You cannot request a stay at your own place.', when: 'Requesting a stay at a property the caller owns (an account that both hosts and travels).' },
   TOO_MANY_PENDING_REQUESTS: { status: 409, message: 'You already have {count} pending requests; wait for an answer or cancel one first.', when: 'A traveler holding `MAX_PENDING_PER_TRAVELER` pending requests asks for another.' },
   CONFLICT: { status: 409, message: 'This already exists.', when: 'Any other unique constraint the request runs into.' },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many {what}; try again in {minutes} minutes.', when: 'A sign-in or registration throttle refuses the attempt: failed sign-ins for one account from one address, from one address, or for one account from every address, or registrations from one address, within their window (docs/security.md, Throttles); `Retry-After` says when to come back.' },

@@ -183,6 +183,8 @@ describe('real responses, checked against the document', () => {
     assert.equal((await expect(200, reader, 'getCurrentUser')).body.user.time_zone, 'Europe/Lisbon')
     await expect(400, reader, 'updateAccount', { body: { time_zone: '+01:00' } })
     await expect(400, reader, 'updateAccount', { body: {} })
+    assert.equal((await expect(200, reader, 'updateAccount', { body: { role: 'both' } })).body.user.role, 'both')
+    await expect(400, reader, 'updateAccount', { body: { role: 'traveler' } })
     await expect(413, reader, 'updateAccount', { body: { name: huge.blob } })
   })
 

@@ -16,7 +16,7 @@ export const UserSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   email: Type.String(),
-  role: Type.Union([Type.Literal('traveler'), Type.Literal('owner')]),
+  role: Type.Union([Type.Literal('traveler'), Type.Literal('owner'), Type.Literal('both')], { description: "what the account does: travel, host, or both ('both' passes the guards of each)" }),
   locale: Type.String({ description: 'BCP 47 language tag: how dates and amounts are written to this person' }),
   time_zone: Type.String({ description: 'IANA time zone of the dates written to this person' }),
   created_at: Timestamp
@@ -30,7 +30,7 @@ const RegisterBody = Type.Object({
   name: DisplayName(200),
   email: Email,
   password: Type.String({ minLength: 8, maxLength: 200 }),
-  role: Type.Union([Type.Literal('traveler'), Type.Literal('owner')]),
+  role: Type.Union([Type.Literal('traveler'), Type.Literal('owner'), Type.Literal('both')]),
   locale: Type.Optional(LocaleField),
   time_zone: Type.Optional(TimeZoneField)
 }, { additionalProperties: false })
@@ -38,6 +38,8 @@ const RegisterBody = Type.Object({
 // Every key optional, none unknown, at least one: a typo is a 400, not a silent no-op.
 const AccountPatch = Type.Object({
   name: Type.Optional(DisplayName(200)),
+  // Only ever widened: a traveler starts hosting, an owner starts travelling. Going back would strand places or stays.
+  role: Type.Optional(Type.Literal('both', { description: "'both': start hosting as a traveler, or start travelling as an owner" })),
   locale: Type.Optional(LocaleField),
   time_zone: Type.Optional(TimeZoneField)
 }, { additionalProperties: false, minProperties: 1 })
@@ -140,7 +142,7 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
     schema: {
       tags: ['auth'],
       operationId: 'updateAccount',
-      summary: 'Change your name, locale or time zone',
+      summary: 'Change your name, locale or time zone, or start both hosting and travelling',
       security: SESSION,
       body: AccountPatch,
       response: { 200: UserReply, ...errors(400, 401, 413) }

@@ -5,7 +5,12 @@ import { dummyHash, hashPassword, verifyPassword } from './password.ts'
 import { checkPassword } from './password-policy.ts'
 import { claimLogin, releaseLogin, type ThrottleLimits } from './throttle.ts'
 
-export type Role = 'traveler' | 'owner'
+export type Role = 'traveler' | 'owner' | 'both'
+/** What an account may do: travel (request stays) or host (list places, answer requests); 'both' does both. */
+export type Capability = 'traveler' | 'owner'
+
+/** Whether the account may act as a traveler or as an owner: its role, or 'both'. */
+export const can = (user: { role: Role }, capability: Capability) => user.role === capability || user.role === 'both'
 export interface User { id: number, name: string, email: string, role: Role, locale: string, time_zone: string, created_at: Date }
 
 export const USER_COLUMNS = 'id, name, email, role, locale, time_zone, created_at'
@@ -52,13 +57,14 @@ export async function authenticate (db: Queryable, limits: ThrottleLimits, email
   return user
 }
 
-/** Changes what a person may change of their account: name, locale, time zone (each checked; absent ones stay). */
-export async function updateAccount (db: Queryable, userId: number, change: { name?: string, locale?: string, time_zone?: string }): Promise<User> {
+/** Changes what a person may change of their account: name, locale, time zone, role only to 'both' (each checked; absent ones stay). */
+export async function updateAccount (db: Queryable, userId: number, change: { name?: string, locale?: string, time_zone?: string, role?: 'both' }): Promise<User> {
   const locale = change.locale === undefined ? null : canonicalLocale(change.locale)
   const timeZone = change.time_zone === undefined ? null : canonicalTimeZone(change.time_zone)
   const { rows } = await db.query(
-    `UPDATE users SET name = coalesce($2, name), locale = coalesce($3, locale), time_zone = coalesce($4, time_zone)
+    `UPDATE users SET name = coalesce($2, name), locale = coalesce($3, locale), time_zone = coalesce($4, time_zone),
+            role = coalesce($5, role)
       WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-    [userId, change.name?.trim() ?? null, locale, timeZone])
+    [userId, change.name?.trim() ?? null, locale, timeZone, change.role ?? null])
   return rows[0]
 }

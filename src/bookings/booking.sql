@@ -82,9 +82,13 @@ DECLARE
   prop record;
   b bookings;
 BEGIN
-  SELECT p.max_guests, p.price_per_night INTO prop FROM properties p WHERE p.id = p_property FOR SHARE;
+  SELECT p.max_guests, p.price_per_night, p.owner_id INTO prop FROM properties p WHERE p.id = p_property FOR SHARE;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'no_property', NULL::int, NULL::bookings; RETURN;
+  END IF;
+  -- An account that hosts and travels ('both') still cannot be its own guest.
+  IF prop.owner_id = p_traveler THEN
+    RETURN QUERY SELECT 'own_property', NULL::int, NULL::bookings; RETURN;
   END IF;
   IF p_guests > prop.max_guests THEN
     RETURN QUERY SELECT 'too_many_guests', prop.max_guests, NULL::bookings; RETURN;

@@ -26,6 +26,7 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
   })
   switch (r.outcome) {
     case 'no_property': throw notFound('Property')
+    case 'own_property': throw appError('OWN_PROPERTY')
     case 'too_many_guests': throw badRequest({ sentence: `This place holds at most ${r.max_guests} ${r.max_guests === 1 ? 'guest' : 'guests'}.` }, 'num_guests')
     case 'dates_taken': throw datesTaken()
   }
@@ -102,12 +103,12 @@ export function actionsFor (party: 'owner' | 'traveler', status: string): Action
 
 /** Only the booking's traveler and its property's owner may see it (and cancel it: cancel_booking checks). */
 function assertParty (user: User, booking: { traveler_id: number, owner_id: number }) {
-  const mine = user.role === 'traveler' ? booking.traveler_id === user.id : booking.owner_id === user.id
-  if (!mine) throw notParty(user)
+  // Either side: an account that hosts and travels is the traveler of some bookings and the owner of others.
+  if (booking.traveler_id !== user.id && booking.owner_id !== user.id) throw notParty(user)
 }
 
 function notParty (user: User) {
-  return forbidden(user.role === 'traveler' ? 'This is not your booking.' : 'This booking is not for one of your properties.')
+  return forbidden(user.role === 'owner' ? 'This booking is not for one of your properties.' : 'This is not your booking.')
 }
 
 function invalidTransition (from: string, to: string) {

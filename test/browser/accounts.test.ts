@@ -69,3 +69,29 @@ for (const viewport of [DESKTOP, PHONE]) {
     await context.close()
   })
 }
+
+for (const viewport of [DESKTOP, PHONE]) {
+  test(`one account hosts and travels at ${viewport.width} px: a traveler starts hosting in Settings, the header shows both sets of pages`, async () => {
+    const traveler = await signUp(stack.url, 'traveler', 'Pat Both')
+    const { page, problems, context } = await signedIn(traveler, viewport)
+    await page.goto('/settings')
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    await nav.getByRole('link', { name: 'My trips' }).waitFor()
+    assert.equal(await nav.getByRole('link', { name: 'My properties' }).count(), 0)
+    await page.getByRole('button', { name: 'Start hosting' }).click()
+    await page.getByText('You host and travel').waitFor()
+    for (const name of ['My trips', 'My properties', 'Requests', 'Analytics']) await nav.getByRole('link', { name }).waitFor()
+    await screenshot(page, 'accounts-both')
+    assert.deepEqual(await accessibilityProblems(page), [])
+    // Its own place cannot be requested; someone else's can.
+    const own = await listProperty(traveler, { name: 'Pat\'s Cabin' })
+    await page.goto(`/property/${own.id}`)
+    await page.getByText('This is your place: guests book it here.').waitFor()
+    assert.equal(await page.getByRole('button', { name: 'Request to book' }).count(), 0)
+    const other = await listProperty(owner, { name: 'Olivia\'s Flat' })
+    await page.goto(`/property/${other.id}`)
+    await page.getByRole('button', { name: 'Request to book' }).waitFor()
+    assert.deepEqual(problems, [])
+    await context.close()
+  })
+}

@@ -1,12 +1,11 @@
 import { lazy, StrictMode, Suspense, type ReactNode } from 'react'
 import { createRoot } from 'react-dom/client'
-import type { Role } from './api/types.ts'
 import { ConfirmProvider } from './components/Confirm.tsx'
 import { Header } from './components/Header.tsx'
 import { Loading } from './components/Status.tsx'
 import { LiveProvider } from './live.tsx'
 import { Link, match, Redirect, useLocation } from './router.tsx'
-import { SessionProvider, useSession } from './session.tsx'
+import { can, SessionProvider, useSession } from './session.tsx'
 import { SignIn, SignUp } from './pages/Auth.tsx'
 import { BookingPage } from './pages/BookingPage.tsx'
 import { Favorites } from './pages/Favorites.tsx'
@@ -25,7 +24,7 @@ const OwnerRequests = lazy(() => import('./owner/Requests.tsx'))
 const OwnerAnalytics = lazy(() => import('./owner/Analytics.tsx'))
 
 /** A page for signed-in people (of one role): others are sent to sign in, and come back after. */
-function Guard ({ role, children }: { role?: Role, children: ReactNode }) {
+function Guard ({ role, children }: { role?: 'traveler' | 'owner', children: ReactNode }) {
   const { user } = useSession()
   const { path, params } = useLocation()
   if (user === undefined) return <Loading />
@@ -33,12 +32,12 @@ function Guard ({ role, children }: { role?: Role, children: ReactNode }) {
     const next = path + (params.size ? '?' + params.toString() : '')
     return <Redirect to={'/signin?next=' + encodeURIComponent(next)} />
   }
-  if (role && user.role !== role) {
+  if (role && !can(user, role)) {
     return (
       <section className='page narrow'>
         <h1>Not available</h1>
         <p>This page is for {role}s; you are signed in as {user.role === 'owner' ? 'an owner' : 'a traveler'}.</p>
-        <p><Link href='/'>Back to search</Link></p>
+        <p>You can {role === 'owner' ? 'start hosting' : 'start travelling'} from <Link href='/settings'>your settings</Link>, or go <Link href='/'>back to search</Link>.</p>
       </section>
     )
   }

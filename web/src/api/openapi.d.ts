@@ -99,7 +99,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change your name, locale or time zone */
+        /** Change your name, locale or time zone, or start both hosting and travelling */
         patch: operations["updateAccount"];
         trace?: never;
     };
@@ -515,7 +515,7 @@ export interface operations {
                     /** Format: email */
                     email: string;
                     password: string;
-                    role: "traveler" | "owner";
+                    role: "traveler" | "owner" | "both";
                     /** @description a language tag such as en, pt-PT or fr-CA (BCP 47) */
                     locale?: string;
                     /** @description an IANA time zone such as Europe/Lisbon, America/New_York or UTC */
@@ -535,7 +535,8 @@ export interface operations {
                             id: number;
                             name: string;
                             email: string;
-                            role: "traveler" | "owner";
+                            /** @description what the account does: travel, host, or both ('both' passes the guards of each) */
+                            role: "traveler" | "owner" | "both";
                             /** @description BCP 47 language tag: how dates and amounts are written to this person */
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
@@ -639,7 +640,8 @@ export interface operations {
                             id: number;
                             name: string;
                             email: string;
-                            role: "traveler" | "owner";
+                            /** @description what the account does: travel, host, or both ('both' passes the guards of each) */
+                            role: "traveler" | "owner" | "both";
                             /** @description BCP 47 language tag: how dates and amounts are written to this person */
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
@@ -880,7 +882,8 @@ export interface operations {
                             id: number;
                             name: string;
                             email: string;
-                            role: "traveler" | "owner";
+                            /** @description what the account does: travel, host, or both ('both' passes the guards of each) */
+                            role: "traveler" | "owner" | "both";
                             /** @description BCP 47 language tag: how dates and amounts are written to this person */
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
@@ -923,6 +926,11 @@ export interface operations {
                 "application/json": {
                     /** @description must show at least one visible character and no control or bidirectional-override characters */
                     name?: string;
+                    /**
+                     * @description 'both': start hosting as a traveler, or start travelling as an owner
+                     * @enum {string}
+                     */
+                    role?: "both";
                     /** @description a language tag such as en, pt-PT or fr-CA (BCP 47) */
                     locale?: string;
                     /** @description an IANA time zone such as Europe/Lisbon, America/New_York or UTC */
@@ -942,7 +950,8 @@ export interface operations {
                             id: number;
                             name: string;
                             email: string;
-                            role: "traveler" | "owner";
+                            /** @description what the account does: travel, host, or both ('both' passes the guards of each) */
+                            role: "traveler" | "owner" | "both";
                             /** @description BCP 47 language tag: how dates and amounts are written to this person */
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */

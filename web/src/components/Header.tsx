@@ -1,5 +1,5 @@
 import { Link, useLocation } from '../router.tsx'
-import { useSession } from '../session.tsx'
+import { can, useSession } from '../session.tsx'
 import { useNotifications } from '../live.tsx'
 
 function NavLink ({ href, children }: { href: string, children: string }) {
@@ -31,10 +31,10 @@ export function Header () {
         <nav aria-label='Main'>
           <NavLink href='/'>Search</NavLink>
           {user && <NavLink href='/favorites'>Favorites</NavLink>}
-          {user?.role === 'traveler' && <NavLink href='/trips'>My trips</NavLink>}
-          {user?.role === 'owner' && <NavLink href='/owner/properties'>My properties</NavLink>}
-          {user?.role === 'owner' && <NavLink href='/owner/requests'>Requests</NavLink>}
-          {user?.role === 'owner' && <NavLink href='/owner/analytics'>Analytics</NavLink>}
+          {can(user, 'traveler') && <NavLink href='/trips'>My trips</NavLink>}
+          {can(user, 'owner') && <NavLink href='/owner/properties'>My properties</NavLink>}
+          {can(user, 'owner') && <NavLink href='/owner/requests'>Requests</NavLink>}
+          {can(user, 'owner') && <NavLink href='/owner/analytics'>Analytics</NavLink>}
         </nav>
         <div className='account'>
           {user && <Bell />}

@@ -77,6 +77,7 @@ export function SignUp () {
           <legend>I want to</legend>
           <label><input type='radio' name='role' value='traveler' checked={role === 'traveler'} onChange={() => setRole('traveler')} /> find places to stay</label>
           <label><input type='radio' name='role' value='owner' checked={role === 'owner'} onChange={() => setRole('owner')} /> host travelers</label>
+          <label><input type='radio' name='role' value='both' checked={role === 'both'} onChange={() => setRole('both')} /> both</label>
         </fieldset>
         <Field label='Name' autoComplete='name' value={name} onChange={e => setName(e.target.value)} error={form.field('name')} required />
         <Field label='E-mail' type='email' autoComplete='email' value={email} onChange={e => setEmail(e.target.value)} error={form.field('email')} required />

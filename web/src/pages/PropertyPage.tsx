@@ -6,7 +6,7 @@ import { Field } from '../components/Field.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { formatDate, formatMoney, formatRange, nights, plural, today } from '../format.ts'
 import { Link, useLocation, useTitle } from '../router.tsx'
-import { useSession } from '../session.tsx'
+import { can, useSession } from '../session.tsx'
 import { useSubmit } from '../useSubmit.ts'
 
 type Taken = TakenReply['taken']
@@ -116,8 +116,9 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
         </p>
         <ErrorText>{form.general}</ErrorText>
         {user === null && <Link className='button' href={'/signin?next=' + encodeURIComponent(path + location.search)}>Sign in to book</Link>}
-        {user?.role === 'owner' && <p className='notice'>Owners cannot book; sign in as a traveler to request a stay.</p>}
-        {user?.role === 'traveler' && <button type='submit' disabled={form.busy}>{form.busy ? 'Sending…' : 'Request to book'}</button>}
+        {user && user.id === property.owner_id && <p className='notice'>This is your place: guests book it here.</p>}
+        {user && user.id !== property.owner_id && !can(user, 'traveler') && <p className='notice'>To request a stay, <Link href='/settings'>start travelling</Link> from your settings: one account can host and travel.</p>}
+        {user && user.id !== property.owner_id && can(user, 'traveler') && <button type='submit' disabled={form.busy}>{form.busy ? 'Sending…' : 'Request to book'}</button>}
         {start && n === 0 && end && <p className='hint'>Check-out must be after check-in ({formatDate(start)}).</p>}
       </form>
     </aside>

@@ -7,7 +7,7 @@ import { Empty, ErrorText, Loading } from '../components/Status.tsx'
 import { formatRange, nights, plural, today } from '../format.ts'
 import { PROPERTY_TYPES } from '../property-types.ts'
 import { Link, navigate, useLocation, useTitle } from '../router.tsx'
-import { useSession } from '../session.tsx'
+import { can, useSession } from '../session.tsx'
 
 const PAGE = 12
 
@@ -71,7 +71,7 @@ export function Search () {
             {plural(reply.total, 'place')} {dated ? `free ${formatRange(q.start_date, q.end_date)}` : 'to stay'}
           </p>
           {reply.properties.length === 0 && !key
-            ? <NothingListed owner={user?.role === 'owner'} signedOut={user === null} />
+            ? <NothingListed owner={can(user, 'owner')} signedOut={user === null} />
             : reply.properties.length === 0
               ? <Empty><p>No place matches this search. Check the spelling, or try other dates, fewer guests, a wider price range or a wider area.</p></Empty>
               : (

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, ApiError } from '../api/client.ts'
 import type { Reader } from '../api/types.ts'
+import { Roles } from '../account/Roles.tsx'
 import { Select } from '../components/Field.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { useTitle } from '../router.tsx'
@@ -83,7 +84,7 @@ export function Settings () {
         {email !== null && (
           <label className='switch'>
             <input type='checkbox' checked={email} onChange={e => { void toggle(e.target.checked) }} />
-            <span>E-mail me when a booking changes {user?.role === 'owner' ? '(a new request, a cancellation)' : '(an answer, a cancellation)'}</span>
+            <span>E-mail me when a booking changes {user?.role === 'owner' ? '(a new request, a cancellation)' : user?.role === 'both' ? '(a request, an answer, a cancellation)' : '(an answer, a cancellation)'}</span>
           </label>
         )}
         <p className='muted small' role='status'>{emailSaved}</p>
@@ -106,6 +107,8 @@ export function Settings () {
           <span role='status' className='muted'>{saved ? 'Saved. Dates now read this way everywhere, e-mails included.' : ''}</span>
         </div>
       </form>
+
+      <Roles me={me} />
     </section>
   )
 }
