@@ -71,3 +71,44 @@ describe('hosting and travelling with one account', () => {
     assert.equal(made.body.user.role, 'both')
   })
 })
+
+describe('the profile the other party sees', () => {
+  test('PATCH /api/me writes about, city and languages (canonical, without repeats); the booking shows each party\'s, never an e-mail address', async () => {
+    const host = await signUp(stack.url, 'owner', 'Hugo Host')
+    const guest = await signUp(stack.url, 'traveler', 'Gina Guest')
+    const changed = await guest.request('PATCH', '/api/me', { about: '  Quiet, early riser.\nLoves tiles.  ', city: 'Porto', languages: ['PT-pt', 'en', 'en'] })
+    assert.equal(changed.status, 200, JSON.stringify(changed.body))
+    assert.deepEqual([changed.body.user.about, changed.body.user.city, changed.body.user.languages], ['Quiet, early riser.\nLoves tiles.', 'Porto', ['pt-PT', 'en']])
+    assert.equal((await guest.get('/api/auth/me')).body.user.city, 'Porto')
+    await host.request('PATCH', '/api/me', { city: 'Lisbon', languages: ['pt'] })
+    const booking = await book(guest, (await listProperty(host)).id, 12)
+    for (const reader of [host, guest]) {
+      const res = await reader.get(`/api/bookings/${booking.id}`)
+      assert.equal(res.status, 200)
+      assert.deepEqual(res.body.traveler, { id: guest.user!.id, name: 'Gina Guest', about: 'Quiet, early riser.\nLoves tiles.', city: 'Porto', languages: ['pt-PT', 'en'] })
+      assert.deepEqual(res.body.owner, { id: host.user!.id, name: 'Hugo Host', about: '', city: 'Lisbon', languages: ['pt'] })
+      const text = JSON.stringify(res.body)
+      for (const address of [host.user!.email, guest.user!.email]) assert.ok(!text.includes(address), 'no e-mail address in the booking')
+      assert.ok(!text.includes('@'), 'nothing that looks like one either')
+    }
+  })
+
+  test('a language that is none, too many languages, a too-long about and control characters are 400s naming the field', async () => {
+    const me = await signUp(stack.url, 'traveler')
+    const cases: Array<[unknown, string]> = [
+      [{ languages: ['en', 'klingonese-of-mars'] }, 'languages.1'],
+      [{ languages: ['zz'] }, 'languages.0'],
+      [{ languages: Array.from({ length: 11 }, () => 'en') }, 'languages'],
+      [{ about: 'x'.repeat(1001) }, 'about'],
+      [{ city: 'Lis\u202Ebon' }, 'city'],
+      [{ about: 'bell\u0007' }, 'about']
+    ]
+    for (const [body, field] of cases) {
+      const res = await me.request('PATCH', '/api/me', body)
+      assert.equal(res.status, 400, JSON.stringify(body))
+      assert.equal(res.body.details[0].field, field, JSON.stringify(res.body))
+    }
+    const { rows } = await stack.db.query('SELECT about, city, languages FROM users WHERE id = $1', [me.user!.id])
+    assert.deepEqual(rows[0], { about: '', city: '', languages: [] }, 'nothing written')
+  })
+})

@@ -184,6 +184,8 @@ describe('real responses, checked against the document', () => {
     await expect(400, reader, 'updateAccount', { body: { time_zone: '+01:00' } })
     await expect(400, reader, 'updateAccount', { body: {} })
     assert.equal((await expect(200, reader, 'updateAccount', { body: { role: 'both' } })).body.user.role, 'both')
+    assert.equal((await expect(200, reader, 'updateAccount', { body: { about: 'Hi.', city: 'Porto', languages: ['pt'] } })).body.user.city, 'Porto')
+    await expect(400, reader, 'updateAccount', { body: { languages: ['zz'] } })
     await expect(400, reader, 'updateAccount', { body: { role: 'traveler' } })
     await expect(413, reader, 'updateAccount', { body: { name: huge.blob } })
   })

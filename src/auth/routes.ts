@@ -10,6 +10,7 @@ import { loadPasswordStrength } from './password-strength.ts'
 import { closeAllSessions, closeSession, openSession, SESSION_COOKIE, sessionUser } from './sessions.ts'
 import { admitRegistration, type ThrottleLimits } from './throttle.ts'
 import { LocaleField, TimeZoneField } from './locale.ts'
+import { AboutField, CityField, LanguagesField } from './profile.ts'
 import { authenticate, register, updateAccount } from './users.ts'
 
 export const UserSchema = Type.Object({
@@ -19,6 +20,9 @@ export const UserSchema = Type.Object({
   role: Type.Union([Type.Literal('traveler'), Type.Literal('owner'), Type.Literal('both')], { description: "what the account does: travel, host, or both ('both' passes the guards of each)" }),
   locale: Type.String({ description: 'BCP 47 language tag: how dates and amounts are written to this person' }),
   time_zone: Type.String({ description: 'IANA time zone of the dates written to this person' }),
+  about: Type.String(),
+  city: Type.String(),
+  languages: Type.Array(Type.String(), { description: 'language tags, canonical' }),
   created_at: Timestamp
 })
 const UserReply = Type.Object({ user: UserSchema })
@@ -41,7 +45,10 @@ const AccountPatch = Type.Object({
   // Only ever widened: a traveler starts hosting, an owner starts travelling. Going back would strand places or stays.
   role: Type.Optional(Type.Literal('both', { description: "'both': start hosting as a traveler, or start travelling as an owner" })),
   locale: Type.Optional(LocaleField),
-  time_zone: Type.Optional(TimeZoneField)
+  time_zone: Type.Optional(TimeZoneField),
+  about: Type.Optional(AboutField),
+  city: Type.Optional(CityField),
+  languages: Type.Optional(LanguagesField)
 }, { additionalProperties: false, minProperties: 1 })
 
 const LoginBody = Type.Object({
@@ -142,7 +149,7 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
     schema: {
       tags: ['auth'],
       operationId: 'updateAccount',
-      summary: 'Change your name, locale or time zone, or start both hosting and travelling',
+      summary: 'Change your name, profile (about, city, languages), locale or time zone, or start both hosting and travelling',
       security: SESSION,
       body: AccountPatch,
       response: { 200: UserReply, ...errors(400, 401, 413) }

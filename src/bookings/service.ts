@@ -73,7 +73,8 @@ export async function getBooking (db: Queryable, user: User, bookingId: string) 
   const { rows: [row] } = await db.query({
     name: 'booking-detail',
     text: `SELECT ${B_COLUMNS}, p.currency, p.owner_id, p.name AS property_title, p.city, p.country,
-                  t.name AS traveler_name, o.name AS owner_name,
+                  json_build_object('id', t.id, 'name', t.name, 'about', t.about, 'city', t.city, 'languages', t.languages) AS traveler,
+                  json_build_object('id', o.id, 'name', o.name, 'about', o.about, 'city', o.city, 'languages', o.languages) AS owner,
                   (SELECT coalesce(json_agg(json_build_object('status', h.status, 'reason', h.reason, 'at', iso_utc(h.at), 'by', h.by) ORDER BY h.id), '[]')
                      FROM booking_history h WHERE h.booking_id = b.id) AS history
              FROM bookings b JOIN properties p ON p.id = b.property_id
@@ -83,12 +84,13 @@ export async function getBooking (db: Queryable, user: User, bookingId: string) 
   })
   if (!row) throw notFound('Booking')
   assertParty(user, row)
-  const { owner_id: ownerId, property_title: title, city, country, traveler_name: travelerName, owner_name: ownerName, history, ...booking } = row
+  const { owner_id: ownerId, property_title: title, city, country, traveler, owner, history, ...booking } = row
   return {
     booking,
     property: { id: booking.property_id, title, city, country, currency: booking.currency },
-    traveler: { id: booking.traveler_id, name: travelerName },
-    owner: { id: ownerId, name: ownerName },
+    // Each party's public profile, and nothing more: never the e-mail address (test/accounts.test.ts).
+    traveler,
+    owner,
     history,
     actions: actionsFor(user.id === ownerId ? 'owner' : 'traveler', booking.status)
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { listProperty, signUp, type Client } from '../helpers/http.ts'
+import { book, listProperty, signUp, type Client } from '../helpers/http.ts'
 import { ROOT } from '../helpers/processes.ts'
 import { smtpSink } from '../helpers/smtp.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
@@ -93,5 +93,33 @@ for (const viewport of [DESKTOP, PHONE]) {
     await page.getByRole('button', { name: 'Request to book' }).waitFor()
     assert.deepEqual(problems, [])
     await context.close()
+  })
+}
+
+for (const viewport of [DESKTOP, PHONE]) {
+  test(`the profile at ${viewport.width} px: written in Settings, read by the host on the booking's page, without the e-mail address`, async () => {
+    const guest = await signUp(stack.url, 'traveler', 'Gina Guest')
+    const place = await listProperty(owner, { name: `Profile Flat ${viewport.width}` })
+    const g = await signedIn(guest, viewport)
+    await g.page.goto('/settings')
+    await g.page.getByLabel('City').fill('Porto')
+    await g.page.getByLabel('Languages you speak').fill('pt, en')
+    await g.page.getByLabel('About you').fill('Quiet, early riser. Loves tiles.')
+    await g.page.getByRole('button', { name: 'Save profile' }).click()
+    await g.page.getByText('Saved.', { exact: true }).waitFor()
+    await screenshot(g.page, 'accounts-profile')
+    assert.deepEqual(await accessibilityProblems(g.page), [])
+    await g.context.close()
+    const booking = await book(guest, place.id, 30)
+    const o = await signedIn(owner, viewport)
+    await o.page.goto(`/bookings/${booking.id}`)
+    await o.page.getByRole('heading', { name: 'Your guest: Gina Guest' }).waitFor()
+    await o.page.getByText('Lives in Porto').waitFor()
+    await o.page.getByText('Speaks Portuguese, English').waitFor()
+    assert.equal(await o.page.getByText(guest.user!.email).count(), 0, 'the guest\'s e-mail address is nowhere on the page')
+    await screenshot(o.page, 'accounts-party')
+    assert.deepEqual(await accessibilityProblems(o.page), [])
+    assert.deepEqual([...g.problems, ...o.problems], [])
+    await o.context.close()
   })
 }

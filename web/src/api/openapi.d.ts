@@ -99,7 +99,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change your name, locale or time zone, or start both hosting and travelling */
+        /** Change your name, profile (about, city, languages), locale or time zone, or start both hosting and travelling */
         patch: operations["updateAccount"];
         trace?: never;
     };
@@ -541,6 +541,10 @@ export interface operations {
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
                             time_zone: string;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical */
+                            languages: string[];
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -646,6 +650,10 @@ export interface operations {
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
                             time_zone: string;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical */
+                            languages: string[];
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -888,6 +896,10 @@ export interface operations {
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
                             time_zone: string;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical */
+                            languages: string[];
                             /** Format: date-time */
                             created_at: string;
                         } | null;
@@ -935,6 +947,12 @@ export interface operations {
                     locale?: string;
                     /** @description an IANA time zone such as Europe/Lisbon, America/New_York or UTC */
                     time_zone?: string;
+                    /** @description a few words about yourself, at most 1000 characters; must not contain control or bidirectional-override characters */
+                    about?: string;
+                    /** @description where you live, at most 100 characters; must not contain control or bidirectional-override characters */
+                    city?: string;
+                    /** @description the languages you speak, at most 10, as language tags (en, pt, fr-CA) */
+                    languages?: string[];
                 };
             };
         };
@@ -956,6 +974,10 @@ export interface operations {
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
                             time_zone: string;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical */
+                            languages: string[];
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -2094,10 +2116,18 @@ export interface operations {
                         traveler: {
                             id: number;
                             name: string;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical (en, pt-PT) */
+                            languages: string[];
                         };
                         owner: {
                             id: number;
                             name: string;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical (en, pt-PT) */
+                            languages: string[];
                         };
                         /** @description every status the booking had, oldest first */
                         history: {

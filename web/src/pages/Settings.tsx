@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { api, ApiError } from '../api/client.ts'
 import type { Reader } from '../api/types.ts'
+import { Profile } from '../account/Profile.tsx'
 import { Roles } from '../account/Roles.tsx'
 import { Select } from '../components/Field.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
@@ -77,6 +78,8 @@ export function Settings () {
     <section className='page narrow'>
       <h1>Settings</h1>
       <p className='muted'>Signed in as {me.name} ({me.email}).</p>
+
+      <Profile me={me} />
 
       <section className='card form' aria-labelledby='email-title'>
         <h2 id='email-title'>E-mail</h2>
