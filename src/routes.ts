@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { accountRoutes } from './account/routes.ts'
+import { AccountLinks } from './account/tokens.ts'
 import { analyticsRoutes } from './analytics/routes.ts'
 import { authRoutes } from './auth/routes.ts'
 import type { ThrottleLimits } from './auth/throttle.ts'
@@ -24,6 +26,8 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
   const cursors = new Cursors(config.cursorKey || randomBytes(32).toString('base64'))
   return async (app: FastifyInstance) => {
     await app.register(authRoutes, { pool, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure, throttle: config })
+    // The account e-mails' links are signed with the key the e-mail service shares (src/account/tokens.ts).
+    await app.register(accountRoutes, { pool, throttle: config, links: new AccountLinks(config.unsubscribeKey) })
     await app.register(propertyRoutes, { pool, cursors })
     await app.register(favoriteRoutes, { pool, cursors })
     await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays })

@@ -13,6 +13,7 @@ import { specTopics, startConsumer, type RunningConsumer } from './kafka/consume
 import { services } from './notifications/consumers.ts'
 import { analyticsService } from './analytics/consumer.ts'
 import { createEmailService } from './email/service.ts'
+import { startAccountMail } from './email/account-mail.ts'
 import { UnsubscribeTokens } from './notifications/unsubscribe.ts'
 import { devMailRoutes } from './email/dev-page.ts'
 import type { ConsumerSpec } from './kafka/consumer/runner.ts'
@@ -102,6 +103,10 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       unsubscribe: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs)
     })
     : undefined
+  // Beside it, the account e-mails (password reset, e-mail change), read from their table rather than from Kafka.
+  const accountMail = workers.includes('email')
+    ? startAccountMail({ pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, key: config.unsubscribeKey, log })
+    : undefined
   const specOf = (name: WorkerName): ConsumerSpec => name === 'email' ? email! : workerSpecs[name]
   // Each service runs two members: one on its topic, one on the topic's retry lane.
   const consumers: RunningConsumer[] = workers.flatMap(name => (['main', 'retry'] as const).map(lane => startConsumer({
@@ -151,8 +156,9 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
       await operations?.close()
-      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
+      await Promise.all([relay?.stop(), sweeper?.stop(), accountMail?.stop(), retention?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
       email?.close()
+      accountMail?.close()
       topicsWaker.wake()
       await pool.end()
     }

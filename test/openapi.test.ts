@@ -7,6 +7,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { FIELD_LABELS } from '../src/field-labels.ts'
 import { createLogger } from '../src/log.ts'
+import { AccountLinks } from '../src/account/tokens.ts'
 import { UnsubscribeTokens } from '../src/notifications/unsubscribe.ts'
 import { startPieces, type Running } from '../src/services.ts'
 import { book, Client, listProperty, propertyInput, signUp, type Reply } from './helpers/http.ts'
@@ -87,7 +88,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 30)
+    assert.equal(ids.length, 35)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -232,6 +233,51 @@ describe('real responses, checked against the document', () => {
     await expect(401, anonymous(), 'removeFavorite', { params: { id } })
   })
 
+  test('passwords and e-mail addresses: change, reset, change of address in each documented status', async () => {
+    const links = new AccountLinks(UNSUBSCRIBE_KEY)
+    /** The token the e-mail service would put in the newest link for this user (the test holds the key). */
+    const tokenOf = async (userId: number) => {
+      const { rows: [t] } = await stack.db.query('SELECT id, nonce FROM account_tokens WHERE user_id = $1 ORDER BY id DESC LIMIT 1', [userId])
+      return links.token(t.id, t.nonce)
+    }
+    const strong = 'lantern orchard quietly'
+    const me = await signUp(stack.url, 'traveler', 'Pia Password')
+    await expect(204, me, 'changePassword', { body: { current_password: 'correct horse', new_password: strong } })
+    await expect(400, me, 'changePassword', { body: { current_password: strong, new_password: 'password' } })
+    await expect(401, anonymous(), 'changePassword', { body: { current_password: strong, new_password: strong } })
+    await expect(413, me, 'changePassword', { body: { current_password: huge.blob, new_password: strong } })
+    await expect(202, anonymous(), 'requestPasswordReset', { body: { email: me.user!.email } })
+    await expect(400, anonymous(), 'requestPasswordReset', { body: { email: 'not an address' } })
+    await expect(413, anonymous(), 'requestPasswordReset', { body: { email: huge.blob } })
+    const token = await tokenOf(me.user!.id)
+    await expect(400, anonymous(), 'resetPassword', { body: { token, new_password: 'password' } })
+    await expect(204, anonymous(), 'resetPassword', { body: { token, new_password: 'another fine passphrase' } })
+    await expect(400, anonymous(), 'resetPassword', { body: { token, new_password: strong } })
+    await expect(413, anonymous(), 'resetPassword', { body: { token: huge.blob } })
+    for (let i = 0; i < 2; i++) await expect(202, anonymous(), 'requestPasswordReset', { body: { email: me.user!.email } })
+    await expect(429, anonymous(), 'requestPasswordReset', { body: { email: me.user!.email } })
+
+    const other = await signUp(stack.url, 'traveler', 'Ed Email')
+    const taken = `taken-${randomUUID()}@example.com`
+    await expect(202, other, 'requestEmailChange', { body: { new_email: taken, password: 'correct horse' } })
+    await expect(400, other, 'requestEmailChange', { body: { new_email: taken, password: 'wrong horse' } })
+    await expect(401, anonymous(), 'requestEmailChange', { body: { new_email: taken, password: 'correct horse' } })
+    await expect(409, other, 'requestEmailChange', { body: { new_email: me.user!.email, password: 'correct horse' } })
+    await expect(413, other, 'requestEmailChange', { body: { new_email: taken, password: huge.blob } })
+    const change = await tokenOf(other.user!.id)
+    await stack.db.query('UPDATE users SET email = $2 WHERE id = $1', [me.user!.id, taken]) // someone has the address meanwhile
+    await expect(409, anonymous(), 'confirmEmailChange', { body: { token: change } })
+    await stack.db.query('UPDATE users SET email = $2 WHERE id = $1', [me.user!.id, `pia-${randomUUID()}@example.com`])
+    // The refused confirmation rolled back: the link still works, once.
+    await expect(200, anonymous(), 'confirmEmailChange', { body: { token: change } })
+    await expect(400, anonymous(), 'confirmEmailChange', { body: { token: change } })
+    await expect(413, anonymous(), 'confirmEmailChange', { body: { token: huge.blob } })
+    // Guessing a password through these forms is throttled as sign-ins are (counted for the address it has now).
+    for (let i = 0; i < 10; i++) await call(other, 'changePassword', { body: { current_password: `guess ${i}`, new_password: strong } })
+    await expect(429, other, 'changePassword', { body: { current_password: 'correct horse', new_password: strong } })
+    await expect(429, other, 'requestEmailChange', { body: { new_email: `later-${randomUUID()}@example.com`, password: 'correct horse' } })
+  })
+
   test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
     const created = await expect(201, traveler, 'createBooking', { body: { property_id: property.id, start_date: day(40), end_date: day(43), num_guests: 2 } })
     const id = created.body.booking.id
@@ -349,6 +395,11 @@ describe('real responses, checked against the document', () => {
         searchProperties: [anonymous(), {}],
         getProperty: [anonymous(), { params: { id: property.id } }],
         getTakenDates: [anonymous(), { params: { id: property.id } }],
+        changePassword: [traveler, { body: { current_password: 'x', new_password: 'lantern orchard quietly' } }],
+        requestPasswordReset: [anonymous(), { body: { email: 'down@example.com' } }],
+        resetPassword: [anonymous(), { body: { token: 'x', new_password: 'lantern orchard quietly' } }],
+        requestEmailChange: [traveler, { body: { new_email: 'down@example.com', password: 'x' } }],
+        confirmEmailChange: [anonymous(), { body: { token: 'x' } }],
         addFavorite: [traveler, { params: { id: property.id } }],
         removeFavorite: [traveler, { params: { id: property.id } }],
         listFavorites: [traveler, {}],

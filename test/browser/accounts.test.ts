@@ -6,10 +6,12 @@ import { book, listProperty, signUp, type Client } from '../helpers/http.ts'
 import { ROOT } from '../helpers/processes.ts'
 import { smtpSink } from '../helpers/smtp.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
-import { accessibilityProblems, DESKTOP, launch, PHONE, screenshot, signedIn as signedInAs } from './browser.ts'
+import { waitFor } from '../helpers/wait.ts'
+import { accessibilityProblems, DESKTOP, launch, person, PHONE, screenshot, signedIn as signedInAs } from './browser.ts'
 
 // Issue 18's favorites and accounts in chromium against the real stack, at 1280 and 390 px: the heart on search
-// results and on a place's page, the favorites page.
+// results and on a place's page, the favorites page; one account that hosts and travels; the profile the other
+// party reads; a forgotten password reset through the real SMTP server, its e-mail's link opened.
 
 const APP = 'http://app.test' // APP_URL: the e-mails' links are taken to the stack's own address
 let stack: Stack
@@ -121,5 +123,48 @@ for (const viewport of [DESKTOP, PHONE]) {
     assert.deepEqual(await accessibilityProblems(o.page), [])
     assert.deepEqual([...g.problems, ...o.problems], [])
     await o.context.close()
+  })
+}
+
+for (const viewport of [DESKTOP, PHONE]) {
+  test(`a forgotten password at ${viewport.width} px: asked for from sign-in, the e-mail's link opened through the real SMTP server, a new password set`, async () => {
+    const traveler = await signUp(stack.url, 'traveler', 'Rita Reset')
+    const email = traveler.user!.email
+    const { page, problems, context } = await person(browser, stack.url, viewport)
+    await page.goto('/signin')
+    await page.getByRole('link', { name: 'Forgot your password?' }).click()
+    await page.getByLabel('E-mail').fill(email)
+    await page.getByRole('button', { name: 'Send me a link' }).click()
+    await page.getByText(`If an account has the address ${email}`).waitFor()
+    await screenshot(page, 'accounts-forgot')
+    assert.deepEqual(await accessibilityProblems(page), [])
+
+    const mail = await waitFor('the reset e-mail', () => sink.to(email).at(-1))
+    const href = [...mail.html.matchAll(/href="([^"]+)"/g)].map(m => m[1].replaceAll('&amp;', '&')).find(u => u.startsWith(`${APP}/reset-password?token=`))
+    assert.ok(href, mail.html)
+    await page.goto(href.slice(APP.length)) // the e-mail's absolute link, on this stack's address
+    await page.getByRole('heading', { name: 'Set a new password' }).waitFor()
+    await page.getByLabel('New password').fill('password')
+    await page.getByRole('button', { name: 'Set the new password' }).click()
+    await page.getByText('The new password is too easy to guess', { exact: false }).waitFor()
+    await screenshot(page, 'accounts-reset-weak')
+    assert.deepEqual(await accessibilityProblems(page), [])
+    await page.getByLabel('New password').fill('lantern orchard quietly')
+    await page.getByRole('button', { name: 'Set the new password' }).click()
+    await page.getByText('Your password is changed').waitFor()
+    await screenshot(page, 'accounts-reset-done')
+    assert.equal((await traveler.get('/api/auth/me')).body.user, null, 'every session ended')
+    await page.getByRole('link', { name: 'Sign in' }).last().click()
+    await page.getByLabel('E-mail').fill(email)
+    await page.getByLabel('Password').fill('lantern orchard quietly')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign out' }).waitFor() // signed in with the new password
+    // The same link again: used up.
+    await page.goto(href.slice(APP.length))
+    await page.getByLabel('New password').fill('another fine passphrase')
+    await page.getByRole('button', { name: 'Set the new password' }).click()
+    await page.getByText('This link is not valid, was used already, or is too old.').waitFor()
+    assert.deepEqual(problems, [])
+    await context.close()
   })
 }

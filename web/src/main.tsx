@@ -22,6 +22,10 @@ import './styles.css'
 const OwnerProperties = lazy(() => import('./owner/Properties.tsx'))
 const OwnerRequests = lazy(() => import('./owner/Requests.tsx'))
 const OwnerAnalytics = lazy(() => import('./owner/Analytics.tsx'))
+// The pages an account e-mail leads to: rarely opened, their own chunk.
+const ForgotPassword = lazy(async () => ({ default: (await import('./account/Recovery.tsx')).ForgotPassword }))
+const ResetPassword = lazy(async () => ({ default: (await import('./account/Recovery.tsx')).ResetPassword }))
+const ConfirmEmail = lazy(async () => ({ default: (await import('./account/Recovery.tsx')).ConfirmEmail }))
 
 /** A page for signed-in people (of one role): others are sent to sign in, and come back after. */
 function Guard ({ role, children }: { role?: 'traveler' | 'owner', children: ReactNode }) {
@@ -57,6 +61,9 @@ function Routes () {
   if ((m = match('/bookings/:id', path))) return <Guard><BookingPage id={m.id} /></Guard>
   if (path === '/settings') return <Guard><Settings /></Guard>
   if (path === '/unsubscribe') return <Unsubscribe />
+  if (path === '/forgot-password') return <ForgotPassword />
+  if (path === '/reset-password') return <ResetPassword />
+  if (path === '/confirm-email') return <ConfirmEmail />
   if (path === '/owner/properties') return <Guard role='owner'><OwnerProperties /></Guard>
   if (path === '/owner/requests') return <Guard role='owner'><OwnerRequests /></Guard>
   if (path === '/owner/analytics') return <Guard role='owner'><OwnerAnalytics /></Guard>

@@ -41,6 +41,7 @@ export function SignIn () {
         <ErrorText>{form.general}</ErrorText>
         <button type='submit' disabled={form.busy}>{form.busy ? 'Signing in…' : 'Sign in'}</button>
       </form>
+      <p><Link href='/forgot-password'>Forgot your password?</Link></p>
       <p>New to Hostly? <Link href={'/signup' + (params.get('next') ? '?next=' + encodeURIComponent(params.get('next')!) : '')}>Create an account</Link></p>
     </section>
   )

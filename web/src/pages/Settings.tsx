@@ -3,6 +3,7 @@ import { api, ApiError } from '../api/client.ts'
 import type { Reader } from '../api/types.ts'
 import { Profile } from '../account/Profile.tsx'
 import { Roles } from '../account/Roles.tsx'
+import { Security } from '../account/Security.tsx'
 import { Select } from '../components/Field.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { useTitle } from '../router.tsx'
@@ -110,6 +111,8 @@ export function Settings () {
           <span role='status' className='muted'>{saved ? 'Saved. Dates now read this way everywhere, e-mails included.' : ''}</span>
         </div>
       </form>
+
+      <Security me={me} />
 
       <Roles me={me} />
     </section>
