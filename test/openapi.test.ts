@@ -88,7 +88,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 35)
+    assert.equal(ids.length, 36)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -272,6 +272,8 @@ describe('real responses, checked against the document', () => {
     await expect(200, anonymous(), 'confirmEmailChange', { body: { token: change } })
     await expect(400, anonymous(), 'confirmEmailChange', { body: { token: change } })
     await expect(413, anonymous(), 'confirmEmailChange', { body: { token: huge.blob } })
+    assert.equal((await expect(200, other, 'exportAccount')).body.account.id, other.user!.id)
+    await expect(401, anonymous(), 'exportAccount')
     // Guessing a password through these forms is throttled as sign-ins are (counted for the address it has now).
     for (let i = 0; i < 10; i++) await call(other, 'changePassword', { body: { current_password: `guess ${i}`, new_password: strong } })
     await expect(429, other, 'changePassword', { body: { current_password: 'correct horse', new_password: strong } })
@@ -400,6 +402,7 @@ describe('real responses, checked against the document', () => {
         resetPassword: [anonymous(), { body: { token: 'x', new_password: 'lantern orchard quietly' } }],
         requestEmailChange: [traveler, { body: { new_email: 'down@example.com', password: 'x' } }],
         confirmEmailChange: [anonymous(), { body: { token: 'x' } }],
+        exportAccount: [traveler, {}],
         addFavorite: [traveler, { params: { id: property.id } }],
         removeFavorite: [traveler, { params: { id: property.id } }],
         listFavorites: [traveler, {}],

@@ -8,6 +8,7 @@ import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { errors } from '../http/schemas.ts'
 import { changePassword, confirmEmailChange, confirmReset, requestEmailChange, requestReset } from './service.ts'
+import { exportAccount } from './export.ts'
 import type { AccountLinks } from './tokens.ts'
 
 const Email = Type.String({ format: 'email', maxLength: 254 })
@@ -78,6 +79,21 @@ export const accountRoutes: FastifyPluginAsync<AccountOptions> = async (fastify,
   }, async (request, reply) => {
     await requestEmailChange(pool, throttle, currentUser(request), request.body, request.ip, links)
     return reply.status(202).send(EMPTY)
+  })
+
+  app.get('/api/me/export', {
+    onRequest: signedIn,
+    schema: {
+      tags: ['auth'],
+      operationId: 'exportAccount',
+      summary: 'Your own data as one JSON document: account, preferences, places, bookings, notifications, favorites',
+      security: SESSION,
+      response: { 200: Type.Object({}, { additionalProperties: true, description: 'the export: see docs/http.md' }), ...errors(401) }
+    }
+  }, async (request, reply) => {
+    const data = await exportAccount(pool, currentUser(request))
+    // A file to keep: the browser saves it rather than showing it.
+    return reply.header('content-disposition', 'attachment; filename="hostly-export.json"').send(data)
   })
 
   app.post('/api/email-change/confirm', {

@@ -5,12 +5,18 @@ import { Field } from '../components/Field.tsx'
 import { ErrorText } from '../components/Status.tsx'
 import { useSubmit } from '../useSubmit.ts'
 
-/** Settings: a new password (with the current one; other sessions end), a new e-mail address (confirmed from the new inbox). */
+/** Settings: a new password (with the current one; other sessions end), a new e-mail address (confirmed from the new inbox), one's data as a file. */
 export function Security ({ me }: { me: Reader }) {
   return (
     <>
       <ChangePassword />
       <ChangeEmail me={me} />
+      <section className='card form' aria-labelledby='data-title'>
+        <h2 id='data-title'>Your data</h2>
+        <p>One JSON file with your account, your places, your bookings as guest and as host, your notifications and your favorites.</p>
+        {/* A plain link: the API answers with the file to save (Content-Disposition). */}
+        <p><a className='button secondary' href='/api/me/export' download='hostly-export.json'>Download my data</a></p>
+      </section>
     </>
   )
 }
