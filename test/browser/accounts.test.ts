@@ -168,3 +168,35 @@ for (const viewport of [DESKTOP, PHONE]) {
     await context.close()
   })
 }
+
+for (const viewport of [DESKTOP, PHONE]) {
+  test(`a new e-mail address at ${viewport.width} px: asked for in Settings, confirmed from the link sent to the new address`, async () => {
+    const traveler = await signUp(stack.url, 'traveler', 'Elle Email')
+    const next = `elle-${viewport.width}-${Date.now()}@example.com`
+    const { page, problems, context } = await signedIn(traveler, viewport)
+    await page.goto('/settings')
+    await page.getByLabel('New e-mail address').fill(next)
+    await page.getByLabel('Your password').fill('wrong horse')
+    await page.getByRole('button', { name: 'Send the link' }).click()
+    await page.getByText('The current password is wrong.').first().waitFor()
+    await page.getByLabel('Your password').fill('correct horse')
+    await page.getByRole('button', { name: 'Send the link' }).click()
+    await page.getByText(`Sent: open the link in the e-mail to ${next} to confirm.`).waitFor()
+    await page.getByRole('link', { name: 'Download my data' }).waitFor()
+    await screenshot(page, 'accounts-settings')
+    assert.deepEqual(await accessibilityProblems(page), [])
+    assert.equal((await traveler.get('/api/auth/me')).body.user.email, traveler.user!.email, 'unchanged until the link is opened')
+
+    const mail = await waitFor('the confirmation e-mail', () => sink.to(next).at(-1))
+    const href = [...mail.html.matchAll(/href="([^"]+)"/g)].map(m => m[1].replaceAll('&amp;', '&')).find(u => u.startsWith(`${APP}/confirm-email?token=`))
+    assert.ok(href, mail.html)
+    await page.goto(href.slice(APP.length))
+    await page.getByRole('button', { name: 'Confirm my new address' }).click()
+    await page.getByText(`Done: your account’s e-mail address is now ${next}.`).waitFor()
+    await screenshot(page, 'accounts-email-confirmed')
+    assert.deepEqual(await accessibilityProblems(page), [])
+    assert.equal((await traveler.get('/api/auth/me')).body.user.email, next)
+    assert.deepEqual(problems, [])
+    await context.close()
+  })
+}
