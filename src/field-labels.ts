@@ -10,9 +10,14 @@ export const FIELD_LABELS: Record<string, string> = {
   name: 'the name',
   email: 'the e-mail address',
   password: 'the password',
+  current_password: 'the current password',
+  new_password: 'the new password',
+  new_email: 'the new e-mail address',
   role: 'the role',
   locale: 'the language and region',
   time_zone: 'the time zone',
+  about: 'the words about you',
+  languages: 'the languages you speak',
   // Properties
   description: 'the description',
   city: 'the city',
@@ -67,7 +72,7 @@ export const FIELD_LABELS: Record<string, string> = {
   to: 'the last day',
   email_notifications: 'the e-mail setting',
   after: 'the last update seen',
-  token: 'the unsubscribe link'
+  token: 'the link'
 }
 
 /** Labels of a list's items, by the list's wire name: `amenities.2` is "amenity 3". */

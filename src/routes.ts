@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { accountRoutes } from './account/routes.ts'
+import { AccountLinks } from './account/tokens.ts'
 import { analyticsRoutes } from './analytics/routes.ts'
 import { authRoutes } from './auth/routes.ts'
 import type { ThrottleLimits } from './auth/throttle.ts'
@@ -16,6 +18,7 @@ import { notificationRoutes } from './notifications/routes.ts'
 import { preferenceRoutes } from './notifications/preferences.ts'
 import { UnsubscribeTokens, unsubscribeRoutes } from './notifications/unsubscribe.ts'
 import { photoRoutes } from './photos/routes.ts'
+import { favoriteRoutes } from './properties/favorites.ts'
 import { propertyRoutes } from './properties/routes.ts'
 import { openStorage } from './storage/open.ts'
 import type { Metrics } from './metrics/registry.ts'
@@ -31,7 +34,10 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
   const limits = { maxBytes: config.photoMaxBytes, maxPixels: config.photoMaxPixels, perProperty: config.photosPerProperty }
   return async (app: FastifyInstance) => {
     await app.register(authRoutes, { pool, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure, throttle: config })
+    // The account e-mails' links are signed with the key the e-mail service shares (src/account/tokens.ts).
+    await app.register(accountRoutes, { pool, throttle: config, links: new AccountLinks(config.unsubscribeKey) })
     await app.register(propertyRoutes, { pool, cursors })
+    await app.register(favoriteRoutes, { pool, cursors })
     await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays, messages: bookingMessages(config) })
     await app.register(notificationRoutes, { pool, cursors })
     await app.register(inboxRoutes, { pool })

@@ -16,6 +16,7 @@ import { createEmailService } from './email/service.ts'
 import { MESSAGE_TOPICS } from './messages/events.ts'
 import { messageService } from './messages/consumer.ts'
 import { createDigestService, digestSweepMs, startDigestSweeper } from './messages/email.ts'
+import { startAccountMail } from './email/account-mail.ts'
 import { UnsubscribeTokens } from './notifications/unsubscribe.ts'
 import { devMailRoutes } from './email/dev-page.ts'
 import type { ConsumerSpec } from './kafka/consumer/runner.ts'
@@ -105,6 +106,10 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   const digestSweeper = digests ? startDigestSweeper(digests, digestSweepMs(config.messageEmailQuietMs), log) : undefined
   const specsOf = (name: WorkerName): ConsumerSpec[] => name === 'email' ? email : [workerSpecs[name]]
   const specs = workers.flatMap(specsOf)
+  // Beside them, the account e-mails (password reset, e-mail change), read from their table rather than from Kafka.
+  const accountMail = workers.includes('email')
+    ? startAccountMail({ pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, key: config.unsubscribeKey, log })
+    : undefined
   // Each service runs two members: one on its topic, one on the topic's retry lane.
   const consumers: RunningConsumer[] = specs.flatMap(spec => (['main', 'retry'] as const).map(lane => startConsumer({
     spec, lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config, metrics
@@ -153,8 +158,9 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
       stopping = true
       await app?.close() // stops taking requests, finishes those in flight
       await operations?.close()
-      await Promise.all([relay?.stop(), sweeper?.stop(), retention?.stop(), digestSweeper?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
+      await Promise.all([relay?.stop(), sweeper?.stop(), accountMail?.stop(), retention?.stop(), digestSweeper?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
       for (const spec of email) spec.close()
+      accountMail?.close()
       topicsWaker.wake()
       await pool.end()
       await tracing.stop()

@@ -29,7 +29,7 @@ function checkError (res: Reply, status: number, code: string, field?: string) {
 }
 
 function checkUser (user: Record<string, unknown>, expected: { name: string, email: string, role: string }) {
-  assert.deepEqual(Object.keys(user).sort(), ['avatar', 'created_at', 'email', 'id', 'locale', 'name', 'role', 'time_zone'])
+  assert.deepEqual(Object.keys(user).sort(), ['about', 'avatar', 'city', 'created_at', 'email', 'id', 'languages', 'locale', 'name', 'role', 'time_zone'])
   assert.ok(Number.isInteger(user.id) && (user.id as number) > 0)
   assert.equal(user.name, expected.name)
   assert.equal(user.email, expected.email)

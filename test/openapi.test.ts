@@ -7,6 +7,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { FIELD_LABELS } from '../src/field-labels.ts'
 import { createLogger } from '../src/log.ts'
+import { AccountLinks } from '../src/account/tokens.ts'
 import { UnsubscribeTokens } from '../src/notifications/unsubscribe.ts'
 import { startPieces, type Running } from '../src/services.ts'
 import { book, Client, listProperty, propertyInput, signUp, type Reply } from './helpers/http.ts'
@@ -88,7 +89,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 46)
+    assert.equal(ids.length, 55)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -146,7 +147,9 @@ describe('real responses, checked against the document', () => {
       sendMessage: { params: { id: 1 } },
       askHost: { params: { id: 1 } },
       sendBookingMessage: { params: { id: 1 } },
-      markThreadRead: { params: { id: 1 } }
+      markThreadRead: { params: { id: 1 } },
+      addFavorite: { params: { id: 1 } },
+      removeFavorite: { params: { id: 1 } }
     }
     for (const [id, { op }] of ops) {
       const res = await call(anonymous(), id, calls[id])
@@ -189,6 +192,10 @@ describe('real responses, checked against the document', () => {
     assert.equal((await expect(200, reader, 'getCurrentUser')).body.user.time_zone, 'Europe/Lisbon')
     await expect(400, reader, 'updateAccount', { body: { time_zone: '+01:00' } })
     await expect(400, reader, 'updateAccount', { body: {} })
+    assert.equal((await expect(200, reader, 'updateAccount', { body: { role: 'both' } })).body.user.role, 'both')
+    assert.equal((await expect(200, reader, 'updateAccount', { body: { about: 'Hi.', city: 'Porto', languages: ['pt'] } })).body.user.city, 'Porto')
+    await expect(400, reader, 'updateAccount', { body: { languages: ['zz'] } })
+    await expect(400, reader, 'updateAccount', { body: { role: 'traveler' } })
     await expect(413, reader, 'updateAccount', { body: { name: huge.blob } })
   })
 
@@ -254,6 +261,73 @@ describe('real responses, checked against the document', () => {
     await expect(200, anonymous(), 'getQuote', { params: { id: mine.id }, query: `start_date=${day(80)}&end_date=${day(83)}` })
     await expect(400, anonymous(), 'getQuote', { params: { id: mine.id }, query: `start_date=${day(83)}&end_date=${day(80)}` })
     await expect(404, anonymous(), 'getQuote', { params: { id: 9_000_000 }, query: `start_date=${day(80)}&end_date=${day(83)}` })
+  })
+
+  test('favorites: add, remove, list in each documented status', async () => {
+    const id = property.id
+    await expect(204, traveler, 'addFavorite', { params: { id } })
+    await expect(204, traveler, 'addFavorite', { params: { id } })
+    await expect(400, traveler, 'addFavorite', { params: { id: 'abc' } })
+    await expect(400, traveler, 'addFavorite', { params: { id }, body: { please: true } })
+    await expect(404, traveler, 'addFavorite', { params: { id: '9223372036854775807' } })
+    await expect(401, anonymous(), 'addFavorite', { params: { id } })
+    assert.equal((await expect(200, traveler, 'getProperty', { params: { id } })).body.property.favorite, true)
+    const page = await expect(200, traveler, 'listFavorites', { query: 'limit=1' })
+    assert.deepEqual(page.body.properties.map((p: { id: number }) => p.id), [id])
+    await expect(400, traveler, 'listFavorites', { query: 'cursor=nonsense' })
+    await expect(401, anonymous(), 'listFavorites')
+    await expect(204, traveler, 'removeFavorite', { params: { id } })
+    await expect(204, traveler, 'removeFavorite', { params: { id } })
+    await expect(400, traveler, 'removeFavorite', { params: { id: '0' } })
+    await expect(404, traveler, 'removeFavorite', { params: { id: '9223372036854775807' } })
+    await expect(401, anonymous(), 'removeFavorite', { params: { id } })
+  })
+
+  test('passwords and e-mail addresses: change, reset, change of address in each documented status', async () => {
+    const links = new AccountLinks(UNSUBSCRIBE_KEY)
+    /** The token the e-mail service would put in the newest link for this user (the test holds the key). */
+    const tokenOf = async (userId: number) => {
+      const { rows: [t] } = await stack.db.query('SELECT id, nonce FROM account_tokens WHERE user_id = $1 ORDER BY id DESC LIMIT 1', [userId])
+      return links.token(t.id, t.nonce)
+    }
+    const strong = 'lantern orchard quietly'
+    const me = await signUp(stack.url, 'traveler', 'Pia Password')
+    await expect(204, me, 'changePassword', { body: { current_password: 'correct horse', new_password: strong } })
+    await expect(400, me, 'changePassword', { body: { current_password: strong, new_password: 'password' } })
+    await expect(401, anonymous(), 'changePassword', { body: { current_password: strong, new_password: strong } })
+    await expect(413, me, 'changePassword', { body: { current_password: huge.blob, new_password: strong } })
+    await expect(202, anonymous(), 'requestPasswordReset', { body: { email: me.user!.email } })
+    await expect(400, anonymous(), 'requestPasswordReset', { body: { email: 'not an address' } })
+    await expect(413, anonymous(), 'requestPasswordReset', { body: { email: huge.blob } })
+    const token = await tokenOf(me.user!.id)
+    await expect(400, anonymous(), 'resetPassword', { body: { token, new_password: 'password' } })
+    await expect(204, anonymous(), 'resetPassword', { body: { token, new_password: 'another fine passphrase' } })
+    await expect(400, anonymous(), 'resetPassword', { body: { token, new_password: strong } })
+    await expect(413, anonymous(), 'resetPassword', { body: { token: huge.blob } })
+    for (let i = 0; i < 2; i++) await expect(202, anonymous(), 'requestPasswordReset', { body: { email: me.user!.email } })
+    await expect(429, anonymous(), 'requestPasswordReset', { body: { email: me.user!.email } })
+
+    const other = await signUp(stack.url, 'traveler', 'Ed Email')
+    const taken = `taken-${randomUUID()}@example.com`
+    await expect(202, other, 'requestEmailChange', { body: { new_email: taken, password: 'correct horse' } })
+    await expect(400, other, 'requestEmailChange', { body: { new_email: taken, password: 'wrong horse' } })
+    await expect(401, anonymous(), 'requestEmailChange', { body: { new_email: taken, password: 'correct horse' } })
+    await expect(409, other, 'requestEmailChange', { body: { new_email: me.user!.email, password: 'correct horse' } })
+    await expect(413, other, 'requestEmailChange', { body: { new_email: taken, password: huge.blob } })
+    const change = await tokenOf(other.user!.id)
+    await stack.db.query('UPDATE users SET email = $2 WHERE id = $1', [me.user!.id, taken]) // someone has the address meanwhile
+    await expect(409, anonymous(), 'confirmEmailChange', { body: { token: change } })
+    await stack.db.query('UPDATE users SET email = $2 WHERE id = $1', [me.user!.id, `pia-${randomUUID()}@example.com`])
+    // The refused confirmation rolled back: the link still works, once.
+    await expect(200, anonymous(), 'confirmEmailChange', { body: { token: change } })
+    await expect(400, anonymous(), 'confirmEmailChange', { body: { token: change } })
+    await expect(413, anonymous(), 'confirmEmailChange', { body: { token: huge.blob } })
+    assert.equal((await expect(200, other, 'exportAccount')).body.account.id, other.user!.id)
+    await expect(401, anonymous(), 'exportAccount')
+    // Guessing a password through these forms is throttled as sign-ins are (counted for the address it has now).
+    for (let i = 0; i < 10; i++) await call(other, 'changePassword', { body: { current_password: `guess ${i}`, new_password: strong } })
+    await expect(429, other, 'changePassword', { body: { current_password: 'correct horse', new_password: strong } })
+    await expect(429, other, 'requestEmailChange', { body: { new_email: `later-${randomUUID()}@example.com`, password: 'correct horse' } })
   })
 
   test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
@@ -489,6 +563,15 @@ describe('real responses, checked against the document', () => {
         getTakenDates: [anonymous(), { params: { id: property.id } }],
         getCalendar: [anonymous(), { params: { id: property.id } }],
         getQuote: [anonymous(), { params: { id: property.id }, query: `start_date=${day(80)}&end_date=${day(83)}` }],
+        changePassword: [traveler, { body: { current_password: 'x', new_password: 'lantern orchard quietly' } }],
+        requestPasswordReset: [anonymous(), { body: { email: 'down@example.com' } }],
+        resetPassword: [anonymous(), { body: { token: 'x', new_password: 'lantern orchard quietly' } }],
+        requestEmailChange: [traveler, { body: { new_email: 'down@example.com', password: 'x' } }],
+        confirmEmailChange: [anonymous(), { body: { token: 'x' } }],
+        exportAccount: [traveler, {}],
+        addFavorite: [traveler, { params: { id: property.id } }],
+        removeFavorite: [traveler, { params: { id: property.id } }],
+        listFavorites: [traveler, {}],
         listOwnerProperties: [owner, {}],
         createBooking: [traveler, { body: { property_id: property.id, start_date: day(90), end_date: day(91), num_guests: 1 } }],
         listMyBookings: [traveler, {}],

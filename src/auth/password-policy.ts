@@ -24,9 +24,9 @@ function accountWords (user: { email: string, name: string }): string[] {
     .filter(w => w.length > 1)
 }
 
-/** Throws a 400 naming `password` when it does not meet the policy, saying why. */
-export async function checkPassword (password: string, user: { email: string, name: string }) {
-  const refuse = (why: string) => { throw badRequest(why, 'password') }
+/** Throws a 400 naming `field` (password) when it does not meet the policy, saying why. */
+export async function checkPassword (password: string, user: { email: string, name: string }, field = 'password') {
+  const refuse = (why: string) => { throw badRequest(why, field) }
   if (characterCount(password) < MIN_CHARACTERS) refuse(`must be at least ${MIN_CHARACTERS} characters`)
   const words = accountWords(user)
   const { score, warning } = await strength(normalizePassword(password), words)

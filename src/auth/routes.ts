@@ -11,16 +11,20 @@ import { loadPasswordStrength } from './password-strength.ts'
 import { closeAllSessions, closeSession, openSession, SESSION_COOKIE, sessionUser } from './sessions.ts'
 import { admitRegistration, type ThrottleLimits } from './throttle.ts'
 import { LocaleField, TimeZoneField } from './locale.ts'
+import { AboutField, CityField, LanguagesField } from './profile.ts'
 import { authenticate, register, updateAccount } from './users.ts'
 
 export const UserSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   email: Type.String(),
-  role: Type.Union([Type.Literal('traveler'), Type.Literal('owner')]),
+  role: Type.Union([Type.Literal('traveler'), Type.Literal('owner'), Type.Literal('both')], { description: "what the account does: travel, host, or both ('both' passes the guards of each)" }),
   locale: Type.String({ description: 'BCP 47 language tag: how dates and amounts are written to this person' }),
   time_zone: Type.String({ description: 'IANA time zone of the dates written to this person' }),
   avatar: Avatar,
+  about: Type.String(),
+  city: Type.String(),
+  languages: Type.Array(Type.String(), { description: 'language tags, canonical' }),
   created_at: Timestamp
 })
 const UserReply = Type.Object({ user: UserSchema })
@@ -32,7 +36,7 @@ const RegisterBody = Type.Object({
   name: DisplayName(200),
   email: Email,
   password: Type.String({ minLength: 8, maxLength: 200 }),
-  role: Type.Union([Type.Literal('traveler'), Type.Literal('owner')]),
+  role: Type.Union([Type.Literal('traveler'), Type.Literal('owner'), Type.Literal('both')]),
   locale: Type.Optional(LocaleField),
   time_zone: Type.Optional(TimeZoneField)
 }, { additionalProperties: false })
@@ -40,8 +44,13 @@ const RegisterBody = Type.Object({
 // Every key optional, none unknown, at least one: a typo is a 400, not a silent no-op.
 const AccountPatch = Type.Object({
   name: Type.Optional(DisplayName(200)),
+  // Only ever widened: a traveler starts hosting, an owner starts travelling. Going back would strand places or stays.
+  role: Type.Optional(Type.Literal('both', { description: "'both': start hosting as a traveler, or start travelling as an owner" })),
   locale: Type.Optional(LocaleField),
-  time_zone: Type.Optional(TimeZoneField)
+  time_zone: Type.Optional(TimeZoneField),
+  about: Type.Optional(AboutField),
+  city: Type.Optional(CityField),
+  languages: Type.Optional(LanguagesField)
 }, { additionalProperties: false, minProperties: 1 })
 
 const LoginBody = Type.Object({
@@ -142,7 +151,7 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
     schema: {
       tags: ['auth'],
       operationId: 'updateAccount',
-      summary: 'Change your name, locale or time zone',
+      summary: 'Change your name, profile (about, city, languages), locale or time zone, or start both hosting and travelling',
       security: SESSION,
       body: AccountPatch,
       response: { 200: UserReply, ...errors(400, 401, 413) }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Queryable } from '../db/pool.ts'
-import type { User } from './users.ts'
+import { USER_COLUMNS, type User } from './users.ts'
 
 export const SESSION_COOKIE = 'hostly_session'
 
@@ -18,7 +18,7 @@ export async function openSession (db: Queryable, userId: number, ttlHours: numb
 export async function sessionUser (db: Queryable, token: string): Promise<User | undefined> {
   const { rows } = await db.query({
     name: 'session-user', // every signed-in request runs it: prepared once per connection
-    text: `SELECT u.id, u.name, u.email, u.role, u.locale, u.time_zone, u.avatar, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
+    text: `SELECT ${USER_COLUMNS.split(', ').map(c => `u.${c}`).join(', ')} FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = $1 AND s.expires_at > now()`,
     values: [hashToken(token)]
   })

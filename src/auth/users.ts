@@ -4,12 +4,18 @@ import { appError } from '../errors.ts'
 import { canonicalLocale, canonicalTimeZone, DEFAULT_LOCALE, DEFAULT_TIME_ZONE } from './locale.ts'
 import { dummyHash, hashPassword, verifyPassword } from './password.ts'
 import { checkPassword } from './password-policy.ts'
+import { canonicalLanguages } from './profile.ts'
 import { claimLogin, releaseLogin, type ThrottleLimits } from './throttle.ts'
 
-export type Role = 'traveler' | 'owner'
-export interface User { id: number, name: string, email: string, role: Role, locale: string, time_zone: string, avatar: Avatar, created_at: Date }
+export type Role = 'traveler' | 'owner' | 'both'
+/** What an account may do: travel (request stays) or host (list places, answer requests); 'both' does both. */
+export type Capability = 'traveler' | 'owner'
 
-export const USER_COLUMNS = 'id, name, email, role, locale, time_zone, avatar, created_at'
+/** Whether the account may act as a traveler or as an owner: its role, or 'both'. */
+export const can = (user: { role: Role }, capability: Capability) => user.role === capability || user.role === 'both'
+export interface User { id: number, name: string, email: string, role: Role, locale: string, time_zone: string, about: string, city: string, languages: string[], avatar: Avatar, created_at: Date }
+
+export const USER_COLUMNS = 'id, name, email, role, locale, time_zone, about, city, languages, avatar, created_at'
 
 export interface Registration { name: string, email: string, password: string, role: Role, locale?: string, time_zone?: string }
 
@@ -53,13 +59,17 @@ export async function authenticate (db: Queryable, limits: ThrottleLimits, email
   return user
 }
 
-/** Changes what a person may change of their account: name, locale, time zone (each checked; absent ones stay). */
-export async function updateAccount (db: Queryable, userId: number, change: { name?: string, locale?: string, time_zone?: string }): Promise<User> {
+export interface AccountChange { name?: string, locale?: string, time_zone?: string, role?: 'both', about?: string, city?: string, languages?: string[] }
+
+/** Changes what a person may change of their account: name, locale, time zone, role only to 'both', the profile (each checked; absent ones stay). */
+export async function updateAccount (db: Queryable, userId: number, change: AccountChange): Promise<User> {
   const locale = change.locale === undefined ? null : canonicalLocale(change.locale)
   const timeZone = change.time_zone === undefined ? null : canonicalTimeZone(change.time_zone)
+  const languages = change.languages === undefined ? null : canonicalLanguages(change.languages)
   const { rows } = await db.query(
-    `UPDATE users SET name = coalesce($2, name), locale = coalesce($3, locale), time_zone = coalesce($4, time_zone)
+    `UPDATE users SET name = coalesce($2, name), locale = coalesce($3, locale), time_zone = coalesce($4, time_zone),
+            role = coalesce($5, role), about = coalesce($6, about), city = coalesce($7, city), languages = coalesce($8, languages)
       WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-    [userId, change.name?.trim() ?? null, locale, timeZone])
+    [userId, change.name?.trim() ?? null, locale, timeZone, change.role ?? null, change.about?.trim() ?? null, change.city?.trim() ?? null, languages])
   return rows[0]
 }

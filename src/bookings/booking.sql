@@ -128,10 +128,14 @@ DECLARE
   price record;
   b bookings;
 BEGIN
-  SELECT p.max_guests, p.min_nights, p.listed, p.price_per_night, p.cleaning_fee, p.tax_rate, p.currency INTO prop
+  SELECT p.max_guests, p.min_nights, p.listed, p.price_per_night, p.cleaning_fee, p.tax_rate, p.currency, p.owner_id INTO prop
     FROM properties p WHERE p.id = p_property FOR SHARE;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'no_property', NULL::int, NULL::bookings; RETURN;
+  END IF;
+  -- An account that hosts and travels ('both') still cannot be its own guest.
+  IF prop.owner_id = p_traveler THEN
+    RETURN QUERY SELECT 'own_property', NULL::int, NULL::bookings; RETURN;
   END IF;
   IF NOT prop.listed THEN
     RETURN QUERY SELECT 'unlisted', NULL::int, NULL::bookings; RETURN;

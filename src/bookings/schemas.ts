@@ -1,7 +1,7 @@
+import { PublicProfile } from '../auth/profile.ts'
 import { Type, type Static } from 'typebox'
 import { NextCursor, PageQuery } from '../http/paging.ts'
 import { BodyId, CalendarDate, Timestamp } from '../http/schemas.ts'
-import { Avatar } from '../storage/schemas.ts'
 
 export const BookingInput = Type.Object({
   property_id: BodyId,
@@ -45,7 +45,6 @@ export const Booking = Type.Object({
 
 export const BookingReply = Type.Object({ booking: Booking })
 
-const Party = Type.Object({ id: Type.Integer(), name: Type.String(), avatar: Avatar })
 export const Action = Type.Union([Type.Literal('accept'), Type.Literal('decline'), Type.Literal('withdraw'), Type.Literal('cancel')])
 export type Action = Static<typeof Action>
 
@@ -53,8 +52,8 @@ export type Action = Static<typeof Action>
 export const BookingDetail = Type.Object({
   booking: Booking,
   property: Type.Object({ id: Type.Integer(), title: Type.String(), city: Type.String(), country: Type.String(), currency: Type.String() }),
-  traveler: Party,
-  owner: Party,
+  traveler: PublicProfile,
+  owner: PublicProfile,
   history: Type.Array(Type.Object({
     status: Status,
     reason: Nullable(Type.Union([...CancelReason.anyOf])),

@@ -46,6 +46,7 @@ async function requestOn (db: Queryable, travelerId: number, input: BookingInput
   })
   switch (r.outcome) {
     case 'no_property': throw notFound('Property')
+    case 'own_property': throw appError('OWN_PROPERTY')
     case 'unlisted': throw appError('PROPERTY_UNLISTED')
     case 'too_many_guests': throw badRequest({ sentence: `This place holds at most ${r.bound} ${r.bound === 1 ? 'guest' : 'guests'}.` }, 'num_guests')
     case 'too_few_nights': throw badRequest({ sentence: `This place takes stays of at least ${r.bound} nights.` }, 'end_date')
@@ -101,7 +102,8 @@ export async function getBooking (db: Queryable, user: User, bookingId: string) 
   const { rows: [row] } = await db.query({
     name: 'booking-detail',
     text: `SELECT ${B_COLUMNS}, p.currency, booking_price(b) AS price, p.owner_id, p.name AS property_title, p.city, p.country,
-                  t.name AS traveler_name, o.name AS owner_name, t.avatar AS traveler_avatar, o.avatar AS owner_avatar,
+                  json_build_object('id', t.id, 'name', t.name, 'about', t.about, 'city', t.city, 'languages', t.languages, 'avatar', t.avatar) AS traveler,
+                  json_build_object('id', o.id, 'name', o.name, 'about', o.about, 'city', o.city, 'languages', o.languages, 'avatar', o.avatar) AS owner,
                   (SELECT coalesce(json_agg(json_build_object('status', h.status, 'reason', h.reason, 'at', iso_utc(h.at), 'by', h.by) ORDER BY h.id), '[]')
                      FROM booking_history h WHERE h.booking_id = b.id) AS history
              FROM bookings b JOIN properties p ON p.id = b.property_id
@@ -111,12 +113,13 @@ export async function getBooking (db: Queryable, user: User, bookingId: string) 
   })
   if (!row) throw notFound('Booking')
   assertParty(user, row)
-  const { owner_id: ownerId, property_title: title, city, country, traveler_name: travelerName, owner_name: ownerName, traveler_avatar: travelerAvatar, owner_avatar: ownerAvatar, history, ...booking } = row
+  const { owner_id: ownerId, property_title: title, city, country, traveler, owner, history, ...booking } = row
   return {
     booking,
     property: { id: booking.property_id, title, city, country, currency: booking.currency },
-    traveler: { id: booking.traveler_id, name: travelerName, avatar: travelerAvatar },
-    owner: { id: ownerId, name: ownerName, avatar: ownerAvatar },
+    // Each party's public profile, and nothing more: never the e-mail address (test/accounts.test.ts).
+    traveler,
+    owner,
     history,
     actions: actionsFor(user.id === ownerId ? 'owner' : 'traveler', booking.status)
   }
@@ -131,12 +134,12 @@ export function actionsFor (party: 'owner' | 'traveler', status: string): Action
 
 /** Only the booking's traveler and its property's owner may see it (and cancel it: cancel_booking checks). */
 function assertParty (user: User, booking: { traveler_id: number, owner_id: number }) {
-  const mine = user.role === 'traveler' ? booking.traveler_id === user.id : booking.owner_id === user.id
-  if (!mine) throw notParty(user)
+  // Either side: an account that hosts and travels is the traveler of some bookings and the owner of others.
+  if (booking.traveler_id !== user.id && booking.owner_id !== user.id) throw notParty(user)
 }
 
 function notParty (user: User) {
-  return forbidden(user.role === 'traveler' ? 'This is not your booking.' : 'This booking is not for one of your properties.')
+  return forbidden(user.role === 'owner' ? 'This booking is not for one of your properties.' : 'This is not your booking.')
 }
 
 function invalidTransition (from: string, to: string) {

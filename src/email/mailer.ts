@@ -5,8 +5,8 @@ import type { Rendered } from './render.ts'
 export interface Mail extends Rendered {
   to: { name: string, address: string }
   messageId: string
-  /** The one-click unsubscribe URL (POST), absolute: List-Unsubscribe. */
-  unsubscribeUrl: string
+  /** The one-click unsubscribe URL (POST), absolute: List-Unsubscribe. Absent on account e-mails, which no one unsubscribes from. */
+  unsubscribeUrl?: string
 }
 
 /** The SMTP server refused this message for good (a 5xx for the address or the message): record it, do not retry. */
@@ -48,7 +48,7 @@ export function createMailer (smtpUrl: string, from: string): Mailer {
           html: mail.html,
           messageId: mail.messageId,
           // RFC 8058: a mail client may POST `List-Unsubscribe=One-Click` to the URL, with no cookie, to unsubscribe.
-          headers: { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
+          headers: mail.unsubscribeUrl ? { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}
         })
       } catch (err) {
         const e = err as Error & { code?: string, responseCode?: number, response?: string }

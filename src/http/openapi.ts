@@ -79,6 +79,7 @@ export const openapiOptions = (sessionCookie: string): SwaggerOptions => ({
     tags: [
       { name: 'auth', description: 'Accounts and sessions' },
       { name: 'properties', description: 'Listing and finding properties' },
+      { name: 'favorites', description: 'The places a person saved' },
       { name: 'bookings', description: 'Requesting, accepting and cancelling stays' },
       { name: 'notifications', description: 'What happened to your bookings' },
       { name: 'analytics', description: "How an owner's properties do" },

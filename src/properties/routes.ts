@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { currentUser, requireUser } from '../auth/guard.ts'
+import { currentUser, optionalUser, requireUser } from '../auth/guard.ts'
 import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, type Cursors } from '../http/paging.ts'
@@ -10,6 +10,7 @@ import { withPhotos } from '../photos/service.ts'
 import { Calendar, CalendarQuery, propertyCalendar } from './calendar.ts'
 import { Price, Property, PropertyInput, PropertyPatch, QuoteQuery, SearchQuery } from './schemas.ts'
 import { createProperty, getProperty, ownerProperties, quoteStay, searchProperties, takenDates, TOTAL_BOUND, updateProperty } from './service.ts'
+import { markFavorites } from './favorites.ts'
 
 const PropertyReply = Type.Object({ property: Property })
 const OwnerPropertiesReply = Type.Object({ properties: Type.Array(Property), next_cursor: NextCursor })
@@ -50,7 +51,11 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
     return { property: (await withPhotos(pool, [property]))[0] }
   })
 
+  // Anyone may read places; a signed-in reader also learns which of them they saved (`favorite`).
+  const reader = optionalUser(pool)
+
   app.get('/api/properties/search', {
+    onRequest: reader,
     schema: {
       tags: ['properties'],
       operationId: 'searchProperties',
@@ -67,10 +72,11 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
     }
   }, async (request) => {
     const found = await searchProperties(pool, request.query)
-    return { ...found, properties: await withPhotos(pool, found.properties) }
+    return { ...found, properties: await markFavorites(pool, request.user?.id, await withPhotos(pool, found.properties)) }
   })
 
   app.get('/api/properties/:id', {
+    onRequest: reader,
     schema: {
       tags: ['properties'],
       operationId: 'getProperty',
@@ -79,7 +85,7 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
       response: { 200: PropertyReply, ...errors(400, 404) }
     }
   }, async (request) => {
-    const [property] = await withPhotos(pool, [await getProperty(pool, parseId(request.params.id))])
+    const [property] = await markFavorites(pool, request.user?.id, await withPhotos(pool, [await getProperty(pool, parseId(request.params.id))]))
     return { property }
   })
 

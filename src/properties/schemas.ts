@@ -75,7 +75,8 @@ export const Property = Type.Object({
   listed: Type.Boolean({ description: 'false: unlisted by its owner, out of search and taking no new requests' }),
   photos: Type.Array(Photo, { description: 'in the order the owner chose; the one with cover: true is shown in search results' }),
   created_at: Timestamp,
-  updated_at: Timestamp
+  updated_at: Timestamp,
+  favorite: Type.Optional(Type.Boolean({ description: 'whether the signed-in reader saved it to their favorites; absent when signed out' }))
 })
 
 export const SearchQuery = Type.Object({

@@ -6,7 +6,7 @@ import type { Page } from '../http/paging.ts'
 import type { Static } from 'typebox'
 import { PropertyPatch, type Price, type PropertyInput, type SearchQuery } from './schemas.ts'
 
-const COLUMNS = `id, owner_id, name, description, city, state, country, property_type, price_per_night,
+export const COLUMNS = `id, owner_id, name, description, city, state, country, property_type, price_per_night,
   bedrooms, bathrooms, max_guests, amenities, currency, cleaning_fee, tax_rate, house_rules, check_in_time, check_out_time, min_nights, listed,
   created_at, updated_at`
 /** The fields an owner may change, each a column of the same name. */

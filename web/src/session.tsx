@@ -41,3 +41,6 @@ export function SessionProvider ({ children }: { children: ReactNode }) {
 }
 
 export const useSession = () => useContext(SessionContext)
+
+/** Whether the person may travel (request stays) or host (list places, answer requests): an account of role 'both' does both. */
+export const can = (user: User | null | undefined, capability: 'traveler' | 'owner') => user?.role === capability || user?.role === 'both'

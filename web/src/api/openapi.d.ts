@@ -99,8 +99,110 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change your name, locale or time zone */
+        /** Change your name, profile (about, city, languages), locale or time zone, or start both hosting and travelling */
         patch: operations["updateAccount"];
+        trace?: never;
+    };
+    "/api/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your password (with the current one); every other session ends */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** E-mail a link to set a new password, if an account has this address (the same answer either way) */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with a reset link's token (once, within the hour); every session ends */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your e-mail address: a confirmation link goes to the new one; nothing changes until it is opened */
+        post: operations["requestEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your own data as one JSON document: account, preferences, places, bookings, notifications, favorites */
+        get: operations["exportAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email-change/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an e-mail change with its link's token: the address changes now */
+        post: operations["confirmEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/properties": {
@@ -215,6 +317,41 @@ export interface paths {
         };
         /** The caller's properties, newest first, paged (owners) */
         get: operations["listOwnerProperties"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/favorites/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save a property to your favorites (again is harmless) */
+        put: operations["addFavorite"];
+        post?: never;
+        /** Take a property out of your favorites (harmless when it is not in them) */
+        delete: operations["removeFavorite"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/favorites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your favorite properties, most recently saved first, paged */
+        get: operations["listFavorites"];
         put?: never;
         post?: never;
         delete?: never;
@@ -739,7 +876,7 @@ export interface operations {
                     /** Format: email */
                     email: string;
                     password: string;
-                    role: "traveler" | "owner";
+                    role: "traveler" | "owner" | "both";
                     /** @description a language tag such as en, pt-PT or fr-CA (BCP 47) */
                     locale?: string;
                     /** @description an IANA time zone such as Europe/Lisbon, America/New_York or UTC */
@@ -759,7 +896,8 @@ export interface operations {
                             id: number;
                             name: string;
                             email: string;
-                            role: "traveler" | "owner";
+                            /** @description what the account does: travel, host, or both ('both' passes the guards of each) */
+                            role: "traveler" | "owner" | "both";
                             /** @description BCP 47 language tag: how dates and amounts are written to this person */
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
@@ -775,6 +913,10 @@ export interface operations {
                                     type: "image/webp" | "image/jpeg";
                                 }[];
                             } | null;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical */
+                            languages: string[];
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -874,7 +1016,8 @@ export interface operations {
                             id: number;
                             name: string;
                             email: string;
-                            role: "traveler" | "owner";
+                            /** @description what the account does: travel, host, or both ('both' passes the guards of each) */
+                            role: "traveler" | "owner" | "both";
                             /** @description BCP 47 language tag: how dates and amounts are written to this person */
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
@@ -890,6 +1033,10 @@ export interface operations {
                                     type: "image/webp" | "image/jpeg";
                                 }[];
                             } | null;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical */
+                            languages: string[];
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -1126,7 +1273,8 @@ export interface operations {
                             id: number;
                             name: string;
                             email: string;
-                            role: "traveler" | "owner";
+                            /** @description what the account does: travel, host, or both ('both' passes the guards of each) */
+                            role: "traveler" | "owner" | "both";
                             /** @description BCP 47 language tag: how dates and amounts are written to this person */
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
@@ -1142,6 +1290,10 @@ export interface operations {
                                     type: "image/webp" | "image/jpeg";
                                 }[];
                             } | null;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical */
+                            languages: string[];
                             /** Format: date-time */
                             created_at: string;
                         } | null;
@@ -1180,10 +1332,21 @@ export interface operations {
                 "application/json": {
                     /** @description must show at least one visible character and no control or bidirectional-override characters */
                     name?: string;
+                    /**
+                     * @description 'both': start hosting as a traveler, or start travelling as an owner
+                     * @enum {string}
+                     */
+                    role?: "both";
                     /** @description a language tag such as en, pt-PT or fr-CA (BCP 47) */
                     locale?: string;
                     /** @description an IANA time zone such as Europe/Lisbon, America/New_York or UTC */
                     time_zone?: string;
+                    /** @description a few words about yourself, at most 1000 characters; must not contain control or bidirectional-override characters */
+                    about?: string;
+                    /** @description where you live, at most 100 characters; must not contain control or bidirectional-override characters */
+                    city?: string;
+                    /** @description the languages you speak, at most 10, as language tags (en, pt, fr-CA) */
+                    languages?: string[];
                 };
             };
         };
@@ -1199,7 +1362,8 @@ export interface operations {
                             id: number;
                             name: string;
                             email: string;
-                            role: "traveler" | "owner";
+                            /** @description what the account does: travel, host, or both ('both' passes the guards of each) */
+                            role: "traveler" | "owner" | "both";
                             /** @description BCP 47 language tag: how dates and amounts are written to this person */
                             locale: string;
                             /** @description IANA time zone of the dates written to this person */
@@ -1215,6 +1379,10 @@ export interface operations {
                                     type: "image/webp" | "image/jpeg";
                                 }[];
                             } | null;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical */
+                            languages: string[];
                             /** Format: date-time */
                             created_at: string;
                         };
@@ -1241,6 +1409,474 @@ export interface operations {
             };
             /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    current_password: string;
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the token of the link the e-mail carried */
+                    token: string;
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    requestEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    new_email: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    exportAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the export: see docs/http.md */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirmEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the token of the link the e-mail carried */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        email: string;
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1382,6 +2018,8 @@ export interface operations {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
+                            favorite?: boolean;
                         };
                     };
                 };
@@ -1514,6 +2152,8 @@ export interface operations {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
+                            favorite?: boolean;
                         };
                     };
                 };
@@ -1666,6 +2306,8 @@ export interface operations {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
+                            favorite?: boolean;
                         };
                     };
                 };
@@ -1822,6 +2464,8 @@ export interface operations {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
+                            favorite?: boolean;
                         }[];
                         /** @description how many match; when total_exact is false, more than this many match */
                         total: number;
@@ -2173,6 +2817,8 @@ export interface operations {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
+                            favorite?: boolean;
                         }[];
                         /** @description pass as cursor for the next page; null on the last page */
                         next_cursor: string | null;
@@ -2199,6 +2845,258 @@ export interface operations {
             };
             /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    addFavorite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    removeFavorite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listFavorites: {
+        parameters: {
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        properties: {
+                            id: number;
+                            owner_id: number;
+                            /** @description must show at least one visible character and no control or bidirectional-override characters */
+                            name: string;
+                            description: string;
+                            /** @description must not be blank */
+                            city: string;
+                            /** @description must not be blank */
+                            state: string;
+                            /** @description must not be blank */
+                            country: string;
+                            /** @description must not be blank */
+                            property_type: string;
+                            /** @description at least 0.01, at most 1000000, at most two decimals */
+                            price_per_night: number;
+                            bedrooms: number;
+                            bathrooms: number;
+                            max_guests: number;
+                            amenities: string[];
+                            /** @description must be a currency code such as EUR or USD */
+                            currency: string;
+                            cleaning_fee: number;
+                            tax_rate: number;
+                            house_rules: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_in_time: string;
+                            /** @description a time of day such as 15:00 (24-hour clock) */
+                            check_out_time: string;
+                            min_nights: number;
+                            /** @description false: unlisted by its owner, out of search and taking no new requests */
+                            listed: boolean;
+                            /** @description in the order the owner chose; the one with cover: true is shown in search results */
+                            photos: {
+                                id: number;
+                                /** @description of the widest variant (the photo upright, at most 1920) */
+                                width: number;
+                                height: number;
+                                /** @description the photo search results show; one per property that has photos */
+                                cover: boolean;
+                                /** @description widest first: 1920, 960 and 320 pixels wide (no wider than the original), WebP and JPEG of each */
+                                variants: {
+                                    /** @description path of the file, /media/<sha-256 of its bytes>.<webp|jpg>; never changes, cached for a year */
+                                    url: string;
+                                    width: number;
+                                    height: number;
+                                    type: "image/webp" | "image/jpeg";
+                                }[];
+                            }[];
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
+                            favorite?: boolean;
+                        }[];
+                        /** @description pass as cursor for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2646,6 +3544,10 @@ export interface operations {
                         traveler: {
                             id: number;
                             name: string;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical (en, pt-PT) */
+                            languages: string[];
                             /** @description the person's picture; null when they have none */
                             avatar: {
                                 /** @description square crops, widest first, WebP and JPEG of each size */
@@ -2661,6 +3563,10 @@ export interface operations {
                         owner: {
                             id: number;
                             name: string;
+                            about: string;
+                            city: string;
+                            /** @description language tags, canonical (en, pt-PT) */
+                            languages: string[];
                             /** @description the person's picture; null when they have none */
                             avatar: {
                                 /** @description square crops, widest first, WebP and JPEG of each size */

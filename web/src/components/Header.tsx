@@ -1,5 +1,5 @@
 import { Link, useLocation } from '../router.tsx'
-import { useSession } from '../session.tsx'
+import { can, useSession } from '../session.tsx'
 import { useNotifications } from '../live.tsx'
 import { useMessageUnread } from '../messages.ts'
 
@@ -42,10 +42,11 @@ export function Header () {
         <Link href='/' className='brand'>Hostly</Link>
         <nav aria-label='Main'>
           <NavLink href='/'>Search</NavLink>
-          {user?.role === 'traveler' && <NavLink href='/trips'>My trips</NavLink>}
-          {user?.role === 'owner' && <NavLink href='/owner/properties'>My properties</NavLink>}
-          {user?.role === 'owner' && <NavLink href='/owner/requests'>Requests</NavLink>}
-          {user?.role === 'owner' && <NavLink href='/owner/analytics'>Analytics</NavLink>}
+          {user && <NavLink href='/favorites'>Favorites</NavLink>}
+          {can(user, 'traveler') && <NavLink href='/trips'>My trips</NavLink>}
+          {can(user, 'owner') && <NavLink href='/owner/properties'>My properties</NavLink>}
+          {can(user, 'owner') && <NavLink href='/owner/requests'>Requests</NavLink>}
+          {can(user, 'owner') && <NavLink href='/owner/analytics'>Analytics</NavLink>}
           {user && <MessagesLink />}
         </nav>
         <div className='account'>

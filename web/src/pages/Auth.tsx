@@ -41,6 +41,7 @@ export function SignIn () {
         <ErrorText>{form.general}</ErrorText>
         <button type='submit' disabled={form.busy}>{form.busy ? 'Signing in…' : 'Sign in'}</button>
       </form>
+      <p><Link href='/forgot-password'>Forgot your password?</Link></p>
       <p>New to Hostly? <Link href={'/signup' + (params.get('next') ? '?next=' + encodeURIComponent(params.get('next')!) : '')}>Create an account</Link></p>
     </section>
   )
@@ -77,6 +78,7 @@ export function SignUp () {
           <legend>I want to</legend>
           <label><input type='radio' name='role' value='traveler' checked={role === 'traveler'} onChange={() => setRole('traveler')} /> find places to stay</label>
           <label><input type='radio' name='role' value='owner' checked={role === 'owner'} onChange={() => setRole('owner')} /> host travelers</label>
+          <label><input type='radio' name='role' value='both' checked={role === 'both'} onChange={() => setRole('both')} /> both</label>
         </fieldset>
         <Field label='Name' autoComplete='name' value={name} onChange={e => setName(e.target.value)} error={form.field('name')} required />
         <Field label='E-mail' type='email' autoComplete='email' value={email} onChange={e => setEmail(e.target.value)} error={form.field('email')} required />

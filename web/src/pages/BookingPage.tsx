@@ -1,3 +1,4 @@
+import { PartyProfile } from '../account/PartyProfile.tsx'
 import { useCallback, useEffect, useState } from 'react'
 import { api, ApiError } from '../api/client.ts'
 import type { Action, BookingDetail, ThreadList } from '../api/types.ts'
@@ -103,6 +104,7 @@ export function BookingPage ({ id }: { id: string }) {
           {b.price
             ? <PriceLines price={b.price} currency={currency} label='Price, as requested' />
             : <p className='muted small'>{plural(n, 'night')} × {formatMoney(n ? b.total_price / n : 0, currency)}, {plural(b.num_guests, 'guest')}.</p>}
+          <PartyProfile party={other} as={as === 'owner' ? 'Guest' : 'Host'} />
         </div>
 
         <div className='card booking-actions' aria-labelledby='actions-title'>

@@ -3,13 +3,14 @@ import { api, type ApiError } from '../api/client.ts'
 import type { Booking, Property, QuoteReply, TakenReply } from '../api/types.ts'
 import { Calendar } from '../components/Calendar.tsx'
 import { Composer } from '../components/Conversation.tsx'
+import { FavoriteButton } from '../components/FavoriteButton.tsx'
 import { Field } from '../components/Field.tsx'
 import { Gallery } from '../components/Gallery.tsx'
 import { PriceLines } from '../components/PriceLines.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { formatDate, formatMoney, formatRange, nights, plural, today } from '../format.ts'
 import { Link, useLocation, useTitle } from '../router.tsx'
-import { useSession } from '../session.tsx'
+import { can, useSession } from '../session.tsx'
 import { useSubmit } from '../useSubmit.ts'
 
 type Taken = TakenReply['taken']
@@ -40,7 +41,10 @@ export function PropertyPage ({ id }: { id: string }) {
     <section className='page property'>
       <div className='property-main'>
         <p className='crumbs'><Link href='/'>Search</Link></p>
-        <h1>{property.name}</h1>
+        <div className='card-title'>
+          <h1>{property.name}</h1>
+          {property.favorite !== undefined && <FavoriteButton id={property.id} name={property.name} saved={property.favorite} />}
+        </div>
         {!property.listed && <p className='notice' role='status'>This place is not taking requests right now: its owner has unlisted it.</p>}
         <p className='muted'>{[property.city, property.state, property.country].filter(Boolean).join(', ')}</p>
         <Gallery photos={property.photos} name={property.name} />
@@ -130,8 +134,9 @@ function BookingForm ({ property, taken }: { property: Property, taken: Taken })
         </div>
         <ErrorText>{form.general}</ErrorText>
         {user === null && <Link className='button' href={'/signin?next=' + encodeURIComponent(path + location.search)}>Sign in to book</Link>}
-        {user?.role === 'owner' && <p className='notice'>Owners cannot book; sign in as a traveler to request a stay.</p>}
-        {user?.role === 'traveler' && <button type='submit' disabled={form.busy}>{form.busy ? 'Sending…' : 'Request to book'}</button>}
+        {user && user.id === property.owner_id && <p className='notice'>This is your place: guests book it here.</p>}
+        {user && user.id !== property.owner_id && !can(user, 'traveler') && <p className='notice'>To request a stay, <Link href='/settings'>start travelling</Link> from your settings: one account can host and travel.</p>}
+        {user && user.id !== property.owner_id && can(user, 'traveler') && <button type='submit' disabled={form.busy}>{form.busy ? 'Sending…' : 'Request to book'}</button>}
         {start && n === 0 && end && <p className='hint'>Check-out must be after check-in ({formatDate(start)}).</p>}
       </form>
     </aside>

@@ -2,12 +2,12 @@ import { useEffect, useState, type FormEvent } from 'react'
 import { api, query, type ApiError } from '../api/client.ts'
 import type { SearchReply } from '../api/types.ts'
 import { Field, Select } from '../components/Field.tsx'
+import { PropertyCard } from '../components/PropertyCard.tsx'
 import { Empty, ErrorText, Loading } from '../components/Status.tsx'
-import { formatMoney, formatRange, nights, plural, today } from '../format.ts'
+import { formatRange, nights, plural, today } from '../format.ts'
 import { PROPERTY_TYPES } from '../property-types.ts'
-import { CoverPicture } from '../components/Picture.tsx'
 import { Link, navigate, useLocation, useTitle } from '../router.tsx'
-import { useSession } from '../session.tsx'
+import { can, useSession } from '../session.tsx'
 
 const PAGE = 12
 
@@ -71,21 +71,12 @@ export function Search () {
             {plural(reply.total, 'place')} {dated ? `free ${formatRange(q.start_date, q.end_date)}` : 'to stay'}
           </p>
           {reply.properties.length === 0 && !key
-            ? <NothingListed owner={user?.role === 'owner'} signedOut={user === null} />
+            ? <NothingListed owner={can(user, 'owner')} signedOut={user === null} />
             : reply.properties.length === 0
               ? <Empty><p>No place matches this search. Check the spelling, or try other dates, fewer guests, a wider price range or a wider area.</p></Empty>
               : (
                 <ul className='grid' aria-label='Places'>
-                  {reply.properties.map((p, i) => (
-                    <li key={p.id} className='card property-card'>
-                      {/* The first row is above the fold: its covers load at once, the rest when scrolled to. */}
-                      <CoverPicture property={p} loading={i < 3 ? 'eager' : 'lazy'} />
-                      <h2><Link href={`/property/${p.id}${stayQuery}`}>{p.name}</Link></h2>
-                      <p className='muted'>{[p.city, p.state, p.country].filter(Boolean).join(', ')}</p>
-                      <p>{p.property_type} · {plural(p.bedrooms, 'bedroom')} · up to {plural(p.max_guests, 'guest')}</p>
-                      <p className='price'><strong>{formatMoney(p.price_per_night, p.currency)}</strong> a night</p>
-                    </li>
-                  ))}
+                  {reply.properties.map((p, i) => <PropertyCard key={p.id} property={p} href={`/property/${p.id}${stayQuery}`} loading={i < 3 ? 'eager' : 'lazy'} />)}
                 </ul>
                 )}
           {(offset > 0 || offset + PAGE < reply.total) && (

@@ -2,6 +2,9 @@ import { useEffect, useState, type FormEvent } from 'react'
 import { api, ApiError } from '../api/client.ts'
 import type { Reader } from '../api/types.ts'
 import { AvatarSettings } from '../components/AvatarSettings.tsx'
+import { Profile } from '../account/Profile.tsx'
+import { Roles } from '../account/Roles.tsx'
+import { Security } from '../account/Security.tsx'
 import { Select } from '../components/Field.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { useTitle } from '../router.tsx'
@@ -79,6 +82,7 @@ export function Settings () {
       <p className='muted'>Signed in as {me.name} ({me.email}).</p>
 
       <AvatarSettings me={me} onChange={avatar => signedIn({ ...me, avatar })} />
+      <Profile me={me} />
 
       <section className='card form' aria-labelledby='email-title'>
         <h2 id='email-title'>E-mail</h2>
@@ -86,7 +90,7 @@ export function Settings () {
         {email !== null && (
           <label className='switch'>
             <input type='checkbox' checked={email} onChange={e => { void toggle(e.target.checked) }} />
-            <span>E-mail me when a booking changes {user?.role === 'owner' ? '(a new request, a cancellation)' : '(an answer, a cancellation)'}</span>
+            <span>E-mail me when a booking changes {user?.role === 'owner' ? '(a new request, a cancellation)' : user?.role === 'both' ? '(a request, an answer, a cancellation)' : '(an answer, a cancellation)'}</span>
           </label>
         )}
         <p className='muted small' role='status'>{emailSaved}</p>
@@ -109,6 +113,10 @@ export function Settings () {
           <span role='status' className='muted'>{saved ? 'Saved. Dates now read this way everywhere, e-mails included.' : ''}</span>
         </div>
       </form>
+
+      <Security me={me} />
+
+      <Roles me={me} />
     </section>
   )
 }
