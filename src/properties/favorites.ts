@@ -6,6 +6,7 @@ import type { Pool, Queryable } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, type Cursors, type Page } from '../http/paging.ts'
 import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
+import { withPhotos } from '../photos/service.ts'
 import { Property } from './schemas.ts'
 import { COLUMNS, getProperty } from './service.ts'
 
@@ -99,6 +100,7 @@ export const favoriteRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
     }
   }, async (request) => {
     const { id } = currentUser(request)
-    return listFavorites(pool, id, cursors.page(request.query, '/api/favorites', id))
+    const page = await listFavorites(pool, id, cursors.page(request.query, '/api/favorites', id))
+    return { ...page, properties: await withPhotos(pool, page.properties) }
   })
 }
