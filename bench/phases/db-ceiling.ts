@@ -17,7 +17,7 @@ const SEED_PAYLOAD = '{"id":\' || (:id)::text || \',"property_id":\' || (:p)::te
 
 const REQUEST = `\\set p random(:pmin, :pmax)
 \\set d random(1, 3000)
-SELECT outcome, max_guests, (booking).* FROM request_booking(:p, :traveler, current_date + :d::int, current_date + :d::int + 2, 2, in_trace('${TOPICS.created}', NULL));
+SELECT outcome, bound, (booking).* FROM request_booking(:p, :traveler, current_date + :d::int, current_date + :d::int + 2, 2, in_trace('${TOPICS.created}', NULL));
 `
 
 const SEVEN = `\\set p random(:pmin, :pmax)
