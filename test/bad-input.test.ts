@@ -398,7 +398,7 @@ describe('the words of a 400: sentences for people, the field by its wire name i
     bad('a time zone that does not exist', { method: 'PATCH', path: '/api/me', body: { time_zone: 'Mars/Olympus' }, field: 'time_zone' },
       'This time zone does not exist: “Mars/Olympus”; use a name such as Europe/Lisbon, America/New_York or UTC.'),
     bad('a role that is neither', { method: 'POST', path: '/api/auth/register', as: 'anonymous', body: register({ role: 'admin' }), field: 'role' },
-      'The role must be “traveler” or “owner”.'),
+      'The role must be “traveler”, “owner” or “both”.'),
     bad('a sort order that does not exist', { path: search('sort=cheapest'), field: 'sort' },
       'The sort order must be “relevance”, “price_asc”, “price_desc” or “newest”.'),
     bad('a lowest price above the highest', { path: search('min_price=200&max_price=100'), field: 'min_price' },

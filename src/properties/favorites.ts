@@ -65,7 +65,7 @@ export const favoriteRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
       summary: 'Save a property to your favorites (again is harmless)',
       security: SESSION,
       params: IdParams,
-      response: { 204: Type.Null(), ...errors(400, 401, 404) }
+      response: { 204: Type.Null(), ...errors(400, 401, 403, 404) }
     }
   }, async (request, reply) => {
     await addFavorite(pool, currentUser(request).id, parseId(request.params.id))
@@ -81,7 +81,7 @@ export const favoriteRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
       summary: 'Take a property out of your favorites (harmless when it is not in them)',
       security: SESSION,
       params: IdParams,
-      response: { 204: Type.Null(), ...errors(400, 401, 404) }
+      response: { 204: Type.Null(), ...errors(400, 401, 403, 404) }
     }
   }, async (request, reply) => {
     await removeFavorite(pool, currentUser(request).id, parseId(request.params.id))
