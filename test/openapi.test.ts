@@ -271,6 +271,7 @@ describe('real responses, checked against the document', () => {
     await expect(400, traveler, 'addFavorite', { params: { id }, body: { please: true } })
     await expect(404, traveler, 'addFavorite', { params: { id: '9223372036854775807' } })
     await expect(401, anonymous(), 'addFavorite', { params: { id } })
+    await expect(403, traveler, 'addFavorite', { params: { id }, headers: { Origin: 'https://evil.example' } })
     assert.equal((await expect(200, traveler, 'getProperty', { params: { id } })).body.property.favorite, true)
     const page = await expect(200, traveler, 'listFavorites', { query: 'limit=1' })
     assert.deepEqual(page.body.properties.map((p: { id: number }) => p.id), [id])
