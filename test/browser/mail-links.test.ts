@@ -199,7 +199,7 @@ test('settings: reached from the header, e-mail on and off, and a locale and tim
 
       await page.getByLabel('Language and region').selectOption('pt-PT')
       await page.getByLabel('Time zone').selectOption('America/New_York')
-      await page.getByRole('button', { name: 'Save' }).click()
+      await page.locator('form', { has: page.getByLabel('Time zone') }).getByRole('button', { name: 'Save' }).click()
       await page.getByText('Saved. Dates now read this way').waitFor()
       const me = (await nina.get('/api/auth/me')).body.user
       assert.equal(me.locale, 'pt-PT')
