@@ -27,7 +27,7 @@ export interface Findings {
   events: number
   notifications: { expected: number, written: number, missing: number, doubled: number, unexpected: number }
   emails: { sent: number, notSent: number, delivered: number, notDelivered: number, resends: number, unknownAtSmtp: number }
-  live: { clients: number, reconnects: number, missed: number, doubled: number }
+  live: { clients: number, reconnects: number, missed: number, doubled: number, misses: Array<{ user: number, id: number, createdAt: string, socket: Array<{ at: number, what: string }> }> }
   analytics: { properties: number, differing: string[] }
   answers: { total: number, byStatus: Record<string, number>, noAnswer: number, lostInFlight: number, created: number, createdNotFound: number, committedUnanswered: number, serverErrors: number, unavailableWithoutRetryAfter: number }
   drained: { unpublished: number, pending: number, lag: string[], deadLetters: Record<string, number> }
@@ -52,15 +52,22 @@ export async function settled (db: pg.Pool, live: LiveClient[]): Promise<string 
 }
 
 async function liveMisses (db: pg.Pool, live: LiveClient[]) {
-  const { rows } = await db.query<{ user_id: string, ids: string[] }>('SELECT user_id, array_agg(id) AS ids FROM notifications GROUP BY user_id')
-  const byUser = new Map(rows.map(r => [Number(r.user_id), r.ids.map(Number)]))
+  const { rows } = await db.query<{ user_id: string, ids: string[], at: Date[] }>('SELECT user_id, array_agg(id ORDER BY id) AS ids, array_agg(created_at ORDER BY id) AS at FROM notifications GROUP BY user_id')
+  const byUser = new Map(rows.map(r => [Number(r.user_id), r.ids.map((id, i) => ({ id: Number(id), at: r.at[i] }))]))
   let missed = 0
   let doubled = 0
+  const misses: Findings['live']['misses'] = []
   for (const client of live) {
-    for (const id of byUser.get(client.user.id) ?? []) if (!client.received.has(id)) missed++
+    for (const { id, at } of byUser.get(client.user.id) ?? []) {
+      if (client.received.has(id)) continue
+      missed++
+      // The socket's story around the notification's commit: what a reader needs to find the seam.
+      const t = new Date(at).getTime()
+      if (misses.length < 20) misses.push({ user: client.user.id, id, createdAt: new Date(at).toISOString(), socket: client.log.filter(e => Math.abs(e.at - t) < 60_000).map(e => ({ at: e.at - t, what: e.what })) })
+    }
     for (const n of client.received.values()) if (n > 1) doubled += n - 1
   }
-  return { missed, doubled }
+  return { missed, doubled, misses }
 }
 
 const stripBrackets = (id: string) => id.replace(/^<|>$/g, '')

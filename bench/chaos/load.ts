@@ -149,6 +149,8 @@ export class Load {
  */
 export class LiveClient {
   readonly received = new Map<number, number>()
+  /** Each socket's story, for the report of a missed notification: when it opened, from which id, how it closed. */
+  readonly log: Array<{ at: number, what: string }> = []
   reconnects = 0
   private socket?: WebSocket
   private closed = false
@@ -176,6 +178,7 @@ export class LiveClient {
     const after = this.lastId
     const ws = new WebSocket(`${base}/api/live${after !== undefined ? `?after=${after}` : ''}`, { headers: { cookie: this.user.cookie }, perMessageDeflate: false, handshakeTimeout: 5000 })
     this.socket = ws
+    this.log.push({ at: Date.now(), what: `connect after=${after ?? '-'}` })
     // A frozen replica answers nothing: the socket is given up if no ping came for a while (the server pings).
     let quiet: NodeJS.Timeout | undefined
     const watch = () => { clearTimeout(quiet); quiet = setTimeout(() => ws.terminate(), 45_000) }
@@ -184,14 +187,15 @@ export class LiveClient {
     ws.on('message', data => {
       watch()
       const message = JSON.parse(String(data)) as { type: string, notification?: { id: number } }
-      if (message.type === 'ready') ready?.()
+      if (message.type === 'ready') { this.log.push({ at: Date.now(), what: 'ready' }); ready?.() }
       if (message.type === 'notification' && message.notification) {
         const id = message.notification.id
         this.received.set(id, (this.received.get(id) ?? 0) + 1)
       }
     })
     ws.on('error', () => {})
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
+      this.log.push({ at: Date.now(), what: `closed ${code}` })
       clearTimeout(quiet)
       if (this.closed) return
       this.reconnects++
