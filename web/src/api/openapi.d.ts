@@ -2909,6 +2909,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such resource, or one the caller may not know exists */
             404: {
                 headers: {
@@ -2968,6 +2977,15 @@ export interface operations {
             };
             /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
