@@ -164,7 +164,8 @@ export class LiveClient {
     this.turn = turn
   }
 
-  private get lastId () { return this.received.size ? Math.max(...this.received.keys()) : undefined }
+  /** The newest id received, 0 before the first: as the web app does, every connect says where to resume from. */
+  private get lastId () { return this.received.size ? Math.max(...this.received.keys()) : 0 }
 
   /** Resolves once the first socket said `ready`. */
   open (): Promise<void> {
@@ -176,9 +177,9 @@ export class LiveClient {
     const urls = this.urls()
     const base = urls[this.turn++ % urls.length].replace(/^http/, 'ws')
     const after = this.lastId
-    const ws = new WebSocket(`${base}/api/live${after !== undefined ? `?after=${after}` : ''}`, { headers: { cookie: this.user.cookie }, perMessageDeflate: false, handshakeTimeout: 5000 })
+    const ws = new WebSocket(`${base}/api/live?after=${after}`, { headers: { cookie: this.user.cookie }, perMessageDeflate: false, handshakeTimeout: 5000 })
     this.socket = ws
-    this.log.push({ at: Date.now(), what: `connect after=${after ?? '-'}` })
+    this.log.push({ at: Date.now(), what: `connect after=${after}` })
     // A frozen replica answers nothing: the socket is given up if no ping came for a while (the server pings).
     let quiet: NodeJS.Timeout | undefined
     const watch = () => { clearTimeout(quiet); quiet = setTimeout(() => ws.terminate(), 45_000) }
