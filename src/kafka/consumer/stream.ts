@@ -33,6 +33,28 @@ async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<bo
   return settled
 }
 
+/**
+ * How long a join, and a batch's commit, may take before the member gives up on its connection and joins again.
+ * A join may legitimately wait out a rebalance (its timeout is the session timeout here), a commit a coordinator
+ * moving; neither takes minutes. Found by the chaos run: with two of three brokers down at once, a join and a commit
+ * of @platformatic/kafka 2.12.1 never settled, and both owner workers stayed out of their group for good.
+ */
+const JOIN_DEADLINE_SESSIONS = 6
+const COMMIT_DEADLINE_SESSIONS = 3
+
+/** The promise's outcome, or a rejection once ms have passed without one (the promise itself is left to settle). */
+export async function withDeadline<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Commits each partition's last record of the batch (of each topic: a group may read several). */
 async function commit (messages: KafkaMessage[]) {
   const last = new Map(messages.map(m => [`${m.topic}:${m.partition}`, m]))
@@ -56,7 +78,13 @@ export function consumeStream (opts: StreamOptions): { stop (): Promise<void> } 
       fallbackMode: MessagesStreamFallbackModes.EARLIEST
     })
     joining = consuming
-    const stream = await consuming.finally(() => { joining = undefined })
+    const stream = await withDeadline(consuming, JOIN_DEADLINE_SESSIONS * opts.sessionTimeoutMs, 'joining the group')
+      .catch(err => {
+        // Given up on: a stream that still comes later is closed, once it has built itself (the quirk below).
+        consuming.then(late => setImmediate(() => { late.close().catch(() => {}) }), () => {})
+        throw err
+      })
+      .finally(() => { joining = undefined })
     // The stream builds itself on the next tick, and @platformatic/kafka 2.12.1 throws outside any callback
     // if its consumer was closed by then: let it finish before anyone may close either.
     await new Promise(resolve => setImmediate(resolve))
@@ -69,7 +97,9 @@ export function consumeStream (opts: StreamOptions): { stop (): Promise<void> } 
     try {
       for await (const batch of inBatches<KafkaMessage>(stream, opts.batchSize)) {
         if (!life.running) break // not processed, so not committed: delivered again later
-        inflight = opts.onBatch(batch).then(() => commit(batch))
+        // A commit that does not finish in time ends this connection: the batch is read again after the rejoin,
+        // and its effects happen once (the consumer's idempotency record).
+        inflight = opts.onBatch(batch).then(() => withDeadline(commit(batch), COMMIT_DEADLINE_SESSIONS * opts.sessionTimeoutMs, 'committing the batch'))
         await inflight
       }
     } finally {
