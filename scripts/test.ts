@@ -4,8 +4,9 @@
 //
 // One broker for the whole run: startStack() (test/helpers/stack.ts) gives each stack its own KAFKA_PREFIX on it,
 // so files share its JVM (several seconds of CPU to start, each) but never a topic or a group. Files run in
-// parallel, TEST_CONCURRENCY at once (default 3: most of a file's time is spent waiting on Kafka, PostgreSQL or
-// its own children, BENCHMARKS.md "Test suite"), except files that say in their first lines
+// parallel, TEST_CONCURRENCY at once (default 4: most of a file's time is spent waiting on Kafka, PostgreSQL or
+// its own children — 689 s of CPU in 3,000 s of the files' wall time in one run — BENCHMARKS.md "Test suite"),
+// except files that say in their first lines
 //   // test-suite: alone — <why>
 // (they restart PostgreSQL servers, kill brokers or measure): those run afterwards, one at a time, with nothing
 // else. Each file's output is printed whole when it ends, then a table of every file's wall time.
@@ -36,7 +37,7 @@ const options = extra.filter(a => a.startsWith('-'))
 // test/browser/ is its own suite (npm run test:browser): it needs the built app and a browser.
 const files = (named.length > 0 ? named : globSync('test/**/*.test.ts').filter(f => !f.startsWith('test/browser/')).sort())
   .map(f => f.replace(/^\.\//, ''))
-const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY) || 3)
+const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY) || 4)
 
 /** The reason a file gives for running alone, if it does (a `// test-suite: alone` line near its top). */
 export function aloneReason (source: string): string | undefined {

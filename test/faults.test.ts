@@ -1,4 +1,3 @@
-// test-suite: alone — its graceful-shutdown test holds `hostly start` to the 10 s shutdown deadline of src/commands/serve.ts, which two other files on the 2 cores pushed past once
 import assert from 'node:assert/strict'
 import { after, before, test, type TestContext } from 'node:test'
 import pg from 'pg'
