@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { ensureDatabase, migrate } from '../db/migrate.ts'
-import { checkSchema } from '../db/schema-check.ts'
+import { checkSchemaWhenReachable } from '../db/schema-check.ts'
 import { startDevMailServer, type DevMailServer } from '../email/dev-server.ts'
 import { startLocalBroker, type LocalBroker } from '../kafka/local/broker.ts'
 import { SCHEMA } from '../schema.ts'
@@ -28,7 +28,7 @@ function reach (host: string): string {
 /** Runs pieces until SIGTERM/SIGINT, then stops them cleanly (and the local broker it started, if any). */
 export async function serve (config: Config, pieces: Pieces, log: Logger, opts: ServeOptions = {}): Promise<number> {
   // Before anything starts: a process that cannot run on this database says so at once.
-  if (!opts.migrate) await checkSchema(config.databaseUrl, SCHEMA)
+  if (!opts.migrate) await checkSchemaWhenReachable(config.databaseUrl, SCHEMA, log)
   const needsKafka = pieces.relay || (pieces.workers?.length ?? 0) > 0
   let broker: LocalBroker | undefined
   if (needsKafka && config.kafkaBrokers.length === 0) {
