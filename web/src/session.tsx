@@ -9,11 +9,13 @@ interface Session {
   user: User | null | undefined
   signedIn (user: User): void
   signOut (): Promise<void>
+  /** The account was deleted (its session with it): signed out, to the home page. */
+  deleted (): void
   /** The session ended elsewhere (signed out in another tab, expired): back to sign-in, then here again. */
   ended (): void
 }
 
-const SessionContext = createContext<Session>({ user: undefined, signedIn () {}, async signOut () {}, ended () {} })
+const SessionContext = createContext<Session>({ user: undefined, signedIn () {}, async signOut () {}, deleted () {}, ended () {} })
 
 export function SessionProvider ({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined)
@@ -35,9 +37,14 @@ export function SessionProvider ({ children }: { children: ReactNode }) {
     navigate('/')
   }, [])
 
+  const deleted = useCallback(() => {
+    setUser(null)
+    navigate('/')
+  }, [])
+
   // Dates and money follow the signed-in person's settings; set before any page renders with them.
   setReader(user?.locale, user?.time_zone)
-  return <SessionContext.Provider value={{ user, signedIn: setUser, signOut, ended }}>{children}</SessionContext.Provider>
+  return <SessionContext.Provider value={{ user, signedIn: setUser, signOut, deleted, ended }}>{children}</SessionContext.Provider>
 }
 
 export const useSession = () => useContext(SessionContext)
