@@ -37,6 +37,7 @@ export const ERRORS = {
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.', when: 'The request did not arrive whole within `REQUEST_TIMEOUT` (or its headers within `HEADERS_TIMEOUT`).' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.', when: 'The request headers are over Node\'s limit (16 KiB).' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.', when: 'The body is over 64 KiB.' },
+  ACCOUNT_DELETED: { status: 409, message: 'This person deleted their account; messages can no longer reach them.', when: 'Writing a message (in a conversation, to a host, or about a booking) to a person who deleted their account; the conversation stays readable.' },
   EMAIL_TAKEN: { status: 409, message: 'This e-mail address is already registered.', when: 'Registering an address that has an account.' },
   DATES_UNAVAILABLE: { status: 409, message: 'These dates overlap an accepted booking of this property.', when: 'Requesting or accepting a stay that overlaps an accepted one.' },
   PROPERTY_UNLISTED: { status: 409, message: 'This place is not taking requests right now: its owner has unlisted it.', when: 'Requesting a stay at a property its owner unlisted (`listed: false`).' },

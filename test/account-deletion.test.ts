@@ -113,6 +113,9 @@ describe('a traveler deletes their account', () => {
       { name: 'Deleted account', about: '', city: '', languages: [], avatar: null })
     const threads = await host.get('/api/threads')
     assert.equal(threads.body.threads.length, 1, 'the conversation is kept')
+    const reply = await host.post(`/api/threads/${threads.body.threads[0].id}/messages`, { text: 'Are you still coming?' })
+    assert.equal(reply.status, 409, 'a message to a deleted account reaches no one')
+    assert.equal(reply.body.code, 'ACCOUNT_DELETED')
     const { rows: [{ n: messages }] } = await stack.db.query('SELECT count(*)::int AS n FROM messages WHERE sender_id = $1', [pat.user!.id])
     assert.equal(messages, 1)
 

@@ -334,12 +334,21 @@ describe('real responses, checked against the document', () => {
 
   test('deleting an account: the preview and the deletion in each documented status', async () => {
     const leaving = await signUp(stack.url, 'traveler', 'Lee Leaving')
-    assert.deepEqual((await expect(200, leaving, 'previewAccountDeletion')).body.requests_withdrawn, 0)
+    const thread = (await expect(201, leaving, 'askHost', { params: { id: property.id }, body: { text: 'Before I go: is there a lift?' } })).body.message.thread_id
+    const trip = await book(leaving, property.id, 70)
+    assert.equal((await expect(200, leaving, 'previewAccountDeletion')).body.requests_withdrawn, 1)
     await expect(401, anonymous(), 'previewAccountDeletion')
     await expect(400, leaving, 'deleteAccount', { body: { password: 'wrong horse' } })
     await expect(401, anonymous(), 'deleteAccount', { body: { password: 'correct horse' } })
     await expect(413, leaving, 'deleteAccount', { body: { password: huge.blob } })
-    assert.equal((await expect(200, leaving, 'deleteAccount', { body: { password: 'correct horse' } })).body.stays_cancelled, 0)
+    assert.equal((await expect(200, leaving, 'deleteAccount', { body: { password: 'correct horse' } })).body.requests_withdrawn, 1)
+    // Messages to a deleted account reach no one: 409, nothing written.
+    await expect(409, owner, 'sendMessage', { params: { id: thread }, body: { text: 'Hello?' } })
+    await expect(409, owner, 'sendBookingMessage', { params: { id: trip.id }, body: { text: 'Hello?' } })
+    const leavingHost = await signUp(stack.url, 'owner', 'Hal Leaving')
+    const place = await listProperty(leavingHost)
+    await expect(200, leavingHost, 'deleteAccount', { body: { password: 'correct horse' } })
+    await expect(409, traveler, 'askHost', { params: { id: place.id }, body: { text: 'Still there?' } })
   })
 
   test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
