@@ -87,6 +87,9 @@ describe('a traveler deletes their account', () => {
     assert.deepEqual(history.map(h => ({ ...h, booking_id: Number(h.booking_id) })),
       [{ booking_id: pending.id, by: 'traveler', cause: 'account_deleted' }, { booking_id: future.id, by: 'traveler', cause: 'account_deleted' }])
 
+    const seen = (await host.get(`/api/bookings/${future.id}`)).body.history.at(-1)
+    assert.deepEqual([seen.status, seen.reason, seen.by, seen.cause], ['cancelled', 'traveler_cancelled', 'traveler', 'account_deleted'], 'the booking page says why')
+
     // The host is told, in words that say why: the inbox, the open tab, the e-mail.
     const withdrawn = await toldOf(host, pending.id, /deleted their account/)
     assert.match(withdrawn.message, /^The guest deleted their account, so their request for Quay House from .+ is withdrawn\.$/)

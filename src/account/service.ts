@@ -71,7 +71,8 @@ export async function requestReset (pool: Pool, email: string, client: string, l
     throw Object.assign(appError('TOO_MANY_ATTEMPTS', { what: 'password reset requests', minutes: RESET_LIMITS.windowMinutes }), { retryAfter: RESET_LIMITS.windowMinutes * 60 })
   }
   await transaction(pool, async tx => {
-    const { rows: [user] } = await tx.query('SELECT id, email FROM users WHERE lower(email) = lower($1)', [email])
+    // A deleted account's address is one under .invalid, but it is never sent a link either way.
+    const { rows: [user] } = await tx.query('SELECT id, email FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL', [email])
     if (user) await issue(tx, user.id, 'password_reset', user.email, links)
   })
 }

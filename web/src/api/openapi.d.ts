@@ -3780,6 +3780,7 @@ export interface operations {
                             /** Format: date-time */
                             at: string;
                             by: ("traveler" | "owner" | "hostly") | null;
+                            cause: "account_deleted" | null;
                         }[];
                         /** @description what the caller may do now: the owner accept or decline a pending request, or cancel an accepted stay; the traveler withdraw a pending request or cancel an accepted stay. decline, withdraw and cancel are POST /api/bookings/{id}/cancel */
                         actions: ("accept" | "decline" | "withdraw" | "cancel")[];
