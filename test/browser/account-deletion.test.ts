@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core'
 import { assertSignedOut, book, listProperty, signUp, type Client } from '../helpers/http.ts'
 import { ROOT } from '../helpers/processes.ts'
 import { startStack, type Stack } from '../helpers/stack.ts'
-import { accessibilityProblems, DESKTOP, launch, PHONE, screenshot, signedIn as signedInAs } from './browser.ts'
+import { accessibilityProblems, DESKTOP, launch, PHONE, RESULTS, screenshot, signedIn as signedInAs } from './browser.ts'
 
 // Deleting an account from Settings in chromium, at 1280 and 390 px: the dialog says what will be cancelled (counted
 // by the API), keeps focus inside, refuses a wrong password in place, and on the right one signs out to the home page.
@@ -48,6 +48,7 @@ for (const viewport of [DESKTOP, PHONE]) {
     await page.keyboard.press('Tab')
     assert.ok(await password.evaluate(el => el === document.activeElement), 'Tab from the last control comes back to the first')
     await screenshot(page, 'delete-account-dialog')
+    await page.screenshot({ path: join(RESULTS, `delete-account-dialog-${viewport.width}-viewport.png`) }) // the dialog as the person sees it
     assert.deepEqual(await accessibilityProblems(page), [])
 
     // Escape keeps the account, focus back on the button.
@@ -62,6 +63,7 @@ for (const viewport of [DESKTOP, PHONE]) {
     await dialog.getByText('The current password is wrong.').waitFor()
     assert.equal(await password.getAttribute('aria-invalid'), 'true')
     await screenshot(page, 'delete-account-wrong-password')
+    await page.screenshot({ path: join(RESULTS, `delete-account-wrong-password-${viewport.width}-viewport.png`) })
     assert.equal((await owner.get(`/api/bookings/${pending.id}`)).body.booking.status, 'pending', 'nothing changed')
 
     await password.fill('correct horse')

@@ -89,7 +89,7 @@ export function DeleteAccount () {
       <h2 id='delete-title'>Delete account</h2>
       <p>Your requests and upcoming stays are cancelled, on both sides, and the other party is told that you deleted your account. Your places are unlisted. You are signed out everywhere, and your e-mail address is free to sign up with again.</p>
       <p className='muted small'>Past stays, messages and booking history stay on the other party’s side, shown as from “Deleted account”: they are their records too.</p>
-      <p><button ref={opener} type='button' className='danger' onClick={show}>Delete my account…</button></p>
+      <p><button ref={opener} type='button' className='secondary danger' onClick={show}>Delete my account…</button></p>
       <dialog ref={dialog} className='confirm' aria-labelledby={titleId} aria-describedby={bodyId} onKeyDown={trap} onCancel={e => { e.preventDefault(); close() }}>
         {open && (
           <form onSubmit={submit} noValidate>
