@@ -39,8 +39,8 @@ for (const viewport of [DESKTOP, PHONE]) {
     const opener = section.getByRole('button', { name: 'Delete my account…' })
     await opener.click()
     const dialog = page.getByRole('dialog', { name: 'Delete your account?' })
-    await dialog.getByText('1 request you made is withdrawn.').waitFor()
-    await dialog.getByText('1 upcoming stay of yours is cancelled.').waitFor()
+    await dialog.getByText('1 request you made will be withdrawn.').waitFor()
+    await dialog.getByText('1 upcoming stay of yours will be cancelled.').waitFor()
     const password = dialog.getByLabel('Your password')
     assert.ok(await password.evaluate(el => el === document.activeElement), 'the password field has focus')
     // Tab goes round the dialog: from the last control back to the first, never to the page behind.
@@ -57,7 +57,7 @@ for (const viewport of [DESKTOP, PHONE]) {
     assert.ok(await opener.evaluate(el => el === document.activeElement), 'focus back on the opener')
 
     await opener.click()
-    await dialog.getByText('1 request you made is withdrawn.').waitFor()
+    await dialog.getByText('1 request you made will be withdrawn.').waitFor()
     await password.fill('not my password')
     await dialog.getByRole('button', { name: 'Delete my account' }).click()
     await dialog.getByText('The current password is wrong.').waitFor()

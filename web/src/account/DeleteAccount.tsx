@@ -19,11 +19,11 @@ const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : 
 /** The lines of what happens to bookings and places, only those that apply. */
 function consequences (s: Summary): string[] {
   const lines: string[] = []
-  if (s.requests_withdrawn) lines.push(`${count(s.requests_withdrawn, 'request you made is', 'requests you made are')} withdrawn.`)
-  if (s.stays_cancelled) lines.push(`${count(s.stays_cancelled, 'upcoming stay of yours is', 'upcoming stays of yours are')} cancelled.`)
-  if (s.requests_declined) lines.push(`${count(s.requests_declined, 'request at your places is', 'requests at your places are')} declined.`)
-  if (s.hosted_stays_cancelled) lines.push(`${count(s.hosted_stays_cancelled, 'upcoming stay at your places is', 'upcoming stays at your places are')} cancelled.`)
-  if (s.properties_unlisted) lines.push(`${count(s.properties_unlisted, 'place of yours is', 'places of yours are')} unlisted, and their photos removed.`)
+  if (s.requests_withdrawn) lines.push(`${count(s.requests_withdrawn, 'request you made', 'requests you made')} will be withdrawn.`)
+  if (s.stays_cancelled) lines.push(`${count(s.stays_cancelled, 'upcoming stay of yours', 'upcoming stays of yours')} will be cancelled.`)
+  if (s.requests_declined) lines.push(`${count(s.requests_declined, 'request at your places', 'requests at your places')} will be declined.`)
+  if (s.hosted_stays_cancelled) lines.push(`${count(s.hosted_stays_cancelled, 'upcoming stay at your places', 'upcoming stays at your places')} will be cancelled.`)
+  if (s.properties_unlisted) lines.push(`${count(s.properties_unlisted, 'place of yours', 'places of yours')} will be unlisted, and their photos removed.`)
   return lines
 }
 
@@ -100,8 +100,8 @@ export function DeleteAccount () {
               {summary && (
                 <ul>
                   {lines.length === 0 ? <li>You have no requests or upcoming stays to cancel.</li> : lines.map(l => <li key={l}>{l}</li>)}
-                  {lines.length > 0 && <li>Each guest or host is told that you deleted your account.</li>}
-                  <li>Your profile, photo, favorites and notifications are removed. This cannot be undone.</li>
+                  {lines.length > 0 && <li>Each guest or host will be told that you deleted your account.</li>}
+                  <li>Your profile, photo, favorites and notifications will be removed, and you will be signed out everywhere. This cannot be undone.</li>
                 </ul>
               )}
             </div>
