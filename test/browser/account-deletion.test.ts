@@ -70,6 +70,7 @@ for (const viewport of [DESKTOP, PHONE]) {
     await dialog.getByRole('button', { name: 'Delete my account' }).click()
     await page.waitForURL(url => url.pathname === '/')
     await page.getByRole('link', { name: 'Sign in' }).first().waitFor()
+    await page.getByRole('status').filter({ hasText: 'Your account is deleted, and you are signed out.' }).waitFor()
     await screenshot(page, 'delete-account-done')
     assert.equal((await owner.get(`/api/bookings/${pending.id}`)).body.booking.status, 'cancelled')
     assert.equal((await owner.get(`/api/bookings/${accepted.id}`)).body.booking.status, 'cancelled')

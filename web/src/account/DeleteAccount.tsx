@@ -67,9 +67,9 @@ export function DeleteAccount () {
   const submit = (e: FormEvent) => {
     e.preventDefault()
     void form.run(async () => {
-      await api<Summary>('POST', '/api/me/deletion', { password })
+      const done = await api<Summary>('POST', '/api/me/deletion', { password })
       dialog.current?.close()
-      deleted()
+      deleted(done.requests_withdrawn + done.stays_cancelled + done.requests_declined + done.hosted_stays_cancelled)
     })
   }
 
