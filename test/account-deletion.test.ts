@@ -67,6 +67,7 @@ describe('a traveler deletes their account', () => {
     assert.equal((await pat.request('PUT', `/api/favorites/${place.id}`)).status, 204)
     // The host's inbox has the three requests; what follows is counted after them.
     await waitFor('the requests in the host\'s inbox', async () => (await noticesOf(host, past.id)).length > 0 || undefined)
+    await waitFor('both acceptances e-mailed to the guest', () => sink.to(pat.user!.email).filter(m => /^Your stay is confirmed/.test(m.subject)).length >= 2 || undefined)
     const live = await openLive(stack.url, host)
 
     const preview = await pat.get('/api/me/deletion')
@@ -138,6 +139,10 @@ describe('a traveler deletes their account', () => {
       assert.equal(n, 0, table)
     }
     assert.deepEqual(await files(), [], 'the avatar\'s files are removed')
+    const { rows: [{ n: addressed }] } = await stack.db.query('SELECT count(*)::int AS n FROM email_messages WHERE lower(address) = lower($1)', [pat.user!.email])
+    assert.equal(addressed, 0, 'the e-mail log keeps no row with the old address')
+    const { rows: [{ n: logged }] } = await stack.db.query('SELECT count(*)::int AS n FROM email_messages WHERE recipient_id = $1', [pat.user!.id])
+    assert.ok(logged > 0, 'the e-mail sent to the guest (the acceptance) is in the log, its address replaced')
 
     // The address is free: a new account signs up with it, and is a new person.
     const again = await new Client(stack.url).post('/api/auth/register', { name: 'Pat Again', email: pat.user!.email, password: PASSWORD, role: 'traveler' })
