@@ -115,8 +115,11 @@ describe('a traveler deletes their account', () => {
     assert.equal(kept.status, 200)
     assert.deepEqual({ name: kept.body.traveler.name, about: kept.body.traveler.about, city: kept.body.traveler.city, languages: kept.body.traveler.languages, avatar: kept.body.traveler.avatar },
       { name: 'Deleted account', about: '', city: '', languages: [], avatar: null })
+    assert.equal(kept.body.traveler.deleted, true)
+    assert.equal(kept.body.owner.deleted, false)
     const threads = await host.get('/api/threads')
     assert.equal(threads.body.threads.length, 1, 'the conversation is kept')
+    assert.deepEqual(threads.body.threads[0].other, { id: pat.user!.id, name: 'Deleted account', deleted: true })
     const reply = await host.post(`/api/threads/${threads.body.threads[0].id}/messages`, { text: 'Are you still coming?' })
     assert.equal(reply.status, 409, 'a message to a deleted account reaches no one')
     assert.equal(reply.body.code, 'ACCOUNT_DELETED')

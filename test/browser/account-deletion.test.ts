@@ -29,6 +29,8 @@ for (const viewport of [DESKTOP, PHONE]) {
   test(`delete account at ${viewport.width} px: the dialog counts what is cancelled, a wrong password is said in place, then home signed out`, async () => {
     const place = await listProperty(owner, { name: 'Harbour Loft' })
     const traveler = await signUp(stack.url, 'traveler', 'Dana Deleting')
+    const asked = await traveler.post(`/api/properties/${place.id}/questions`, { text: 'Is there a lift?' })
+    assert.equal(asked.status, 201)
     const pending = await book(traveler, place.id, 10)
     const accepted = await book(traveler, place.id, 20)
     assert.equal((await owner.post(`/api/bookings/${accepted.id}/accept`)).status, 200)
@@ -77,5 +79,16 @@ for (const viewport of [DESKTOP, PHONE]) {
     await assertSignedOut(traveler)
     assert.deepEqual(problems, [])
     await context.close()
+
+    // The host's side of their conversation: kept, from "Deleted account", with a line instead of the message box.
+    const host = await signedInAs(browser, stack.url, owner, viewport)
+    await host.page.goto(`/threads/${asked.body.message.thread_id}`)
+    await host.page.getByText('Is there a lift?').waitFor()
+    await host.page.getByRole('status').filter({ hasText: 'The other party deleted their account: messages can no longer reach them.' }).waitFor()
+    assert.equal(await host.page.getByRole('textbox', { name: 'Your message' }).count(), 0, 'no message box')
+    await screenshot(host.page, 'delete-account-host-thread')
+    assert.deepEqual(await accessibilityProblems(host.page), [])
+    assert.deepEqual(host.problems, [])
+    await host.context.close()
   })
 }

@@ -3753,6 +3753,8 @@ export interface operations {
                                     type: "image/webp" | "image/jpeg";
                                 }[];
                             } | null;
+                            /** @description true: the person deleted their account; the name reads "Deleted account" and the profile is empty */
+                            deleted: boolean;
                         };
                         owner: {
                             id: number;
@@ -3772,6 +3774,8 @@ export interface operations {
                                     type: "image/webp" | "image/jpeg";
                                 }[];
                             } | null;
+                            /** @description true: the person deleted their account; the name reads "Deleted account" and the profile is empty */
+                            deleted: boolean;
                         };
                         /** @description every status the booking had, oldest first */
                         history: {
@@ -4923,6 +4927,8 @@ export interface operations {
                             other: {
                                 id: number;
                                 name: string;
+                                /** @description true: the other party deleted their account; messages can no longer reach them (409 ACCOUNT_DELETED) */
+                                deleted: boolean;
                             };
                             last_message: {
                                 id: number;
@@ -5019,6 +5025,8 @@ export interface operations {
                             other: {
                                 id: number;
                                 name: string;
+                                /** @description true: the other party deleted their account; messages can no longer reach them (409 ACCOUNT_DELETED) */
+                                deleted: boolean;
                             };
                             last_message: {
                                 id: number;
