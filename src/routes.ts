@@ -35,7 +35,7 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
   return async (app: FastifyInstance) => {
     await app.register(authRoutes, { pool, sessionTtlHours: config.sessionTtlHours, cookieSecure: config.cookieSecure, throttle: config })
     // The account e-mails' links are signed with the key the e-mail service shares (src/account/tokens.ts).
-    await app.register(accountRoutes, { pool, throttle: config, links: new AccountLinks(config.unsubscribeKey) })
+    await app.register(accountRoutes, { pool, throttle: config, links: new AccountLinks(config.unsubscribeKey), storage })
     await app.register(propertyRoutes, { pool, cursors })
     await app.register(favoriteRoutes, { pool, cursors })
     await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays, messages: bookingMessages(config) })

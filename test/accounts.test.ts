@@ -109,8 +109,8 @@ describe('the profile the other party sees', () => {
     for (const reader of [host, guest]) {
       const res = await reader.get(`/api/bookings/${booking.id}`)
       assert.equal(res.status, 200)
-      assert.deepEqual(res.body.traveler, { id: guest.user!.id, name: 'Gina Guest', about: 'Quiet, early riser.\nLoves tiles.', city: 'Porto', languages: ['pt-PT', 'en'], avatar: null })
-      assert.deepEqual(res.body.owner, { id: host.user!.id, name: 'Hugo Host', about: '', city: 'Lisbon', languages: ['pt'], avatar: null })
+      assert.deepEqual(res.body.traveler, { id: guest.user!.id, name: 'Gina Guest', about: 'Quiet, early riser.\nLoves tiles.', city: 'Porto', languages: ['pt-PT', 'en'], avatar: null, deleted: false })
+      assert.deepEqual(res.body.owner, { id: host.user!.id, name: 'Hugo Host', about: '', city: 'Lisbon', languages: ['pt'], avatar: null, deleted: false })
       const text = JSON.stringify(res.body)
       for (const address of [host.user!.email, guest.user!.email]) assert.ok(!text.includes(address), 'no e-mail address in the booking')
       assert.ok(!text.includes('@'), 'nothing that looks like one either')

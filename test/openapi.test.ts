@@ -89,7 +89,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 55)
+    assert.equal(ids.length, 57)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -329,6 +329,26 @@ describe('real responses, checked against the document', () => {
     for (let i = 0; i < 10; i++) await call(other, 'changePassword', { body: { current_password: `guess ${i}`, new_password: strong } })
     await expect(429, other, 'changePassword', { body: { current_password: 'correct horse', new_password: strong } })
     await expect(429, other, 'requestEmailChange', { body: { new_email: `later-${randomUUID()}@example.com`, password: 'correct horse' } })
+    await expect(429, other, 'deleteAccount', { body: { password: 'correct horse' } })
+  })
+
+  test('deleting an account: the preview and the deletion in each documented status', async () => {
+    const leaving = await signUp(stack.url, 'traveler', 'Lee Leaving')
+    const thread = (await expect(201, leaving, 'askHost', { params: { id: property.id }, body: { text: 'Before I go: is there a lift?' } })).body.message.thread_id
+    const trip = await book(leaving, property.id, 70)
+    assert.equal((await expect(200, leaving, 'previewAccountDeletion')).body.requests_withdrawn, 1)
+    await expect(401, anonymous(), 'previewAccountDeletion')
+    await expect(400, leaving, 'deleteAccount', { body: { password: 'wrong horse' } })
+    await expect(401, anonymous(), 'deleteAccount', { body: { password: 'correct horse' } })
+    await expect(413, leaving, 'deleteAccount', { body: { password: huge.blob } })
+    assert.equal((await expect(200, leaving, 'deleteAccount', { body: { password: 'correct horse' } })).body.requests_withdrawn, 1)
+    // Messages to a deleted account reach no one: 409, nothing written.
+    await expect(409, owner, 'sendMessage', { params: { id: thread }, body: { text: 'Hello?' } })
+    await expect(409, owner, 'sendBookingMessage', { params: { id: trip.id }, body: { text: 'Hello?' } })
+    const leavingHost = await signUp(stack.url, 'owner', 'Hal Leaving')
+    const place = await listProperty(leavingHost)
+    await expect(200, leavingHost, 'deleteAccount', { body: { password: 'correct horse' } })
+    await expect(409, traveler, 'askHost', { params: { id: place.id }, body: { text: 'Still there?' } })
   })
 
   test('bookings: request, lists, read, accept, cancel in each documented status', async () => {
@@ -570,6 +590,8 @@ describe('real responses, checked against the document', () => {
         requestEmailChange: [traveler, { body: { new_email: 'down@example.com', password: 'x' } }],
         confirmEmailChange: [anonymous(), { body: { token: 'x' } }],
         exportAccount: [traveler, {}],
+        previewAccountDeletion: [traveler, {}],
+        deleteAccount: [traveler, { body: { password: 'x' } }],
         addFavorite: [traveler, { params: { id: property.id } }],
         removeFavorite: [traveler, { params: { id: property.id } }],
         listFavorites: [traveler, {}],

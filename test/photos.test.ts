@@ -146,6 +146,24 @@ describe('bad uploads are refused, and nothing is stored', () => {
   test('a GIF: a real image, but not a type taken (415)', async () => {
     await refused(await sharp({ create: { width: 10, height: 10, channels: 3, background: '#000' } }).gif().toBuffer(), 'image/gif', 415, 'PHOTO_NOT_AN_IMAGE')
   })
+  test('a HEIC photo (415 PHOTO_HEIC, saying to export it as JPEG); an AVIF is not named HEIC', async () => {
+    // The installed sharp cannot write HEVC (heifsave: Unsupported compression) and nothing here makes a HEIC file, so
+    // this is an iPhone's header: an ftyp box of major brand heic, compatible mif1, heic, then a meta box's start.
+    const ftyp = (major: string, ...compatible: string[]) => {
+      const box = Buffer.alloc(16 + 4 * compatible.length)
+      box.writeUInt32BE(box.length, 0)
+      box.write('ftyp', 4, 'latin1')
+      box.write(major, 8, 'latin1')
+      compatible.forEach((b, i) => box.write(b, 16 + 4 * i, 'latin1'))
+      return Buffer.concat([box, Buffer.from('\0\0\0\x22meta\0\0\0\0', 'latin1'), Buffer.alloc(200)])
+    }
+    const heic = await refused(ftyp('heic', 'mif1', 'heic'), 'image/heic', 415, 'PHOTO_HEIC')
+    assert.match(heic.message, /HEIC.*export the photo as JPEG/)
+    await refused(ftyp('mif1', 'mif1', 'heix'), 'application/octet-stream', 415, 'PHOTO_HEIC')
+    // A real AVIF (sharp writes those): HEIF's container too, but not HEIC; the usual refusal.
+    const avif = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#345' } }).avif().toBuffer()
+    await refused(avif, 'image/avif', 415, 'PHOTO_NOT_AN_IMAGE')
+  })
   test('a truncated JPEG (400)', async () => {
     const jpeg = await jpegWithGps(1200, 800)
     await refused(jpeg.subarray(0, Math.floor(jpeg.length * 0.6)), 'image/jpeg', 400, 'PHOTO_DAMAGED')

@@ -5,10 +5,12 @@ import { currentUser, requireUser } from '../auth/guard.ts'
 import { SESSION_COOKIE } from '../auth/sessions.ts'
 import type { ThrottleLimits } from '../auth/throttle.ts'
 import type { Pool } from '../db/pool.ts'
+import type { Storage } from '../storage/storage.ts'
 import { SESSION } from '../http/openapi.ts'
 import { errors } from '../http/schemas.ts'
 import { changePassword, confirmEmailChange, confirmReset, requestEmailChange, requestReset } from './service.ts'
 import { exportAccount } from './export.ts'
+import { deleteAccount, deletionPreview } from './deletion.ts'
 import type { AccountLinks } from './tokens.ts'
 
 const Email = Type.String({ format: 'email', maxLength: 254 })
@@ -19,9 +21,18 @@ const closed = { additionalProperties: false }
 /** A 202 with no body at all: undefined sends nothing, where null would send the JSON `null`. */
 const EMPTY = undefined as never
 
-export interface AccountOptions { pool: Pool, throttle: ThrottleLimits, links: AccountLinks }
+/** What deleting the account does, or would do now, to bookings and places. */
+const DeletionSummary = Type.Object({
+  requests_withdrawn: Type.Integer({ description: 'your pending requests, withdrawn (each host is told why)' }),
+  stays_cancelled: Type.Integer({ description: 'your accepted stays not yet begun, cancelled (each host is told why)' }),
+  requests_declined: Type.Integer({ description: 'pending requests at your places, declined (each guest is told why)' }),
+  hosted_stays_cancelled: Type.Integer({ description: 'accepted stays not yet begun at your places, cancelled (each guest is told why)' }),
+  properties_unlisted: Type.Integer({ description: 'your listed places, unlisted (their photos removed)' })
+})
 
-export const accountRoutes: FastifyPluginAsync<AccountOptions> = async (fastify, { pool, throttle, links }) => {
+export interface AccountOptions { pool: Pool, throttle: ThrottleLimits, links: AccountLinks, storage: Storage }
+
+export const accountRoutes: FastifyPluginAsync<AccountOptions> = async (fastify, { pool, throttle, links, storage }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const signedIn = requireUser(pool)
 
@@ -105,4 +116,32 @@ export const accountRoutes: FastifyPluginAsync<AccountOptions> = async (fastify,
       response: { 200: Type.Object({ email: Type.String() }), ...errors(400, 409, 413) }
     }
   }, async (request) => ({ email: (await confirmEmailChange(pool, request.body.token)).email }))
+
+  app.get('/api/me/deletion', {
+    onRequest: signedIn,
+    schema: {
+      tags: ['auth'],
+      operationId: 'previewAccountDeletion',
+      summary: 'What deleting your account would do now: the requests and stays it would cancel, the places it would unlist',
+      security: SESSION,
+      response: { 200: DeletionSummary, ...errors(401) }
+    }
+  }, async (request) => deletionPreview(pool, currentUser(request)))
+
+  // A POST with the password in its body, not a DELETE /api/me: a DELETE's body has no defined meaning in HTTP
+  // (RFC 9110 §9.3.5) and some proxies and clients drop it; the password belongs in a body, never in a URL.
+  app.post('/api/me/deletion', {
+    onRequest: signedIn,
+    schema: {
+      tags: ['auth'],
+      operationId: 'deleteAccount',
+      summary: 'Delete your account (with your password): requests and stays not yet begun cancelled, the other party told why; places unlisted; every session ends. See docs/security.md for what is kept',
+      security: SESSION,
+      body: Type.Object({ password: Password }, closed),
+      response: { 200: DeletionSummary, ...errors(400, 401, 413, 429) }
+    }
+  }, async (request, reply) => {
+    const summary = await deleteAccount(pool, storage, throttle, currentUser(request), request.body.password, request.ip, request.log)
+    return reply.clearCookie(SESSION_COOKIE, { path: '/' }).send(summary)
+  })
 }

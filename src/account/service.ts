@@ -11,14 +11,14 @@ import { AccountLinks, hashAccountToken, TOKEN_TTL_MINUTES, type TokenPurpose } 
 // through a link sent to the new one. Every e-mail is a row of account_emails written by the transaction that makes
 // its token: committed with the request, sent by the e-mail service (src/email/account-mail.ts), never awaited here.
 
-const wrongPassword = () => appError('WRONG_PASSWORD', {}, [{ field: 'current_password', message: 'The current password is wrong.' }])
+const wrongPassword = (field: string) => appError('WRONG_PASSWORD', {}, [{ field, message: 'The current password is wrong.' }])
 const invalidToken = () => appError('INVALID_ACCOUNT_TOKEN', {}, [{ field: 'token', message: 'This link is not valid, was used already, or is too old.' }])
 
 /**
  * Checks the password of a signed-in person, under the sign-in throttle (a stolen session guessing the password counts
  * as failed sign-ins for the account and the client): 400 WRONG_PASSWORD, or 429.
  */
-export async function confirmPassword (db: Queryable, limits: ThrottleLimits, user: User, password: string, client: string) {
+export async function confirmPassword (db: Queryable, limits: ThrottleLimits, user: User, password: string, client: string, field = 'current_password') {
   const claim = await claimLogin(db, limits, user.email, client)
   let ok
   try {
@@ -28,7 +28,7 @@ export async function confirmPassword (db: Queryable, limits: ThrottleLimits, us
     await releaseLogin(db, claim).catch(() => {})
     throw err
   }
-  if (!ok) throw wrongPassword()
+  if (!ok) throw wrongPassword(field)
   await releaseLogin(db, claim)
 }
 
@@ -71,7 +71,8 @@ export async function requestReset (pool: Pool, email: string, client: string, l
     throw Object.assign(appError('TOO_MANY_ATTEMPTS', { what: 'password reset requests', minutes: RESET_LIMITS.windowMinutes }), { retryAfter: RESET_LIMITS.windowMinutes * 60 })
   }
   await transaction(pool, async tx => {
-    const { rows: [user] } = await tx.query('SELECT id, email FROM users WHERE lower(email) = lower($1)', [email])
+    // A deleted account's address is one under .invalid, but it is never sent a link either way.
+    const { rows: [user] } = await tx.query('SELECT id, email FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL', [email])
     if (user) await issue(tx, user.id, 'password_reset', user.email, links)
   })
 }

@@ -24,7 +24,8 @@ export const PublicProfile = Type.Object({
   about: Type.String(),
   city: Type.String(),
   languages: Type.Array(Type.String(), { description: 'language tags, canonical (en, pt-PT)' }),
-  avatar: Avatar
+  avatar: Avatar,
+  deleted: Type.Boolean({ description: 'true: the person deleted their account; the name reads "Deleted account" and the profile is empty' })
 })
 
 const names = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' })

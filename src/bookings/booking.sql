@@ -332,3 +332,57 @@ BEGIN
   RETURN QUERY SELECT 'blocked', k, v_cancelled;
 END
 $$;
+
+-- What deleting an account does to bookings, the one definition of it (close_account() below does it; the settings
+-- page asks GET /api/me/deletion, which reads this, before). side: 'guest' (the account's own request or stay) or
+-- 'host' (a request or stay at one of its places). Every pending request goes, whatever its dates; an accepted stay
+-- goes when it has not begun (its first night is today or later). A stay under way or past is kept as it is: it
+-- happened, and it is the other party's record.
+CREATE OR REPLACE FUNCTION account_closure_bookings(p_user bigint)
+  RETURNS TABLE (id bigint, side text, status text)
+  LANGUAGE sql STABLE
+  AS $$
+  SELECT b.id, CASE WHEN b.traveler_id = p_user THEN 'guest' ELSE 'host' END, b.status
+    FROM bookings b
+   WHERE (b.traveler_id = p_user OR b.property_id IN (SELECT p.id FROM properties p WHERE p.owner_id = p_user))
+     AND (b.status = 'pending' OR (b.status = 'accepted' AND b.start_date >= current_date))
+$$;
+
+-- close: the bookings' part of deleting an account, in the caller's transaction (which has locked the user's row).
+-- The account's places are unlisted first, under the lock an accept or a block takes (FOR NO KEY UPDATE), so no
+-- request or acceptance on them slips in after; then each booking of account_closure_bookings() is cancelled by
+-- cancel_booking(), as the account itself would cancel it: its own requests withdrawn and stays cancelled
+-- (traveler_cancelled), requests at its places declined and stays there cancelled (owner_declined), each with its
+-- event and its line of history, that line marked cause account_deleted so the other party is told why. A booking
+-- another transaction changed meanwhile (accepted, expired) is cancelled from its new status or, when already
+-- cancelled, left. Returns how many of each kind.
+CREATE OR REPLACE FUNCTION close_account(p_user bigint, p_status_topic text)
+  RETURNS TABLE (requests_withdrawn int, stays_cancelled int, requests_declined int, hosted_stays_cancelled int, properties_unlisted int)
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  c record;
+  r record;
+  n_withdrawn int := 0;
+  n_stays int := 0;
+  n_declined int := 0;
+  n_hosted int := 0;
+  n_unlisted int;
+BEGIN
+  PERFORM 1 FROM properties p WHERE p.owner_id = p_user ORDER BY p.id FOR NO KEY UPDATE;
+  UPDATE properties p SET listed = false, updated_at = now() WHERE p.owner_id = p_user AND p.listed;
+  GET DIAGNOSTICS n_unlisted = ROW_COUNT;
+  FOR c IN SELECT * FROM account_closure_bookings(p_user) ORDER BY 1 LOOP
+    SELECT * INTO r FROM cancel_booking(c.id, p_user, p_status_topic);
+    CONTINUE WHEN r.outcome <> 'cancelled';
+    UPDATE booking_history h SET cause = 'account_deleted'
+     WHERE h.id = (SELECT max(x.id) FROM booking_history x WHERE x.booking_id = c.id);
+    IF (r.booking).previous_status = 'pending' THEN
+      IF c.side = 'guest' THEN n_withdrawn := n_withdrawn + 1; ELSE n_declined := n_declined + 1; END IF;
+    ELSE
+      IF c.side = 'guest' THEN n_stays := n_stays + 1; ELSE n_hosted := n_hosted + 1; END IF;
+    END IF;
+  END LOOP;
+  RETURN QUERY SELECT n_withdrawn, n_stays, n_declined, n_hosted, n_unlisted;
+END
+$$;

@@ -60,6 +60,9 @@ export const BookingDetail = Type.Object({
     at: Timestamp,
     by: Nullable(Type.Union([Type.Literal('traveler'), Type.Literal('owner'), Type.Literal('hostly')], {
       description: 'who made the change; hostly: an expiry, or another stay accepted over it; null only for changes made before Hostly recorded who'
+    })),
+    cause: Nullable(Type.Literal('account_deleted', {
+      description: "account_deleted: the change was made because its maker (by) deleted their account; null: the change's own story"
     }))
   }), { description: 'every status the booking had, oldest first' }),
   actions: Type.Array(Action, {

@@ -102,9 +102,9 @@ export async function getBooking (db: Queryable, user: User, bookingId: string) 
   const { rows: [row] } = await db.query({
     name: 'booking-detail',
     text: `SELECT ${B_COLUMNS}, p.currency, booking_price(b) AS price, p.owner_id, p.name AS property_title, p.city, p.country,
-                  json_build_object('id', t.id, 'name', t.name, 'about', t.about, 'city', t.city, 'languages', t.languages, 'avatar', t.avatar) AS traveler,
-                  json_build_object('id', o.id, 'name', o.name, 'about', o.about, 'city', o.city, 'languages', o.languages, 'avatar', o.avatar) AS owner,
-                  (SELECT coalesce(json_agg(json_build_object('status', h.status, 'reason', h.reason, 'at', iso_utc(h.at), 'by', h.by) ORDER BY h.id), '[]')
+                  json_build_object('id', t.id, 'name', t.name, 'about', t.about, 'city', t.city, 'languages', t.languages, 'avatar', t.avatar, 'deleted', t.deleted_at IS NOT NULL) AS traveler,
+                  json_build_object('id', o.id, 'name', o.name, 'about', o.about, 'city', o.city, 'languages', o.languages, 'avatar', o.avatar, 'deleted', o.deleted_at IS NOT NULL) AS owner,
+                  (SELECT coalesce(json_agg(json_build_object('status', h.status, 'reason', h.reason, 'at', iso_utc(h.at), 'by', h.by, 'cause', h.cause) ORDER BY h.id), '[]')
                      FROM booking_history h WHERE h.booking_id = b.id) AS history
              FROM bookings b JOIN properties p ON p.id = b.property_id
              JOIN users t ON t.id = b.traveler_id JOIN users o ON o.id = p.owner_id

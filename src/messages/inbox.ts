@@ -6,7 +6,7 @@ import type { Thread } from './schemas.ts'
 // The reader's threads, newest conversation first, with what each shows in the inbox.
 
 const THREAD = `SELECT t.id, json_build_object('id', p.id, 'title', p.name) AS property, t.booking_id,
-         json_build_object('id', o.id, 'name', o.name) AS other,
+         json_build_object('id', o.id, 'name', o.name, 'deleted', o.deleted_at IS NOT NULL) AS other,
          CASE WHEN m.id IS NULL THEN NULL ELSE json_build_object('id', m.id, 'sender_id', m.sender_id, 'text', left(m.body, 200),
            'created_at', iso_utc(m.created_at)) END AS last_message,
          coalesce(mine.unread_count, 0) AS unread_count, coalesce(theirs.last_read_id, 0) AS other_read_id, theirs.read_at AS other_read_at,

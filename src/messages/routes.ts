@@ -10,7 +10,7 @@ import { signalLive } from '../live/signal.ts'
 import { wakeRelay } from '../outbox/wake.ts'
 import { markRead, messagePage, threadOfBooking, threadPage, threadView, unreadMessages } from './inbox.ts'
 import { MessageInput, MessagePage, MessageReply, MessagesQuery, ReadReply, ThreadList, ThreadsQuery } from './schemas.ts'
-import { bookingThread, questionThread, threadFor, writeMessage, type ThreadRow } from './store.ts'
+import { bookingThread, checkReachable, questionThread, threadFor, writeMessage, type ThreadRow } from './store.ts'
 import { checkMessage } from './text.ts'
 import { LIVE_KINDS } from './live.ts'
 
@@ -24,7 +24,11 @@ export const messageRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, s
   /** Checks the text, then writes it in the thread `open` finds or makes, in one transaction; wakes the relay. */
   async function post (user: User, raw: string, open: (tx: Client) => Promise<ThreadRow>) {
     const text = checkMessage(raw, 'text')
-    const message = await transaction(pool, async tx => writeMessage(tx, await open(tx), user.id, text, settings.messagesPerMinute))
+    const message = await transaction(pool, async tx => {
+      const thread = await open(tx)
+      await checkReachable(tx, thread, user.id)
+      return writeMessage(tx, thread, user.id, text, settings.messagesPerMinute)
+    })
     wakeRelay(pool)
     return { message }
   }
@@ -75,7 +79,7 @@ export const messageRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, s
       security: SESSION,
       params: IdParams,
       body: MessageInput,
-      response: { 201: MessageReply, ...errors(400, 401, 404, 413, 429) }
+      response: { 201: MessageReply, ...errors(400, 401, 404, 409, 413, 429) }
     }
   }, async (request, reply) => {
     const user = currentUser(request)
@@ -92,7 +96,7 @@ export const messageRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, s
       security: SESSION,
       params: IdParams,
       body: MessageInput,
-      response: { 201: MessageReply, ...errors(400, 401, 403, 404, 413, 429) }
+      response: { 201: MessageReply, ...errors(400, 401, 403, 404, 409, 413, 429) }
     }
   }, async (request, reply) => {
     const user = currentUser(request)
@@ -109,7 +113,7 @@ export const messageRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, s
       security: SESSION,
       params: IdParams,
       body: MessageInput,
-      response: { 201: MessageReply, ...errors(400, 401, 404, 413, 429) }
+      response: { 201: MessageReply, ...errors(400, 401, 404, 409, 413, 429) }
     }
   }, async (request, reply) => {
     const user = currentUser(request)

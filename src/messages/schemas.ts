@@ -22,7 +22,11 @@ export const Message = Type.Object({
 })
 export const MessageReply = Type.Object({ message: Message })
 
-const Party = Type.Object({ id: Type.Integer(), name: Type.String() })
+const Party = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  deleted: Type.Boolean({ description: 'true: the other party deleted their account; messages can no longer reach them (409 ACCOUNT_DELETED)' })
+})
 
 /** A thread as its inbox line and its page show it, for one of its parties (the reader). */
 export const Thread = Type.Object({

@@ -70,6 +70,17 @@ export async function bookingThread (tx: Client, user: User, bookingId: string |
   return withParties(tx, thread ?? (await tx.query(`SELECT ${T_COLUMNS} FROM threads WHERE booking_id = $1`, [b.id])).rows[0])
 }
 
+/**
+ * Refuses a message to a person who deleted their account (409 ACCOUNT_DELETED): nobody would read it, and no e-mail
+ * goes to them. The conversation stays readable; the thread is opened (or adopted) in the same transaction, which the
+ * refusal rolls back.
+ */
+export async function checkReachable (tx: Client, thread: ThreadRow, senderId: number) {
+  const recipient = senderId === thread.traveler_id ? thread.owner_id : thread.traveler_id
+  const { rows: [r] } = await tx.query({ name: 'recipient-deleted', text: 'SELECT deleted_at IS NOT NULL AS gone FROM users WHERE id = $1', values: [recipient] })
+  if (r?.gone) throw appError('ACCOUNT_DELETED')
+}
+
 export interface MessageRow { id: number, thread_id: number, sender_id: number, text: string, created_at: Date }
 
 /**

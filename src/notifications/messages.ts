@@ -55,6 +55,8 @@ export interface Facts {
   currency: string
   /** dates_taken: whether the stay accepted over this one is the same traveler's own other request. */
   own_request_accepted?: boolean | null
+  /** A cancellation because the party who made it deleted their account (close_account() in booking.sql). */
+  account_deleted?: boolean | null
 }
 
 /** How the reader reads dates and amounts. */
@@ -123,6 +125,20 @@ export function describeChange (change: Change, to: Party, f: Facts, reader: Rea
 }
 
 function words (change: Change, to: Party, f: Facts, stay: string): { headline: string, sentence: string } {
+  // A party deleted their account (the event carries that party's usual reason): the other is told so, not that
+  // they chose to cancel this one stay. The name is no longer theirs to quote ("Deleted account"), so none is.
+  if (f.account_deleted) {
+    switch (change) {
+      case 'withdrawn':
+        return { headline: 'Request withdrawn: the guest deleted their account', sentence: `The guest deleted their account, so their request for ${stay} is withdrawn.` }
+      case 'guest_cancelled_stay':
+        return { headline: 'Stay cancelled: the guest deleted their account', sentence: `The guest deleted their account, so their stay at ${stay} is cancelled and those nights are free again.` }
+      case 'declined':
+        return { headline: 'Request declined: the host deleted their account', sentence: `The host deleted their account, so your request for ${stay} is declined.` }
+      case 'host_cancelled_stay':
+        return { headline: 'Stay cancelled: the host deleted their account', sentence: `The host deleted their account, so your stay at ${stay} is cancelled.` }
+    }
+  }
   switch (change) {
     case 'requested':
       return { headline: `${f.traveler} asks to stay at ${f.property}`, sentence: `${f.traveler} requested ${stay} for ${guests(f.num_guests)}.` }

@@ -43,6 +43,8 @@ export interface Facts {
   owner_time_zone: string
   /** For a booking cancelled because another stay was accepted: whether that stay is its own traveler's. */
   own_request_accepted: boolean | null
+  /** For a cancelled booking: whether it was cancelled because a party deleted their account (booking_history.cause). */
+  account_deleted: boolean | null
 }
 
 /** A believed event: the database's facts, and the payload Hostly recorded for it (not the one received). */
@@ -56,7 +58,9 @@ async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Pro
                   p.owner_id, p.name AS property, u.name AS traveler, to_char(b.start_date, 'YYYY-MM-DD') AS start_date,
                   to_char(b.end_date, 'YYYY-MM-DD') AS end_date, b.num_guests, b.total_price, p.currency, w.name AS owner,
                   u.locale AS traveler_locale, u.time_zone AS traveler_time_zone, w.locale AS owner_locale, w.time_zone AS owner_time_zone,
-                  dt.own AS own_request_accepted
+                  dt.own AS own_request_accepted,
+                  (SELECT h.cause = 'account_deleted' FROM booking_history h
+                    WHERE h.booking_id = b.id AND h.status = 'cancelled' ORDER BY h.id DESC LIMIT 1) AS account_deleted
              FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS e(event_id, booking_id, n)
              LEFT JOIN outbox o ON o.event_id = e.event_id
              LEFT JOIN bookings b ON b.id = e.booking_id

@@ -36,6 +36,24 @@ export function sniff (bytes: Buffer): Format | undefined {
   return undefined
 }
 
+// The brands of an ISO-BMFF `ftyp` box that mean a HEIF image: HEIC's (HEVC, an iPhone's default) and HEIF's own
+// (mif1, msf1). AVIF files carry mif1 too, but also avif or avis: those stay PHOTO_NOT_AN_IMAGE, not named as HEIC.
+const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs', 'mif1', 'msf1'])
+const AVIF_BRANDS = new Set(['avif', 'avis'])
+
+/**
+ * Whether the bytes are a HEIC/HEIF image: an `ftyp` box first, whose major or compatible brands name HEIF. The
+ * sharp build here cannot read them (its libheif decodes AVIF only, with no HEVC decoder), so they are refused with
+ * words that say what to do instead.
+ */
+export function isHeic (bytes: Buffer): boolean {
+  if (bytes.length < 16 || bytes.toString('latin1', 4, 8) !== 'ftyp') return false
+  const size = Math.min(bytes.readUInt32BE(0), bytes.length, 4096)
+  const brands: string[] = [bytes.toString('latin1', 8, 12)]
+  for (let at = 16; at + 4 <= size; at += 4) brands.push(bytes.toString('latin1', at, at + 4))
+  return brands.some(b => HEIF_BRANDS.has(b)) && !brands.some(b => AVIF_BRANDS.has(b))
+}
+
 /** The declared size, from the header only; refuses a bomb before a pixel is decoded. */
 async function checkHeader (bytes: Buffer, format: Format, limits: PipelineLimits) {
   let meta: Metadata
@@ -79,7 +97,7 @@ async function encode (raw: Awaited<ReturnType<typeof decode>>, resize: ResizeOp
 
 async function check (bytes: Buffer, limits: PipelineLimits) {
   const format = sniff(bytes)
-  if (!format) throw appError('PHOTO_NOT_AN_IMAGE')
+  if (!format) throw appError(isHeic(bytes) ? 'PHOTO_HEIC' : 'PHOTO_NOT_AN_IMAGE')
   await checkHeader(bytes, format, limits)
 }
 

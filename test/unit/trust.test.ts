@@ -30,6 +30,7 @@ const facts = (more: Partial<Facts> = {}): Facts => ({
   owner_locale: 'en',
   owner_time_zone: 'UTC',
   own_request_accepted: null,
+  account_deleted: null,
   ...more
 })
 const event = (payload: Record<string, unknown> = {}, topic = 'booking-created'): DecodedEvent<AnyPayload> =>

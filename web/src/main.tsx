@@ -80,6 +80,14 @@ function Routes () {
   )
 }
 
+/** After an account is deleted, the home page says so (until someone signs in). */
+function Farewell () {
+  const { farewell } = useSession()
+  const { path } = useLocation()
+  if (!farewell || path !== '/') return null
+  return <p role='status' className='notice farewell'>{farewell}</p>
+}
+
 function App () {
   return (
     <SessionProvider>
@@ -87,6 +95,7 @@ function App () {
         <ConfirmProvider>
           <Header />
           <main id='main' tabIndex={-1}>
+            <Farewell />
             <Suspense fallback={<Loading />}>
               {/* Pages start again when the reader's locale or time zone changes, so every date follows it. */}
               <Routes key={readerKey()} />

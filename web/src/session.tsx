@@ -9,14 +9,19 @@ interface Session {
   user: User | null | undefined
   signedIn (user: User): void
   signOut (): Promise<void>
+  /** The account was deleted (its session with it): signed out, to the home page, which says so. */
+  deleted (cancelled: number): void
+  /** What the home page says after the account was deleted; null otherwise. */
+  farewell: string | null
   /** The session ended elsewhere (signed out in another tab, expired): back to sign-in, then here again. */
   ended (): void
 }
 
-const SessionContext = createContext<Session>({ user: undefined, signedIn () {}, async signOut () {}, ended () {} })
+const SessionContext = createContext<Session>({ user: undefined, signedIn () {}, async signOut () {}, deleted () {}, farewell: null, ended () {} })
 
 export function SessionProvider ({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined)
+  const [farewell, setFarewell] = useState<string | null>(null)
 
   const ended = useCallback(() => {
     setUser(null)
@@ -35,9 +40,15 @@ export function SessionProvider ({ children }: { children: ReactNode }) {
     navigate('/')
   }, [])
 
+  const deleted = useCallback((cancelled: number) => {
+    setUser(null)
+    setFarewell(`Your account is deleted, and you are signed out.${cancelled > 0 ? ' The hosts and guests of the bookings it cancelled are being told.' : ''}`)
+    navigate('/')
+  }, [])
+
   // Dates and money follow the signed-in person's settings; set before any page renders with them.
   setReader(user?.locale, user?.time_zone)
-  return <SessionContext.Provider value={{ user, signedIn: setUser, signOut, ended }}>{children}</SessionContext.Provider>
+  return <SessionContext.Provider value={{ user, signedIn: (u: User) => { setFarewell(null); setUser(u) }, signOut, deleted, farewell, ended }}>{children}</SessionContext.Provider>
 }
 
 export const useSession = () => useContext(SessionContext)

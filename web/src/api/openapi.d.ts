@@ -205,6 +205,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What deleting your account would do now: the requests and stays it would cancel, the places it would unlist */
+        get: operations["previewAccountDeletion"];
+        put?: never;
+        /** Delete your account (with your password): requests and stays not yet begun cancelled, the other party told why; places unlisted; every session ends. See docs/security.md for what is kept */
+        post: operations["deleteAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/properties": {
         parameters: {
             query?: never;
@@ -1913,6 +1931,164 @@ export interface operations {
             };
         };
     };
+    previewAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description your pending requests, withdrawn (each host is told why) */
+                        requests_withdrawn: number;
+                        /** @description your accepted stays not yet begun, cancelled (each host is told why) */
+                        stays_cancelled: number;
+                        /** @description pending requests at your places, declined (each guest is told why) */
+                        requests_declined: number;
+                        /** @description accepted stays not yet begun at your places, cancelled (each guest is told why) */
+                        hosted_stays_cancelled: number;
+                        /** @description your listed places, unlisted (their photos removed) */
+                        properties_unlisted: number;
+                    };
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description your pending requests, withdrawn (each host is told why) */
+                        requests_withdrawn: number;
+                        /** @description your accepted stays not yet begun, cancelled (each host is told why) */
+                        stays_cancelled: number;
+                        /** @description pending requests at your places, declined (each guest is told why) */
+                        requests_declined: number;
+                        /** @description accepted stays not yet begun at your places, cancelled (each guest is told why) */
+                        hosted_stays_cancelled: number;
+                        /** @description your listed places, unlisted (their photos removed) */
+                        properties_unlisted: number;
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; try again later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     createProperty: {
         parameters: {
             query?: never;
@@ -3577,6 +3753,8 @@ export interface operations {
                                     type: "image/webp" | "image/jpeg";
                                 }[];
                             } | null;
+                            /** @description true: the person deleted their account; the name reads "Deleted account" and the profile is empty */
+                            deleted: boolean;
                         };
                         owner: {
                             id: number;
@@ -3596,6 +3774,8 @@ export interface operations {
                                     type: "image/webp" | "image/jpeg";
                                 }[];
                             } | null;
+                            /** @description true: the person deleted their account; the name reads "Deleted account" and the profile is empty */
+                            deleted: boolean;
                         };
                         /** @description every status the booking had, oldest first */
                         history: {
@@ -3604,6 +3784,7 @@ export interface operations {
                             /** Format: date-time */
                             at: string;
                             by: ("traveler" | "owner" | "hostly") | null;
+                            cause: "account_deleted" | null;
                         }[];
                         /** @description what the caller may do now: the owner accept or decline a pending request, or cancel an accepted stay; the traveler withdraw a pending request or cancel an accepted stay. decline, withdraw and cancel are POST /api/bookings/{id}/cancel */
                         actions: ("accept" | "decline" | "withdraw" | "cancel")[];
@@ -4746,6 +4927,8 @@ export interface operations {
                             other: {
                                 id: number;
                                 name: string;
+                                /** @description true: the other party deleted their account; messages can no longer reach them (409 ACCOUNT_DELETED) */
+                                deleted: boolean;
                             };
                             last_message: {
                                 id: number;
@@ -4842,6 +5025,8 @@ export interface operations {
                             other: {
                                 id: number;
                                 name: string;
+                                /** @description true: the other party deleted their account; messages can no longer reach them (409 ACCOUNT_DELETED) */
+                                deleted: boolean;
                             };
                             last_message: {
                                 id: number;
@@ -4992,6 +5177,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
@@ -5103,6 +5297,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
             413: {
                 headers: {
@@ -5207,6 +5410,15 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not know exists */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -112,7 +112,9 @@ export function Conversation ({ threadId, firstUrl, header, empty = 'No messages
           </ol>
           )}
       <ErrorText>{error && thread ? error.message : null}</ErrorText>
-      <Composer to={id === null ? firstUrl : `/api/threads/${id}/messages`} onSent={sent} />
+      {thread?.other.deleted
+        ? <p className='notice' role='status'>The other party deleted their account: messages can no longer reach them. The conversation stays here for your records.</p>
+        : <Composer to={id === null ? firstUrl : `/api/threads/${id}/messages`} onSent={sent} />}
     </div>
   )
 }

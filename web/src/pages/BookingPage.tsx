@@ -79,6 +79,7 @@ export function BookingPage ({ id }: { id: string }) {
     if (h.status === 'pending') return who ? `Requested by ${who}` : 'Requested'
     if (h.status === 'accepted') return who ? `Accepted by ${who}` : 'Accepted'
     const words = statusWords({ status: h.status, reason: h.reason, previous_status: history[i - 1]?.status ?? b.previous_status })
+    if (h.cause === 'account_deleted') return `${words}: the ${h.by === 'owner' ? 'host' : 'guest'} deleted their account`
     return h.by === 'hostly' || !who ? words : `${words} (${who})`
   }
 

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react'
 import { api, ApiError } from '../api/client.ts'
 import type { Reader } from '../api/types.ts'
 import { AvatarSettings } from '../components/AvatarSettings.tsx'
+import { DeleteAccount } from '../account/DeleteAccount.tsx'
 import { Profile } from '../account/Profile.tsx'
 import { Roles } from '../account/Roles.tsx'
 import { Security } from '../account/Security.tsx'
@@ -117,6 +118,8 @@ export function Settings () {
       <Security me={me} />
 
       <Roles me={me} />
+
+      <DeleteAccount />
     </section>
   )
 }
