@@ -251,6 +251,29 @@ test('a place\'s page: the average, and its guests\' reviews newest first, paged
   assert.equal((await anyone.get(`/api/properties/${waiting.property.id}/reviews`)).body.reviews.length, 0)
 })
 
+test('search sorts by the guests\' average rating, highest first, places without reviews last', async () => {
+  const city = `Ratingham${Date.now().toString(36)}`
+  const owner = await signUp(stack.url, 'owner', 'Olivia')
+  const places = []
+  for (const name of ['Unrated', 'Two stars', 'Five stars']) places.push(await listProperty(owner, { name, city }))
+  for (const [place, rating] of [[places[1], 2], [places[2], 5]] as const) {
+    const traveler = await signUp(stack.url, 'traveler', 'Rater')
+    const booking = await book(traveler, place.id, 30, 2)
+    assert.equal((await owner.post(`/api/bookings/${booking.id}/accept`)).status, 200)
+    await endedAgo(booking.id, 1)
+    await review(traveler, booking.id, rating, 'Rated.')
+    await review(owner, booking.id, 5, 'Fine guest.')
+  }
+  const anyone = new Client(stack.url)
+  const found = await anyone.get(`/api/properties/search?location=${city}&sort=rating`)
+  assert.equal(found.status, 200, JSON.stringify(found.body))
+  assert.deepEqual(found.body.properties.map((p: any) => p.name), ['Five stars', 'Two stars', 'Unrated'])
+  const walked = await anyone.get('/api/properties/search?sort=rating&limit=100')
+  assert.equal(walked.status, 200)
+  const names = walked.body.properties.map((p: any) => p.name)
+  assert.ok(names.indexOf('Five stars') < names.indexOf('Two stars') && names.indexOf('Two stars') < names.indexOf('Unrated'), names.join())
+})
+
 test('the same record delivered twice makes one notification and one e-mail', async () => {
   const { owner, traveler, booking } = await pastStay()
   await review(owner, booking.id, 4, 'Fine guest.')

@@ -90,9 +90,9 @@ export const SearchQuery = Type.Object({
   min_price: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000, description: 'lowest price per night' })),
   max_price: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000, description: 'highest price per night' })),
   type: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'property_type, in any letter case' })),
-  // `rating` joins these when properties have ratings (a later issue); relevance without words is newest.
-  sort: Type.Optional(Type.Union([Type.Literal('relevance'), Type.Literal('price_asc'), Type.Literal('price_desc'), Type.Literal('newest')], {
-    default: 'relevance', description: 'relevance (best match first; newest first without words), price_asc, price_desc or newest'
+  // Relevance without words is newest.
+  sort: Type.Optional(Type.Union([Type.Literal('relevance'), Type.Literal('price_asc'), Type.Literal('price_desc'), Type.Literal('newest'), Type.Literal('rating')], {
+    default: 'relevance', description: "relevance (best match first; newest first without words), price_asc, price_desc, newest or rating (the guests' average rating, highest first, then the most reviewed; places without reviews last)"
   })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }))

@@ -121,7 +121,10 @@ const ORDER: Record<Sort, string> = {
   relevance: 'c.rank DESC, c.id DESC',
   price_asc: 'c.price_per_night, c.id',
   price_desc: 'c.price_per_night DESC, c.id DESC',
-  newest: 'c.id DESC'
+  newest: 'c.id DESC',
+  // The guests' published reviews, counted as they publish (reviews' property_ratings): one row per rated place.
+  rating: `(SELECT r.rating_sum::numeric / r.reviews FROM property_ratings r WHERE r.property_id = c.id AND r.reviews > 0) DESC NULLS LAST,
+    (SELECT r.reviews FROM property_ratings r WHERE r.property_id = c.id) DESC NULLS LAST, c.id DESC`
 }
 
 // Step 1, the candidates in the sort's order:

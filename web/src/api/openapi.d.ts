@@ -2445,8 +2445,8 @@ export interface operations {
                 max_price?: number;
                 /** @description property_type, in any letter case */
                 type?: string;
-                /** @description relevance (best match first; newest first without words), price_asc, price_desc or newest */
-                sort?: "relevance" | "price_asc" | "price_desc" | "newest";
+                /** @description relevance (best match first; newest first without words), price_asc, price_desc, newest or rating (the guests' average rating, highest first, then the most reviewed; places without reviews last) */
+                sort?: "relevance" | "price_asc" | "price_desc" | "newest" | "rating";
                 limit?: number;
                 offset?: number;
             };
