@@ -67,9 +67,9 @@ test('the document names the topics, partitions, groups and payload fields the c
   assert.deepEqual(contract.senders(TOPICS.created), ['hostly-relay'])
   assert.deepEqual(contract.senders(TOPICS.statusUpdated), ['hostly-relay'])
   assert.deepEqual(contract.senders(MESSAGE_TOPICS.sent), ['hostly-relay'])
-  assert.deepEqual(contract.receivers(MESSAGE_TOPICS.sent).sort(), [messageService.group, 'message-email-group'].sort())
+  assert.deepEqual(contract.receivers(MESSAGE_TOPICS.sent).sort(), [messageService.group, 'message-email-group', analyticsService.group].sort())
   assert.deepEqual(contract.senders(REVIEW_TOPICS.published), ['hostly-relay'])
-  assert.deepEqual(contract.receivers(REVIEW_TOPICS.published).sort(), [reviewService.group, 'review-email-group'].sort())
+  assert.deepEqual(contract.receivers(REVIEW_TOPICS.published).sort(), [reviewService.group, 'review-email-group', analyticsService.group].sort())
   assert.ok(contract.receivers(ownerService.topic).includes(ownerService.group))
   assert.ok(contract.receivers(travelerService.topic).includes(travelerService.group))
   // The e-mail and analytics services read both topics (the e-mail spec is built with an SMTP transport: its group by name).

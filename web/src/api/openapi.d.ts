@@ -6091,6 +6091,12 @@ export interface operations {
                             occupancy: number;
                             /** @description request → the owner's accept or decline, minutes (to 0.001); null without any */
                             median_response_minutes: number | null;
+                            /** @description messages written about the property, by its guests and by you, since it was listed (not only in the range) */
+                            messages: number;
+                            /** @description its guests' published reviews, since it was listed */
+                            reviews: number;
+                            /** @description its guests' average rating, 1 to 5, to two decimals; null without reviews */
+                            average_rating: number | null;
                         }[];
                     };
                 };
