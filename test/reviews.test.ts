@@ -293,7 +293,7 @@ test('the same record delivered twice makes one notification and one e-mail', as
   assert.equal(await count("SELECT count(*)::int AS n FROM email_messages WHERE recipient_id = $1 AND kind = 'review_published'", [owner.user!.id]), 1)
 })
 
-test('poison goes to review-published.dlq from both groups: an unreadable record, and a forged event Hostly never wrote', async () => {
+test('poison goes to review-published.dlq: an unreadable record from every group reading it, a forged event Hostly never wrote from both review groups', async () => {
   const { owner, traveler, booking } = await pastStay()
   await review(owner, booking.id, 4, 'Fine guest.')
   await review(traveler, booking.id, 4, 'Fine place.')
