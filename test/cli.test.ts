@@ -122,7 +122,7 @@ test('hostly api, relay and worker change no schema: on a database not at their 
   await client.connect()
   await client.query("UPDATE schema_functions SET sha256 = 'an older version'")
   await client.end()
-  await refusals(/^hostly: the database is not at this version of Hostly: stored functions missing or different: bookings\/booking\.sql, auth\/throttle\.sql\./)
+  await refusals(/^hostly: the database is not at this version of Hostly: stored functions missing or different: bookings\/booking\.sql, auth\/throttle\.sql, reviews\/review\.sql\./)
 })
 
 test('logs are JSON lines when stdout is not a terminal, and readable lines with --pretty or LOG_PRETTY=true', async () => {
