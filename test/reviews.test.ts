@@ -150,6 +150,31 @@ test('the window closing publishes a lone review through the sweeper\'s step, on
   assert.deepEqual((await owner.get(`/api/properties/${property.id}/reviews`)).body.rating, { average: 5, count: 1 })
 })
 
+test('a sweeper and the second writer meeting on one review publish it once: one event each, the rating counted once', async () => {
+  const { owner, traveler, property, booking } = await pastStay()
+  const first = await review(traveler, booking.id, 3, 'Fine.')
+  // A sweeper that has picked the guest's review and not committed yet (as close_review_windows() would, at the close).
+  const sweeper = await stack.db.connect()
+  try {
+    await sweeper.query('BEGIN')
+    await sweeper.query('SELECT publish_reviews(ARRAY[$1::bigint], $2, $3)', [first.review.id, 'window_closed', TOPIC])
+    // The host writes meanwhile: both reviews exist, so the write publishes what it sees unpublished, and waits on the row.
+    const written = owner.post(`/api/bookings/${booking.id}/reviews`, { rating: 5, comment: 'Great guest.' })
+    await waitFor('the host\'s write waiting on the sweeper\'s lock', async () =>
+      (await stack.db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%write_review%'")).rows[0].n === 1)
+    await sweeper.query('COMMIT')
+    const reply = await written
+    assert.equal(reply.status, 201, JSON.stringify(reply.body))
+  } finally {
+    sweeper.release()
+  }
+  const { rows } = await stack.db.query("SELECT payload::json->>'id' AS id, payload::json->>'reason' AS reason FROM outbox WHERE topic = $1 AND key = $2 ORDER BY id", [TOPIC, String(booking.id)])
+  assert.deepEqual(rows.map(r => r.reason), ['window_closed', 'both_written'], 'one event per review')
+  assert.equal(new Set(rows.map(r => r.id)).size, 2)
+  const { rows: [ratings] } = await stack.db.query('SELECT reviews, rating_sum FROM property_ratings WHERE property_id = $1', [property.id])
+  assert.deepEqual(ratings, { reviews: 1, rating_sum: 3 })
+})
+
 test('one review per party per stay: a second is refused (409), and the database refuses one written around the API', async () => {
   const { traveler, booking } = await pastStay()
   await review(traveler, booking.id, 4, 'Good.')
