@@ -294,6 +294,8 @@ test('search sorts by the guests\' average rating, highest first, places without
   const found = await anyone.get(`/api/properties/search?location=${city}&sort=rating`)
   assert.equal(found.status, 200, JSON.stringify(found.body))
   assert.deepEqual(found.body.properties.map((p: any) => p.name), ['Five stars', 'Two stars', 'Unrated'])
+  assert.deepEqual(found.body.properties.map((p: any) => p.rating), [{ average: 5, count: 1 }, { average: 2, count: 1 }, { average: null, count: 0 }])
+  assert.deepEqual((await anyone.get(`/api/properties/${places[2].id}`)).body.property.rating, { average: 5, count: 1 })
   const walked = await anyone.get('/api/properties/search?sort=rating&limit=100')
   assert.equal(walked.status, 200)
   const names = walked.body.properties.map((p: any) => p.name)

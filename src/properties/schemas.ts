@@ -76,7 +76,11 @@ export const Property = Type.Object({
   photos: Type.Array(Photo, { description: 'in the order the owner chose; the one with cover: true is shown in search results' }),
   created_at: Timestamp,
   updated_at: Timestamp,
-  favorite: Type.Optional(Type.Boolean({ description: 'whether the signed-in reader saved it to their favorites; absent when signed out' }))
+  favorite: Type.Optional(Type.Boolean({ description: 'whether the signed-in reader saved it to their favorites; absent when signed out' })),
+  rating: Type.Optional(Type.Object({
+    average: Type.Union([Type.Number(), Type.Null()], { description: "the guests' average rating, to one decimal; null before the first review" }),
+    count: Type.Integer({ description: "the guests' published reviews" })
+  }, { description: 'in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews' }))
 })
 
 export const SearchQuery = Type.Object({

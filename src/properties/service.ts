@@ -211,3 +211,19 @@ export async function quoteStay (db: Queryable, id: string, start?: string, end?
   if (!row) throw notFound('Property')
   return row as { currency: string, price: Static<typeof Price> }
 }
+
+/**
+ * The places with their guests' rating (property_ratings: counted as reviews publish, by review.sql), for search
+ * results and a place's page: one index lookup for the page.
+ */
+export async function withRatings<P extends { id: number | string }> (db: Queryable, properties: P[]): Promise<Array<P & { rating: { average: number | null, count: number } }>> {
+  if (properties.length === 0) return []
+  const { rows } = await db.query({
+    name: 'properties-ratings',
+    text: `SELECT property_id, reviews AS count, round(rating_sum::numeric / nullif(reviews, 0), 1)::float8 AS average
+             FROM property_ratings WHERE property_id = ANY($1::bigint[])`,
+    values: [properties.map(p => p.id)]
+  })
+  const byId = new Map(rows.map(r => [String(r.property_id), { average: r.average as number | null, count: r.count as number }]))
+  return properties.map(p => ({ ...p, rating: byId.get(String(p.id)) ?? { average: null, count: 0 } }))
+}

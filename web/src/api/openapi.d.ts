@@ -2072,6 +2072,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         };
                     };
                 };
@@ -2206,6 +2213,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         };
                     };
                 };
@@ -2360,6 +2374,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         };
                     };
                 };
@@ -2518,6 +2539,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         }[];
                         /** @description how many match; when total_exact is false, more than this many match */
                         total: number;
@@ -2871,6 +2899,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         }[];
                         /** @description pass as cursor for the next page; null on the last page */
                         next_cursor: string | null;
@@ -3150,6 +3185,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         }[];
                         /** @description pass as cursor for the next page; null on the last page */
                         next_cursor: string | null;
