@@ -104,6 +104,14 @@ test('after a stay: the guest reviews with the keyboard, the host cannot read it
   await anyone.page.getByText('Thank you, Lea!').waitFor()
   await screenshot(anyone.page, 'reviews-place')
   await axeClean(anyone.page, 'the place\'s page with reviews')
+
+  // Search, best rated first: each card with its rating.
+  await anyone.page.goto('/?location=Alfama&sort=rating')
+  const card = anyone.page.locator('.property-card', { hasText: 'Alfama Loft' })
+  await card.getByRole('img', { name: '4 out of 5' }).waitFor()
+  assert.match(await card.locator('.card-rating').textContent() ?? '', /4\.0 \(1 review\)/)
+  await screenshot(anyone.page, 'reviews-search-by-rating')
+  await axeClean(anyone.page, 'search sorted by rating')
   assert.deepEqual([...g.problems, ...o.problems, ...anyone.problems], [])
   for (const p of [g, o, anyone]) await p.context.close()
 })
@@ -150,6 +158,7 @@ test('at phone width: a review without a rating is refused beside the stars; the
   await anyone.page.goto('/?location=Lisbon&sort=rating')
   await anyone.page.getByLabel('Sort by').waitFor()
   assert.equal(await anyone.page.getByLabel('Sort by').inputValue(), 'rating')
+  await anyone.page.locator('.property-card', { hasText: 'Sintra Garden House' }).getByText('(6 reviews)').waitFor()
   await screenshot(anyone.page, 'reviews-search-by-rating')
   assert.deepEqual([...g.problems, ...anyone.problems], [])
   for (const p of [g, anyone]) await p.context.close()
