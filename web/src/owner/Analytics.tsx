@@ -22,6 +22,7 @@ export function duration (minutes: number): string {
 
 /** What each figure counts: on the page, in the API's schema and in docs/operations.md alike. */
 const DEFINITIONS: Array<[string, string]> = [
+  ['Messages, reviews, rating', 'Since each place was listed, whatever the period: the messages written about it (by guests and by you), its guests\' published reviews and their average rating (1 to 5). Your reviews of guests are not counted.'],
   ['Nights booked', 'Nights of accepted stays, not cancelled since, that fall within the period: a stay that crosses the period\'s first or last day counts only its nights inside it.'],
   ['Occupancy', 'Nights booked ÷ listed nights: the nights of the period on which your places were listed (from the day each was listed).'],
   ['Revenue', 'Counted on the nights stayed: each booked night brings its share of the stay\'s total (total ÷ nights), on that night. A cancelled stay brings nothing.'],
@@ -106,6 +107,7 @@ export default function OwnerAnalytics () {
                   <th scope='col'>Property</th><th scope='col'>Requests</th><th scope='col'>Accepted</th><th scope='col'>Declined</th>
                   <th scope='col'>Withdrawn</th><th scope='col'>Stays cancelled</th><th scope='col'>Dates taken</th><th scope='col'>Expired</th>
                   <th scope='col'>Nights booked</th><th scope='col'>Listed nights</th><th scope='col'>Occupancy</th><th scope='col'>Revenue</th><th scope='col'>Median answer</th>
+                  <th scope='col'>Messages</th><th scope='col'>Reviews</th><th scope='col'>Rating</th>
                 </tr>
               </thead>
               <tbody>
@@ -115,6 +117,7 @@ export default function OwnerAnalytics () {
                     <td>{p.cancelled_by_traveler + p.cancelled_by_owner}</td><td>{p.dates_taken}</td><td>{p.expired}</td>
                     <td>{p.nights_booked}</td><td>{p.listed_nights}</td><td>{percent(p.occupancy)}</td><td>{formatMoney(p.revenue)}</td>
                     <td>{p.median_response_minutes === null ? '–' : duration(p.median_response_minutes)}</td>
+                    <td>{p.messages}</td><td>{p.reviews}</td><td>{p.average_rating === null ? '–' : p.average_rating.toFixed(2)}</td>
                   </tr>
                 ))}
               </tbody>
