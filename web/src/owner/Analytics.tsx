@@ -22,7 +22,6 @@ export function duration (minutes: number): string {
 
 /** What each figure counts: on the page, in the API's schema and in docs/operations.md alike. */
 const DEFINITIONS: Array<[string, string]> = [
-  ['Messages, reviews, rating', 'Since each place was listed, whatever the period: the messages written about it (by guests and by you), its guests\' published reviews and their average rating (1 to 5). Your reviews of guests are not counted.'],
   ['Nights booked', 'Nights of accepted stays, not cancelled since, that fall within the period: a stay that crosses the period\'s first or last day counts only its nights inside it.'],
   ['Occupancy', 'Nights booked ÷ listed nights: the nights of the period on which your places were listed (from the day each was listed).'],
   ['Revenue', 'Counted on the nights stayed: each booked night brings its share of the stay\'s total (total ÷ nights), on that night. A cancelled stay brings nothing.'],
@@ -30,7 +29,8 @@ const DEFINITIONS: Array<[string, string]> = [
   ['Declined, withdrawn', 'Requests you declined, and requests the traveler withdrew before you answered.'],
   ['Stays cancelled', 'Accepted stays cancelled afterwards, by the traveler or by you.'],
   ['Dates taken, expired', 'Requests cancelled because you accepted another stay over the same nights, and requests left unanswered past the time limit.'],
-  ['Median answer', 'The middle time from a request to your accepting or declining it, over the answers given within the period.']
+  ['Median answer', 'The middle time from a request to your accepting or declining it, over the answers given within the period.'],
+  ['Messages, reviews, rating', 'Since each place was listed, whatever the period: the messages written about it (by guests and by you), its guests\' published reviews and their average rating (1 to 5). Your reviews of guests are not counted.']
 ]
 
 /** The period as dates: the last 30 days up to today, or the next 30 from today. */
