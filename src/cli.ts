@@ -42,7 +42,9 @@ const HELP: Record<string, string> = {
   worker: `hostly worker <${WORKER_NAMES.join('|')}>
   Runs one consumer service alone: owner (owner-service-group, on both topics: requests, and the changes
   the owner did not make), traveler (traveler-service-group, on booking-status-updated), email
-  (email-service-group, on both; sends to SMTP_URL; needs UNSUBSCRIBE_KEY, the API's) or analytics (analytics-service-group, on both: the owners' figures). Copies of one
+  (email-service-group, on both, with message-email-group and review-email-group; sends to SMTP_URL; needs UNSUBSCRIBE_KEY, the API's),
+  analytics (analytics-service-group, on both: the owners' figures), messages (message-service-group, on message-sent)
+  or reviews (review-service-group, on review-published: the reviewed party's inbox and live push). Copies of one
   share its partitions. Serves /healthz, /readyz and /metrics on METRICS_PORT.
   Stops with a message unless the database is at its version (run hostly migrate first).`,
   migrate: `hostly migrate
@@ -168,7 +170,7 @@ async function main (argv: string[]): Promise<number> {
       if (!config.unsubscribeKey) throw new ConfigError("UNSUBSCRIBE_KEY is required by hostly api: it checks the e-mails' unsubscribe links with it (32 characters or more, the e-mail worker's key)")
       return serve(config, { api: true, operationsPort: true }, log)
     case 'relay': return serve(config, { relay: true, sweeper: true, operationsPort: true }, log)
-    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'messages', 'email', 'analytics'], operationsPort: true }, log, { startBroker: true, migrate: true, devMail: true })
+    case 'start': return serve(config, { api: true, relay: true, sweeper: true, workers: ['owner', 'traveler', 'messages', 'reviews', 'email', 'analytics'], operationsPort: true }, log, { startBroker: true, migrate: true, devMail: true })
     case 'seed': {
       if (!values.demo) throw new ConfigError(HELP.seed.split('\n')[0])
       await checkSchema(config.databaseUrl, SCHEMA)

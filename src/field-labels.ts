@@ -59,6 +59,10 @@ export const FIELD_LABELS: Record<string, string> = {
   message: 'the message',
   booking_id: 'the booking',
   unread: 'the unread filter',
+  // Reviews
+  rating: 'the rating',
+  comment: 'the review',
+  reply: 'the reply',
   // The calendar and blocked dates
   month: 'the first month',
   months: 'the number of months',

@@ -20,6 +20,7 @@ import { UnsubscribeTokens, unsubscribeRoutes } from './notifications/unsubscrib
 import { photoRoutes } from './photos/routes.ts'
 import { favoriteRoutes } from './properties/favorites.ts'
 import { propertyRoutes } from './properties/routes.ts'
+import { reviewRoutes } from './reviews/routes.ts'
 import { openStorage } from './storage/open.ts'
 import type { Metrics } from './metrics/registry.ts'
 
@@ -44,6 +45,7 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
     await app.register(preferenceRoutes, { pool })
     await app.register(unsubscribeRoutes, { pool, tokens: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs) })
     await app.register(messageRoutes, { pool, cursors, settings: config })
+    await app.register(reviewRoutes, { pool, cursors })
     await app.register(liveRoutes, { pool, config, metrics, loaders: messageLoaders })
     await app.register(analyticsRoutes, { pool })
     await app.register(photoRoutes, { pool, storage, limits })

@@ -5,5 +5,5 @@ import type { Schema } from './db/schema.ts'
 export const SCHEMA: Schema = {
   migrationsDir: join(import.meta.dirname, 'db', 'migrations'),
   root: import.meta.dirname,
-  functionFiles: ['bookings/booking.sql', 'auth/throttle.sql']
+  functionFiles: ['bookings/booking.sql', 'auth/throttle.sql', 'reviews/review.sql']
 }

@@ -16,6 +16,10 @@ import { createEmailService } from './email/service.ts'
 import { MESSAGE_TOPICS } from './messages/events.ts'
 import { messageService } from './messages/consumer.ts'
 import { createDigestService, digestSweepMs, startDigestSweeper } from './messages/email.ts'
+import { REVIEW_TOPICS } from './reviews/events.ts'
+import { reviewService } from './reviews/consumer.ts'
+import { createReviewEmailService } from './reviews/email.ts'
+import { CLOSE_BATCH, closeReviewWindows } from './reviews/window.ts'
 import { startAccountMail } from './email/account-mail.ts'
 import { UnsubscribeTokens } from './notifications/unsubscribe.ts'
 import { devMailRoutes } from './email/dev-page.ts'
@@ -33,7 +37,7 @@ import { startOperationsServer, type OperationsServer } from './metrics/server.t
 import { startTracing } from './tracing/setup.ts'
 
 /** The consumer services whose spec needs no settings; the e-mail service is built from SMTP_URL and friends. */
-export const workerSpecs = { ...services, analytics: analyticsService, messages: messageService }
+export const workerSpecs = { ...services, analytics: analyticsService, messages: messageService, reviews: reviewService }
 /** Every consumer service a process can run (hostly worker <name>). */
 export const WORKER_NAMES = [...Object.keys(workerSpecs) as Array<keyof typeof workerSpecs>, 'email'] as const
 export type WorkerName = (typeof WORKER_NAMES)[number]
@@ -91,7 +95,14 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
     collectOutbox(metrics, pool)
   }
   const sweeper = pieces.sweeper
-    ? startExpirySweeper({ pool, ttlMs: config.bookingPendingTtlMs, intervalMs: config.expirySweepMs, log })
+    ? startExpirySweeper({
+      pool,
+      ttlMs: config.bookingPendingTtlMs,
+      intervalMs: config.expirySweepMs,
+      log,
+      // The same loop closes the review windows that have run out: those reviews are published alone.
+      sweeps: [{ what: 'published reviews whose window closed', batch: CLOSE_BATCH, run: closeReviewWindows }]
+    })
     : undefined
   // Beside the expiry sweeper, in the same processes: old outbox rows, processed events, sessions, login failures.
   const retention = pieces.sweeper
@@ -99,9 +110,9 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
     : undefined
   if (workers.includes('email') && !config.smtpUrl) throw new ConfigError('SMTP_URL is required by the e-mail service (smtp://host:port)')
   const mail = { pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, log, metrics, unsubscribe: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs) }
-  // The e-mail worker sends every e-mail: one per booking notification, and the conversations' digests.
+  // The e-mail worker sends every e-mail: one per booking notification, the conversations' digests, one per published review.
   const digests = workers.includes('email') ? createDigestService({ ...mail, quietMs: config.messageEmailQuietMs }) : undefined
-  const email = digests ? [createEmailService(mail), digests] : []
+  const email = digests ? [createEmailService(mail), digests, createReviewEmailService(mail)] : []
   // Held messages are e-mailed once their quiet period has passed, even when no later message arrives to send them.
   const digestSweeper = digests ? startDigestSweeper(digests, digestSweepMs(config.messageEmailQuietMs), log) : undefined
   const specsOf = (name: WorkerName): ConsumerSpec[] => name === 'email' ? email : [workerSpecs[name]]
@@ -189,7 +200,7 @@ async function ensureTopicsEventually (config: TopicSettings, log: Logger, stopp
   const backoff = new Backoff(500, 10_000)
   while (!stopping()) {
     try {
-      const topics = withFailureTopics([...Object.values(TOPICS), ...Object.values(MESSAGE_TOPICS)])
+      const topics = withFailureTopics([...Object.values(TOPICS), ...Object.values(MESSAGE_TOPICS), ...Object.values(REVIEW_TOPICS)])
       await ensureTopics(config.kafkaBrokers, topics, config.kafkaTopicRetentionMs,
         { factor: config.kafkaTopicReplicationFactor, minInsync: config.kafkaTopicMinInsyncReplicas })
       log.info({ topics }, 'Kafka topics ready')

@@ -10,6 +10,8 @@ import { createLogger } from '../src/log.ts'
 import { ownerService, travelerService } from '../src/notifications/consumers.ts'
 import { MESSAGE_TOPICS, MessageSent } from '../src/messages/events.ts'
 import { messageService } from '../src/messages/consumer.ts'
+import { REVIEW_TOPICS, ReviewPublished } from '../src/reviews/events.ts'
+import { reviewService } from '../src/reviews/consumer.ts'
 import { loadContract, recordProblems, type Contract } from './helpers/asyncapi.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
@@ -19,7 +21,7 @@ import { expireOne } from './helpers/expiry.ts'
 // docs/asyncapi.yaml is valid AsyncAPI 3, says what the code says, and every record the running system
 // writes (events, retry rounds, dead letters) matches it: key, headers and payload.
 
-const TOPIC_NAMES = withFailureTopics([...Object.values(TOPICS), ...Object.values(MESSAGE_TOPICS)])
+const TOPIC_NAMES = withFailureTopics([...Object.values(TOPICS), ...Object.values(MESSAGE_TOPICS), ...Object.values(REVIEW_TOPICS)])
 /** A group of the test's own whose handler always fails, so the real runner fills the retry and dead-letter lanes. */
 const FAILING_GROUP = 'asyncapi-test-failing-group'
 
@@ -65,7 +67,9 @@ test('the document names the topics, partitions, groups and payload fields the c
   assert.deepEqual(contract.senders(TOPICS.created), ['hostly-relay'])
   assert.deepEqual(contract.senders(TOPICS.statusUpdated), ['hostly-relay'])
   assert.deepEqual(contract.senders(MESSAGE_TOPICS.sent), ['hostly-relay'])
-  assert.deepEqual(contract.receivers(MESSAGE_TOPICS.sent).sort(), [messageService.group, 'message-email-group'].sort())
+  assert.deepEqual(contract.receivers(MESSAGE_TOPICS.sent).sort(), [messageService.group, 'message-email-group', analyticsService.group].sort())
+  assert.deepEqual(contract.senders(REVIEW_TOPICS.published), ['hostly-relay'])
+  assert.deepEqual(contract.receivers(REVIEW_TOPICS.published).sort(), [reviewService.group, 'review-email-group', analyticsService.group].sort())
   assert.ok(contract.receivers(ownerService.topic).includes(ownerService.group))
   assert.ok(contract.receivers(travelerService.topic).includes(travelerService.group))
   // The e-mail and analytics services read both topics (the e-mail spec is built with an SMTP transport: its group by name).
@@ -73,7 +77,7 @@ test('the document names the topics, partitions, groups and payload fields the c
     for (const topic of Object.values(TOPICS)) assert.ok(contract.receivers(topic).includes(group), `${group} on ${topic}`)
   }
   // The consumers' own schemas (src/bookings/events.ts) require what the document requires.
-  for (const [topic, schema] of [[TOPICS.created, BookingCreated], [TOPICS.statusUpdated, BookingStatusUpdated], [MESSAGE_TOPICS.sent, MessageSent]] as const) {
+  for (const [topic, schema] of [[TOPICS.created, BookingCreated], [TOPICS.statusUpdated, BookingStatusUpdated], [MESSAGE_TOPICS.sent, MessageSent], [REVIEW_TOPICS.published, ReviewPublished]] as const) {
     const documented = contract.lanes.get(topic)!.payload.schema as { required: string[], properties: object }
     assert.deepEqual([...documented.required].sort(), [...schema.required].sort(), topic)
     for (const field of Object.keys(schema.properties)) assert.ok(field in documented.properties, `${topic}.${field}`)

@@ -79,9 +79,9 @@ test('hostly migrate creates a missing database and its tables, and is a no-op t
   const { rows } = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
   await client.end()
   assert.deepEqual(rows.map(r => r.tablename),
-    ['account_emails', 'account_tokens', 'analytics_bookings', 'analytics_daily', 'booking_history', 'bookings', 'email_messages', 'favorites',
-      'login_failures', 'messages', 'notifications', 'outbox', 'processed_events', 'properties', 'property_blocks', 'property_photos', 'registrations',
-      'reset_requests', 'schema_functions', 'schema_migrations', 'search_terms', 'sessions', 'taken_nights', 'thread_parties', 'threads',
+    ['account_emails', 'account_tokens', 'analytics_bookings', 'analytics_daily', 'analytics_talk', 'booking_history', 'bookings', 'email_messages', 'favorites',
+      'login_failures', 'messages', 'notifications', 'outbox', 'processed_events', 'properties', 'property_blocks', 'property_photos', 'property_ratings', 'registrations',
+      'reset_requests', 'reviews', 'schema_functions', 'schema_migrations', 'search_terms', 'sessions', 'taken_nights', 'thread_parties', 'threads',
       'user_preferences', 'users'])
 
   const again = await run(['migrate'], { DATABASE_URL: databaseUrl })
@@ -122,7 +122,7 @@ test('hostly api, relay and worker change no schema: on a database not at their 
   await client.connect()
   await client.query("UPDATE schema_functions SET sha256 = 'an older version'")
   await client.end()
-  await refusals(/^hostly: the database is not at this version of Hostly: stored functions missing or different: bookings\/booking\.sql, auth\/throttle\.sql\./)
+  await refusals(/^hostly: the database is not at this version of Hostly: stored functions missing or different: bookings\/booking\.sql, auth\/throttle\.sql, reviews\/review\.sql\./)
 })
 
 test('logs are JSON lines when stdout is not a terminal, and readable lines with --pretty or LOG_PRETTY=true', async () => {

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test'
 import { Admin } from '@platformatic/kafka'
 import { TOPICS } from '../src/bookings/events.ts'
 import { MESSAGE_TOPICS } from '../src/messages/events.ts'
+import { REVIEW_TOPICS } from '../src/reviews/events.ts'
 import { withFailureTopics } from '../src/kafka/client/topics.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
@@ -32,7 +33,7 @@ test('topics and groups carry the prefix in Kafka; records, headers and processe
   const admin = new Admin({ clientId: 'prefix-test', bootstrapBrokers: stack.brokers })
   try {
     const ours = (await admin.listTopics()).filter(t => t.startsWith(PREFIX)).sort()
-    assert.deepEqual(ours, withFailureTopics([...Object.values(TOPICS), ...Object.values(MESSAGE_TOPICS)]).map(t => PREFIX + t).sort())
+    assert.deepEqual(ours, withFailureTopics([...Object.values(TOPICS), ...Object.values(MESSAGE_TOPICS), ...Object.values(REVIEW_TOPICS)]).map(t => PREFIX + t).sort())
     const groups = await admin.describeGroups({ groups: [`${PREFIX}owner-service-group`, `${PREFIX}traveler-service-group`] })
     for (const [name, group] of groups) assert.ok(group.members.size > 0, `${name} has members`)
   } finally {

@@ -89,7 +89,7 @@ describe('the OpenAPI document', () => {
 
   test('every operation has a unique operationId and a summary; the session scheme is used; optional query fields are not required', () => {
     const ids = [...ops.keys()]
-    assert.equal(ids.length, 57)
+    assert.equal(ids.length, 61)
     assert.ok(ids.every(id => /^[a-z][A-Za-z]+$/.test(id)), ids.join())
     for (const { op } of ops.values()) {
       assert.ok(op.summary && op.summary.length > 5, `${op.operationId} has a summary`)
@@ -148,6 +148,10 @@ describe('real responses, checked against the document', () => {
       askHost: { params: { id: 1 } },
       sendBookingMessage: { params: { id: 1 } },
       markThreadRead: { params: { id: 1 } },
+      getStayReviews: { params: { id: 1 } },
+      writeReview: { params: { id: 1 } },
+      listPropertyReviews: { params: { id: property.id } },
+      replyToReview: { params: { id: 1 } },
       addFavorite: { params: { id: 1 } },
       removeFavorite: { params: { id: 1 } }
     }
@@ -532,6 +536,38 @@ describe('real responses, checked against the document', () => {
     await expect(429, asker, 'sendBookingMessage', { params: { id: booking.id }, body: { text: 'one too many' } })
   })
 
+  test('reviews: a stay\'s reviews, writing one, a place\'s page and the host\'s reply in each documented status', async () => {
+    const host = await signUp(stack.url, 'owner', 'Reviewed host')
+    const place = await listProperty(host)
+    const guest = await signUp(stack.url, 'traveler', 'Reviewing guest')
+    const stay = await book(guest, place.id, 150, 2, 1)
+    await expect(200, host, 'acceptBooking', { params: { id: stay.id } })
+    // A stay still ahead cannot be reviewed yet; moved into the past, it can.
+    assert.equal((await expect(409, host, 'writeReview', { params: { id: stay.id }, body: { rating: 5, comment: 'Not yet' } })).body.code, 'REVIEW_TOO_EARLY')
+    await stack.db.query("UPDATE bookings SET start_date = (now() AT TIME ZONE 'UTC')::date - 5, end_date = (now() AT TIME ZONE 'UTC')::date - 3 WHERE id = $1", [stay.id])
+    await expect(200, guest, 'getStayReviews', { params: { id: stay.id } })
+    await expect(400, guest, 'getStayReviews', { params: { id: '01' } })
+    await expect(403, otherTraveler, 'getStayReviews', { params: { id: stay.id } })
+    await expect(404, guest, 'getStayReviews', { params: { id: 9_000_000 } })
+    await expect(400, guest, 'writeReview', { params: { id: stay.id }, body: { rating: 6, comment: 'Great' } })
+    await expect(403, otherTraveler, 'writeReview', { params: { id: stay.id }, body: { rating: 5, comment: 'Great' } })
+    await expect(404, guest, 'writeReview', { params: { id: 9_000_000 }, body: { rating: 5, comment: 'Great' } })
+    await expect(413, guest, 'writeReview', { params: { id: stay.id }, body: huge })
+    const mine = await expect(201, guest, 'writeReview', { params: { id: stay.id }, body: { rating: 4, comment: 'Great stay.' } })
+    await expect(409, guest, 'writeReview', { params: { id: stay.id }, body: { rating: 4, comment: 'Again' } })
+    await expect(404, host, 'replyToReview', { params: { id: mine.body.review.id }, body: { reply: 'Not published yet' } })
+    await expect(201, host, 'writeReview', { params: { id: stay.id }, body: { rating: 5, comment: 'Lovely guest.' } })
+    const page = await expect(200, anonymous(), 'listPropertyReviews', { params: { id: place.id }, query: 'limit=1' })
+    assert.deepEqual(page.body.rating, { average: 4, count: 1 })
+    await expect(400, anonymous(), 'listPropertyReviews', { params: { id: place.id }, query: 'limit=0' })
+    await expect(404, anonymous(), 'listPropertyReviews', { params: { id: 9_000_000 } })
+    await expect(400, host, 'replyToReview', { params: { id: mine.body.review.id }, body: { reply: ' ' } })
+    await expect(403, otherOwner, 'replyToReview', { params: { id: mine.body.review.id }, body: { reply: 'Not mine' } })
+    await expect(413, host, 'replyToReview', { params: { id: mine.body.review.id }, body: huge })
+    await expect(200, host, 'replyToReview', { params: { id: mine.body.review.id }, body: { reply: 'Thank you!' } })
+    await expect(409, host, 'replyToReview', { params: { id: mine.body.review.id }, body: { reply: 'Twice' } })
+  })
+
   test('booking changes carrying a message (issue 19): a request, an accept and a decline in each status the message adds', async () => {
     const host = await signUp(stack.url, 'owner', 'Host with messages')
     const place = await listProperty(host)
@@ -621,7 +657,11 @@ describe('real responses, checked against the document', () => {
         sendMessage: [owner, { params: { id: 1 }, body: { text: 'hi' } }],
         askHost: [traveler, { params: { id: property.id }, body: { text: 'hi' } }],
         sendBookingMessage: [owner, { params: { id: 1 }, body: { text: 'hi' } }],
-        markThreadRead: [owner, { params: { id: 1 } }]
+        markThreadRead: [owner, { params: { id: 1 } }],
+        getStayReviews: [owner, { params: { id: 1 } }],
+        writeReview: [owner, { params: { id: 1 }, body: { rating: 5, comment: 'hi' } }],
+        listPropertyReviews: [anonymous(), { params: { id: property.id } }],
+        replyToReview: [owner, { params: { id: 1 }, body: { reply: 'hi' } }]
       }
       for (const [id, [client, c]] of Object.entries(calls)) await expect(503, api(client), id, c)
       const down = await call(api(anonymous()), 'getReadiness')

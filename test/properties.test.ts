@@ -41,7 +41,8 @@ async function found (query: Record<string, string | number>) {
   assert.equal(res.status, 200, JSON.stringify(res.body))
   assert.deepEqual(Object.keys(res.body).sort(), ['properties', 'total', 'total_exact'])
   assert.ok(Number.isInteger(res.body.total))
-  for (const p of res.body.properties) assert.deepEqual(Object.keys(p).sort(), [...PROPERTY_FIELDS].sort())
+  // A search result also carries its guests' rating (test/reviews.test.ts).
+  for (const p of res.body.properties) assert.deepEqual(Object.keys(p).sort(), [...PROPERTY_FIELDS, 'rating'].sort())
   // Exact below the bound: every test here but the one about the bound searches fewer matches.
   if (res.body.total < 1000) assert.equal(res.body.total_exact, true)
   return { ids: res.body.properties.map(p => p.id), total: res.body.total, total_exact: res.body.total_exact, properties: res.body.properties }
@@ -90,8 +91,9 @@ describe('creating and reading', () => {
     for (const client of [anonymous(), traveler, otherOwner, owner]) {
       const res = await client.get(`/api/properties/${created.id}`)
       assert.equal(res.status, 200)
-      // Signed in, whether the reader saved it (test/favorites.test.ts); signed out, nothing more.
-      assert.deepEqual(res.body, { property: client.cookie ? { ...created, favorite: false } : created })
+      // Signed in, whether the reader saved it (test/favorites.test.ts); for everyone, its guests' rating (test/reviews.test.ts).
+      const rating = { average: null, count: 0 }
+      assert.deepEqual(res.body, { property: client.cookie ? { ...created, favorite: false, rating } : { ...created, rating } })
     }
     const { rows: [{ max }] } = await stack.db.query('SELECT max(id)::int AS max FROM properties')
     checkError(await anonymous().get(`/api/properties/${max + 1000}`), 404, 'NOT_FOUND')
@@ -240,7 +242,7 @@ describe('search by what people type', () => {
     const prices = (await found({ sort: 'price_asc', min_price: 40, max_price: 40, limit: 100 })).properties.map(p => p.price_per_night)
     assert.ok(prices.length > 0 && prices.every(x => x === 40))
     for (const [query, field] of [
-      [{ sort: 'rating' }, 'sort'], [{ sort: '' }, 'sort'], [{ min_price: '-1' }, 'min_price'], [{ max_price: 'cheap' }, 'max_price'],
+      [{ sort: 'stars' }, 'sort'], [{ sort: '' }, 'sort'], [{ min_price: '-1' }, 'min_price'], [{ max_price: 'cheap' }, 'max_price'],
       [{ min_price: '200', max_price: '100' }, 'min_price'], [{ type: 'x'.repeat(51) }, 'type'], [{ type: '' }, 'type']
     ] as Array<[Record<string, string>, string]>) {
       checkError(await search({ location: city, ...query }), 400, 'VALIDATION_ERROR', field)

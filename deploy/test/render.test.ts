@@ -9,14 +9,15 @@ import { TOPICS } from '../../src/bookings/events.ts'
 import { PARTITIONS } from '../../src/kafka/client/clients.ts'
 import { withFailureTopics } from '../../src/kafka/client/topics.ts'
 import { MESSAGE_TOPICS } from '../../src/messages/events.ts'
+import { REVIEW_TOPICS } from '../../src/reviews/events.ts'
 import { workerSpecs } from '../../src/services.ts'
 import { configVariables, hostlyCommands, operationPaths, PENDING_VARIABLES, PENDING_WORKERS, shutdownDeadlineSeconds } from './code-facts.ts'
 import { containerEnv, find, isHostly, k8sDir, OVERLAYS, render, selects, workloads, type Obj } from './manifests.ts'
 import { validateKubernetes, validateStrimzi } from './schemas.ts'
 
-const topics = withFailureTopics([...Object.values(TOPICS), ...Object.values(MESSAGE_TOPICS)]).sort()
+const topics = withFailureTopics([...Object.values(TOPICS), ...Object.values(MESSAGE_TOPICS), ...Object.values(REVIEW_TOPICS)]).sort()
 /** Every consumer group a worker runs (the e-mail worker's are checked by their names below). */
-const groups = [...Object.values(workerSpecs).map(s => s.group), 'email-service-group', 'message-email-group']
+const groups = [...Object.values(workerSpecs).map(s => s.group), 'email-service-group', 'message-email-group', 'review-email-group']
 const podSpec = (w: Obj) => w.spec.template.spec
 const hostlyContainers = (objs: Obj[]) => workloads(objs).flatMap(w => podSpec(w).containers.filter((c: any) => isHostly(c.image)).map((c: any) => ({ w, c })))
 

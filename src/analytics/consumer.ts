@@ -2,6 +2,8 @@ import { decoders, TOPICS, type BookingCreated, type BookingStatusUpdated, type 
 import type { Client } from '../db/pool.ts'
 import type { ConsumerSpec } from '../kafka/consumer/spec.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
+import { decodeMessageSent, MESSAGE_TOPICS, type MessageSent } from '../messages/events.ts'
+import { decodeReviewPublished, REVIEW_TOPICS, type ReviewPublished } from '../reviews/events.ts'
 
 // The analytics service: owner figures per property and day (docs/http.md, Owner analytics), from the events alone.
 //
@@ -15,7 +17,10 @@ import type { DecodedEvent } from '../kafka/consumer/decode.ts'
 // Unlike the notification services, events are not checked against the outbox: a replay must rebuild the figures
 // after the outbox rows are long deleted. Only Hostly's processes may write to the topics (docs/security.md).
 
-type Payload = BookingCreated | BookingStatusUpdated
+type BookingPayload = BookingCreated | BookingStatusUpdated
+type Payload = BookingPayload | MessageSent | ReviewPublished
+
+const isBookingEvent = (e: DecodedEvent<Payload>): e is DecodedEvent<BookingPayload> => e.topic === TOPICS.created || e.topic === TOPICS.statusUpdated
 
 /** A booking's facts from the events of one batch (null: not known from this batch). */
 interface Facts {
@@ -37,7 +42,7 @@ const previousStatus = (s: BookingStatusUpdated) => {
   return p === 'pending' || p === 'accepted' ? p : null
 }
 
-function gather (events: Array<DecodedEvent<Payload>>): Facts[] {
+function gather (events: Array<DecodedEvent<BookingPayload>>): Facts[] {
   const byBooking = new Map<number, Facts>()
   for (const { topic, payload: p } of events) {
     const f = byBooking.get(p.id) ?? {
@@ -63,7 +68,10 @@ const col = <K extends keyof Facts>(facts: Facts[], k: K) => facts.map(f => f[k]
 const SHARE = 'analytics_share(b.start_date, b.end_date, b.total_price, b.requested_at, b.accepted_at, b.cancelled_at, b.reason, b.previous_status)'
 const KINDS = ['requests', 'accepted', 'cancelled', 'expired', 'declined', 'withdrawn', 'cancelled_by_traveler', 'cancelled_by_owner', 'dates_taken']
 
-async function record (tx: Client, events: Array<DecodedEvent<Payload>>) {
+async function record (tx: Client, all: Array<DecodedEvent<Payload>>) {
+  await talk(tx, all)
+  const events = all.filter(isBookingEvent)
+  if (events.length === 0) return
   const facts = gather(events)
   const ids = col(facts, 'bookingId')
   await tx.query({
@@ -105,11 +113,46 @@ async function record (tx: Client, events: Array<DecodedEvent<Payload>>) {
   })
 }
 
+/**
+ * Conversations and reviews per property (analytics_talk): each message-sent counts one message for its property,
+ * each review-published by a guest one review and its rating. Sums, so the order of events does not matter; the
+ * runner records each event id in this transaction, so each counts once.
+ */
+async function talk (tx: Client, events: Array<DecodedEvent<Payload>>) {
+  const counts = new Map<number, { messages: number, reviews: number, ratings: number }>()
+  const of = (id: number) => counts.get(id) ?? counts.set(id, { messages: 0, reviews: 0, ratings: 0 }).get(id)!
+  for (const e of events) {
+    if (e.topic === MESSAGE_TOPICS.sent) of((e.payload as MessageSent).property_id).messages++
+    if (e.topic === REVIEW_TOPICS.published) {
+      const r = e.payload as ReviewPublished
+      if (r.author_role !== 'traveler') continue // the host's review of a guest is not the place's
+      const c = of(r.property_id)
+      c.reviews++
+      c.ratings += r.rating
+    }
+  }
+  if (counts.size === 0) return
+  const rows = [...counts].sort(([a], [b]) => a - b) // locked in property order: no two batches wait in a circle
+  await tx.query({
+    name: 'analytics-talk',
+    text: `INSERT INTO analytics_talk AS t (property_id, messages, reviews, rating_sum)
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[])
+           ON CONFLICT (property_id) DO UPDATE SET messages = t.messages + excluded.messages, reviews = t.reviews + excluded.reviews,
+             rating_sum = t.rating_sum + excluded.rating_sum`,
+    values: [rows.map(([id]) => id), rows.map(([, c]) => c.messages), rows.map(([, c]) => c.reviews), rows.map(([, c]) => c.ratings)]
+  })
+}
+
+const TALK_DECODERS: Record<string, ConsumerSpec<Payload>['decode']> = {
+  [MESSAGE_TOPICS.sent]: message => decodeMessageSent(message),
+  [REVIEW_TOPICS.published]: message => decodeReviewPublished(message)
+}
+
 export const analyticsService: ConsumerSpec<Payload> = {
   name: 'analytics',
   group: 'analytics-service-group',
   topic: TOPICS.created,
-  topics: [TOPICS.created, TOPICS.statusUpdated],
-  decode: (message, topic) => decoders[topic as EventTopic](message),
+  topics: [TOPICS.created, TOPICS.statusUpdated, MESSAGE_TOPICS.sent, REVIEW_TOPICS.published],
+  decode: (message, topic) => TALK_DECODERS[topic]?.(message, topic) ?? decoders[topic as EventTopic](message),
   handle: record
 }

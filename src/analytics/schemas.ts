@@ -31,5 +31,11 @@ export const AnalyticsReply = Type.Object({
   to: CalendarDate,
   totals: Figures,
   by_day: Type.Array(Type.Object({ date: CalendarDate, ...figures }), { description: 'every day of the range, oldest first' }),
-  by_property: Type.Array(Type.Object({ property_id: Type.Integer(), ...figures }), { description: 'each property asked for, by id' })
+  by_property: Type.Array(Type.Object({
+    property_id: Type.Integer(),
+    ...figures,
+    messages: Type.Integer({ description: 'messages written about the property, by its guests and by you, since it was listed (not only in the range)' }),
+    reviews: Type.Integer({ description: "its guests' published reviews, since it was listed" }),
+    average_rating: Type.Union([Type.Number(), Type.Null()], { description: "its guests' average rating, 1 to 5, to two decimals; null without reviews" })
+  }), { description: 'each property asked for, by id' })
 })

@@ -65,14 +65,20 @@ export async function ownerAnalytics (db: Queryable, ownerId: number, q: { from?
   const ids = listed.map(p => p.id)
   const days = nightsBetween(from, to) + 1
   const window = { values: [ids, from, to] }
-  const [byDay, byProperty, totals, daysMedian, propertyMedian, totalMedian] = await Promise.all([
+  const [byDay, byProperty, totals, daysMedian, propertyMedian, totalMedian, talk] = await Promise.all([
     db.query({ ...window, name: 'analytics-by-day', text: `SELECT day::text, ${SUMS} FROM analytics_daily WHERE property_id = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY day` }),
     db.query({ ...window, name: 'analytics-by-property', text: `SELECT property_id, ${SUMS} FROM analytics_daily WHERE property_id = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY property_id` }),
     db.query({ ...window, name: 'analytics-totals', text: `SELECT ${SUMS} FROM analytics_daily WHERE property_id = ANY($1) AND day BETWEEN $2 AND $3` }),
     db.query({ ...window, name: 'analytics-median-by-day', text: `SELECT responded_on::text AS day, ${MEDIAN} AS m FROM analytics_bookings WHERE property_id = ANY($1) AND responded_on BETWEEN $2 AND $3 AND response_minutes IS NOT NULL GROUP BY responded_on` }),
     db.query({ ...window, name: 'analytics-median-by-property', text: `SELECT property_id, ${MEDIAN} AS m FROM analytics_bookings WHERE property_id = ANY($1) AND responded_on BETWEEN $2 AND $3 AND response_minutes IS NOT NULL GROUP BY property_id` }),
-    db.query({ ...window, name: 'analytics-median', text: `SELECT ${MEDIAN} AS m FROM analytics_bookings WHERE property_id = ANY($1) AND responded_on BETWEEN $2 AND $3 AND response_minutes IS NOT NULL` })
+    db.query({ ...window, name: 'analytics-median', text: `SELECT ${MEDIAN} AS m FROM analytics_bookings WHERE property_id = ANY($1) AND responded_on BETWEEN $2 AND $3 AND response_minutes IS NOT NULL` }),
+    db.query({ name: 'analytics-talk-of', text: 'SELECT property_id, messages, reviews, rating_sum FROM analytics_talk WHERE property_id = ANY($1)', values: [ids] })
   ])
+  const talkRows = new Map(talk.rows.map(r => [r.property_id, r]))
+  const talkOf = (id: number) => {
+    const t = talkRows.get(id)
+    return { messages: t?.messages ?? 0, reviews: t?.reviews ?? 0, average_rating: t?.reviews ? Math.round((t.rating_sum / t.reviews) * 100) / 100 : null }
+  }
   const dayRows = new Map(byDay.rows.map(r => [r.day, r]))
   const dayMedians = new Map(daysMedian.rows.map(r => [r.day, r.m]))
   const propertyRows = new Map(byProperty.rows.map(r => [r.property_id, r]))
@@ -85,6 +91,6 @@ export async function ownerAnalytics (db: Queryable, ownerId: number, q: { from?
       const date = addDays(from, i)
       return { date, ...figures(dayRows.get(date), listed.filter(p => p.listed <= date).length, dayMedians.get(date)) }
     }),
-    by_property: listed.map(p => ({ property_id: p.id, ...figures(propertyRows.get(p.id), listedNights(p.listed, from, to), propertyMedians.get(p.id)) }))
+    by_property: listed.map(p => ({ property_id: p.id, ...figures(propertyRows.get(p.id), listedNights(p.listed, from, to), propertyMedians.get(p.id)), ...talkOf(p.id) }))
   }
 }

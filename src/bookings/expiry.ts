@@ -20,14 +20,26 @@ export async function expirePendingBookings (pool: Pool, ttlMs: number): Promise
   return expired
 }
 
-/** Runs expirePendingBookings every intervalMs (at once again while a batch comes back full). */
-export function startExpirySweeper (opts: { pool: Pool, ttlMs: number, intervalMs: number, log: Logger }): Loop {
+/**
+ * Another feature's bounded sweep the same loop runs after the expiry (the assembly passes them: the reviews whose
+ * window has closed). `run` does one batch of at most `batch` rows, writing its events, and says how many it did.
+ */
+export interface Sweep { what: string, batch: number, run (pool: Pool): Promise<number> }
+
+/** Runs expirePendingBookings, then each sweep, every intervalMs (at once again while a batch comes back full). */
+export function startExpirySweeper (opts: { pool: Pool, ttlMs: number, intervalMs: number, log: Logger, sweeps?: Sweep[] }): Loop {
   return repeat(async () => {
     const expired = await expirePendingBookings(opts.pool, opts.ttlMs)
-    if (expired > 0) {
-      wakeRelay(opts.pool)
-      opts.log.info({ expired }, 'expired pending booking requests')
+    let full = expired >= BATCH
+    let woken = expired > 0
+    if (expired > 0) opts.log.info({ expired }, 'expired pending booking requests')
+    for (const sweep of opts.sweeps ?? []) {
+      const done = await sweep.run(opts.pool)
+      if (done > 0) opts.log.info({ done }, sweep.what)
+      full ||= done >= sweep.batch
+      woken ||= done > 0
     }
-    return expired < BATCH ? opts.intervalMs : 0
+    if (woken) wakeRelay(opts.pool)
+    return full ? 0 : opts.intervalMs
   }, (err, retryInMs) => opts.log.warn({ err: err.message, retryInMs }, 'booking expiry failed, will retry'), 500, 30_000)
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /** One template pair per kind of message: templates/<kind>.txt (its first line "Subject: …") and <kind>.html. */
-export type Kind = 'booking_requested' | 'booking_accepted' | 'booking_cancelled' | 'message_digest' | 'password_reset' | 'email_change'
+export type Kind = 'booking_requested' | 'booking_accepted' | 'booking_cancelled' | 'message_digest' | 'review_published' | 'password_reset' | 'email_change'
 
 export const TEMPLATES_DIR = join(import.meta.dirname, 'templates')
 

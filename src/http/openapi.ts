@@ -82,6 +82,7 @@ export const openapiOptions = (sessionCookie: string): SwaggerOptions => ({
       { name: 'favorites', description: 'The places a person saved' },
       { name: 'bookings', description: 'Requesting, accepting and cancelling stays' },
       { name: 'notifications', description: 'What happened to your bookings' },
+      { name: 'reviews', description: 'Guests and hosts reviewing each other after a stay' },
       { name: 'analytics', description: "How an owner's properties do" },
       { name: 'photos', description: "Properties' photos and people's avatars" },
       { name: 'operations', description: 'Health and readiness' }

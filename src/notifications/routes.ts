@@ -10,7 +10,7 @@ import { unreadCount } from '../live/rows.ts'
 
 export const Notification = Type.Object({
   id: Type.Integer(),
-  type: Type.Union([Type.Literal('booking_requested'), Type.Literal('booking_accepted'), Type.Literal('booking_cancelled')]),
+  type: Type.Union([Type.Literal('booking_requested'), Type.Literal('booking_accepted'), Type.Literal('booking_cancelled'), Type.Literal('review_published')]),
   booking_id: Type.Integer(),
   message: Type.String(),
   created_at: Timestamp,

@@ -9,7 +9,7 @@ import { CalendarDate, errors, IdParams, parseId } from '../http/schemas.ts'
 import { withPhotos } from '../photos/service.ts'
 import { Calendar, CalendarQuery, propertyCalendar } from './calendar.ts'
 import { Price, Property, PropertyInput, PropertyPatch, QuoteQuery, SearchQuery } from './schemas.ts'
-import { createProperty, getProperty, ownerProperties, quoteStay, searchProperties, takenDates, TOTAL_BOUND, updateProperty } from './service.ts'
+import { createProperty, getProperty, ownerProperties, quoteStay, searchProperties, takenDates, TOTAL_BOUND, updateProperty, withRatings } from './service.ts'
 import { markFavorites } from './favorites.ts'
 
 const PropertyReply = Type.Object({ property: Property })
@@ -72,7 +72,7 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
     }
   }, async (request) => {
     const found = await searchProperties(pool, request.query)
-    return { ...found, properties: await markFavorites(pool, request.user?.id, await withPhotos(pool, found.properties)) }
+    return { ...found, properties: await withRatings(pool, await markFavorites(pool, request.user?.id, await withPhotos(pool, found.properties))) }
   })
 
   app.get('/api/properties/:id', {
@@ -85,7 +85,7 @@ export const propertyRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors }
       response: { 200: PropertyReply, ...errors(400, 404) }
     }
   }, async (request) => {
-    const [property] = await markFavorites(pool, request.user?.id, await withPhotos(pool, [await getProperty(pool, parseId(request.params.id))]))
+    const [property] = await withRatings(pool, await markFavorites(pool, request.user?.id, await withPhotos(pool, [await getProperty(pool, parseId(request.params.id))])))
     return { property }
   })
 

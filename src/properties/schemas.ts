@@ -76,7 +76,11 @@ export const Property = Type.Object({
   photos: Type.Array(Photo, { description: 'in the order the owner chose; the one with cover: true is shown in search results' }),
   created_at: Timestamp,
   updated_at: Timestamp,
-  favorite: Type.Optional(Type.Boolean({ description: 'whether the signed-in reader saved it to their favorites; absent when signed out' }))
+  favorite: Type.Optional(Type.Boolean({ description: 'whether the signed-in reader saved it to their favorites; absent when signed out' })),
+  rating: Type.Optional(Type.Object({
+    average: Type.Union([Type.Number(), Type.Null()], { description: "the guests' average rating, to one decimal; null before the first review" }),
+    count: Type.Integer({ description: "the guests' published reviews" })
+  }, { description: 'in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews' }))
 })
 
 export const SearchQuery = Type.Object({
@@ -90,9 +94,9 @@ export const SearchQuery = Type.Object({
   min_price: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000, description: 'lowest price per night' })),
   max_price: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000, description: 'highest price per night' })),
   type: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'property_type, in any letter case' })),
-  // `rating` joins these when properties have ratings (a later issue); relevance without words is newest.
-  sort: Type.Optional(Type.Union([Type.Literal('relevance'), Type.Literal('price_asc'), Type.Literal('price_desc'), Type.Literal('newest')], {
-    default: 'relevance', description: 'relevance (best match first; newest first without words), price_asc, price_desc or newest'
+  // Relevance without words is newest.
+  sort: Type.Optional(Type.Union([Type.Literal('relevance'), Type.Literal('price_asc'), Type.Literal('price_desc'), Type.Literal('newest'), Type.Literal('rating')], {
+    default: 'relevance', description: "relevance (best match first; newest first without words), price_asc, price_desc, newest or rating (the guests' average rating, highest first, then the most reviewed; places without reviews last)"
   })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }))

@@ -121,7 +121,10 @@ const ORDER: Record<Sort, string> = {
   relevance: 'c.rank DESC, c.id DESC',
   price_asc: 'c.price_per_night, c.id',
   price_desc: 'c.price_per_night DESC, c.id DESC',
-  newest: 'c.id DESC'
+  newest: 'c.id DESC',
+  // The guests' published reviews, counted as they publish (reviews' property_ratings): one row per rated place.
+  rating: `(SELECT r.rating_sum::numeric / r.reviews FROM property_ratings r WHERE r.property_id = c.id AND r.reviews > 0) DESC NULLS LAST,
+    (SELECT r.reviews FROM property_ratings r WHERE r.property_id = c.id) DESC NULLS LAST, c.id DESC`
 }
 
 // Step 1, the candidates in the sort's order:
@@ -207,4 +210,20 @@ export async function quoteStay (db: Queryable, id: string, start?: string, end?
       WHERE p.id = $1`, [id, nights])
   if (!row) throw notFound('Property')
   return row as { currency: string, price: Static<typeof Price> }
+}
+
+/**
+ * The places with their guests' rating (property_ratings: counted as reviews publish, by review.sql), for search
+ * results and a place's page: one index lookup for the page.
+ */
+export async function withRatings<P extends { id: number | string }> (db: Queryable, properties: P[]): Promise<Array<P & { rating: { average: number | null, count: number } }>> {
+  if (properties.length === 0) return []
+  const { rows } = await db.query({
+    name: 'properties-ratings',
+    text: `SELECT property_id, reviews AS count, round(rating_sum::numeric / nullif(reviews, 0), 1)::float8 AS average
+             FROM property_ratings WHERE property_id = ANY($1::bigint[])`,
+    values: [properties.map(p => p.id)]
+  })
+  const byId = new Map(rows.map(r => [String(r.property_id), { average: r.average as number | null, count: r.count as number }]))
+  return properties.map(p => ({ ...p, rating: byId.get(String(p.id)) ?? { average: null, count: 0 } }))
 }

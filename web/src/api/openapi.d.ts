@@ -687,6 +687,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/bookings/{id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stay's reviews as one of its two parties sees them: their own, the other's once published (double-blind), and the review window */
+        get: operations["getStayReviews"];
+        put?: never;
+        /** Review the other party of an accepted stay, once, within 14 days of its end; published (review-published) when both have written or the window closes */
+        post: operations["writeReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/properties/{id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A place's average rating and its guests' published reviews, newest first, with the host's replies, paged */
+        get: operations["listPropertyReviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The host's public reply to a guest's published review of their place, once */
+        post: operations["replyToReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/live": {
         parameters: {
             query?: never;
@@ -2196,6 +2248,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         };
                     };
                 };
@@ -2330,6 +2389,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         };
                     };
                 };
@@ -2484,6 +2550,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         };
                     };
                 };
@@ -2569,8 +2642,8 @@ export interface operations {
                 max_price?: number;
                 /** @description property_type, in any letter case */
                 type?: string;
-                /** @description relevance (best match first; newest first without words), price_asc, price_desc or newest */
-                sort?: "relevance" | "price_asc" | "price_desc" | "newest";
+                /** @description relevance (best match first; newest first without words), price_asc, price_desc, newest or rating (the guests' average rating, highest first, then the most reviewed; places without reviews last) */
+                sort?: "relevance" | "price_asc" | "price_desc" | "newest" | "rating";
                 limit?: number;
                 offset?: number;
             };
@@ -2642,6 +2715,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         }[];
                         /** @description how many match; when total_exact is false, more than this many match */
                         total: number;
@@ -2995,6 +3075,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         }[];
                         /** @description pass as cursor for the next page; null on the last page */
                         next_cursor: string | null;
@@ -3274,6 +3361,13 @@ export interface operations {
                             updated_at: string;
                             /** @description whether the signed-in reader saved it to their favorites; absent when signed out */
                             favorite?: boolean;
+                            /** @description in search results and on the place itself (GET /api/properties/{id}); its reviews: GET /api/properties/{id}/reviews */
+                            rating?: {
+                                /** @description the guests' average rating, to one decimal; null before the first review */
+                                average: number | null;
+                                /** @description the guests' published reviews */
+                                count: number;
+                            };
                         }[];
                         /** @description pass as cursor for the next page; null on the last page */
                         next_cursor: string | null;
@@ -4470,7 +4564,7 @@ export interface operations {
                     "application/json": {
                         notifications: {
                             id: number;
-                            type: "booking_requested" | "booking_accepted" | "booking_cancelled";
+                            type: "booking_requested" | "booking_accepted" | "booking_cancelled" | "review_published";
                             booking_id: number;
                             message: string;
                             /** Format: date-time */
@@ -4543,7 +4637,7 @@ export interface operations {
                     "application/json": {
                         notification: {
                             id: number;
-                            type: "booking_requested" | "booking_accepted" | "booking_cancelled";
+                            type: "booking_requested" | "booking_accepted" | "booking_cancelled" | "review_published";
                             booking_id: number;
                             message: string;
                             /** Format: date-time */
@@ -5554,6 +5648,489 @@ export interface operations {
             };
         };
     };
+    getStayReviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        window: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            opens_on: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             */
+                            closes_on: string;
+                            /** @description the caller may write their review now: the stay was accepted, has ended, the window has not closed and they have not written yet */
+                            open: boolean;
+                        };
+                        /** @description the caller's review, published or not */
+                        mine: {
+                            id: number;
+                            booking_id: number;
+                            property_id: number;
+                            author: {
+                                id: number;
+                                name: string;
+                            };
+                            /** @description traveler: the guest's review of the stay and its host; owner: the host's review of the guest */
+                            author_role: "traveler" | "owner";
+                            rating: number;
+                            comment: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description null until both parties have written or the window has closed; until then only its author sees it */
+                            published_at: string | null;
+                            /** @description the host's public reply to a guest's review */
+                            reply: string | null;
+                            /** Format: date-time */
+                            replied_at: string | null;
+                        } | null;
+                        /** @description the other party's review, once published (null before, whether written or not: double-blind) */
+                        theirs: {
+                            id: number;
+                            booking_id: number;
+                            property_id: number;
+                            author: {
+                                id: number;
+                                name: string;
+                            };
+                            /** @description traveler: the guest's review of the stay and its host; owner: the host's review of the guest */
+                            author_role: "traveler" | "owner";
+                            rating: number;
+                            comment: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description null until both parties have written or the window has closed; until then only its author sees it */
+                            published_at: string | null;
+                            /** @description the host's public reply to a guest's review */
+                            reply: string | null;
+                            /** Format: date-time */
+                            replied_at: string | null;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    writeReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 1 (poor) to 5 (excellent) */
+                    rating: number;
+                    /** @description the review: 1 to 2000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    comment: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        review: {
+                            id: number;
+                            booking_id: number;
+                            property_id: number;
+                            author: {
+                                id: number;
+                                name: string;
+                            };
+                            /** @description traveler: the guest's review of the stay and its host; owner: the host's review of the guest */
+                            author_role: "traveler" | "owner";
+                            rating: number;
+                            comment: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description null until both parties have written or the window has closed; until then only its author sees it */
+                            published_at: string | null;
+                            /** @description the host's public reply to a guest's review */
+                            reply: string | null;
+                            /** Format: date-time */
+                            replied_at: string | null;
+                        };
+                        /** @description true when this review published both (the other party had written); false: it waits for them or the window's close */
+                        published: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listPropertyReviews: {
+        parameters: {
+            query?: {
+                /** @description items per page */
+                limit?: number;
+                /** @description the next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rating: {
+                            /** @description the guests' average rating, to one decimal; null before the first review */
+                            average: number | null;
+                            /** @description the guests' published reviews */
+                            count: number;
+                        };
+                        /** @description the guests' published reviews, newest first */
+                        reviews: {
+                            id: number;
+                            booking_id: number;
+                            property_id: number;
+                            author: {
+                                id: number;
+                                name: string;
+                            };
+                            /** @description traveler: the guest's review of the stay and its host; owner: the host's review of the guest */
+                            author_role: "traveler" | "owner";
+                            rating: number;
+                            comment: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description null until both parties have written or the window has closed; until then only its author sees it */
+                            published_at: string | null;
+                            /** @description the host's public reply to a guest's review */
+                            reply: string | null;
+                            /** Format: date-time */
+                            replied_at: string | null;
+                        }[];
+                        /** @description pass as cursor for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replyToReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description must be a positive integer written without leading zeros */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the host's public reply: 1 to 2000 characters, line breaks and tabs allowed, no other control or text-direction characters; shown as text, never as HTML */
+                    reply: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        review: {
+                            id: number;
+                            booking_id: number;
+                            property_id: number;
+                            author: {
+                                id: number;
+                                name: string;
+                            };
+                            /** @description traveler: the guest's review of the stay and its host; owner: the host's review of the guest */
+                            author_role: "traveler" | "owner";
+                            rating: number;
+                            comment: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description null until both parties have written or the window has closed; until then only its author sees it */
+                            published_at: string | null;
+                            /** @description the host's public reply to a guest's review */
+                            reply: string | null;
+                            /** Format: date-time */
+                            replied_at: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: malformed JSON, a missing, unknown or wrongly typed field, an impossible value, a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (or, at sign-in, a wrong e-mail and password pair) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in, but not allowed: wrong role, not your property, not your booking */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB (a photo: larger than PHOTO_MAX_BYTES, or of more pixels than PHOTO_MAX_PIXELS) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A fault on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service this process needs (the database) is unavailable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     openLiveUpdates: {
         parameters: {
             query?: {
@@ -5768,6 +6345,12 @@ export interface operations {
                             occupancy: number;
                             /** @description request → the owner's accept or decline, minutes (to 0.001); null without any */
                             median_response_minutes: number | null;
+                            /** @description messages written about the property, by its guests and by you, since it was listed (not only in the range) */
+                            messages: number;
+                            /** @description its guests' published reviews, since it was listed */
+                            reviews: number;
+                            /** @description its guests' average rating, 1 to 5, to two decimals; null without reviews */
+                            average_rating: number | null;
                         }[];
                     };
                 };

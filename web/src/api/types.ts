@@ -42,3 +42,8 @@ export type CalendarReply = Json<'getCalendar', 200>
 export type Block = Json<'listBlocks', 200>['blocks'][number]
 export type QuoteReply = Json<'getQuote', 200>
 export type Price = QuoteReply['price']
+
+export type StayReviews = Json<'getStayReviews', 200>
+export type Review = NonNullable<StayReviews['mine']>
+export type PropertyReviewsPage = Json<'listPropertyReviews', 200>
+export type WrittenReview = Json<'writeReview', 201>

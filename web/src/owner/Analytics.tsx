@@ -29,7 +29,8 @@ const DEFINITIONS: Array<[string, string]> = [
   ['Declined, withdrawn', 'Requests you declined, and requests the traveler withdrew before you answered.'],
   ['Stays cancelled', 'Accepted stays cancelled afterwards, by the traveler or by you.'],
   ['Dates taken, expired', 'Requests cancelled because you accepted another stay over the same nights, and requests left unanswered past the time limit.'],
-  ['Median answer', 'The middle time from a request to your accepting or declining it, over the answers given within the period.']
+  ['Median answer', 'The middle time from a request to your accepting or declining it, over the answers given within the period.'],
+  ['Messages, reviews, rating', 'Since each place was listed, whatever the period: the messages written about it (by guests and by you), its guests\' published reviews and their average rating (1 to 5). Your reviews of guests are not counted.']
 ]
 
 /** The period as dates: the last 30 days up to today, or the next 30 from today. */
@@ -106,6 +107,7 @@ export default function OwnerAnalytics () {
                   <th scope='col'>Property</th><th scope='col'>Requests</th><th scope='col'>Accepted</th><th scope='col'>Declined</th>
                   <th scope='col'>Withdrawn</th><th scope='col'>Stays cancelled</th><th scope='col'>Dates taken</th><th scope='col'>Expired</th>
                   <th scope='col'>Nights booked</th><th scope='col'>Listed nights</th><th scope='col'>Occupancy</th><th scope='col'>Revenue</th><th scope='col'>Median answer</th>
+                  <th scope='col'>Messages</th><th scope='col'>Reviews</th><th scope='col'>Rating</th>
                 </tr>
               </thead>
               <tbody>
@@ -115,6 +117,7 @@ export default function OwnerAnalytics () {
                     <td>{p.cancelled_by_traveler + p.cancelled_by_owner}</td><td>{p.dates_taken}</td><td>{p.expired}</td>
                     <td>{p.nights_booked}</td><td>{p.listed_nights}</td><td>{percent(p.occupancy)}</td><td>{formatMoney(p.revenue)}</td>
                     <td>{p.median_response_minutes === null ? '–' : duration(p.median_response_minutes)}</td>
+                    <td>{p.messages}</td><td>{p.reviews}</td><td>{p.average_rating === null ? '–' : p.average_rating.toFixed(2)}</td>
                   </tr>
                 ))}
               </tbody>

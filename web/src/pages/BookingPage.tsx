@@ -7,6 +7,7 @@ import { BookingStatus, statusWords } from '../components/BookingStatus.tsx'
 import { Conversation } from '../components/Conversation.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { PriceLines } from '../components/PriceLines.tsx'
+import { StayReviews } from '../components/Reviews.tsx'
 import { formatDay, formatMoney, formatTimestamp, nights, plural } from '../format.ts'
 import { useLive } from '../live.tsx'
 import { Picture } from '../components/Picture.tsx'
@@ -136,6 +137,13 @@ export function BookingPage ({ id }: { id: string }) {
           </li>
         ))}
       </ol>
+
+      {b.status === 'accepted' && (
+        <section className='booking-reviews' aria-labelledby='reviews-title'>
+          <h2 id='reviews-title'>Reviews</h2>
+          <StayReviews bookingId={b.id} other={other.name} />
+        </section>
+      )}
 
       <section className='booking-conversation' aria-labelledby='conversation-title'>
         <h2 id='conversation-title'>Messages with {other.name}</h2>

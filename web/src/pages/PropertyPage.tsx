@@ -7,6 +7,7 @@ import { FavoriteButton } from '../components/FavoriteButton.tsx'
 import { Field } from '../components/Field.tsx'
 import { Gallery } from '../components/Gallery.tsx'
 import { PriceLines } from '../components/PriceLines.tsx'
+import { PropertyReviews } from '../components/Reviews.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { formatDate, formatMoney, formatRange, nights, plural, today } from '../format.ts'
 import { Link, useLocation, useTitle } from '../router.tsx'
@@ -22,6 +23,7 @@ export function PropertyPage ({ id }: { id: string }) {
   const [property, setProperty] = useState<Property | null>(null)
   const [taken, setTaken] = useState<Taken>([])
   const [error, setError] = useState<string | null>(null)
+  const { user } = useSession()
   useTitle(property?.name ?? 'Place')
 
   useEffect(() => {
@@ -75,6 +77,7 @@ export function PropertyPage ({ id }: { id: string }) {
         {taken.length === 0
           ? <p>None: every date is open.</p>
           : <ul className='taken' aria-label='Dates already taken'>{taken.map(t => <li key={t.start_date}>{formatRange(t.start_date, t.end_date)}</li>)}</ul>}
+        <PropertyReviews propertyId={property.id} isHost={user?.id === property.owner_id} />
         <AskHost property={property} />
       </div>
       {property.listed && <BookingForm property={property} taken={taken} />}

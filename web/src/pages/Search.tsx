@@ -11,7 +11,7 @@ import { can, useSession } from '../session.tsx'
 
 const PAGE = 12
 
-const SORTS: Array<[string, string]> = [['', 'Best match'], ['price_asc', 'Lowest price'], ['price_desc', 'Highest price'], ['newest', 'Newest']]
+const SORTS: Array<[string, string]> = [['', 'Best match'], ['price_asc', 'Lowest price'], ['price_desc', 'Highest price'], ['newest', 'Newest'], ['rating', 'Best rated']]
 const FIELDS = ['location', 'start_date', 'end_date', 'guests', 'type', 'min_price', 'max_price', 'sort'] as const
 
 /** The search lives in the address (?location=&start_date=&…&sort=): back, reload and sharing keep it. */
