@@ -75,6 +75,41 @@ CREATE OR REPLACE FUNCTION record_booking_history(b bookings, p_by text) RETURNS
   LANGUAGE sql
   AS $$ INSERT INTO booking_history (booking_id, status, reason, by, at) VALUES (b.id, b.status, b.reason, p_by, b.updated_at) $$;
 
+-- The outbox row of one booking's event: booking-created for a new request, booking-status-updated for a change of
+-- status (its reason the booking's own column: null when accepted). cancel_pending() below writes many at once.
+CREATE OR REPLACE FUNCTION write_created_event(b bookings, p_topic text) RETURNS void
+  LANGUAGE sql
+  AS $$ INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), p_topic, b.id::text, booking_created_payload(b)) $$;
+
+CREATE OR REPLACE FUNCTION write_status_event(b bookings, p_topic text) RETURNS void
+  LANGUAGE sql
+  AS $$ INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), p_topic, b.id::text, booking_status_payload(b, b.reason)) $$;
+
+-- Cancels those of p_ids that are still pending, for p_reason (dates_taken, owner_declined or expired), by p_by
+-- (booking_history's by), each with its line of history and its event, in id order; returns their ids. p_accepted:
+-- the accepted booking that took their dates, for dates_taken. The status check makes each cancellation happen once
+-- (a request cancelled meanwhile is left alone). The one way a transition cancels requests other than its own
+-- booking: accept_booking(), expire_bookings() and block_dates() call it.
+CREATE OR REPLACE FUNCTION cancel_pending(p_ids bigint[], p_reason text, p_by text, p_status_topic text,
+                                          p_accepted bigint DEFAULT NULL)
+  RETURNS SETOF bigint
+  LANGUAGE sql
+  AS $$
+  WITH cancelled AS (
+    UPDATE bookings o SET status = 'cancelled', reason = p_reason, previous_status = 'pending', updated_at = now()
+     WHERE o.id = ANY (p_ids) AND o.status = 'pending'
+    RETURNING o.*
+  ), history AS (
+    INSERT INTO booking_history (booking_id, status, reason, by, at, accepted_booking_id)
+    SELECT c.id, c.status, c.reason, p_by, c.updated_at, p_accepted FROM cancelled c
+  ), events AS (
+    INSERT INTO outbox (event_id, topic, key, payload)
+    SELECT gen_random_uuid(), p_status_topic, c.id::text, booking_status_payload(ROW(c.*)::bookings, c.reason)
+      FROM cancelled c ORDER BY c.id
+  )
+  SELECT c.id FROM cancelled c ORDER BY c.id
+$$;
+
 -- The price of a stay, the one computation of it (the quote and request_booking() both call it): the nights at
 -- the nightly price, the cleaning fee once, and taxes at the rate (a percentage) on both, rounded half-up to the
 -- currency's minor unit (numeric's round(): half away from zero, and amounts are positive), so that the total is
@@ -159,8 +194,7 @@ BEGIN
   VALUES (p_property, p_traveler, p_start, p_end, p_guests, price.total, prop.price_per_night, prop.cleaning_fee, prop.tax_rate, price.taxes)
   RETURNING * INTO b;
   INSERT INTO booking_history (booking_id, status, by, at) VALUES (b.id, 'pending', 'traveler', b.created_at);
-  INSERT INTO outbox (event_id, topic, key, payload)
-  VALUES (gen_random_uuid(), p_created_topic, b.id::text, booking_created_payload(b));
+  PERFORM write_created_event(b, p_created_topic);
   RETURN QUERY SELECT 'created', NULL::int, b;
 END
 $$;
@@ -201,20 +235,10 @@ BEGIN
 
   UPDATE bookings o SET status = 'accepted', updated_at = now() WHERE o.id = p_booking RETURNING o.* INTO b;
   PERFORM record_booking_history(b, 'owner');
-  INSERT INTO outbox (event_id, topic, key, payload)
-  VALUES (gen_random_uuid(), p_status_topic, b.id::text, booking_status_payload(b, NULL));
-  WITH cancelled AS (
-    UPDATE bookings o SET status = 'cancelled', reason = 'dates_taken', previous_status = 'pending', updated_at = now()
-     WHERE o.property_id = v_property AND o.status = 'pending' AND o.id <> p_booking
-       AND stays_overlap(o.start_date, o.end_date, b.start_date, b.end_date)
-    RETURNING o.*
-  ), history AS (
-    INSERT INTO booking_history (booking_id, status, reason, by, at, accepted_booking_id)
-    SELECT c.id, c.status, c.reason, 'hostly', c.updated_at, b.id FROM cancelled c
-  )
-  INSERT INTO outbox (event_id, topic, key, payload)
-  SELECT gen_random_uuid(), p_status_topic, c.id::text, booking_status_payload(ROW(c.*)::bookings, 'dates_taken')
-    FROM cancelled c ORDER BY c.id;
+  PERFORM write_status_event(b, p_status_topic);
+  PERFORM cancel_pending(ARRAY(SELECT o.id FROM bookings o WHERE o.property_id = v_property AND o.status = 'pending'
+                                  AND o.id <> p_booking AND stays_overlap(o.start_date, o.end_date, b.start_date, b.end_date)),
+                         'dates_taken', 'hostly', p_status_topic, b.id);
   RETURN QUERY SELECT 'accepted', NULL::text, b;
 END
 $$;
@@ -247,38 +271,24 @@ BEGIN
   UPDATE bookings o SET status = 'cancelled', reason = v_reason, previous_status = o.status, updated_at = now()
    WHERE o.id = p_booking RETURNING o.* INTO b;
   PERFORM record_booking_history(b, CASE v_reason WHEN 'traveler_cancelled' THEN 'traveler' ELSE 'owner' END);
-  INSERT INTO outbox (event_id, topic, key, payload)
-  VALUES (gen_random_uuid(), p_status_topic, b.id::text, booking_status_payload(b, v_reason));
+  PERFORM write_status_event(b, p_status_topic);
   RETURN QUERY SELECT 'cancelled', NULL::text, b;
 END
 $$;
 
 -- expire: cancels up to p_limit pending requests older than p_older_than (reason expired), each with its event;
 -- returns how many. SKIP LOCKED lets several sweepers (several processes) share the work without waiting on each
--- other or on an owner accepting one of them right now; the status check in UPDATE makes each cancellation happen
--- once. ORDER BY created_at walks bookings_pending_created_at_idx (pending only), so an idle sweep reads nothing
--- however many bookings exist (ORDER BY id scanned them all).
+-- other or on an owner accepting one of them right now; cancel_pending()'s status check makes each cancellation
+-- happen once. ORDER BY created_at walks bookings_pending_created_at_idx (pending only), so an idle sweep reads
+-- nothing however many bookings exist (ORDER BY id scanned them all).
 CREATE OR REPLACE FUNCTION expire_bookings(p_older_than interval, p_limit int, p_status_topic text)
   RETURNS int
   LANGUAGE sql
   AS $$
-  WITH expired AS (
-    UPDATE bookings o SET status = 'cancelled', reason = 'expired', previous_status = 'pending', updated_at = now()
-     WHERE o.id IN (SELECT s.id FROM bookings s
-                     WHERE s.status = 'pending' AND s.created_at < now() - p_older_than
-                     ORDER BY s.created_at LIMIT p_limit FOR UPDATE SKIP LOCKED)
-       AND o.status = 'pending'
-    RETURNING o.*
-  ), history AS (
-    INSERT INTO booking_history (booking_id, status, reason, by, at)
-    SELECT e.id, e.status, e.reason, 'hostly', e.updated_at FROM expired e
-  ), events AS (
-    INSERT INTO outbox (event_id, topic, key, payload)
-    SELECT gen_random_uuid(), p_status_topic, e.id::text, booking_status_payload(ROW(e.*)::bookings, 'expired')
-      FROM expired e ORDER BY e.id
-    RETURNING 1
-  )
-  SELECT count(*)::int FROM events
+  SELECT count(*)::int FROM cancel_pending(ARRAY(
+    SELECT s.id FROM bookings s
+     WHERE s.status = 'pending' AND s.created_at < now() - p_older_than
+     ORDER BY s.created_at LIMIT p_limit FOR UPDATE SKIP LOCKED), 'expired', 'hostly', p_status_topic)
 $$;
 
 -- block: the owner takes [p_start, p_end) off sale. outcome: 'blocked', 'not_found', 'forbidden' (not the caller's
@@ -315,20 +325,9 @@ BEGIN
 
   INSERT INTO property_blocks (property_id, start_date, end_date, note) VALUES (p_property, p_start, p_end, p_note)
   RETURNING * INTO k;
-  WITH declined AS (
-    UPDATE bookings o SET status = 'cancelled', reason = 'owner_declined', previous_status = 'pending', updated_at = now()
-     WHERE o.property_id = p_property AND o.status = 'pending'
-       AND stays_overlap(o.start_date, o.end_date, p_start, p_end)
-    RETURNING o.*
-  ), history AS (
-    INSERT INTO booking_history (booking_id, status, reason, by, at)
-    SELECT d.id, d.status, d.reason, 'owner', d.updated_at FROM declined d
-  ), events AS (
-    INSERT INTO outbox (event_id, topic, key, payload)
-    SELECT gen_random_uuid(), p_status_topic, d.id::text, booking_status_payload(ROW(d.*)::bookings, 'owner_declined')
-      FROM declined d ORDER BY d.id
-  )
-  SELECT coalesce(array_agg(d.id ORDER BY d.id), '{}') INTO v_cancelled FROM declined d;
+  v_cancelled := ARRAY(SELECT cancel_pending(ARRAY(
+    SELECT o.id FROM bookings o WHERE o.property_id = p_property AND o.status = 'pending'
+       AND stays_overlap(o.start_date, o.end_date, p_start, p_end)), 'owner_declined', 'owner', p_status_topic));
   RETURN QUERY SELECT 'blocked', k, v_cancelled;
 END
 $$;
