@@ -24,7 +24,7 @@ import { openStorage } from './storage/open.ts'
 import type { Metrics } from './metrics/registry.ts'
 
 /** The features' HTTP routes, for buildApp (http/ knows no feature; this composition root does). */
-export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'cursorKey' | 'unsubscribeKey' | 'unsubscribeLinkTtlMs' |
+export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'maxPendingPerTraveler' | 'cursorKey' | 'unsubscribeKey' | 'unsubscribeLinkTtlMs' |
   'mediaDir' | 's3' | 'photoMaxBytes' | 'photoMaxPixels' | 'photosPerProperty' | 'messagesPerMinute'> & ThrottleLimits
 
 export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig, metrics?: Metrics) {
@@ -38,7 +38,7 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
     await app.register(accountRoutes, { pool, throttle: config, links: new AccountLinks(config.unsubscribeKey) })
     await app.register(propertyRoutes, { pool, cursors })
     await app.register(favoriteRoutes, { pool, cursors })
-    await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays, messages: bookingMessages(config) })
+    await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays, maxPending: config.maxPendingPerTraveler, messages: bookingMessages(config) })
     await app.register(notificationRoutes, { pool, cursors })
     await app.register(inboxRoutes, { pool })
     await app.register(preferenceRoutes, { pool })

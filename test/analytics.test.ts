@@ -51,10 +51,9 @@ async function generate (travelerId: number) {
   const client = await stack.db.connect()
   try {
     await client.query('BEGIN')
-    await client.query("SET LOCAL hostly.max_pending_per_traveler = '1000000'")
     const { rows } = await client.query(`
-      INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price, created_at, updated_at)
-      SELECT ($1::bigint[])[i % 3 + 1], $2, s, s + n, 1, 100.5 * n, t, t
+      INSERT INTO bookings (property_id, owner_id, traveler_id, start_date, end_date, num_guests, total_price, created_at, updated_at)
+      SELECT ($1::bigint[])[i % 3 + 1], (SELECT p.owner_id FROM properties p WHERE p.id = ($1::bigint[])[i % 3 + 1]), $2, s, s + n, 1, 100.5 * n, t, t
         FROM generate_series(0, $3 - 1) i,
              LATERAL (SELECT date_trunc('day', now()) - interval '120 days' + interval '67 minutes' + i * interval '9 hours 13 minutes' AS t) x,
              LATERAL (SELECT (x.t AT TIME ZONE 'UTC')::date + 7 AS s, CASE WHEN (i / 3) % 9 IN (0, 6, 7) THEN 1 ELSE 1 + i % 3 END AS n) y

@@ -45,9 +45,9 @@ test('sweepers racing over 150 stale requests cancel each exactly once', async (
   const property = await listProperty(owner)
   // Stale requests, written straight to the table (the API would not wait for them to age).
   const { rows } = await stack.db.query(
-    `INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price, created_at)
-     SELECT $1, $2, current_date + 400 + n, current_date + 401 + n, 1, 100, now() - interval '1 hour'
-       FROM generate_series(1, 150) AS n RETURNING id`, [property.id, traveler.user!.id])
+    `INSERT INTO bookings (property_id, owner_id, traveler_id, start_date, end_date, num_guests, total_price, created_at)
+     SELECT $1, $3, $2, current_date + 400 + n, current_date + 401 + n, 1, 100, now() - interval '1 hour'
+       FROM generate_series(1, 150) AS n RETURNING id`, [property.id, traveler.user!.id, owner.user!.id])
   const ids = rows.map(r => String(r.id))
 
   // Four sweepers with their own connections, as four processes would have (and the stack's own makes five).

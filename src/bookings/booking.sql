@@ -12,6 +12,9 @@
 -- declined request from a cancelled stay. Every change also writes a row of booking_history (status, reason, by:
 -- traveler, owner or hostly), in the same transaction, so the booking page shows the whole story.
 --
+-- request_booking() also holds the two rules that were triggers before migration 080: a traveler's cap on pending
+-- requests (the limit an argument, MAX_PENDING_PER_TRAVELER) and the booking's owner_id (copied from its property).
+--
 -- Each function locks, checks, changes the booking and writes its events to the outbox in one round trip, in the
 -- caller's transaction: the events exist if and only if the change commits. The topic names are parameters, passed
 -- from src/bookings/events.ts, the one place they are written; this file names no topic.
@@ -149,12 +152,14 @@ CREATE OR REPLACE FUNCTION dates_blocked(p_property bigint, p_start date, p_end 
   LANGUAGE sql STABLE
   AS $$ SELECT EXISTS (SELECT 1 FROM property_blocks k WHERE k.property_id = p_property AND stays_overlap(k.start_date, k.end_date, p_start, p_end)) $$;
 
--- request: a new booking, pending. outcome: 'created', 'no_property', 'unlisted' (its owner unlisted it),
--- 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights), 'dates_taken' (the stay overlaps
--- an accepted booking) or 'dates_blocked' (it overlaps a block). The booking keeps the price of this moment, item
--- by item (stay_price()): a later change of the property's prices does not touch it.
+-- request: a new booking, pending. outcome: 'created', 'no_property', 'own_property', 'unlisted' (its owner
+-- unlisted it), 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights), 'dates_taken' (the stay
+-- overlaps an accepted booking), 'dates_blocked' (it overlaps a block) or 'too_many_pending' (bound: p_max_pending,
+-- the traveler's pending requests already; null: no cap). The booking keeps the price of this moment, item by item
+-- (stay_price()): a later change of the property's prices does not touch it; and its property's owner (owner_id,
+-- for the owner's lists: a property never changes owner, so the copy cannot go stale).
 CREATE OR REPLACE FUNCTION request_booking(p_property bigint, p_traveler bigint, p_start date, p_end date, p_guests int,
-                                           p_created_topic text)
+                                           p_created_topic text, p_max_pending int DEFAULT NULL)
   RETURNS TABLE (outcome text, bound int, booking bookings)
   LANGUAGE plpgsql
   AS $$
@@ -189,9 +194,18 @@ BEGIN
   IF dates_blocked(p_property, p_start, p_end) THEN
     RETURN QUERY SELECT 'dates_blocked', NULL::int, NULL::bookings; RETURN;
   END IF;
+  -- The cap: the lock per traveler makes two requests of one traveler at once count each other;
+  -- bookings_pending_traveler_idx (migration 007) finds the pending ones, at most the cap of them.
+  IF p_max_pending IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(7243012, (p_traveler % 2147483647)::int);
+    PERFORM 1 FROM bookings o WHERE o.traveler_id = p_traveler AND o.status = 'pending' OFFSET p_max_pending - 1 LIMIT 1;
+    IF FOUND THEN
+      RETURN QUERY SELECT 'too_many_pending', p_max_pending, NULL::bookings; RETURN;
+    END IF;
+  END IF;
   SELECT * INTO price FROM stay_price(prop.price_per_night, prop.cleaning_fee, prop.tax_rate, p_end - p_start, prop.currency);
-  INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price, nightly_price, cleaning_fee, tax_rate, taxes)
-  VALUES (p_property, p_traveler, p_start, p_end, p_guests, price.total, prop.price_per_night, prop.cleaning_fee, prop.tax_rate, price.taxes)
+  INSERT INTO bookings (property_id, owner_id, traveler_id, start_date, end_date, num_guests, total_price, nightly_price, cleaning_fee, tax_rate, taxes)
+  VALUES (p_property, prop.owner_id, p_traveler, p_start, p_end, p_guests, price.total, prop.price_per_night, prop.cleaning_fee, prop.tax_rate, price.taxes)
   RETURNING * INTO b;
   INSERT INTO booking_history (booking_id, status, by, at) VALUES (b.id, 'pending', 'traveler', b.created_at);
   PERFORM write_created_event(b, p_created_topic);
