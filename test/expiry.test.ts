@@ -70,3 +70,26 @@ test('sweepers racing over 150 stale requests cancel each exactly once', async (
     'SELECT count(*)::int AS pending FROM bookings WHERE id = ANY($1::bigint[]) AND status <> \'cancelled\'', [ids])
   assert.equal(pending, 0)
 })
+
+test('a request a consumer is writing a notification of (a foreign key: a key-share lock, held open) is still expired', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const property = await listProperty(owner)
+  const booking = await book(traveler, property.id, 40)
+  // As the owner service does in its transaction: a notification that references the booking, not yet committed.
+  const consumer = await stack.db.connect()
+  try {
+    await consumer.query('BEGIN')
+    await consumer.query(
+      `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
+       VALUES ($1, 'booking_requested', $2, gen_random_uuid(), 'held open')`, [owner.user!.id, booking.id])
+    assert.equal((await consumer.query('SELECT status FROM bookings WHERE id = $1', [booking.id])).rows[0].status, 'pending', 'referenced before it expired')
+    // The stack's sweeper (TTL 2 s) expires it while that transaction is open; FOR UPDATE SKIP LOCKED skipped it.
+    await waitFor('the expiry, the notification still uncommitted', async () =>
+      (await stack.db.query('SELECT status, reason FROM bookings WHERE id = $1', [booking.id])).rows[0].reason === 'expired', 15_000)
+    await consumer.query('COMMIT')
+  } finally {
+    consumer.release()
+  }
+  assert.equal((await traveler.get(`/api/bookings/${booking.id}`)).body.booking.status, 'cancelled')
+})

@@ -293,7 +293,9 @@ $$;
 -- expire: cancels up to p_limit pending requests older than p_older_than (reason expired), each with its event;
 -- returns how many. SKIP LOCKED lets several sweepers (several processes) share the work without waiting on each
 -- other or on an owner accepting one of them right now; cancel_pending()'s status check makes each cancellation
--- happen once. ORDER BY created_at walks bookings_pending_created_at_idx (pending only), so an idle sweep reads
+-- happen once. FOR NO KEY UPDATE, the lock the UPDATE takes anyway, and not FOR UPDATE: a consumer inserting a
+-- notification of the booking holds a key-share lock on it (the foreign key), which FOR UPDATE would skip and
+-- this does not. ORDER BY created_at walks bookings_pending_created_at_idx (pending only), so an idle sweep reads
 -- nothing however many bookings exist (ORDER BY id scanned them all).
 CREATE OR REPLACE FUNCTION expire_bookings(p_older_than interval, p_limit int, p_status_topic text)
   RETURNS int
@@ -302,7 +304,7 @@ CREATE OR REPLACE FUNCTION expire_bookings(p_older_than interval, p_limit int, p
   SELECT count(*)::int FROM cancel_pending(ARRAY(
     SELECT s.id FROM bookings s
      WHERE s.status = 'pending' AND s.created_at < now() - p_older_than
-     ORDER BY s.created_at LIMIT p_limit FOR UPDATE SKIP LOCKED), 'expired', 'hostly', p_status_topic)
+     ORDER BY s.created_at LIMIT p_limit FOR NO KEY UPDATE SKIP LOCKED), 'expired', 'hostly', p_status_topic)
 $$;
 
 -- block: the owner takes [p_start, p_end) off sale. outcome: 'blocked', 'not_found', 'forbidden' (not the caller's
