@@ -1,20 +1,22 @@
 import type { BookingCreated, BookingStatusUpdated } from '../bookings/events.ts'
 import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
+import { PermanentEventError } from '../kafka/consumer/errors.ts'
 
 // An event is a signal, not the truth (docs/events.md): anyone who can write to the topic could have sent it.
 // So each event is checked against the database before it notifies or e-mails anyone: the outbox must hold its
 // event id, for this topic and booking, with this very payload (Hostly writes every event there, in the
 // transaction of the change); the booking must exist and be that traveler's. Recipients, status and every fact
-// quoted come from the database. An event that fails a check can never succeed: it is refused with
-// `retryable: false`, which the runner dead-letters at once with the reason.
+// quoted come from the database. An event that fails a check can never succeed: it is refused with an
+// UntrustedEvent (a PermanentEventError), which the runner dead-letters at once with the reason.
 //
 // Outbox rows are kept for a retention period after they are published. An event older than that (a replay or
 // redrive from long ago) cannot be verified any more and is refused like one Hostly never wrote.
 
 /** A contradiction between an event and the database: retrying cannot fix it. */
-export class UntrustedEvent extends Error {
-  readonly retryable = false
+export class UntrustedEvent extends PermanentEventError {
+  static readonly code = 'HOSTLY_UNTRUSTED_EVENT'
+  constructor (reason: string) { super(UntrustedEvent.code, reason) }
 }
 
 export type AnyPayload = BookingCreated | BookingStatusUpdated
