@@ -22,7 +22,7 @@ export class UntrustedEvent extends PermanentEventError {
 export type AnyPayload = BookingCreated | BookingStatusUpdated
 
 /** What the database says about an event and its booking. */
-export interface Facts {
+export interface BookingEventFacts {
   event_id: string
   topic: string | null
   key: string | null
@@ -48,10 +48,10 @@ export interface Facts {
 }
 
 /** A believed event: the database's facts, and the payload Hostly recorded for it (not the one received). */
-export interface Trusted { facts: Facts, recorded: Record<string, unknown> }
+export interface Trusted { facts: BookingEventFacts, recorded: Record<string, unknown> }
 
 /** What the outbox recorded for each event, and the booking it names, in one query for the batch. */
-async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Promise<Facts[]> {
+async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Promise<BookingEventFacts[]> {
   const { rows } = await tx.query({
     name: 'event-facts',
     text: `SELECT e.event_id::text, o.topic, o.key, o.payload, b.id AS booking_id, b.property_id, b.traveler_id,
@@ -74,7 +74,7 @@ async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Pro
 }
 
 /** Why the event cannot be believed, or undefined when the database agrees with it. */
-export function contradiction (event: DecodedEvent<AnyPayload>, f: Facts): string | undefined {
+export function contradiction (event: DecodedEvent<AnyPayload>, f: BookingEventFacts): string | undefined {
   const p = event.payload as AnyPayload & Record<string, unknown>
   if (f.topic === null) return `event ${event.id} was never recorded by Hostly (not in the outbox, or older than its retention)`
   if (f.topic !== event.topic || f.key !== String(p.id)) {
