@@ -15,6 +15,7 @@ import { messageLoaders } from './messages/live.ts'
 import { messageRoutes } from './messages/routes.ts'
 import { inboxRoutes } from './notifications/inbox.ts'
 import { notificationRoutes } from './notifications/routes.ts'
+import { liveNotifications } from './notifications/rows.ts'
 import { preferenceRoutes } from './notifications/preferences.ts'
 import { UnsubscribeTokens, unsubscribeRoutes } from './notifications/unsubscribe.ts'
 import { photoRoutes } from './photos/routes.ts'
@@ -44,7 +45,7 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
     await app.register(preferenceRoutes, { pool })
     await app.register(unsubscribeRoutes, { pool, tokens: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs) })
     await app.register(messageRoutes, { pool, cursors, settings: config })
-    await app.register(liveRoutes, { pool, config, metrics, loaders: messageLoaders })
+    await app.register(liveRoutes, { pool, config, metrics, notifications: liveNotifications, loaders: messageLoaders })
     await app.register(analyticsRoutes, { pool })
     await app.register(photoRoutes, { pool, storage, limits })
   }
