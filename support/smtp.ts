@@ -1,4 +1,4 @@
-// A real SMTP server over TCP, for the tests (test/helpers/smtp.ts) and the chaos run (bench/chaos/): it keeps every
+// A real SMTP server over TCP, for the tests (test/helpers/smtp.ts), the chaos run and the benchmark's live phase: it keeps every
 // message it accepts and counts deliveries per Message-ID (a resend after a crash between send and mark counts
 // twice), and fails the ways mail servers do: stop() takes it off its port (an outage) and start() puts it back on
 // the same port; refuse() answers 451 (a temporary refusal the sender must retry) until accept(); recipients
@@ -80,6 +80,8 @@ export async function smtpSink (opts: SmtpSinkOptions = {}) {
     received,
     /** Deliveries per Message-ID. */
     deliveries,
+    /** How many messages it accepted in all. */
+    count: () => [...deliveries.values()].reduce((a, b) => a + b, 0),
     /** Changeable while it runs (delayMs: how long each message takes to be accepted). */
     options: opts,
     get url () { return `smtp://127.0.0.1:${port}` },
