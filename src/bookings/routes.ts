@@ -110,39 +110,28 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, m
     }
   }, async (request) => getBooking(pool, currentUser(request), parseId(request.params.id)))
 
-  app.post('/api/bookings/:id/accept', {
-    onRequest: owner,
-    preValidation: noBodyIsEmpty,
-    schema: {
-      tags: ['bookings'],
-      operationId: 'acceptBooking',
-      summary: "Accept a pending request (its property's owner); cancels overlapping requests; a message goes to the traveler with it",
-      security: SESSION,
-      params: IdParams,
-      body: ChangeBody,
-      response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409), ...tooFast }
-    }
-  }, async (request) => {
-    const user = currentUser(request)
-    return { booking: await acceptBooking(pool, user, parseId(request.params.id), along(user, request.body)) }
-  })
-
-  app.post('/api/bookings/:id/cancel', {
-    onRequest: anyone,
-    preValidation: noBodyIsEmpty,
-    schema: {
-      tags: ['bookings'],
-      operationId: 'cancelBooking',
-      summary: "Cancel a booking (its traveler or its property's owner): decline, withdraw or cancel; a message goes to the other party with it",
-      security: SESSION,
-      params: IdParams,
-      body: ChangeBody,
-      response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409), ...tooFast }
-    }
-  }, async (request) => {
-    const user = currentUser(request)
-    return { booking: await cancelBooking(pool, user, parseId(request.params.id), along(user, request.body)) }
-  })
+  /** Accept and cancel: one transition of the booking named in the path, by the caller, with a message or none. */
+  const transitionRoute = (path: string, guard: typeof anyone, operationId: string, summary: string, change: typeof acceptBooking) =>
+    app.post(path, {
+      onRequest: guard,
+      preValidation: noBodyIsEmpty,
+      schema: {
+        tags: ['bookings'],
+        operationId,
+        summary,
+        security: SESSION,
+        params: IdParams,
+        body: ChangeBody,
+        response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409), ...tooFast }
+      }
+    }, async (request) => {
+      const user = currentUser(request)
+      return { booking: await change(pool, user, parseId(request.params.id), along(user, request.body)) }
+    })
+  transitionRoute('/api/bookings/:id/accept', owner, 'acceptBooking',
+    "Accept a pending request (its property's owner); cancels overlapping requests; a message goes to the traveler with it", acceptBooking)
+  transitionRoute('/api/bookings/:id/cancel', anyone, 'cancelBooking',
+    "Cancel a booking (its traveler or its property's owner): decline, withdraw or cancel; a message goes to the other party with it", cancelBooking)
 
   app.post('/api/properties/:id/blocks', {
     onRequest: owner,
