@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
-import { createAdmin, kafkaName } from '../src/kafka/client/clients.ts'
 import { book, Client, listProperty, signUp } from './helpers/http.ts'
-import { groupCaughtUp } from './helpers/kafka.ts'
+import { groupCaughtUp, groupIsEmpty } from './helpers/kafka.ts'
 import { cleanUp, run } from './helpers/processes.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -212,15 +211,6 @@ test('a period whose edges cut through stays counts only the nights, and their p
   }
 })
 
-async function groupIsEmpty () {
-  const admin = createAdmin(stack.brokers, 'test-groups')
-  try {
-    return (await admin.describeGroups({ groups: [kafkaName(GROUP)] })).get(kafkaName(GROUP))?.members.size === 0
-  } finally {
-    await admin.close()
-  }
-}
-
 const snapshot = async () => ({
   daily: (await stack.db.query('SELECT * FROM analytics_daily WHERE (requests, accepted, cancelled, expired, nights_booked, revenue) <> (0, 0, 0, 0, 0, 0) ORDER BY property_id, day')).rows,
   bookings: (await stack.db.query('SELECT * FROM analytics_bookings ORDER BY booking_id')).rows,
@@ -231,7 +221,7 @@ test('replaying both topics from the beginning into empty tables gives exactly t
   const before = await snapshot()
   assert.ok(before.bookings.length === COUNT + 3)
   await stack.stopPieces()
-  await waitFor('the group to be empty', groupIsEmpty)
+  await waitFor('the group to be empty', () => groupIsEmpty(stack.brokers, GROUP))
   await stack.db.query('TRUNCATE analytics_daily, analytics_bookings')
   await stack.db.query('DELETE FROM processed_events WHERE consumer_group = $1', [GROUP])
   const env = { DATABASE_URL: stack.databaseUrl, KAFKA_BROKERS: stack.brokers.join(','), LOG_LEVEL: 'warn' }
