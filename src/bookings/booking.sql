@@ -80,13 +80,23 @@ CREATE OR REPLACE FUNCTION record_booking_history(b bookings, p_by text) RETURNS
 
 -- The outbox row of one booking's event: booking-created for a new request, booking-status-updated for a change of
 -- status (its reason the booking's own column: null when accepted). cancel_pending() below writes many at once.
+-- plpgsql, not sql, here and in cancel_pending(): PostgreSQL plans a sql function's statements at every call, and
+-- a plpgsql one's once per connection; these run on every request, accept and cancel.
 CREATE OR REPLACE FUNCTION write_created_event(b bookings, p_topic text) RETURNS void
-  LANGUAGE sql
-  AS $$ INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), p_topic, b.id::text, booking_created_payload(b)) $$;
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), p_topic, b.id::text, booking_created_payload(b));
+END
+$$;
 
 CREATE OR REPLACE FUNCTION write_status_event(b bookings, p_topic text) RETURNS void
-  LANGUAGE sql
-  AS $$ INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), p_topic, b.id::text, booking_status_payload(b, b.reason)) $$;
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), p_topic, b.id::text, booking_status_payload(b, b.reason));
+END
+$$;
 
 -- Cancels those of p_ids that are still pending, for p_reason (dates_taken, owner_declined or expired), by p_by
 -- (booking_history's by), each with its line of history and its event, in id order; returns their ids. p_accepted:
@@ -96,8 +106,10 @@ CREATE OR REPLACE FUNCTION write_status_event(b bookings, p_topic text) RETURNS 
 CREATE OR REPLACE FUNCTION cancel_pending(p_ids bigint[], p_reason text, p_by text, p_status_topic text,
                                           p_accepted bigint DEFAULT NULL)
   RETURNS SETOF bigint
-  LANGUAGE sql
+  LANGUAGE plpgsql
   AS $$
+BEGIN
+  RETURN QUERY
   WITH cancelled AS (
     UPDATE bookings o SET status = 'cancelled', reason = p_reason, previous_status = 'pending', updated_at = now()
      WHERE o.id = ANY (p_ids) AND o.status = 'pending'
@@ -110,7 +122,8 @@ CREATE OR REPLACE FUNCTION cancel_pending(p_ids bigint[], p_reason text, p_by te
     SELECT gen_random_uuid(), p_status_topic, c.id::text, booking_status_payload(ROW(c.*)::bookings, c.reason)
       FROM cancelled c ORDER BY c.id
   )
-  SELECT c.id FROM cancelled c ORDER BY c.id
+  SELECT c.id FROM cancelled c ORDER BY c.id;
+END
 $$;
 
 -- The price of a stay, the one computation of it (the quote and request_booking() both call it): the nights at
