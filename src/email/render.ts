@@ -23,20 +23,21 @@ function fill (template: string, values: Record<string, Value>, escape: (s: stri
   })
 }
 
-const LAYOUT = /^<!-- layout: ([\w-]+\.html) -->\n/
+const LAYOUT = /^<!-- layout: ([\w-]+\.(?:html|txt)) -->\n/
 const PART = '<!-- part -->\n'
 
 /**
- * An HTML template that begins with `<!-- layout: <file> -->` is the part of its kind only: it stands where the
- * layout (another file of templates/) says `<!-- part -->`. The booking e-mails share booking_layout.html: the
- * greeting, the table of the stay's facts and the footer; each kind has its own call to action.
+ * A template whose HTML, or whose text after the Subject line, begins with `<!-- layout: <file> -->` is the part of
+ * its kind only: it stands where the layout (another file of templates/) says `<!-- part -->`. The booking e-mails
+ * share booking_layout.html and booking_layout.txt: the greeting, the stay's facts and the footer; each kind has its
+ * own call to action.
  */
-async function inLayout (html: string): Promise<string> {
-  const layout = LAYOUT.exec(html)
-  if (!layout) return html
+async function inLayout (own: string): Promise<string> {
+  const layout = LAYOUT.exec(own)
+  if (!layout) return own
   const frame = await readFile(join(TEMPLATES_DIR, layout[1]), 'utf8')
   if (!frame.includes(PART)) throw new Error(`templates/${layout[1]} has no "${PART.trim()}" line for its kinds' part`)
-  return frame.replace(PART, () => html.slice(layout[0].length))
+  return frame.replace(PART, () => own.slice(layout[0].length))
 }
 
 /**
@@ -45,8 +46,9 @@ async function inLayout (html: string): Promise<string> {
  * layout injection); in HTML they are entity-escaped.
  */
 export async function render (kind: Kind, values: Record<string, Value>): Promise<Rendered> {
-  const [txt, own] = await Promise.all(['txt', 'html'].map(ext => readFile(join(TEMPLATES_DIR, `${kind}.${ext}`), 'utf8')))
-  const html = await inLayout(own)
+  const [ownTxt, ownHtml] = await Promise.all(['txt', 'html'].map(ext => readFile(join(TEMPLATES_DIR, `${kind}.${ext}`), 'utf8')))
+  const newline = ownTxt.indexOf('\n') + 1
+  const [txt, html] = await Promise.all([inLayout(ownTxt.slice(newline)).then(body => ownTxt.slice(0, newline) + body), inLayout(ownHtml)])
   const plain = (s: string) => s.replace(/[\p{Cc}\s]+/gu, ' ')
   const [first, ...body] = fill(txt, values, plain, '\n').split('\n')
   const subject = /^Subject:\s*(.*)$/i.exec(first)
