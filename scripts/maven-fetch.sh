@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # maven-fetch.sh <folder> <jar glob>: fetches the dependencies of <folder>/pom.xml from Maven Central into
-# <folder>/libs, unless a jar matching <jar glob> is there already (kafka-jars.sh, zipkin-jar.sh). Works from any directory.
+# <folder>/libs, unless a jar matching <jar glob> is there already (kafka-jars.sh, zipkin-jar.sh, s3proxy-jar.sh). Works from any directory.
 set -euo pipefail
 
 dir="$1"

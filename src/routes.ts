@@ -15,6 +15,7 @@ import { messageLoaders } from './messages/live.ts'
 import { messageRoutes } from './messages/routes.ts'
 import { inboxRoutes } from './notifications/inbox.ts'
 import { notificationRoutes } from './notifications/routes.ts'
+import { liveNotifications } from './notifications/rows.ts'
 import { preferenceRoutes } from './notifications/preferences.ts'
 import { UnsubscribeTokens, unsubscribeRoutes } from './notifications/unsubscribe.ts'
 import { photoRoutes } from './photos/routes.ts'
@@ -25,7 +26,7 @@ import { openStorage } from './storage/open.ts'
 import type { Metrics } from './metrics/registry.ts'
 
 /** The features' HTTP routes, for buildApp (http/ knows no feature; this composition root does). */
-export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'cursorKey' | 'unsubscribeKey' | 'unsubscribeLinkTtlMs' |
+export type FeatureSettings = Pick<Config, 'sessionTtlHours' | 'cookieSecure' | 'bookingMaxAdvanceDays' | 'maxPendingPerTraveler' | 'cursorKey' | 'unsubscribeKey' | 'unsubscribeLinkTtlMs' |
   'mediaDir' | 's3' | 'photoMaxBytes' | 'photoMaxPixels' | 'photosPerProperty' | 'messagesPerMinute'> & ThrottleLimits
 
 export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig, metrics?: Metrics) {
@@ -39,14 +40,14 @@ export function featureRoutes (pool: Pool, config: FeatureSettings & LiveConfig,
     await app.register(accountRoutes, { pool, throttle: config, links: new AccountLinks(config.unsubscribeKey), storage })
     await app.register(propertyRoutes, { pool, cursors })
     await app.register(favoriteRoutes, { pool, cursors })
-    await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays, messages: bookingMessages(config) })
+    await app.register(bookingRoutes, { pool, cursors, maxAdvanceDays: config.bookingMaxAdvanceDays, maxPending: config.maxPendingPerTraveler, messages: bookingMessages(config) })
     await app.register(notificationRoutes, { pool, cursors })
     await app.register(inboxRoutes, { pool })
     await app.register(preferenceRoutes, { pool })
     await app.register(unsubscribeRoutes, { pool, tokens: new UnsubscribeTokens(config.unsubscribeKey, config.unsubscribeLinkTtlMs) })
     await app.register(messageRoutes, { pool, cursors, settings: config })
     await app.register(reviewRoutes, { pool, cursors })
-    await app.register(liveRoutes, { pool, config, metrics, loaders: messageLoaders })
+    await app.register(liveRoutes, { pool, config, metrics, notifications: liveNotifications, loaders: messageLoaders })
     await app.register(analyticsRoutes, { pool })
     await app.register(photoRoutes, { pool, storage, limits })
   }

@@ -75,7 +75,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
   config = { ...config, unsubscribeKey: config.unsubscribeKey || randomBytes(32).toString('base64') }
   // First: the API's hooks and every piece's spans exist only when tracing is on as they start.
   const tracing = startTracing(config, serviceName(pieces))
-  const pool = createPool(config.databaseUrl, pieces.api ? 20 : 5, { 'hostly.max_pending_per_traveler': config.maxPendingPerTraveler })
+  const pool = createPool(config.databaseUrl, pieces.api ? 20 : 5)
   configureHashing({ concurrency: config.hashConcurrency, queue: config.hashQueue })
   const workers = pieces.workers ?? []
   const usesKafka = pieces.relay || workers.length > 0

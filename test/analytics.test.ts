@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
-import { createAdmin, kafkaName } from '../src/kafka/client/clients.ts'
 import { book, Client, listProperty, signUp } from './helpers/http.ts'
-import { groupCaughtUp } from './helpers/kafka.ts'
+import { groupCaughtUp, groupIsEmpty } from './helpers/kafka.ts'
 import { cleanUp, run } from './helpers/processes.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -51,10 +50,9 @@ async function generate (travelerId: number) {
   const client = await stack.db.connect()
   try {
     await client.query('BEGIN')
-    await client.query("SET LOCAL hostly.max_pending_per_traveler = '1000000'")
     const { rows } = await client.query(`
-      INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price, created_at, updated_at)
-      SELECT ($1::bigint[])[i % 3 + 1], $2, s, s + n, 1, 100.5 * n, t, t
+      INSERT INTO bookings (property_id, owner_id, traveler_id, start_date, end_date, num_guests, total_price, created_at, updated_at)
+      SELECT ($1::bigint[])[i % 3 + 1], (SELECT p.owner_id FROM properties p WHERE p.id = ($1::bigint[])[i % 3 + 1]), $2, s, s + n, 1, 100.5 * n, t, t
         FROM generate_series(0, $3 - 1) i,
              LATERAL (SELECT date_trunc('day', now()) - interval '120 days' + interval '67 minutes' + i * interval '9 hours 13 minutes' AS t) x,
              LATERAL (SELECT (x.t AT TIME ZONE 'UTC')::date + 7 AS s, CASE WHEN (i / 3) % 9 IN (0, 6, 7) THEN 1 ELSE 1 + i % 3 END AS n) y
@@ -213,15 +211,6 @@ test('a period whose edges cut through stays counts only the nights, and their p
   }
 })
 
-async function groupIsEmpty () {
-  const admin = createAdmin(stack.brokers, 'test-groups')
-  try {
-    return (await admin.describeGroups({ groups: [kafkaName(GROUP)] })).get(kafkaName(GROUP))?.members.size === 0
-  } finally {
-    await admin.close()
-  }
-}
-
 const snapshot = async () => ({
   daily: (await stack.db.query('SELECT * FROM analytics_daily WHERE (requests, accepted, cancelled, expired, nights_booked, revenue) <> (0, 0, 0, 0, 0, 0) ORDER BY property_id, day')).rows,
   bookings: (await stack.db.query('SELECT * FROM analytics_bookings ORDER BY booking_id')).rows,
@@ -232,7 +221,7 @@ test('replaying both topics from the beginning into empty tables gives exactly t
   const before = await snapshot()
   assert.ok(before.bookings.length === COUNT + 3)
   await stack.stopPieces()
-  await waitFor('the group to be empty', groupIsEmpty)
+  await waitFor('the group to be empty', () => groupIsEmpty(stack.brokers, GROUP))
   await stack.db.query('TRUNCATE analytics_daily, analytics_bookings')
   await stack.db.query('DELETE FROM processed_events WHERE consumer_group = $1', [GROUP])
   const env = { DATABASE_URL: stack.databaseUrl, KAFKA_BROKERS: stack.brokers.join(','), LOG_LEVEL: 'warn' }

@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { book, Client, listProperty, signUp } from './helpers/http.ts'
-import { startStack, type Stack } from './helpers/stack.ts'
+import { book, Client, listProperty } from './helpers/http.ts'
+import { CAST, type Stack, stackWithPeople } from './helpers/stack.ts'
 
 // GET /api/properties/:id/calendar: each night of whole months, free, taken or blocked, for anyone, with dates
 // only: never who stays, never the owner's note.
 
 let stack: Stack
 let owner: Client, traveler: Client
-before(async () => {
-  stack = await startStack({ kafka: false })
-  owner = await signUp(stack.url, 'owner', 'Olga Owner')
-  traveler = await signUp(stack.url, 'traveler', 'Tara Traveler')
-})
+before(async () => { ({ stack, owner, traveler } = await stackWithPeople({ kafka: false }, { owner: CAST.owner, traveler: CAST.traveler })) })
 after(async () => { await stack?.stop() })
 
 const anyone = () => new Client(stack.url)

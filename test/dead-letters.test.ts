@@ -6,6 +6,7 @@ import { TOPICS } from '../src/bookings/events.ts'
 import { createAdmin, createProducer, kafkaName } from '../src/kafka/client/clients.ts'
 import { DISCARDED } from '../src/kafka/tools/dlq.ts'
 import { LATEST, offsetsAt } from '../src/kafka/tools/offsets.ts'
+import { PermanentEventError } from '../src/kafka/consumer/errors.ts'
 import { type ConsumerSpec, type RunningConsumer, startConsumer } from '../src/kafka/consumer/runner.ts'
 import { deadLetterTopic, retryTopic } from '../src/kafka/client/topics.ts'
 import type { AnyPayload } from '../src/notifications/trust.ts'
@@ -34,7 +35,7 @@ const flakyOwner: ConsumerSpec<AnyPayload> = {
     if (hopeless) {
       const id = hopeless.payload.id
       if (events.length === 1) aloneCalls.set(id, (aloneCalls.get(id) ?? 0) + 1)
-      throw Object.assign(new Error(`booking ${id} contradicts the database`), { retryable: false })
+      throw new PermanentEventError('TEST_CONTRADICTION', `booking ${id} contradicts the database`)
     }
     return ownerService.handle(tx, events)
   }
@@ -100,7 +101,7 @@ test('an event whose handler throws retryable: false goes straight to the dead-l
 
   const letter = await waitFor('the dead letter', () => recorder.forKey(deadLetterTopic(TOPICS.created), hopeless.id)[0], 30_000)
   assert.equal(letter.headers['error-message'], `booking ${hopeless.id} contradicts the database`)
-  assert.equal(letter.headers['error-class'], 'Error')
+  assert.equal(letter.headers['error-class'], 'PermanentEventError')
   assert.equal(letter.headers['attempt-count'], '1', 'no attempts in place after the first')
   assert.equal(letter.headers['consumer-group'], 'owner-service-group')
   assert.equal(aloneCalls.get(hopeless.id), 1, 'the handler was given the event on its own once')

@@ -45,9 +45,9 @@ test('sweepers racing over 150 stale requests cancel each exactly once', async (
   const property = await listProperty(owner)
   // Stale requests, written straight to the table (the API would not wait for them to age).
   const { rows } = await stack.db.query(
-    `INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price, created_at)
-     SELECT $1, $2, current_date + 400 + n, current_date + 401 + n, 1, 100, now() - interval '1 hour'
-       FROM generate_series(1, 150) AS n RETURNING id`, [property.id, traveler.user!.id])
+    `INSERT INTO bookings (property_id, owner_id, traveler_id, start_date, end_date, num_guests, total_price, created_at)
+     SELECT $1, $3, $2, current_date + 400 + n, current_date + 401 + n, 1, 100, now() - interval '1 hour'
+       FROM generate_series(1, 150) AS n RETURNING id`, [property.id, traveler.user!.id, owner.user!.id])
   const ids = rows.map(r => String(r.id))
 
   // Four sweepers with their own connections, as four processes would have (and the stack's own makes five).
@@ -69,4 +69,27 @@ test('sweepers racing over 150 stale requests cancel each exactly once', async (
   const { rows: [{ pending }] } = await stack.db.query(
     'SELECT count(*)::int AS pending FROM bookings WHERE id = ANY($1::bigint[]) AND status <> \'cancelled\'', [ids])
   assert.equal(pending, 0)
+})
+
+test('a request a consumer is writing a notification of (a foreign key: a key-share lock, held open) is still expired', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const property = await listProperty(owner)
+  const booking = await book(traveler, property.id, 40)
+  // As the owner service does in its transaction: a notification that references the booking, not yet committed.
+  const consumer = await stack.db.connect()
+  try {
+    await consumer.query('BEGIN')
+    await consumer.query(
+      `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
+       VALUES ($1, 'booking_requested', $2, gen_random_uuid(), 'held open')`, [owner.user!.id, booking.id])
+    assert.equal((await consumer.query('SELECT status FROM bookings WHERE id = $1', [booking.id])).rows[0].status, 'pending', 'referenced before it expired')
+    // The stack's sweeper (TTL 2 s) expires it while that transaction is open; FOR UPDATE SKIP LOCKED skipped it.
+    await waitFor('the expiry, the notification still uncommitted', async () =>
+      (await stack.db.query('SELECT status, reason FROM bookings WHERE id = $1', [booking.id])).rows[0].reason === 'expired', 15_000)
+    await consumer.query('COMMIT')
+  } finally {
+    consumer.release()
+  }
+  assert.equal((await traveler.get(`/api/bookings/${booking.id}`)).body.booking.status, 'cancelled')
 })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { Client, listProperty, signUp } from './helpers/http.ts'
-import { startStack, type Stack } from './helpers/stack.ts'
+import { type Stack, stackWithPeople } from './helpers/stack.ts'
 
 // Favorites: a person's saved places. Adding and removing are idempotent; search and a property's page say
 // `favorite` to the signed-in reader (their own saves only), and leave it out for a signed-out one.
@@ -10,10 +10,8 @@ import { startStack, type Stack } from './helpers/stack.ts'
 let stack: Stack
 let owner: Client, traveler: Client, other: Client
 before(async () => {
-  stack = await startStack({ kafka: false })
-  owner = await signUp(stack.url, 'owner', 'Olga Owner')
-  traveler = await signUp(stack.url, 'traveler', 'Tara Traveler')
-  other = await signUp(stack.url, 'traveler', 'Otis Other')
+  ({ stack, owner, traveler, other } = await stackWithPeople({ kafka: false },
+    { owner: ['owner', 'Olga Owner'], traveler: ['traveler', 'Tara Traveler'], other: ['traveler', 'Otis Other'] }))
 })
 after(async () => { await stack?.stop() })
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import { book, Client, listProperty, signUp, type Reply } from './helpers/http.ts'
-import { startStack, type Stack } from './helpers/stack.ts'
+import { book, Client, listProperty, type Reply } from './helpers/http.ts'
+import { type Stack, stackWithPeople } from './helpers/stack.ts'
 import { stay } from './helpers/wait.ts'
 
 // Editing a listing, and unlisting and relisting it (issue 18): only the owner, only the fields given, each
@@ -11,12 +11,7 @@ import { stay } from './helpers/wait.ts'
 
 let stack: Stack
 let owner: Client, otherOwner: Client, traveler: Client
-before(async () => {
-  stack = await startStack({ kafka: false })
-  owner = await signUp(stack.url, 'owner', 'Olga Owner')
-  otherOwner = await signUp(stack.url, 'owner', 'Otto Owner')
-  traveler = await signUp(stack.url, 'traveler', 'Tara Traveler')
-})
+before(async () => { ({ stack, owner, otherOwner, traveler } = await stackWithPeople({ kafka: false })) })
 after(async () => { await stack?.stop() })
 
 const patch = (client: Client, id: number | string, body: unknown) => client.request('PATCH', `/api/properties/${id}`, body)

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { createLogger } from '../src/log.ts'
 import { startPieces } from '../src/services.ts'
 import { book, Client, listProperty, signUp, type Reply } from './helpers/http.ts'
-import { startStack, type Stack } from './helpers/stack.ts'
+import { type Stack, stackWithPeople } from './helpers/stack.ts'
 
 // Paging as docs/http.md says: limit 1–100 (default 20), an opaque cursor, next_cursor null on the last page,
 // newest first, and no item repeated or skipped while new items arrive between two pages.
@@ -12,11 +12,9 @@ const KEY = 'the paging tests\' cursor key, 32 characters or more'
 let stack: Stack
 let owner: Client, otherOwner: Client, traveler: Client, otherTraveler: Client
 before(async () => {
-  stack = await startStack({ kafka: false, env: { CURSOR_KEY: KEY } })
-  owner = await signUp(stack.url, 'owner', 'Paula Pager')
-  otherOwner = await signUp(stack.url, 'owner', 'Oscar Other')
-  traveler = await signUp(stack.url, 'traveler', 'Pete Pager')
-  otherTraveler = await signUp(stack.url, 'traveler', 'Tess Other')
+  ({ stack, owner, otherOwner, traveler, otherTraveler } = await stackWithPeople({ kafka: false, env: { CURSOR_KEY: KEY } }, {
+    owner: ['owner', 'Paula Pager'], otherOwner: ['owner', 'Oscar Other'], traveler: ['traveler', 'Pete Pager'], otherTraveler: ['traveler', 'Tess Other']
+  }))
 })
 after(async () => { await stack?.stop() })
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { Client, listProperty, signUp } from './helpers/http.ts'
-import { startStack, type Stack } from './helpers/stack.ts'
+import { Client, listProperty } from './helpers/http.ts'
+import { CAST, type Stack, stackWithPeople } from './helpers/stack.ts'
 import { stay } from './helpers/wait.ts'
 
 // The itemized price (issue 18): nights × nightly price, a cleaning fee, taxes at the property's rate, in its
@@ -10,11 +10,7 @@ import { stay } from './helpers/wait.ts'
 
 let stack: Stack
 let owner: Client, traveler: Client
-before(async () => {
-  stack = await startStack({ kafka: false })
-  owner = await signUp(stack.url, 'owner', 'Olga Owner')
-  traveler = await signUp(stack.url, 'traveler', 'Tara Traveler')
-})
+before(async () => { ({ stack, owner, traveler } = await stackWithPeople({ kafka: false }, { owner: CAST.owner, traveler: CAST.traveler })) })
 after(async () => { await stack?.stop() })
 
 const quote = (id: number, inDays: number, nights: number) => {

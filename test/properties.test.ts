@@ -2,19 +2,14 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { book, Client, listProperty, propertyInput, signUp, type Reply } from './helpers/http.ts'
-import { startStack, type Stack } from './helpers/stack.ts'
+import { type Stack, stackWithPeople } from './helpers/stack.ts'
 
 // Listing, reading and searching properties. The file's tests share one database: each search test
 // works in a city (or state, or country) of its own, so other tests' properties never show up in it.
 
 let stack: Stack
 let owner: Client, otherOwner: Client, traveler: Client
-before(async () => {
-  stack = await startStack({ kafka: false })
-  owner = await signUp(stack.url, 'owner', 'Olga Owner')
-  otherOwner = await signUp(stack.url, 'owner', 'Otto Owner')
-  traveler = await signUp(stack.url, 'traveler', 'Tara Traveler')
-})
+before(async () => { ({ stack, owner, otherOwner, traveler } = await stackWithPeople({ kafka: false })) })
 after(async () => { await stack?.stop() })
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
-import { createAdmin, kafkaName } from '../src/kafka/client/clients.ts'
+import { createAdmin } from '../src/kafka/client/clients.ts'
 import { committedOffsets, LATEST, offsetsAt } from '../src/kafka/tools/offsets.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
-import { groupCaughtUp } from './helpers/kafka.ts'
+import { groupCaughtUp, groupIsEmpty } from './helpers/kafka.ts'
 import { cleanUp, run } from './helpers/processes.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -32,15 +32,6 @@ async function offsets () {
   }
 }
 
-async function groupIsEmpty () {
-  const admin = createAdmin(stack.brokers, 'test-groups')
-  try {
-    return (await admin.describeGroups({ groups: [kafkaName(GROUP)] })).get(kafkaName(GROUP))?.members.size === 0
-  } finally {
-    await admin.close()
-  }
-}
-
 test('replay is refused while the group has live members, and re-reads without duplicates once they stop', async () => {
   const owner = await signUp(stack.url, 'owner')
   const traveler = await signUp(stack.url, 'traveler')
@@ -55,7 +46,7 @@ test('replay is refused while the group has live members, and re-reads without d
   assert.equal(sum((await offsets()).committed), 6n, 'offsets untouched')
 
   await stack.stopPieces()
-  await waitFor('the group to be empty', groupIsEmpty)
+  await waitFor('the group to be empty', () => groupIsEmpty(stack.brokers, GROUP))
   const replayed = await run(['replay', '--group', GROUP, '--topic', TOPICS.created, '--from-beginning'], env())
   assert.equal(replayed.code, 0, replayed.stderr)
   assert.match(replayed.stdout, /PARTITION\s+FROM\s+TO/)
@@ -85,7 +76,7 @@ test('replay --from a time starts at the first event at or after it; --offset is
   const notes = await count('notifications')
 
   await stack.stopPieces()
-  await waitFor('the group to be empty', groupIsEmpty)
+  await waitFor('the group to be empty', () => groupIsEmpty(stack.brokers, GROUP))
   const fromTime = await run(['replay', '--group', GROUP, '--topic', TOPICS.created, '--from', since.toISOString()], env())
   assert.equal(fromTime.code, 0, fromTime.stderr)
   let { committed, latest } = await offsets()

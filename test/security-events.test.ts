@@ -9,7 +9,7 @@ import type { ConsumerSpec } from '../src/kafka/consumer/runner.ts'
 import type { DecodedEvent } from '../src/kafka/consumer/decode.ts'
 import { deadLetterTopic } from '../src/kafka/client/topics.ts'
 import { createLogger } from '../src/log.ts'
-import { ownerService, travelerService } from '../src/notifications/consumers.ts'
+import { ownerService, travelerService, UntrustedEvent } from '../src/notifications/consumers.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { recordTopics } from './helpers/kafka.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
@@ -18,7 +18,7 @@ import { waitFor } from './helpers/wait.ts'
 // Issue 8, finding 2: consumers take an event as a signal. Forged events (written to the topic by someone who
 // is not Hostly) notify no one and are dead-lettered with the reason; real ones still notify at once.
 // The consumers run with one attempt and no retry round, so every failure goes straight to the dead-letter
-// topic here; that a `retryable: false` error does so under any policy is the runner's promise (BRIEF).
+// topic here; that a PermanentEventError does so under any policy is the runner's promise (BRIEF).
 
 let stack: Stack
 let letters: Awaited<ReturnType<typeof recordTopics>>
@@ -129,7 +129,7 @@ test('60 forged events ahead of a real one in every partition are dead-lettered 
   assert.equal((await stack.db.query('SELECT count(*)::int AS n FROM notifications WHERE booking_id >= 900000000')).rows[0].n, 0)
 })
 
-test('each contradiction is refused with retryable: false and its reason, checked against the database', async () => {
+test('each contradiction is refused as an UntrustedEvent (canRetry false) with its reason, checked against the database', async () => {
   const { victim, booking, owner } = await scene()
   assert.equal((await owner.post(`/api/bookings/${booking.id}/accept`)).status, 200)
   await waitFor('the acceptance published', () => stack.recorder.forKey(TOPICS.statusUpdated, booking.id)[0])
@@ -138,8 +138,10 @@ test('each contradiction is refused with retryable: false and its reason, checke
   const event = (topic: string, record: typeof accepted, over: Record<string, unknown>, id = record.headers['event-id']): DecodedEvent =>
     ({ id, topic, payload: { ...JSON.parse(record.value), ...over } })
   const refuses = async (spec: ConsumerSpec<any>, e: DecodedEvent, reason: RegExp) => {
-    await assert.rejects(transaction(stack.db, tx => spec.handle(tx, [e])), (err: Error & { retryable?: boolean }) => {
-      assert.equal(err.retryable, false)
+    await assert.rejects(transaction(stack.db, tx => spec.handle(tx, [e])), (err: Error) => {
+      assert.ok(err instanceof UntrustedEvent, `${err.name}: ${err.message}`)
+      assert.equal(err.canRetry, false)
+      assert.equal(err.code, UntrustedEvent.code)
       assert.match(err.message, reason)
       return true
     })

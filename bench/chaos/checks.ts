@@ -11,7 +11,7 @@ import { committedOffsets, LATEST, offsetsAt } from '../../src/kafka/tools/offse
 import { audience, changeOf } from '../../src/notifications/messages.ts'
 import type { Replica } from './fleet.ts'
 import type { Answer, LiveClient } from './load.ts'
-import type { ChaosSmtp } from './smtp.ts'
+import type { SmtpSink } from '../../support/smtp.ts'
 
 const BOOKING_TOPICS = [TOPICS.created, TOPICS.statusUpdated]
 /** The consumer groups and the booking topics each reads. */
@@ -72,7 +72,7 @@ async function liveMisses (db: pg.Pool, live: LiveClient[]) {
 
 const stripBrackets = (id: string) => id.replace(/^<|>$/g, '')
 
-export async function check (db: pg.Pool, brokers: string[], opts: { answers: Answer[], live: LiveClient[], smtp: ChaosSmtp, crashed: Replica[] }): Promise<Findings> {
+export async function check (db: pg.Pool, brokers: string[], opts: { answers: Answer[], live: LiveClient[], smtp: SmtpSink, crashed: Replica[] }): Promise<Findings> {
   const { answers, live, smtp } = opts
   // Who should have been told of each event, by the same rule the services use.
   const { rows: events } = await db.query<{ event_id: string, key: string, payload: string, owner_id: string, traveler_id: string }>(

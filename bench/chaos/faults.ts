@@ -5,7 +5,7 @@ import pg from 'pg'
 import { activeController, partitionLeaders, type FreshCluster } from '../../support/cluster.ts'
 import type { PostgresServer } from '../../support/postgres-server.ts'
 import { KINDS, type Fleet } from './fleet.ts'
-import type { ChaosSmtp } from './smtp.ts'
+import type { SmtpSink } from '../../support/smtp.ts'
 
 export const FAULT_KINDS = [
   ...KINDS.map(k => `kill:${k}` as const),
@@ -18,7 +18,7 @@ export type FaultKind = typeof FAULT_KINDS[number]
 
 export interface Landed { kind: FaultKind, at: number, ms: number, detail: string, error?: string }
 
-export interface Targets { fleet: Fleet, cluster: FreshCluster, postgres: PostgresServer, smtp: ChaosSmtp, topic: string, sessionTimeoutMs: number }
+export interface Targets { fleet: Fleet, cluster: FreshCluster, postgres: PostgresServer, smtp: SmtpSink, topic: string, sessionTimeoutMs: number }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 

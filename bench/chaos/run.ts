@@ -27,7 +27,7 @@ import { chosenKinds, Faults, schedule } from './faults.ts'
 import { Fleet } from './fleet.ts'
 import { Load, LiveClient, seeded, type Answer } from './load.ts'
 import { picture, series } from './picture.ts'
-import { chaosSmtp } from './smtp.ts'
+import { smtpSink } from '../../support/smtp.ts'
 
 const { values: opts } = parseArgs({
   options: {
@@ -64,7 +64,7 @@ async function main () {
   // The processes' logs are kept when the run fails, for the reader of its report.
   cleanup.add('remove the work folder', () => passed ? rm(workDir, { recursive: true, force: true }) : say(`logs kept in ${workDir}`))
   say(`starting PostgreSQL, a three-node Kafka cluster and an SMTP server (logs in ${workDir})`)
-  const [postgres, cluster, smtp] = await Promise.all([startPostgresServer(), freshCluster({ nodes: 3 }), chaosSmtp()])
+  const [postgres, cluster, smtp] = await Promise.all([startPostgresServer(), freshCluster({ nodes: 3 }), smtpSink({ countOnly: true })])
   cleanup.add('stop PostgreSQL', () => postgres.stop())
   cleanup.add('stop the Kafka cluster', () => cluster.remove())
   cleanup.add('stop the SMTP server', () => smtp.stop())

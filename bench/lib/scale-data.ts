@@ -112,8 +112,8 @@ export async function buildScaleData (db: pg.Pool, size: ScaleSize, benchOwners:
     // (≥ 7). Stay: from 1 + lead days after the request's day, 1–4 nights, lead < spacing − 6: it ends before the
     // property's next request is made, and so before its next stay begins.
     await step('bookings', `
-      INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at)
-      SELECT property_id,
+      INSERT INTO bookings (property_id, owner_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at)
+      SELECT property_id, (SELECT p.owner_id FROM properties p WHERE p.id = x.property_id),
              CASE WHEN k % $9 = 0 THEN $7::bigint ELSE $7 + 1 + (k % ($8 - 1)) END,
              start_date, start_date + nights, 1 + k % 2, status, (50 + property_id % 200) * nights, created_at,
              CASE WHEN status = 'pending' THEN created_at ELSE created_at + interval '1 hour' END

@@ -25,7 +25,7 @@ const SEVEN = `\\set p random(:pmin, :pmax)
 BEGIN;
 SELECT id, max_guests FROM properties WHERE id = :p FOR SHARE;
 SELECT 1 FROM bookings WHERE property_id = :p AND status = 'accepted' AND id <> 0 AND daterange(start_date, end_date) && daterange(current_date + :d::int, current_date + :d::int + 2) LIMIT 1;
-INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price) SELECT id, :traveler, current_date + :d::int, current_date + :d::int + 2, 2, price_per_night * 2 FROM properties WHERE id = :p RETURNING id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at \\gset
+INSERT INTO bookings (property_id, owner_id, traveler_id, start_date, end_date, num_guests, total_price) SELECT id, owner_id, :traveler, current_date + :d::int, current_date + :d::int + 2, 2, price_per_night * 2 FROM properties WHERE id = :p RETURNING id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, created_at, updated_at \\gset
 INSERT INTO outbox (event_id, topic, key, payload) SELECT event_id, topic, key, payload FROM unnest(ARRAY[gen_random_uuid()], ARRAY['${TOPICS.created}'], ARRAY[(:id)::text], ARRAY['${SEED_PAYLOAD}']) WITH ORDINALITY AS e(event_id, topic, key, payload, n) ORDER BY n;
 SELECT pg_notify('hostly_outbox', '');
 END;

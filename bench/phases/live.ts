@@ -7,7 +7,7 @@ import type { Cleanup } from '../lib/cleanup.ts'
 import type { Fixtures } from '../lib/fixtures.ts'
 import type { Monitor } from '../lib/monitor.ts'
 import { startEmailWorker } from '../lib/servers.ts'
-import { startSmtpCatcher } from '../lib/smtp-catcher.ts'
+import { smtpSink } from '../../support/smtp.ts'
 import type { Target } from './booking-creation.ts'
 import { creationWithLive, emailCaughtUp } from './live-creation.ts'
 import { liveEndToEnd, manySockets } from './live-push.ts'
@@ -23,12 +23,12 @@ export async function livePhase (target: Target, fixtures: Fixtures, databaseUrl
   cleanup: Cleanup, monitor: Monitor, workDir: string, brokers: string, log: (line: string) => void
 }) {
   const { monitor, log } = ctx
-  const smtp = await startSmtpCatcher()
+  const smtp = await smtpSink({ countOnly: true })
   ctx.cleanup.add('stop the SMTP catcher', () => smtp.stop())
-  const email = { start: () => startEmailWorker(ctx, databaseUrl, smtp.url), caught: () => smtp.received() }
+  const email = { start: () => startEmailWorker(ctx, databaseUrl, smtp.url), caught: () => smtp.count() }
   const worker = email.start()
   await emailCaughtUp(target, cfg.settleS * 5) // every booking made before this phase, once
-  log(`e-mail worker caught up (${smtp.received()} e-mails so far)`)
+  log(`e-mail worker caught up (${smtp.count()} e-mails so far)`)
 
   const endToEnd = await liveEndToEnd(target, fixtures, { ...cfg.endToEnd, settleS: cfg.settleS, monitor, log })
   const sockets = await manySockets(target, { ...cfg.sockets, sockets: cfg.sockets.count, monitor, log })

@@ -22,8 +22,8 @@ type Payload = BookingPayload | MessageSent | ReviewPublished
 
 const isBookingEvent = (e: DecodedEvent<Payload>): e is DecodedEvent<BookingPayload> => e.topic === TOPICS.created || e.topic === TOPICS.statusUpdated
 
-/** A booking's facts from the events of one batch (null: not known from this batch). */
-interface Facts {
+/** A booking as the events of one batch tell it (null: not known from this batch). */
+interface BookingInBatch {
   bookingId: number
   propertyId: number
   startDate: string | null
@@ -42,8 +42,8 @@ const previousStatus = (s: BookingStatusUpdated) => {
   return p === 'pending' || p === 'accepted' ? p : null
 }
 
-function gather (events: Array<DecodedEvent<BookingPayload>>): Facts[] {
-  const byBooking = new Map<number, Facts>()
+function gather (events: Array<DecodedEvent<BookingPayload>>): BookingInBatch[] {
+  const byBooking = new Map<number, BookingInBatch>()
   for (const { topic, payload: p } of events) {
     const f = byBooking.get(p.id) ?? {
       bookingId: p.id, propertyId: p.property_id, startDate: null, endDate: null, totalPrice: null, requestedAt: null, acceptedAt: null, cancelledAt: null, reason: null, previousStatus: null
@@ -62,7 +62,7 @@ function gather (events: Array<DecodedEvent<BookingPayload>>): Facts[] {
   return [...byBooking.values()].sort((a, b) => a.bookingId - b.bookingId)
 }
 
-const col = <K extends keyof Facts>(facts: Facts[], k: K) => facts.map(f => f[k])
+const col = <K extends keyof BookingInBatch>(facts: BookingInBatch[], k: K) => facts.map(f => f[k])
 
 /** A booking row's share of analytics_daily (b: the row). */
 const SHARE = 'analytics_share(b.start_date, b.end_date, b.total_price, b.requested_at, b.accepted_at, b.cancelled_at, b.reason, b.previous_status)'

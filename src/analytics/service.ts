@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/pool.ts'
 import { badRequest, forbidden, notFound } from '../errors.ts'
 import { fieldLabel } from '../field-labels.ts'
-import { FIRST_DATE, nightsBetween, todayUtc } from '../dates.ts'
+import { addDays, FIRST_DATE, nightsBetween, todayUtc } from '../dates.ts'
 
 // GET /api/owner/analytics: the figures of analytics_daily and analytics_bookings (built by consumer.ts) for the
 // owner's properties and a range of days; occupancy's listed nights from when each property was listed. Each part is one index range: analytics_daily's primary key
@@ -9,8 +9,6 @@ import { FIRST_DATE, nightsBetween, todayUtc } from '../dates.ts'
 
 export const MAX_RANGE_DAYS = 366
 export const DEFAULT_RANGE_DAYS = 30
-
-const addDays = (day: string, n: number) => new Date(Date.parse(day) + n * 86_400_000).toISOString().slice(0, 10)
 
 /** from and to as asked, or their defaults: the last 30 days up to today (UTC), none before FIRST_DATE. */
 export function range (q: { from?: string, to?: string }): { from: string, to: string } {

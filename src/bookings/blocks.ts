@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox'
 import type { Pool, Queryable } from '../db/pool.ts'
-import { MAX_NIGHTS, nightsBetween, todayUtc } from '../dates.ts'
-import { appError, badRequest, forbidden, notFound } from '../errors.ts'
+import { checkStay, MAX_NIGHTS, type DateWords } from '../dates.ts'
+import { appError, forbidden, notFound } from '../errors.ts'
 import { CalendarDate, Timestamp } from '../http/schemas.ts'
-import { wakeRelay } from '../outbox/wake.ts'
 import { TOPICS } from './events.ts'
+import { runTransition } from './transition.ts'
 
 // Blocked dates: an owner takes nights of a property off sale. The rule (what a block may overlap, and what
 // happens to the requests under it) is block_dates() in booking.sql; the promise that a block never shares a night
@@ -33,30 +33,35 @@ export const BlockParams = Type.Object({
 
 const COLUMNS = 'id, property_id, start_date, end_date, note, created_at'
 
-/** A block's dates: from today on, ending after they start, at most MAX_NIGHTS nights, starting within maxAdvanceDays. */
-export function checkBlock (start: string, end: string, maxAdvanceDays: number) {
-  if (start < todayUtc()) throw badRequest({ sentence: 'A block must start today or later: past nights cannot be blocked.' }, 'start_date')
-  const nights = nightsBetween(start, end)
-  if (nights < 1) throw badRequest({ sentence: 'A block must end after it starts: the end date is the morning after its last night.' }, 'end_date')
-  if (nights > MAX_NIGHTS) throw badRequest({ sentence: `A block may cover at most ${MAX_NIGHTS} nights; block a longer time in parts.` }, 'end_date')
-  if (nightsBetween(todayUtc(), start) > maxAdvanceDays) throw badRequest({ sentence: `A block must start at most ${maxAdvanceDays} days from today.` }, 'start_date')
+/** A block's dates follow a stay's rules (checkStay), in words of their own. */
+const BLOCK_WORDS: DateWords = {
+  past: { sentence: 'A block must start today or later: past nights cannot be blocked.' },
+  tooFar: days => ({ sentence: `A block must start at most ${days} days from today.` }),
+  endNotAfterStart: { sentence: 'A block must end after it starts: the end date is the morning after its last night.' },
+  tooLong: { sentence: `A block may cover at most ${MAX_NIGHTS} nights; block a longer time in parts.` }
 }
 
 const notYours = () => forbidden('This is not one of your properties.')
 
-export async function blockDates (pool: Pool, ownerId: number, propertyId: string, input: BlockInput) {
-  const { rows: [r] } = await pool.query(
-    `SELECT outcome, cancelled, ${COLUMNS.split(', ').map(c => `(block).${c}`).join(', ')}
-       FROM block_dates($1, $2, $3, $4, $5, $6)`,
-    [propertyId, ownerId, input.start_date, input.end_date, input.note?.trim() ?? '', TOPICS.statusUpdated])
-  switch (r.outcome) {
-    case 'not_found': throw notFound('Property')
-    case 'forbidden': throw notYours()
-    case 'dates_taken': throw appError('BLOCK_OVER_STAY')
-    case 'dates_blocked': throw appError('BLOCK_OVER_BLOCK')
-  }
-  if (r.cancelled.length) wakeRelay(pool)
-  const { outcome: _, cancelled, ...block } = r
+/** maxAdvanceDays: how far ahead a block may start (as a stay: BOOKING_MAX_ADVANCE_DAYS). */
+export async function blockDates (pool: Pool, ownerId: number, propertyId: string, input: BlockInput, maxAdvanceDays: number) {
+  checkStay(input.start_date, input.end_date, { maxAdvanceDays, words: BLOCK_WORDS })
+  const { cancelled, ...block } = await runTransition(pool, {
+    query: {
+      name: 'block-dates',
+      text: `SELECT outcome, cancelled, ${COLUMNS.split(', ').map(c => `(block).${c}`).join(', ')}
+               FROM block_dates($1, $2, $3, $4, $5, $6)`,
+      values: [propertyId, ownerId, input.start_date, input.end_date, input.note?.trim() ?? '', TOPICS.statusUpdated]
+    },
+    refusals: {
+      not_found: () => notFound('Property'),
+      forbidden: notYours,
+      dates_taken: () => appError('BLOCK_OVER_STAY'),
+      dates_blocked: () => appError('BLOCK_OVER_BLOCK')
+    },
+    // Events only for the requests it declined.
+    wroteEvents: r => r.cancelled.length > 0
+  })
   return { block, cancelled_bookings: cancelled as number[] }
 }
 

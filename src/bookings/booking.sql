@@ -12,6 +12,9 @@
 -- declined request from a cancelled stay. Every change also writes a row of booking_history (status, reason, by:
 -- traveler, owner or hostly), in the same transaction, so the booking page shows the whole story.
 --
+-- request_booking() also holds the two rules that were triggers before migration 080: a traveler's cap on pending
+-- requests (the limit an argument, MAX_PENDING_PER_TRAVELER) and the booking's owner_id (copied from its property).
+--
 -- Each function locks, checks, changes the booking and writes its events to the outbox in one round trip, in the
 -- caller's transaction: the events exist if and only if the change commits. The topic names are parameters, passed
 -- from src/bookings/events.ts, the one place they are written; this file names no topic.
@@ -75,6 +78,54 @@ CREATE OR REPLACE FUNCTION record_booking_history(b bookings, p_by text) RETURNS
   LANGUAGE sql
   AS $$ INSERT INTO booking_history (booking_id, status, reason, by, at) VALUES (b.id, b.status, b.reason, p_by, b.updated_at) $$;
 
+-- The outbox row of one booking's event: booking-created for a new request, booking-status-updated for a change of
+-- status (its reason the booking's own column: null when accepted). cancel_pending() below writes many at once.
+-- plpgsql, not sql, here and in cancel_pending(): PostgreSQL plans a sql function's statements at every call, and
+-- a plpgsql one's once per connection; these run on every request, accept and cancel.
+CREATE OR REPLACE FUNCTION write_created_event(b bookings, p_topic text) RETURNS void
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), p_topic, b.id::text, booking_created_payload(b));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION write_status_event(b bookings, p_topic text) RETURNS void
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), p_topic, b.id::text, booking_status_payload(b, b.reason));
+END
+$$;
+
+-- Cancels those of p_ids that are still pending, for p_reason (dates_taken, owner_declined or expired), by p_by
+-- (booking_history's by), each with its line of history and its event, in id order; returns their ids. p_accepted:
+-- the accepted booking that took their dates, for dates_taken. The status check makes each cancellation happen once
+-- (a request cancelled meanwhile is left alone). The one way a transition cancels requests other than its own
+-- booking: accept_booking(), expire_bookings() and block_dates() call it.
+CREATE OR REPLACE FUNCTION cancel_pending(p_ids bigint[], p_reason text, p_by text, p_status_topic text,
+                                          p_accepted bigint DEFAULT NULL)
+  RETURNS SETOF bigint
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  RETURN QUERY
+  WITH cancelled AS (
+    UPDATE bookings o SET status = 'cancelled', reason = p_reason, previous_status = 'pending', updated_at = now()
+     WHERE o.id = ANY (p_ids) AND o.status = 'pending'
+    RETURNING o.*
+  ), history AS (
+    INSERT INTO booking_history (booking_id, status, reason, by, at, accepted_booking_id)
+    SELECT c.id, c.status, c.reason, p_by, c.updated_at, p_accepted FROM cancelled c
+  ), events AS (
+    INSERT INTO outbox (event_id, topic, key, payload)
+    SELECT gen_random_uuid(), p_status_topic, c.id::text, booking_status_payload(ROW(c.*)::bookings, c.reason)
+      FROM cancelled c ORDER BY c.id
+  )
+  SELECT c.id FROM cancelled c ORDER BY c.id;
+END
+$$;
+
 -- The price of a stay, the one computation of it (the quote and request_booking() both call it): the nights at
 -- the nightly price, the cleaning fee once, and taxes at the rate (a percentage) on both, rounded half-up to the
 -- currency's minor unit (numeric's round(): half away from zero, and amounts are positive), so that the total is
@@ -114,12 +165,14 @@ CREATE OR REPLACE FUNCTION dates_blocked(p_property bigint, p_start date, p_end 
   LANGUAGE sql STABLE
   AS $$ SELECT EXISTS (SELECT 1 FROM property_blocks k WHERE k.property_id = p_property AND stays_overlap(k.start_date, k.end_date, p_start, p_end)) $$;
 
--- request: a new booking, pending. outcome: 'created', 'no_property', 'unlisted' (its owner unlisted it),
--- 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights), 'dates_taken' (the stay overlaps
--- an accepted booking) or 'dates_blocked' (it overlaps a block). The booking keeps the price of this moment, item
--- by item (stay_price()): a later change of the property's prices does not touch it.
+-- request: a new booking, pending. outcome: 'created', 'no_property', 'own_property', 'unlisted' (its owner
+-- unlisted it), 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights), 'dates_taken' (the stay
+-- overlaps an accepted booking), 'dates_blocked' (it overlaps a block) or 'too_many_pending' (bound: p_max_pending,
+-- the traveler's pending requests already; null: no cap). The booking keeps the price of this moment, item by item
+-- (stay_price()): a later change of the property's prices does not touch it; and its property's owner (owner_id,
+-- for the owner's lists: a property never changes owner, so the copy cannot go stale).
 CREATE OR REPLACE FUNCTION request_booking(p_property bigint, p_traveler bigint, p_start date, p_end date, p_guests int,
-                                           p_created_topic text)
+                                           p_created_topic text, p_max_pending int DEFAULT NULL)
   RETURNS TABLE (outcome text, bound int, booking bookings)
   LANGUAGE plpgsql
   AS $$
@@ -154,13 +207,21 @@ BEGIN
   IF dates_blocked(p_property, p_start, p_end) THEN
     RETURN QUERY SELECT 'dates_blocked', NULL::int, NULL::bookings; RETURN;
   END IF;
+  -- The cap: the lock per traveler makes two requests of one traveler at once count each other;
+  -- bookings_pending_traveler_idx (migration 007) finds the pending ones, at most the cap of them.
+  IF p_max_pending IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(7243012, (p_traveler % 2147483647)::int);
+    PERFORM 1 FROM bookings o WHERE o.traveler_id = p_traveler AND o.status = 'pending' OFFSET p_max_pending - 1 LIMIT 1;
+    IF FOUND THEN
+      RETURN QUERY SELECT 'too_many_pending', p_max_pending, NULL::bookings; RETURN;
+    END IF;
+  END IF;
   SELECT * INTO price FROM stay_price(prop.price_per_night, prop.cleaning_fee, prop.tax_rate, p_end - p_start, prop.currency);
-  INSERT INTO bookings (property_id, traveler_id, start_date, end_date, num_guests, total_price, nightly_price, cleaning_fee, tax_rate, taxes)
-  VALUES (p_property, p_traveler, p_start, p_end, p_guests, price.total, prop.price_per_night, prop.cleaning_fee, prop.tax_rate, price.taxes)
+  INSERT INTO bookings (property_id, owner_id, traveler_id, start_date, end_date, num_guests, total_price, nightly_price, cleaning_fee, tax_rate, taxes)
+  VALUES (p_property, prop.owner_id, p_traveler, p_start, p_end, p_guests, price.total, prop.price_per_night, prop.cleaning_fee, prop.tax_rate, price.taxes)
   RETURNING * INTO b;
   INSERT INTO booking_history (booking_id, status, by, at) VALUES (b.id, 'pending', 'traveler', b.created_at);
-  INSERT INTO outbox (event_id, topic, key, payload)
-  VALUES (gen_random_uuid(), p_created_topic, b.id::text, booking_created_payload(b));
+  PERFORM write_created_event(b, p_created_topic);
   RETURN QUERY SELECT 'created', NULL::int, b;
 END
 $$;
@@ -201,20 +262,10 @@ BEGIN
 
   UPDATE bookings o SET status = 'accepted', updated_at = now() WHERE o.id = p_booking RETURNING o.* INTO b;
   PERFORM record_booking_history(b, 'owner');
-  INSERT INTO outbox (event_id, topic, key, payload)
-  VALUES (gen_random_uuid(), p_status_topic, b.id::text, booking_status_payload(b, NULL));
-  WITH cancelled AS (
-    UPDATE bookings o SET status = 'cancelled', reason = 'dates_taken', previous_status = 'pending', updated_at = now()
-     WHERE o.property_id = v_property AND o.status = 'pending' AND o.id <> p_booking
-       AND stays_overlap(o.start_date, o.end_date, b.start_date, b.end_date)
-    RETURNING o.*
-  ), history AS (
-    INSERT INTO booking_history (booking_id, status, reason, by, at, accepted_booking_id)
-    SELECT c.id, c.status, c.reason, 'hostly', c.updated_at, b.id FROM cancelled c
-  )
-  INSERT INTO outbox (event_id, topic, key, payload)
-  SELECT gen_random_uuid(), p_status_topic, c.id::text, booking_status_payload(ROW(c.*)::bookings, 'dates_taken')
-    FROM cancelled c ORDER BY c.id;
+  PERFORM write_status_event(b, p_status_topic);
+  PERFORM cancel_pending(ARRAY(SELECT o.id FROM bookings o WHERE o.property_id = v_property AND o.status = 'pending'
+                                  AND o.id <> p_booking AND stays_overlap(o.start_date, o.end_date, b.start_date, b.end_date)),
+                         'dates_taken', 'hostly', p_status_topic, b.id);
   RETURN QUERY SELECT 'accepted', NULL::text, b;
 END
 $$;
@@ -247,38 +298,26 @@ BEGIN
   UPDATE bookings o SET status = 'cancelled', reason = v_reason, previous_status = o.status, updated_at = now()
    WHERE o.id = p_booking RETURNING o.* INTO b;
   PERFORM record_booking_history(b, CASE v_reason WHEN 'traveler_cancelled' THEN 'traveler' ELSE 'owner' END);
-  INSERT INTO outbox (event_id, topic, key, payload)
-  VALUES (gen_random_uuid(), p_status_topic, b.id::text, booking_status_payload(b, v_reason));
+  PERFORM write_status_event(b, p_status_topic);
   RETURN QUERY SELECT 'cancelled', NULL::text, b;
 END
 $$;
 
 -- expire: cancels up to p_limit pending requests older than p_older_than (reason expired), each with its event;
 -- returns how many. SKIP LOCKED lets several sweepers (several processes) share the work without waiting on each
--- other or on an owner accepting one of them right now; the status check in UPDATE makes each cancellation happen
--- once. ORDER BY created_at walks bookings_pending_created_at_idx (pending only), so an idle sweep reads nothing
--- however many bookings exist (ORDER BY id scanned them all).
+-- other or on an owner accepting one of them right now; cancel_pending()'s status check makes each cancellation
+-- happen once. FOR NO KEY UPDATE, the lock the UPDATE takes anyway, and not FOR UPDATE: a consumer inserting a
+-- notification of the booking holds a key-share lock on it (the foreign key), which FOR UPDATE would skip and
+-- this does not. ORDER BY created_at walks bookings_pending_created_at_idx (pending only), so an idle sweep reads
+-- nothing however many bookings exist (ORDER BY id scanned them all).
 CREATE OR REPLACE FUNCTION expire_bookings(p_older_than interval, p_limit int, p_status_topic text)
   RETURNS int
   LANGUAGE sql
   AS $$
-  WITH expired AS (
-    UPDATE bookings o SET status = 'cancelled', reason = 'expired', previous_status = 'pending', updated_at = now()
-     WHERE o.id IN (SELECT s.id FROM bookings s
-                     WHERE s.status = 'pending' AND s.created_at < now() - p_older_than
-                     ORDER BY s.created_at LIMIT p_limit FOR UPDATE SKIP LOCKED)
-       AND o.status = 'pending'
-    RETURNING o.*
-  ), history AS (
-    INSERT INTO booking_history (booking_id, status, reason, by, at)
-    SELECT e.id, e.status, e.reason, 'hostly', e.updated_at FROM expired e
-  ), events AS (
-    INSERT INTO outbox (event_id, topic, key, payload)
-    SELECT gen_random_uuid(), p_status_topic, e.id::text, booking_status_payload(ROW(e.*)::bookings, 'expired')
-      FROM expired e ORDER BY e.id
-    RETURNING 1
-  )
-  SELECT count(*)::int FROM events
+  SELECT count(*)::int FROM cancel_pending(ARRAY(
+    SELECT s.id FROM bookings s
+     WHERE s.status = 'pending' AND s.created_at < now() - p_older_than
+     ORDER BY s.created_at LIMIT p_limit FOR NO KEY UPDATE SKIP LOCKED), 'expired', 'hostly', p_status_topic)
 $$;
 
 -- block: the owner takes [p_start, p_end) off sale. outcome: 'blocked', 'not_found', 'forbidden' (not the caller's
@@ -315,20 +354,9 @@ BEGIN
 
   INSERT INTO property_blocks (property_id, start_date, end_date, note) VALUES (p_property, p_start, p_end, p_note)
   RETURNING * INTO k;
-  WITH declined AS (
-    UPDATE bookings o SET status = 'cancelled', reason = 'owner_declined', previous_status = 'pending', updated_at = now()
-     WHERE o.property_id = p_property AND o.status = 'pending'
-       AND stays_overlap(o.start_date, o.end_date, p_start, p_end)
-    RETURNING o.*
-  ), history AS (
-    INSERT INTO booking_history (booking_id, status, reason, by, at)
-    SELECT d.id, d.status, d.reason, 'owner', d.updated_at FROM declined d
-  ), events AS (
-    INSERT INTO outbox (event_id, topic, key, payload)
-    SELECT gen_random_uuid(), p_status_topic, d.id::text, booking_status_payload(ROW(d.*)::bookings, 'owner_declined')
-      FROM declined d ORDER BY d.id
-  )
-  SELECT coalesce(array_agg(d.id ORDER BY d.id), '{}') INTO v_cancelled FROM declined d;
+  v_cancelled := ARRAY(SELECT cancel_pending(ARRAY(
+    SELECT o.id FROM bookings o WHERE o.property_id = p_property AND o.status = 'pending'
+       AND stays_overlap(o.start_date, o.end_date, p_start, p_end)), 'owner_declined', 'owner', p_status_topic));
   RETURN QUERY SELECT 'blocked', k, v_cancelled;
 END
 $$;

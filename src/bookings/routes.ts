@@ -4,25 +4,14 @@ import { Type, type TString } from 'typebox'
 import { currentUser, requireUser } from '../auth/guard.ts'
 import type { User } from '../auth/users.ts'
 import type { Client, Pool } from '../db/pool.ts'
-import { todayUtc } from '../dates.ts'
-import { appError, badRequest } from '../errors.ts'
 import { SESSION } from '../http/openapi.ts'
 import type { Cursors } from '../http/paging.ts'
 import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
 import type { FastifyRequest } from 'fastify'
-import { Block, BlockInput, BlockParams, blockDates, checkBlock, listBlocks, unblockDates } from './blocks.ts'
+import { Block, BlockInput, BlockParams, blockDates, listBlocks, unblockDates } from './blocks.ts'
 import { ownerBookings, travelerBookings } from './lists.ts'
 import { BookingDetail, BookingInput, BookingReply, OwnerBookings, OwnerBookingsQuery, TravelerBookings, TravelerBookingsQuery } from './schemas.ts'
 import { acceptBooking, cancelBooking, createBooking, getBooking, type AlongWith } from './service.ts'
-
-/** A stay may start at most maxAdvanceDays from today (UTC): no requests for the year 9999. */
-function checkAdvance (start: string, maxAdvanceDays: number) {
-  const last = new Date(Date.parse(todayUtc()) + maxAdvanceDays * 86_400_000).toISOString().slice(0, 10)
-  if (start > last) throw badRequest(`must be at most ${maxAdvanceDays} days from today (${last})`, 'start_date')
-}
-
-/** cap_pending_requests() (migrations/007) refused the booking: the traveler holds too many pending requests. */
-const tooManyPending = (err: { detail?: string }) => appError('TOO_MANY_PENDING_REQUESTS', { count: err.detail ?? 'the most' })
 
 /**
  * A message a request, an accept or a decline may carry (issue 19): the conversations feature's, given by the assembly
@@ -42,7 +31,11 @@ async function noBodyIsEmpty (request: FastifyRequest) {
   if (request.body === undefined) request.body = {}
 }
 
-export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, maxAdvanceDays?: number, messages?: BookingMessages }> = async (fastify, { pool, cursors, maxAdvanceDays = 730, messages }) => {
+/**
+ * maxAdvanceDays: how far ahead a stay or a block may start (BOOKING_MAX_ADVANCE_DAYS); maxPending: the pending
+ * requests one traveler may hold (MAX_PENDING_PER_TRAVELER; none: no cap).
+ */
+export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, maxAdvanceDays?: number, maxPending?: number, messages?: BookingMessages }> = async (fastify, { pool, cursors, maxAdvanceDays = 730, maxPending, messages }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   // Without the conversations, a message is refused (never) rather than dropped.
   const message = { message: Type.Optional(messages?.text ?? Type.Never()) }
@@ -70,11 +63,8 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, m
       response: { 201: BookingReply, ...errors(400, 401, 403, 404, 409, 413), ...tooFast }
     }
   }, async (request, reply) => {
-    checkAdvance(request.body.start_date, maxAdvanceDays)
     const user = currentUser(request)
-    const booking = await createBooking(pool, user.id, request.body, along(user, request.body)).catch(err => {
-      throw err.code === 'HL001' ? tooManyPending(err) : err
-    })
+    const booking = await createBooking(pool, user.id, request.body, { along: along(user, request.body), maxPending, maxAdvanceDays })
     return reply.status(201).send({ booking })
   })
 
@@ -120,39 +110,28 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, m
     }
   }, async (request) => getBooking(pool, currentUser(request), parseId(request.params.id)))
 
-  app.post('/api/bookings/:id/accept', {
-    onRequest: owner,
-    preValidation: noBodyIsEmpty,
-    schema: {
-      tags: ['bookings'],
-      operationId: 'acceptBooking',
-      summary: "Accept a pending request (its property's owner); cancels overlapping requests; a message goes to the traveler with it",
-      security: SESSION,
-      params: IdParams,
-      body: ChangeBody,
-      response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409), ...tooFast }
-    }
-  }, async (request) => {
-    const user = currentUser(request)
-    return { booking: await acceptBooking(pool, user, parseId(request.params.id), along(user, request.body)) }
-  })
-
-  app.post('/api/bookings/:id/cancel', {
-    onRequest: anyone,
-    preValidation: noBodyIsEmpty,
-    schema: {
-      tags: ['bookings'],
-      operationId: 'cancelBooking',
-      summary: "Cancel a booking (its traveler or its property's owner): decline, withdraw or cancel; a message goes to the other party with it",
-      security: SESSION,
-      params: IdParams,
-      body: ChangeBody,
-      response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409), ...tooFast }
-    }
-  }, async (request) => {
-    const user = currentUser(request)
-    return { booking: await cancelBooking(pool, user, parseId(request.params.id), along(user, request.body)) }
-  })
+  /** Accept and cancel: one transition of the booking named in the path, by the caller, with a message or none. */
+  const transitionRoute = (path: string, guard: typeof anyone, operationId: string, summary: string, change: typeof acceptBooking) =>
+    app.post(path, {
+      onRequest: guard,
+      preValidation: noBodyIsEmpty,
+      schema: {
+        tags: ['bookings'],
+        operationId,
+        summary,
+        security: SESSION,
+        params: IdParams,
+        body: ChangeBody,
+        response: { 200: BookingReply, ...errors(400, 401, 403, 404, 409), ...tooFast }
+      }
+    }, async (request) => {
+      const user = currentUser(request)
+      return { booking: await change(pool, user, parseId(request.params.id), along(user, request.body)) }
+    })
+  transitionRoute('/api/bookings/:id/accept', owner, 'acceptBooking',
+    "Accept a pending request (its property's owner); cancels overlapping requests; a message goes to the traveler with it", acceptBooking)
+  transitionRoute('/api/bookings/:id/cancel', anyone, 'cancelBooking',
+    "Cancel a booking (its traveler or its property's owner): decline, withdraw or cancel; a message goes to the other party with it", cancelBooking)
 
   app.post('/api/properties/:id/blocks', {
     onRequest: owner,
@@ -172,8 +151,7 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, m
       }
     }
   }, async (request, reply) => {
-    checkBlock(request.body.start_date, request.body.end_date, maxAdvanceDays)
-    return reply.status(201).send(await blockDates(pool, currentUser(request).id, parseId(request.params.id), request.body))
+    return reply.status(201).send(await blockDates(pool, currentUser(request).id, parseId(request.params.id), request.body, maxAdvanceDays))
   })
 
   app.get('/api/properties/:id/blocks', {

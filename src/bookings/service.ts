@@ -1,11 +1,13 @@
 import type { User } from '../auth/users.ts'
-import { transaction, type Client, type Pool, type Queryable } from '../db/pool.ts'
+import type { Pool, Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
 import { appError, badRequest, forbidden, notFound } from '../errors.ts'
-import { wakeRelay } from '../outbox/wake.ts'
 import { traceparentOf } from '../tracing/spans.ts'
 import { TOPICS } from './events.ts'
 import type { Action, BookingInput } from './schemas.ts'
+import { runTransition, type AlongWith } from './transition.ts'
+
+export type { AlongWith } from './transition.ts'
 
 const COLUMNS = 'id, property_id, traveler_id, start_date, end_date, num_guests, status, total_price, reason, previous_status, created_at, updated_at'
 const B_COLUMNS = COLUMNS.split(', ').map(c => `b.${c}`).join(', ')
@@ -14,87 +16,73 @@ const WITH_CURRENCY = `(booking).*, (SELECT p.currency FROM properties p WHERE p
   booking_price(booking) AS price`
 
 const datesTaken = () => appError('DATES_UNAVAILABLE')
-
-/**
- * What else a change writes, in its transaction, once the stored function has made it (a message with it: the
- * assembly gives the messages feature's). It may refuse (throw): the change is then rolled back with it.
- */
-export type AlongWith = (tx: Client, booking: { id: number }) => Promise<void>
-
-/** Runs the change on the pool, or, with something to write along with it, in a transaction with that. */
-async function change<B extends { id: number }> (pool: Pool, along: AlongWith | undefined, fn: (db: Queryable) => Promise<B>): Promise<B> {
-  const booking = along ? await transaction(pool, async tx => { const b = await fn(tx); await along(tx, b); return b }) : await fn(pool)
-  wakeRelay(pool)
-  return booking
-}
+const datesBlocked = () => appError('DATES_BLOCKED')
 
 // The rules of a booking (who may do what, from which status, what it locks, which events it writes) are in
-// booking.sql, one stored function per transition, each one round trip. Here: calling them, and turning their
-// outcome into a reply or an HTTP error. in_trace() hands the request's traceparent (tracing on) to the outbox rows
-// they write (migration 070).
+// booking.sql, one stored function per transition, each one round trip. Here: calling them (runTransition), and
+// what each refusing outcome means over HTTP. in_trace() hands the request's traceparent (tracing on) to the
+// outbox rows they write (migration 070).
 
-export async function createBooking (pool: Pool, travelerId: number, input: BookingInput, along?: AlongWith) {
-  checkStay(input.start_date, input.end_date)
-  return change(pool, along, db => requestOn(db, travelerId, input))
-}
-
-async function requestOn (db: Queryable, travelerId: number, input: BookingInput) {
-  const { rows: [r] } = await db.query({
-    name: 'request-booking',
-    text: `SELECT outcome, bound, ${WITH_CURRENCY} FROM request_booking($1, $2, $3, $4, $5, in_trace($6, $7))`,
-    values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests, TOPICS.created, traceparentOf()]
-  })
-  switch (r.outcome) {
-    case 'no_property': throw notFound('Property')
-    case 'own_property': throw appError('OWN_PROPERTY')
-    case 'unlisted': throw appError('PROPERTY_UNLISTED')
-    case 'too_many_guests': throw badRequest({ sentence: `This place holds at most ${r.bound} ${r.bound === 1 ? 'guest' : 'guests'}.` }, 'num_guests')
-    case 'too_few_nights': throw badRequest({ sentence: `This place takes stays of at least ${r.bound} nights.` }, 'end_date')
-    case 'dates_taken': throw datesTaken()
-    case 'dates_blocked': throw appError('DATES_BLOCKED')
-  }
-  const { outcome: _, bound: __, ...booking } = r
-  return booking
+/**
+ * A traveler's request. maxPending: how many pending requests a traveler may hold (MAX_PENDING_PER_TRAVELER;
+ * request_booking() counts them); maxAdvanceDays: how far ahead a stay may start (BOOKING_MAX_ADVANCE_DAYS); each
+ * left out, no limit.
+ */
+export async function createBooking (pool: Pool, travelerId: number, input: BookingInput,
+  opts: { along?: AlongWith, maxPending?: number, maxAdvanceDays?: number } = {}) {
+  checkStay(input.start_date, input.end_date, { maxAdvanceDays: opts.maxAdvanceDays })
+  return runTransition(pool, {
+    query: {
+      name: 'request-booking',
+      text: `SELECT outcome, bound, ${WITH_CURRENCY} FROM request_booking($1, $2, $3, $4, $5, in_trace($6, $7), $8)`,
+      values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests, TOPICS.created, traceparentOf(), opts.maxPending ?? null]
+    },
+    refusals: {
+      no_property: () => notFound('Property'),
+      own_property: () => appError('OWN_PROPERTY'),
+      unlisted: () => appError('PROPERTY_UNLISTED'),
+      too_many_guests: r => badRequest({ sentence: `This place holds at most ${r.bound} ${r.bound === 1 ? 'guest' : 'guests'}.` }, 'num_guests'),
+      too_few_nights: r => badRequest({ sentence: `This place takes stays of at least ${r.bound} nights.` }, 'end_date'),
+      dates_taken: datesTaken,
+      dates_blocked: datesBlocked,
+      too_many_pending: r => appError('TOO_MANY_PENDING_REQUESTS', { count: String(r.bound) })
+    },
+    details: ['bound']
+  }, opts.along)
 }
 
 export async function acceptBooking (pool: Pool, owner: User, bookingId: string, along?: AlongWith) {
-  return change(pool, along, db => acceptOn(db, owner, bookingId))
-}
-
-async function acceptOn (db: Queryable, owner: User, bookingId: string) {
-  const { rows: [r] } = await db.query({
-    name: 'accept-booking',
-    text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM accept_booking($1, $2, in_trace($3, $4))`,
-    values: [bookingId, owner.id, TOPICS.statusUpdated, traceparentOf()]
-  })
-  switch (r.outcome) {
-    case 'not_found': throw notFound('Booking')
-    case 'forbidden': throw forbidden('This booking is not for one of your properties.')
-    case 'invalid_transition': throw invalidTransition(r.current_status, 'accepted')
-    case 'dates_taken': throw datesTaken()
-    case 'dates_blocked': throw appError('DATES_BLOCKED')
-  }
-  const { outcome: _, current_status: __, ...booking } = r
-  return booking
+  return runTransition(pool, {
+    query: {
+      name: 'accept-booking',
+      text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM accept_booking($1, $2, in_trace($3, $4))`,
+      values: [bookingId, owner.id, TOPICS.statusUpdated, traceparentOf()]
+    },
+    refusals: {
+      not_found: () => notFound('Booking'),
+      forbidden: () => forbidden('This booking is not for one of your properties.'),
+      invalid_transition: r => invalidTransition(r.current_status, 'accepted'),
+      dates_taken: datesTaken,
+      dates_blocked: datesBlocked
+    },
+    details: ['current_status']
+  }, along)
 }
 
 export async function cancelBooking (pool: Pool, user: User, bookingId: string, along?: AlongWith) {
-  return change(pool, along, db => cancelOn(db, user, bookingId))
-}
-
-async function cancelOn (db: Queryable, user: User, bookingId: string) {
-  const { rows: [r] } = await db.query({
-    name: 'cancel-booking',
-    text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM cancel_booking($1, $2, in_trace($3, $4))`,
-    values: [bookingId, user.id, TOPICS.statusUpdated, traceparentOf()]
-  })
-  switch (r.outcome) {
-    case 'not_found': throw notFound('Booking')
-    case 'forbidden': throw notParty(user)
-    case 'invalid_transition': throw invalidTransition(r.current_status, 'cancelled')
-  }
-  const { outcome: _, current_status: __, ...booking } = r
-  return booking
+  return runTransition(pool, {
+    query: {
+      name: 'cancel-booking',
+      text: `SELECT outcome, current_status, ${WITH_CURRENCY} FROM cancel_booking($1, $2, in_trace($3, $4))`,
+      values: [bookingId, user.id, TOPICS.statusUpdated, traceparentOf()]
+    },
+    refusals: {
+      not_found: () => notFound('Booking'),
+      forbidden: () => notParty(user),
+      invalid_transition: r => invalidTransition(r.current_status, 'cancelled')
+    },
+    details: ['current_status']
+  }, along)
 }
 
 /** One booking for its page: the booking, its property, both parties, its history and what the caller may do. */

@@ -53,8 +53,8 @@ export async function connect (connectionString: string): Promise<Connection> {
 }
 
 /**
- * settings: server settings every connection starts with (custom ones such as hostly.max_pending_per_traveler,
- * which cap_pending_requests() reads), sent at connection start, so they cost no round trip.
+ * settings: server settings every connection starts with (a custom hostly.* one, a statement_timeout…), sent at
+ * connection start, so they cost no round trip.
  */
 export function createPool (connectionString: string, max = 10, settings: Record<string, string | number> = {}): pg.Pool {
   const options = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ') || undefined

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import nodemailer from 'nodemailer'
+import { PermanentEventError } from '../kafka/consumer/errors.ts'
 import type { Rendered } from './render.ts'
 
 export interface Mail extends Rendered {
@@ -10,8 +11,9 @@ export interface Mail extends Rendered {
 }
 
 /** The SMTP server refused this message for good (a 5xx for the address or the message): record it, do not retry. */
-export class MailRefused extends Error {
-  readonly retryable = false
+export class MailRefused extends PermanentEventError {
+  static readonly code = 'SMTP_REFUSED'
+  constructor (message: string) { super(MailRefused.code, message) }
 }
 
 /** The SMTP server is unreachable, or answered 4xx (try later): the event goes round the retry lane. */

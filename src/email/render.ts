@@ -23,13 +23,32 @@ function fill (template: string, values: Record<string, Value>, escape: (s: stri
   })
 }
 
+const LAYOUT = /^<!-- layout: ([\w-]+\.(?:html|txt)) -->\n/
+const PART = '<!-- part -->\n'
+
+/**
+ * A template whose HTML, or whose text after the Subject line, begins with `<!-- layout: <file> -->` is the part of
+ * its kind only: it stands where the layout (another file of templates/) says `<!-- part -->`. The booking e-mails
+ * share booking_layout.html and booking_layout.txt: the greeting, the stay's facts and the footer; each kind has its
+ * own call to action.
+ */
+async function inLayout (own: string): Promise<string> {
+  const layout = LAYOUT.exec(own)
+  if (!layout) return own
+  const frame = await readFile(join(TEMPLATES_DIR, layout[1]), 'utf8')
+  if (!frame.includes(PART)) throw new Error(`templates/${layout[1]} has no "${PART.trim()}" line for its kinds' part`)
+  return frame.replace(PART, () => own.slice(layout[0].length))
+}
+
 /**
  * The subject, text and HTML of a message. The files are read at each call, so an edited template takes effect
  * with the next e-mail. Values in the subject and text lose their line breaks and control characters (no header or
  * layout injection); in HTML they are entity-escaped.
  */
 export async function render (kind: Kind, values: Record<string, Value>): Promise<Rendered> {
-  const [txt, html] = await Promise.all(['txt', 'html'].map(ext => readFile(join(TEMPLATES_DIR, `${kind}.${ext}`), 'utf8')))
+  const [ownTxt, ownHtml] = await Promise.all(['txt', 'html'].map(ext => readFile(join(TEMPLATES_DIR, `${kind}.${ext}`), 'utf8')))
+  const newline = ownTxt.indexOf('\n') + 1
+  const [txt, html] = await Promise.all([inLayout(ownTxt.slice(newline)).then(body => ownTxt.slice(0, newline) + body), inLayout(ownHtml)])
   const plain = (s: string) => s.replace(/[\p{Cc}\s]+/gu, ' ')
   const [first, ...body] = fill(txt, values, plain, '\n').split('\n')
   const subject = /^Subject:\s*(.*)$/i.exec(first)

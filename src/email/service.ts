@@ -114,7 +114,7 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
     topics: [TOPICS.created, TOPICS.statusUpdated],
     decode: (message, topic) => decoders[topic as keyof typeof decoders](message),
     async handle (tx, events) {
-      // A forged or contradicting event e-mails no one: it is refused (retryable: false) before anything is sent.
+      // A forged or contradicting event e-mails no one: it is refused (an UntrustedEvent) before anything is sent.
       const trusted = await believe(tx, events)
       const sends = trusted.flatMap((t, i) => audience(changeOf(t.recorded), t.recorded).map(party => ({ event: events[i], t, party })))
       const who = await addresses(tx, sends.map(s => readerOf(s.t.facts, s.party).userId))

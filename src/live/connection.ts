@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { Queryable } from '../db/pool.ts'
-import { newestId, notificationsAfter, unreadCount, type NotificationRow } from './rows.ts'
+import type { NotificationRow, NotificationSource } from './rows.ts'
 
 /** Close codes this server uses besides 1000/1001. */
 export const CLOSE = { goingAway: 1001, policy: 1008, tryAgainLater: 1013, sessionEnded: 4401 } as const
@@ -64,17 +64,17 @@ export class Connection {
    * meanwhile. The caller registered this socket with the hub first, so whatever commits during the catch-up query
    * is either in its result or held here (or both: sent once).
    */
-  async catchUp (db: Queryable, after: number | undefined, ready: boolean) {
+  async catchUp (db: Queryable, notes: NotificationSource, after: number | undefined, ready: boolean) {
     this.syncing++
     try {
       // Where a later resync (the LISTEN connection back) starts: what the client said it has, or the newest now.
-      this.lastId = Math.max(this.lastId, after ?? await newestId(db, this.userId))
+      this.lastId = Math.max(this.lastId, after ?? await notes.newestId(db, this.userId))
       for (let from = after; from !== undefined && this.open;) {
-        const rows = await notificationsAfter(db, this.userId, from, PAGE)
+        const rows = await notes.after(db, this.userId, from, PAGE)
         for (const row of rows) this.sendNotification(row)
         from = rows.length === PAGE ? rows[rows.length - 1].id : undefined
       }
-      if (ready && this.open) this.send({ type: 'ready', unread_count: await unreadCount(db, this.userId) })
+      if (ready && this.open) this.send({ type: 'ready', unread_count: await notes.unreadCount(db, this.userId) })
     } finally {
       this.syncing--
       if (this.syncing === 0) this.release()

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Queryable } from '../db/pool.ts'
 import { CLOSE, type Connection } from './connection.ts'
-import { bookingsById, liveSessions, notificationsById } from './rows.ts'
+import { bookingsById, liveSessions, type NotificationSource } from './rows.ts'
 import type { LiveSignal } from './signal.ts'
 import { contextOf, endSpan, SpanKind, startSpan } from '../tracing/spans.ts'
 
@@ -18,6 +18,8 @@ export type RowLoader = (db: Queryable, pairs: Array<[id: number, recipient: num
 
 export interface HubOptions {
   db: Queryable
+  /** The notifications' queries (the notifications feature's). */
+  notifications: NotificationSource
   /** The loaders of the kinds of row other features announce, by kind. */
   loaders?: Record<string, RowLoader>
   log: Logger
@@ -105,7 +107,7 @@ export class Hub {
    * fault): from the same id each time, since live messages sent meanwhile may have moved its last id past the gap.
    */
   private catchUpFrom (conn: Connection, from: number, delay = RETRY_FIRST_MS) {
-    conn.catchUp(this.opts.db, from, false).catch(err => {
+    conn.catchUp(this.opts.db, this.opts.notifications, from, false).catch(err => {
       if (!conn.open || this.closed || !isRetryable(err)) return
       this.opts.log.warn({ err: err.message, retryInMs: delay }, 'live: catching a socket up failed, trying again')
       setTimeout(() => this.catchUpFrom(conn, from, Math.min(delay * 2, RETRY_MAX_MS)), delay).unref()
@@ -123,7 +125,7 @@ export class Hub {
     const traces = this.traces
     this.traces = new Map()
     const load = () => Promise.all([
-      n.size ? notificationsById(this.opts.db, [...n]) : [],
+      n.size ? this.opts.notifications.byId(this.opts.db, [...n]) : [],
       b.size ? bookingsById(this.opts.db, [...b]) : [],
       Promise.all([...r].map(async ([kind, pairs]) => ({ kind, rows: await this.opts.loaders![kind](this.opts.db, pairs) })))
     ])

@@ -13,6 +13,7 @@ import { errorRef, errors } from '../http/schemas.ts'
 import { Connection } from './connection.ts'
 import type { Metrics } from '../metrics/registry.ts'
 import { Hub, type RowLoader } from './hub.ts'
+import type { NotificationSource } from './rows.ts'
 import { startListener } from './listener.ts'
 
 export type LiveConfig = Pick<Config, 'databaseUrl' | 'appOrigins' | 'livePingMs' | 'liveMaxSocketsPerUser' | 'liveMaxBufferedBytes' | 'liveSessionCheckMs'>
@@ -46,8 +47,8 @@ function socketError (error: Error & { code?: string }, socket: { terminate (): 
 }
 
 /** GET /api/live: a WebSocket per signed-in tab, fed by the LISTEN of this process (see hub.ts and signal.ts). */
-export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig, metrics?: Metrics, loaders?: Record<string, RowLoader> }> = async (fastify, { pool, config, metrics, loaders }) => {
-  const hub = new Hub({ db: pool, loaders, log: fastify.log as never, pingMs: config.livePingMs, sessionCheckMs: config.liveSessionCheckMs })
+export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig, metrics?: Metrics, notifications: NotificationSource, loaders?: Record<string, RowLoader> }> = async (fastify, { pool, config, metrics, notifications, loaders }) => {
+  const hub = new Hub({ db: pool, notifications, loaders, log: fastify.log as never, pingMs: config.livePingMs, sessionCheckMs: config.liveSessionCheckMs })
   metrics?.onScrape(() => { metrics.liveSockets.set(hub.size) })
   const listener = startListener({
     databaseUrl: config.databaseUrl,
@@ -89,7 +90,7 @@ export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig, me
       const user = currentUser(request)
       const conn = new Connection(user.id, ws, hashToken(request.cookies[SESSION_COOKIE]!), config.liveMaxBufferedBytes, request.log)
       hub.add(conn) // first: what commits during the catch-up is held, not missed
-      await conn.catchUp(pool, request.query.after, true)
+      await conn.catchUp(pool, notifications, request.query.after, true)
     }
   })
 }

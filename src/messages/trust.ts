@@ -1,14 +1,17 @@
 import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
+import { PermanentEventError } from '../kafka/consumer/errors.ts'
 import type { MessageSent } from './events.ts'
 
 // As for bookings (notifications/trust.ts): an event is a signal, not the truth. Each message-sent is checked
 // against the database before anyone is told or e-mailed: the outbox holds its event id for this topic and thread
 // with this very payload, and the message exists, in that thread, from that sender, to the thread's other party.
-// A contradiction can never be fixed by retrying: refused with retryable: false, dead-lettered at once.
+// A contradiction can never be fixed by retrying: refused with an UntrustedMessage (a PermanentEventError),
+// dead-lettered at once.
 
-export class UntrustedMessage extends Error {
-  readonly retryable = false
+export class UntrustedMessage extends PermanentEventError {
+  static readonly code = 'HOSTLY_UNTRUSTED_MESSAGE'
+  constructor (reason: string) { super(UntrustedMessage.code, reason) }
 }
 
 /** What the database says about a message-sent event: its thread's parties and property come from here. */

@@ -6,7 +6,7 @@ import { eventContext } from '../kafka/consumer/tracing.ts'
 import { signalLive } from '../live/signal.ts'
 import { tracing, traceparentOf } from '../tracing/spans.ts'
 import { audience, changeOf, describeChange, notificationType, type Party } from './messages.ts'
-import { believe, type AnyPayload, type Facts } from './trust.ts'
+import { believe, type AnyPayload, type BookingEventFacts } from './trust.ts'
 
 // The seed's two back-end services, each now telling one party of every change that party did not make
 // (messages.ts: audience): the owner service the property's owner, the traveler service the traveler. The
@@ -17,7 +17,7 @@ import { believe, type AnyPayload, type Facts } from './trust.ts'
 export { UntrustedEvent } from './trust.ts'
 
 /** The party's id and how they read dates, from the event's facts. */
-export const readerOf = (f: Facts, party: Party) => party === 'owner'
+export const readerOf = (f: BookingEventFacts, party: Party) => party === 'owner'
   ? { userId: f.owner_id, locale: f.owner_locale, time_zone: f.owner_time_zone }
   : { userId: f.traveler_id, locale: f.traveler_locale, time_zone: f.traveler_time_zone }
 

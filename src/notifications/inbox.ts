@@ -6,7 +6,7 @@ import type { Pool } from '../db/pool.ts'
 import { notFound } from '../errors.ts'
 import { SESSION } from '../http/openapi.ts'
 import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
-import { unreadCount } from '../live/rows.ts'
+import { unreadCount } from './rows.ts'
 import { Notification } from './routes.ts'
 
 /** Read state: one notification, or all of them. */

@@ -45,7 +45,7 @@ export const notificationType = (change: Change) =>
   change === 'requested' ? 'booking_requested' : change === 'accepted' ? 'booking_accepted' : 'booking_cancelled'
 
 /** What the words quote, read from the database (never from the event alone). */
-export interface Facts {
+export interface QuotedStay {
   property: string
   traveler: string
   start_date: string
@@ -108,13 +108,13 @@ function safeLocale (locale: string): string {
 }
 
 const guests = (n: number) => n === 1 ? '1 guest' : `${n} guests`
-const nightsOf = (f: Facts) => {
+const nightsOf = (f: QuotedStay) => {
   const n = Math.round((Date.parse(f.end_date.slice(0, 10)) - Date.parse(f.start_date.slice(0, 10))) / 86_400_000)
   return n === 1 ? '1 night' : `${n} nights`
 }
 
 /** The words of a change for one reader: a headline (e-mail subject), one sentence (the inbox), and the parts quoted. */
-export function describeChange (change: Change, to: Party, f: Facts, reader: Reader) {
+export function describeChange (change: Change, to: Party, f: QuotedStay, reader: Reader) {
   const fmt = formatsFor(reader)
   const start = fmt.day(f.start_date)
   const end = fmt.day(f.end_date)
@@ -124,7 +124,7 @@ export function describeChange (change: Change, to: Party, f: Facts, reader: Rea
   return { headline, sentence, start_date: start, end_date: end, total_price: total, nights: nightsOf(f), guests: guests(f.num_guests), fmt }
 }
 
-function words (change: Change, to: Party, f: Facts, stay: string): { headline: string, sentence: string } {
+function words (change: Change, to: Party, f: QuotedStay, stay: string): { headline: string, sentence: string } {
   // A party deleted their account (the event carries that party's usual reason): the other is told so, not that
   // they chose to cancel this one stay. The name is no longer theirs to quote ("Deleted account"), so none is.
   if (f.account_deleted) {

@@ -6,7 +6,7 @@ import type { Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import { NextCursor, PageQuery, type Cursors } from '../http/paging.ts'
 import { errors, NullableTimestamp, Timestamp } from '../http/schemas.ts'
-import { unreadCount } from '../live/rows.ts'
+import { unreadCount } from './rows.ts'
 
 export const Notification = Type.Object({
   id: Type.Integer(),

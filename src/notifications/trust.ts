@@ -1,26 +1,28 @@
 import type { BookingCreated, BookingStatusUpdated } from '../bookings/events.ts'
 import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
+import { PermanentEventError } from '../kafka/consumer/errors.ts'
 
 // An event is a signal, not the truth (docs/events.md): anyone who can write to the topic could have sent it.
 // So each event is checked against the database before it notifies or e-mails anyone: the outbox must hold its
 // event id, for this topic and booking, with this very payload (Hostly writes every event there, in the
 // transaction of the change); the booking must exist and be that traveler's. Recipients, status and every fact
-// quoted come from the database. An event that fails a check can never succeed: it is refused with
-// `retryable: false`, which the runner dead-letters at once with the reason.
+// quoted come from the database. An event that fails a check can never succeed: it is refused with an
+// UntrustedEvent (a PermanentEventError), which the runner dead-letters at once with the reason.
 //
 // Outbox rows are kept for a retention period after they are published. An event older than that (a replay or
 // redrive from long ago) cannot be verified any more and is refused like one Hostly never wrote.
 
 /** A contradiction between an event and the database: retrying cannot fix it. */
-export class UntrustedEvent extends Error {
-  readonly retryable = false
+export class UntrustedEvent extends PermanentEventError {
+  static readonly code = 'HOSTLY_UNTRUSTED_EVENT'
+  constructor (reason: string) { super(UntrustedEvent.code, reason) }
 }
 
 export type AnyPayload = BookingCreated | BookingStatusUpdated
 
 /** What the database says about an event and its booking. */
-export interface Facts {
+export interface BookingEventFacts {
   event_id: string
   topic: string | null
   key: string | null
@@ -48,10 +50,10 @@ export interface Facts {
 }
 
 /** A believed event: the database's facts, and the payload Hostly recorded for it (not the one received). */
-export interface Trusted { facts: Facts, recorded: Record<string, unknown> }
+export interface Trusted { facts: BookingEventFacts, recorded: Record<string, unknown> }
 
 /** What the outbox recorded for each event, and the booking it names, in one query for the batch. */
-async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Promise<Facts[]> {
+async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Promise<BookingEventFacts[]> {
   const { rows } = await tx.query({
     name: 'event-facts',
     text: `SELECT e.event_id::text, o.topic, o.key, o.payload, b.id AS booking_id, b.property_id, b.traveler_id,
@@ -76,7 +78,7 @@ async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Pro
 }
 
 /** Why the event cannot be believed, or undefined when the database agrees with it. */
-export function contradiction (event: DecodedEvent<AnyPayload>, f: Facts): string | undefined {
+export function contradiction (event: DecodedEvent<AnyPayload>, f: BookingEventFacts): string | undefined {
   const p = event.payload as AnyPayload & Record<string, unknown>
   if (f.topic === null) return `event ${event.id} was never recorded by Hostly (not in the outbox, or older than its retention)`
   if (f.topic !== event.topic || f.key !== String(p.id)) {

@@ -132,7 +132,8 @@ const ORDER: Record<Sort, string> = {
 //    matches (a city: hundreds; a country: thousands), not the table;
 //  - without: a walk of the sort's index (the primary key for newest, properties_price_idx for price) that stops
 //    as soon as step 2 has enough.
-// Step 2: of those, the ones free for the stay ($3..$4; off when null: no accepted stay and no block over it), at most $5 (one more than the count bound
+// Step 2: of those, the ones free for the stay ($3..$4; off when null: no accepted stay and no block over it, by
+// stays_overlap() of booking.sql, which the planner inlines), at most $5 (one more than the count bound
 // or the page's end), each checked in bookings_accepted_property_end_idx (009) only until $5 are found. OFFSET 0
 // keeps step 1 a subquery whose order reaches here; inside NOT EXISTS it stops the planner from hashing every
 // accepted future stay instead. The page is read from those ids; the one row of `t` carries the count even when
@@ -143,9 +144,9 @@ const search = (candidates: string, withWords: boolean) => `
     SELECT m.id, row_number() OVER () AS ord FROM (${candidates}) m
      WHERE ($3::date IS NULL OR NOT EXISTS (
        SELECT 1 FROM bookings b WHERE b.property_id = m.id AND b.status = 'accepted'
-          AND b.end_date > $3::date AND b.start_date < $4::date OFFSET 0)
+          AND stays_overlap(b.start_date, b.end_date, $3::date, $4::date) OFFSET 0)
        AND NOT EXISTS (
-       SELECT 1 FROM property_blocks k WHERE k.property_id = m.id AND k.end_date > $3::date AND k.start_date < $4::date OFFSET 0))
+       SELECT 1 FROM property_blocks k WHERE k.property_id = m.id AND stays_overlap(k.start_date, k.end_date, $3::date, $4::date) OFFSET 0))
      LIMIT $5)
   SELECT t.total, page.* FROM (SELECT count(*)::int AS total FROM ids) t
   LEFT JOIN LATERAL (

@@ -84,3 +84,13 @@ export async function groupCaughtUp (brokers: string[], group: string, topic: st
     await admin.close()
   }
 }
+
+/** True once the group has no members (its processes have left it): only then may its offsets be reset. */
+export async function groupIsEmpty (brokers: string[], group: string): Promise<boolean> {
+  const admin = createAdmin(brokers, 'test-groups')
+  try {
+    return (await admin.describeGroups({ groups: [kafkaName(group)] })).get(kafkaName(group))?.members.size === 0
+  } finally {
+    await admin.close()
+  }
+}

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log.ts'
 import { startPieces, type Pieces, type Running } from '../../src/services.ts'
 import { freshBroker, type FreshBroker } from '../../support/broker.ts'
 import { dropDatabase, freshDatabase } from '../../support/databases.ts'
+import { signUp, type Client } from './http.ts'
 import { recordTopics } from './kafka.ts'
 import { RELAXED_LIMITS } from './limits.ts'
 
@@ -40,6 +41,23 @@ export const sharedBrokers = () => process.env.HOSTLY_TEST_KAFKA_BROKERS || unde
 function sharedBroker (brokers: string): FreshBroker {
   const refuse = () => { throw new Error('this stack is on the run\'s shared broker: startStack({ ownBroker: true }) to stop or restart a broker') }
   return { brokers, pid: 0, exited: new Promise(() => {}), dataDir: '', port: Number(brokers.split(':')[1]), stop: async () => refuse(), restart: async () => refuse() }
+}
+
+type Role = 'owner' | 'traveler'
+/** The people most files start with: two owners and a traveler. */
+export const CAST = { owner: ['owner', 'Olga Owner'], otherOwner: ['owner', 'Otto Owner'], traveler: ['traveler', 'Tara Traveler'] } as const
+
+/**
+ * The opening of a file whose tests share one stack: the stack (startStack's options), then the people of `cast` signed
+ * up on it, one after another in its order (each name: a role and a display name), each a Client. In before():
+ * `({ stack, owner, traveler } = await stackWithPeople({ kafka: false }))`.
+ */
+export async function stackWithPeople<K extends string = keyof typeof CAST> (opts: Parameters<typeof startStack>[0] = {},
+  cast: Readonly<Record<K, readonly [Role, string]>> = CAST as never): Promise<{ stack: Stack } & Record<K, Client>> {
+  const stack = await startStack(opts)
+  const people = {} as Record<K, Client>
+  for (const [key, [role, name]] of Object.entries(cast) as Array<[K, readonly [Role, string]]>) people[key] = await signUp(stack.url, role, name)
+  return { stack, ...people }
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Queryable } from '../../src/db/pool.ts'
 import { DatabaseUnavailableError } from '../../src/db/errors.ts'
 import { Connection } from '../../src/live/connection.ts'
 import { Hub } from '../../src/live/hub.ts'
+import { liveNotifications } from '../../src/notifications/rows.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 // The hub's answer to a database that cannot answer for a moment: what it was about to push is pushed once the
@@ -41,7 +42,7 @@ const quiet = pino({ level: 'silent' })
 
 test('a push whose rows cannot be loaded is tried again until they can: nothing dropped, order kept', async () => {
   const { db, failedSoFar } = flakyDatabase([], 3)
-  const hub = new Hub({ db, log: quiet, pingMs: 60_000, sessionCheckMs: 60_000 })
+  const hub = new Hub({ db, notifications: liveNotifications, log: quiet, pingMs: 60_000, sessionCheckMs: 60_000 })
   const ws = socket()
   hub.add(new Connection(USER, ws as unknown as WebSocket, Buffer.alloc(0), 1 << 20, quiet))
   hub.signal({ notifications: [[41, USER]] })
@@ -54,7 +55,7 @@ test('a push whose rows cannot be loaded is tried again until they can: nothing 
 
 test('a resync that fails is tried again from the id it started from, though live pushes moved the socket on', async () => {
   const { db } = flakyDatabase([10, 11, 12], 1)
-  const hub = new Hub({ db, log: quiet, pingMs: 60_000, sessionCheckMs: 60_000 })
+  const hub = new Hub({ db, notifications: liveNotifications, log: quiet, pingMs: 60_000, sessionCheckMs: 60_000 })
   const ws = socket()
   const conn = new Connection(USER, ws as unknown as WebSocket, Buffer.alloc(0), 1 << 20, quiet)
   conn.lastId = 10

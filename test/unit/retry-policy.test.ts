@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { attemptInPlace, nextStep, whileRetryable, type Outcome } from '../../src/kafka/consumer/retry-policy.ts'
 import { Stopping, type Lifecycle } from '../../src/kafka/consumer/lifecycle.ts'
 import { DatabaseUnavailableError } from '../../src/db/errors.ts'
+import { PermanentEventError } from '../../src/kafka/consumer/errors.ts'
 
 // The consumer's retry rules without a broker or a database: where a failed event goes, and how often it is tried.
 
@@ -57,12 +58,21 @@ test('attemptInPlace: an ordinary error is tried handlerAttempts times, then ret
   assert.deepEqual(result, { errorClass: 'RangeError', message: 'E_DATE: bad date', attempts: 3, permanent: false })
 })
 
-test('attemptInPlace: retryable: false ends it at once, permanent, with its message alone', async () => {
+test('attemptInPlace: a PermanentEventError ends it at once, permanent, with its message alone', async () => {
   const { life } = instantLife()
   let calls = 0
-  const result = await attemptInPlace(async () => { calls++; throw Object.assign(new Error('booking 7 does not exist'), { retryable: false, code: 'X' }) }, policy, life, () => {})
+  class Contradiction extends PermanentEventError { constructor (m: string) { super('X', m) } }
+  const result = await attemptInPlace(async () => { calls++; throw new Contradiction('booking 7 does not exist') }, policy, life, () => {})
   assert.equal(calls, 1)
-  assert.deepEqual(result, { errorClass: 'Error', message: 'booking 7 does not exist', attempts: 1, permanent: true })
+  assert.deepEqual(result, { errorClass: 'Contradiction', message: 'booking 7 does not exist', attempts: 1, permanent: true })
+})
+
+test('attemptInPlace: an ad-hoc retryable: false is an ordinary failure, counted', async () => {
+  const { life } = instantLife()
+  let calls = 0
+  const result = await attemptInPlace(async () => { calls++; throw Object.assign(new Error('no class'), { retryable: false }) }, policy, life, () => {})
+  assert.equal(calls, 3)
+  assert.equal(result?.permanent, false)
 })
 
 test('attemptInPlace: the database away is not counted against the event, however long it lasts', async () => {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { DecodedEvent } from '../../src/kafka/consumer/decode.ts'
-import { contradiction, type AnyPayload, type Facts } from '../../src/notifications/trust.ts'
+import { contradiction, type AnyPayload, type BookingEventFacts } from '../../src/notifications/trust.ts'
 
 // Whether an event agrees with what the database recorded for it, without a database: the facts are given.
 // test/security-events.test.ts sends each forged event through a real broker and database.
 
 const recorded = { id: 7, property_id: 3, traveler_id: 5, start_date: '2030-01-10', end_date: '2030-01-12', num_guests: 2, status: 'pending', total_price: 200 }
 const EVENT_ID = '0b9d6c1e-52c6-4f7e-9a53-0d2b8b0f8a11'
-const facts = (more: Partial<Facts> = {}): Facts => ({
+const facts = (more: Partial<BookingEventFacts> = {}): BookingEventFacts => ({
   event_id: EVENT_ID,
   topic: 'booking-created',
   key: '7',

@@ -1,6 +1,7 @@
 import { DatabaseRetryableError } from '../../db/errors.ts'
 import { Backoff } from '../../timing.ts'
 import { isKafkaRetryable } from '../client/errors.ts'
+import { PermanentEventError } from './errors.ts'
 import type { Failure } from './failures.ts'
 import type { Lifecycle } from './lifecycle.ts'
 
@@ -9,8 +10,8 @@ import type { Lifecycle } from './lifecycle.ts'
 
 /** Try again as it is, uncounted: the database or Kafka is away, or asked for the work again. */
 const isRetryable = (err: unknown) => err instanceof DatabaseRetryableError || isKafkaRetryable(err)
-/** The handler said this event can never succeed (`retryable: false`, spec.ts). */
-const isPermanent = (err: unknown) => (err as { retryable?: unknown } | null)?.retryable === false
+/** The handler said this event can never succeed (a PermanentEventError, spec.ts). */
+const isPermanent = (err: unknown) => err instanceof PermanentEventError
 
 export interface FailurePolicy {
   /** Attempts in place (quick backoff) before the event leaves its partition for the retry topic. */
@@ -21,7 +22,7 @@ export interface FailurePolicy {
   retryDelayMs: number
 }
 
-/** A failed event: permanent when its error said `retryable: false` (it can never succeed). */
+/** A failed event: permanent when its error was a PermanentEventError (it can never succeed). */
 export interface Outcome extends Failure { permanent: boolean }
 
 /** The failure as the retry and dead-letter headers tell it. A permanent one's reason is its message alone. */
@@ -33,7 +34,7 @@ function outcome (err: unknown, attempts: number, permanent: boolean): Outcome {
 
 /**
  * Tries fn in place until it succeeds; returns undefined then. The database being away is no fault of the event:
- * that waits as long as it takes, uncounted. An error marked `retryable: false` ends it at once; any other counts,
+ * that waits as long as it takes, uncounted. A PermanentEventError ends it at once; any other counts,
  * and after policy.handlerAttempts the failure is returned. failedOnce: the error of a first attempt made already
  * (a batch of this one event), which counts as attempt 1.
  */

@@ -4,7 +4,7 @@ import type { Decoded, DecodedEvent, RecordLike } from './decode.ts'
 /**
  * A consumer group's work: what it reads, how to read it, and the effect of events it has not processed before,
  * applied in one transaction. It gets a batch when records come fast, or a single event when one is being
- * isolated. A handler that finds an event can never succeed throws an error with `retryable: false`: the event
+ * isolated. A handler that finds an event can never succeed throws a PermanentEventError (errors.ts): the event
  * goes to the dead-letter topic at once, with the error's message as the reason.
  */
 export interface ConsumerSpec<P = unknown> {
