@@ -7,8 +7,9 @@
 //   scale      only the data-scale phase (phases/data-scale.ts): small and large data sets, the same operations
 //   creation   only booking creation against the baseline, and accepts (about a minute): the before/after figure
 //              of a change to the booking path
-//   live       only live push and e-mail (phases/live.ts): 201 → the owner's WebSocket, 2,000 sockets on one API
-//              process, booking creation with the e-mail worker and sockets running against without (about 2 minutes)
+//   live       only live push and e-mail (phases/live.ts): 201 → the owner's WebSocket, a conversation's message →
+//              the other party's WebSocket at 20/s, 2,000 sockets on one API process, booking creation with the
+//              e-mail worker and sockets running against without (about 3½ minutes)
 //   --scale-seconds     seconds each data-scale operation is measured (default 10; smoke 1)
 //   --scale-fraction    the large data set at this fraction of its full size (default 1), for trying the phase out
 //   --traces <ratio>  Hostly's processes trace, sampling this share of new traces (0.1), and export to a span
@@ -78,6 +79,7 @@ const FULL = {
   scale: { small: scaled(LARGE, 0.01), large: LARGE, seconds: 10, warmupS: 2, readConnections: 4, writeConnections: 16, relayBookings: 5000, sweepRuns: 50 },
   live: {
     endToEnd: { rate: 100, seconds: 15, maxInFlight: 256 },
+    messages: { rate: 20, count: 600, pairs: 20, maxInFlight: 256 },
     sockets: { count: 2000, pushes: 500, pushRate: 50, settleMemoryMs: 2000 },
     creation: { connections: 16, seconds: 10, warmupS: 3 },
     settleS: 120
@@ -94,6 +96,7 @@ const SMOKE: typeof FULL = {
   scale: { small: scaled(LARGE, 0.002), large: scaled(LARGE, 0.004), seconds: 0.5, warmupS: 0.2, readConnections: 4, writeConnections: 8, relayBookings: 100, sweepRuns: 3 },
   live: {
     endToEnd: { rate: 100, seconds: 1, maxInFlight: 256 },
+    messages: { rate: 20, count: 40, pairs: 4, maxInFlight: 256 },
     sockets: { count: 50, pushes: 20, pushRate: 100, settleMemoryMs: 200 },
     creation: { connections: 16, seconds: 1, warmupS: 0.5 },
     // Caps of waits for a signal (the backlog drained, the e-mail worker caught up), not pauses: as generous as a

@@ -75,12 +75,15 @@ export interface PacedResult {
   achievedRate: number
   /** Requests that had to wait because maxInFlight answers were outstanding (the server fell behind). */
   delayed: number
+  /** The failed ones by status ("error": a socket error or timeout); empty when none failed. */
+  statuses: Record<string, number>
   latency: Summary
 }
 
 /**
  * Sends `rate` requests per second for `seconds`, spaced evenly, without waiting for answers (at most
- * maxInFlight outstanding). onOk gets each expected answer's body and the time it was received (nowMs).
+ * maxInFlight outstanding). onOk gets each expected answer's body, the time it was received and the time its
+ * request was sent (nowMs, just before the request is written).
  */
 export async function paced (opts: {
   url: string,
@@ -89,7 +92,7 @@ export async function paced (opts: {
   maxInFlight: number,
   expect: number,
   next: () => Request,
-  onOk: (body: string, receivedAt: number) => void
+  onOk: (body: string, receivedAt: number, sentAt: number) => void
 }): Promise<PacedResult> {
   const target = new URL(opts.url)
   const agent = new Agent({ keepAlive: true, maxSockets: opts.maxInFlight })
@@ -100,6 +103,7 @@ export async function paced (opts: {
   let failed = 0
   let inFlight = 0
   let delayed = 0
+  const statuses: Record<string, number> = {}
   let slotFreed: (() => void) | undefined
   const finished: Promise<void>[] = []
 
@@ -113,8 +117,11 @@ export async function paced (opts: {
       if (status === opts.expect) {
         ok++
         latencies.push(at - sentAt)
-        opts.onOk(body, at)
-      } else failed++
+        opts.onOk(body, at, sentAt)
+      } else {
+        failed++
+        statuses[status ?? 'error'] = (statuses[status ?? 'error'] ?? 0) + 1
+      }
       resolve()
     }
     const r = httpRequest({
@@ -159,5 +166,5 @@ export async function paced (opts: {
   const sentSeconds = (lastSentAt - started + interval) / 1000
   await Promise.race([Promise.all(finished), sleep(15_000)])
   agent.destroy()
-  return { rate: opts.rate, sent, ok, failed, achievedRate: sent / sentSeconds, delayed, latency: summarize(latencies) }
+  return { rate: opts.rate, sent, ok, failed, achievedRate: sent / sentSeconds, delayed, statuses, latency: summarize(latencies) }
 }

@@ -57,10 +57,18 @@ function renderLive (l: any): string[] {
   const e = l.end_to_end
   const s = l.sockets
   const c = l.creation
+  const m = l.messages
   const run = (name: string, x: any) => [name, x.rps, ...lat(x.latency), x.failed]
   return [
     `Live push: booking 201 → the owner's WebSocket, at ${e.rate}/s for ${e.requests.sent} bookings (achieved ${fmt(e.requests.achievedRate)}/s; ms)`,
     table(['figure', 'p50', 'p95', 'p99', 'max', 'missing'], [['201 → owner socket', ...lat(e.latency_ms), e.latency_ms.max, e.missing]]),
+    '',
+    `Live push: a conversation's message → the other party's WebSocket, at ${m.rate}/s for ${m.requests.sent} messages, ${m.pairs} pairs of traveler and host (achieved ${fmt(m.requests.achievedRate)}/s; ms)`,
+    table(['figure', 'p50', 'p95', 'p99', 'max', 'missing / failed'], [
+      ['POST written → recipient socket', ...lat(m.latency_ms), m.latency_ms.max, m.missing],
+      ['201 → recipient socket', ...lat(m.after_201_ms), m.after_201_ms.max, ''],
+      ['POST → 201', ...lat(m.requests.latency), m.requests.latency.max, m.requests.failed]
+    ]),
     '',
     `Live push: ${s.sockets} sockets of ${s.sockets} users on one API process (opened in ${fmt(s.open_s)} s; ${s.still_open} still open after the pushes)`,
     table(['figure', 'value'], [
@@ -79,6 +87,8 @@ function renderLive (l: any): string[] {
     'Live push summary',
     table(['figure', 'value', 'goal'], [
       ['live.end_to_end.p99_ms', e.p99_ms, '≤ 100'],
+      ['live.messages.p50_ms', m.p50_ms, ''],
+      ['live.messages.p99_ms', m.p99_ms, ''],
       ['live.sockets.rss_per_connection_kb', s.rss_per_connection_kb, ''],
       ['live.sockets.push_ms.p99', s.push_ms.p99, ''],
       ['live.creation.throughput_ratio', c.throughput_ratio, '≥ 0.9']

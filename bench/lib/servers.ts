@@ -62,6 +62,10 @@ const hostlyEnv = (ctx: Context, databaseUrl: string) => ({
   UNSUBSCRIBE_KEY: 'the bench signs unsubscribe links with this key', // so do hostly api and hostly worker email
   // The stays the bench books move further ahead as it books (bench/lib/fixtures.ts): past the default two years.
   BOOKING_MAX_ADVANCE: '36500d',
+  // The live phase's messages (phases/live-messages.ts) come from a few people at 20/s in all: each of its hosts
+  // sends 30 or more a minute, over the default 20. The limit is a guard against one person, not part of the path
+  // measured (its check, one count on an index, still runs for every message).
+  MESSAGE_RATE_PER_MINUTE: '10000',
   ...ctx.hostlyEnv
 })
 
@@ -82,6 +86,11 @@ export async function startHostly (ctx: Context, databaseUrl: string, opts: { ow
 /** `hostly worker email` (email-service-group) against the same database and broker, sending to smtpUrl. */
 export function startEmailWorker (ctx: Context, databaseUrl: string, smtpUrl: string): Child {
   return launch(ctx, 'email-worker', ['src/cli.ts', 'worker', 'email'], { ...hostlyEnv(ctx, databaseUrl), SMTP_URL: smtpUrl })
+}
+
+/** `hostly worker messages` (message-service-group: the recipient's unread count and live push of a message). */
+export function startMessageWorker (ctx: Context, databaseUrl: string): Child {
+  return launch(ctx, 'message-worker', ['src/cli.ts', 'worker', 'messages'], hostlyEnv(ctx, databaseUrl))
 }
 
 export async function startBaseline (ctx: Context, databaseUrl: string, topic: string): Promise<Server> {

@@ -1,19 +1,22 @@
 // The live phase: Hostly as deployed with issue 9's pieces running, the e-mail worker (sending to an SMTP catcher
 // of the bench's) and WebSocket clients of GET /api/live. Three figures, on one Hostly:
 //   end_to_end   201 → the owner's socket, at a fixed rate (goal p99 ≤ 100 ms)
+//   messages     a conversation's message sent → the other party's socket, at 20/s (live-messages.ts)
 //   sockets      N sockets on one API process: memory per connection, and the p99 of a push while they are open
 //   creation     booking throughput with e-mail and live push running against without them (goal ≥ 0.9)
 import type { Cleanup } from '../lib/cleanup.ts'
 import type { Fixtures } from '../lib/fixtures.ts'
 import type { Monitor } from '../lib/monitor.ts'
-import { startEmailWorker } from '../lib/servers.ts'
+import { startEmailWorker, startMessageWorker } from '../lib/servers.ts'
 import { smtpSink } from '../../support/smtp.ts'
 import type { Target } from './booking-creation.ts'
 import { creationWithLive, emailCaughtUp } from './live-creation.ts'
+import { liveMessages } from './live-messages.ts'
 import { liveEndToEnd, manySockets } from './live-push.ts'
 
 export interface LiveSettings {
   endToEnd: { rate: number, seconds: number, maxInFlight: number }
+  messages: { rate: number, count: number, pairs: number, maxInFlight: number }
   sockets: { count: number, pushes: number, pushRate: number, settleMemoryMs: number }
   creation: { connections: number, seconds: number, warmupS: number }
   settleS: number
@@ -31,17 +34,23 @@ export async function livePhase (target: Target, fixtures: Fixtures, databaseUrl
   log(`e-mail worker caught up (${smtp.count()} e-mails so far)`)
 
   const endToEnd = await liveEndToEnd(target, fixtures, { ...cfg.endToEnd, settleS: cfg.settleS, monitor, log })
+  // The message service runs for the messages only, so the figures after are as they were without it.
+  const messageWorker = startMessageWorker(ctx, databaseUrl)
+  const messages = await liveMessages(target, fixtures, { ...cfg.messages, settleS: cfg.settleS, monitor, log })
+  await messageWorker.stop()
   const sockets = await manySockets(target, { ...cfg.sockets, sockets: cfg.sockets.count, monitor, log })
   const creation = await creationWithLive(target, fixtures, email, worker, { ...cfg.creation, settleS: cfg.settleS, monitor, log })
   const c = creation.connections
   return {
     live: {
       end_to_end: { p50_ms: endToEnd.latency_ms.p50, p99_ms: endToEnd.latency_ms.p99, ...endToEnd },
+      messages: { p50_ms: messages.latency_ms.p50, p99_ms: messages.latency_ms.p99, ...messages },
       sockets,
       creation
     },
     cpu: {
       [`live end to end ${endToEnd.rate}/s`]: endToEnd.cpu,
+      [`live messages ${messages.rate}/s`]: messages.cpu,
       [`live push, ${sockets.sockets} sockets`]: sockets.cpu,
       [`live creation c${c} with`]: creation.with_first.cpu,
       [`live creation c${c} without`]: creation.without.cpu,
