@@ -19,7 +19,10 @@ export interface LocalClusterOptions {
   log?: (msg: string) => void
   /** Each node's own console lines (its warnings, its start), prefixed with "node <id>: "; default: log. */
   nodeLog?: (msg: string) => void
-  /** Heap of each node's JVM. */
+  /**
+   * Heap of each node's JVM; default 512 MiB, as a single broker's. At 256 a node starting on a machine at load 20
+   * failed with OutOfMemoryError while starting its LogManager (cli-kafka.test.ts, once).
+   */
   heapMb?: number
 }
 
@@ -80,7 +83,7 @@ export async function startLocalCluster (opts: LocalClusterOptions): Promise<Loc
   const brokers = opts.ports.map(port => `127.0.0.1:${port}`)
   const running = new Map<number, KafkaNode>()
   const launch = async (id: number) => {
-    const node = launchNode(settings[id - 1].dir, classpath, opts.heapMb ?? 256, line => nodeLog(`node ${id}: ${line}`))
+    const node = launchNode(settings[id - 1].dir, classpath, opts.heapMb ?? 512, line => nodeLog(`node ${id}: ${line}`))
     running.set(id, node)
     void node.exited.then(() => { if (running.get(id) === node) running.delete(id) })
     await node.spawned
