@@ -400,7 +400,7 @@ describe('the words of a 400: sentences for people, the field by its wire name i
     bad('a role that is neither', { method: 'POST', path: '/api/auth/register', as: 'anonymous', body: register({ role: 'admin' }), field: 'role' },
       'The role must be “traveler”, “owner” or “both”.'),
     bad('a sort order that does not exist', { path: search('sort=cheapest'), field: 'sort' },
-      'The sort order must be “relevance”, “price_asc”, “price_desc” or “newest”.'),
+      'The sort order must be “relevance”, “price_asc”, “price_desc”, “newest” or “rating”.'),
     bad('a lowest price above the highest', { path: search('min_price=200&max_price=100'), field: 'min_price' },
       'The lowest price must not be more than the highest price.'),
     bad('an unknown query parameter', { path: search('max_guests=2'), field: 'max_guests' },
