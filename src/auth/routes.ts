@@ -8,7 +8,7 @@ import { DisplayName } from '../http/text.ts'
 import { Avatar } from '../storage/schemas.ts'
 import { currentUser, requireUser } from './guard.ts'
 import { loadPasswordStrength } from './password-strength.ts'
-import { closeAllSessions, closeSession, openSession, SESSION_COOKIE, sessionUser } from './sessions.ts'
+import { closeAllSessions, closeSession, openSession, SESSION_COOKIE, sessionUserCached } from './sessions.ts'
 import { admitRegistration, type ThrottleLimits } from './throttle.ts'
 import { LocaleField, TimeZoneField } from './locale.ts'
 import { AboutField, CityField, LanguagesField } from './profile.ts'
@@ -143,7 +143,7 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
     }
   }, async (request) => {
     const token = request.cookies[SESSION_COOKIE]
-    return { user: (token ? await sessionUser(pool, token) : undefined) ?? null }
+    return { user: (token ? await sessionUserCached(pool, token) : undefined) ?? null }
   })
 
   app.patch('/api/me', {

@@ -12,6 +12,10 @@ export interface ListenerOptions {
    * sockets catch up from the table (the hub's resync).
    */
   onListening (): void
+  /** Other channels LISTENed on the same connection, each with what to do with a NOTIFY's payload. */
+  channels?: Record<string, (payload: string | undefined) => void>
+  /** Called each time an established LISTEN is lost (before the reconnection), and at stop. */
+  onDown? (): void
 }
 
 export interface Listener {
@@ -33,9 +37,12 @@ export function startListener (opts: ListenerOptions): Listener {
     const c = new Connection({ connectionString: opts.databaseUrl }) // an error is followed by 'end'
     client = c
     const ended = new Promise<void>(resolve => c.on('end', resolve))
-    c.on('notification', msg => { if (msg.channel === LIVE_CHANNEL) opts.onSignal(parseSignal(msg.payload)) })
+    c.on('notification', msg => {
+      if (msg.channel === LIVE_CHANNEL) opts.onSignal(parseSignal(msg.payload))
+      else opts.channels?.[msg.channel]?.(msg.payload)
+    })
     await c.connect()
-    await c.query(`LISTEN ${LIVE_CHANNEL}`)
+    await c.query([LIVE_CHANNEL, ...Object.keys(opts.channels ?? {})].map(ch => `LISTEN ${ch}`).join('; '))
     up = true
     backoff.reset()
     log.info('live: listening for notifications')
@@ -51,6 +58,7 @@ export function startListener (opts: ListenerOptions): Listener {
       } catch (err) {
         if (running) log.warn({ err: (err as Error).message }, 'live: LISTEN connection failed')
       }
+      if (up) opts.onDown?.()
       up = false
       await client?.end().catch(() => {})
       client = undefined
@@ -65,6 +73,7 @@ export function startListener (opts: ListenerOptions): Listener {
     get up () { return up },
     async stop () {
       running = false
+      opts.onDown?.()
       waker.wake()
       await client?.end().catch(() => {})
       await done
