@@ -16,7 +16,10 @@ interface Entry { user: User, until: number }
  * every replica; while the LISTEN is down, or before it first succeeds, nothing is served from memory (each request
  * asks PostgreSQL, as without a cache), and each time it is (re)established the cache starts empty, since what was
  * sent meanwhile is lost. A lookup that was in flight while an entry was dropped is not kept (its answer may predate
- * the change). An entry never outlives its session's expires_at.
+ * the change). An entry never outlives its session's expires_at. Before an entry answers, the listener's barrier makes
+ * sure every NOTIFY committed until then has been handled: a sign-out on replica A followed by a request to replica B
+ * is refused there, however late B's LISTEN would otherwise have heard of it. The barrier is an empty query on the
+ * LISTEN connection, one per round-trip time for all the requests that wait on it: cheaper than a session look-up each.
  */
 export class SessionCache {
   private readonly entries = new Map<string, Entry>()
@@ -25,6 +28,8 @@ export class SessionCache {
   private listening = false
   /** Bumped by every drop: a lookup that began under another generation is not kept. */
   private generation = 0
+  /** Resolves once every NOTIFY committed before the call has been handled (the listener's sync). */
+  private barrier: () => Promise<void> = () => Promise.reject(new Error('not listening'))
 
   /** ttlMs 0: no cache. */
   configure (opts: { ttlMs: number, size: number }): void {
@@ -38,9 +43,13 @@ export class SessionCache {
 
   get length (): number { return this.entries.size }
 
-  /** The LISTEN is established (again): NOTIFYs sent while it was not are gone, so start empty, then serve. */
-  up (): void {
+  /**
+   * The LISTEN is established (again): NOTIFYs sent while it was not are gone, so start empty, then serve. barrier:
+   * resolves once every NOTIFY committed before its call has been handled (src/live/listener.ts, sync).
+   */
+  up (barrier: () => Promise<void>): void {
     this.clear()
+    this.barrier = barrier
     this.listening = true
   }
 
@@ -63,8 +72,13 @@ export class SessionCache {
   async get (key: string, load: () => Promise<{ user: User, expiresAt: Date } | undefined>): Promise<User | undefined> {
     if (!this.serving) return (await load())?.user
     const hit = this.entries.get(key)
-    const now = Date.now()
-    if (hit && hit.until > now) return hit.user
+    if (hit && hit.until > Date.now()) {
+      // A sign-out committed before this request arrived (on another replica, told by its client) must be seen: the
+      // barrier waits for every NOTIFY committed so far, shared by the requests of one round trip. Still there after
+      // it, the entry is good; dropped meanwhile, or the barrier failed (not listening), ask PostgreSQL.
+      const ok = await this.barrier().then(() => true, () => false)
+      if (ok && this.serving && this.entries.get(key) === hit) return hit.user
+    }
     if (hit) this.entries.delete(key)
     const generation = this.generation
     const found = await load()

@@ -21,6 +21,13 @@ export interface ListenerOptions {
 export interface Listener {
   /** True while LISTENing. */
   readonly up: boolean
+  /**
+   * Resolves once every NOTIFY committed before this call has been handled (its channel's handler called); rejects
+   * when not listening. A round trip on the LISTEN connection: PostgreSQL sends a listener the notifications pending
+   * for it before it answers a query (the NOTIFY's commit signals every listener before it returns), so the answer
+   * comes after them. Calls made while one is in flight share the next round trip: one per round-trip time at most.
+   */
+  sync (): Promise<void>
   stop (): Promise<void>
 }
 
@@ -32,6 +39,17 @@ export function startListener (opts: ListenerOptions): Listener {
   let running = true
   let client: Connection | undefined
   let up = false
+  let current: Promise<void> | undefined // sent, not yet answered
+  let queued: Promise<void> | undefined // sent once current is answered, for the calls made after it was sent
+
+  function send (): Promise<void> {
+    const c = client
+    if (!c || !up) return Promise.reject(new Error('live: not listening'))
+    const p = c.query('').then(() => {})
+    current = p
+    p.catch(() => {}).finally(() => { if (current === p) current = undefined })
+    return p
+  }
 
   async function session (): Promise<void> {
     const c = new Connection({ connectionString: opts.databaseUrl }) // an error is followed by 'end'
@@ -71,6 +89,11 @@ export function startListener (opts: ListenerOptions): Listener {
 
   return {
     get up () { return up },
+    sync () {
+      if (!current) return send()
+      queued ??= current.catch(() => {}).then(() => { queued = undefined; return send() })
+      return queued
+    },
     async stop () {
       running = false
       opts.onDown?.()

@@ -60,7 +60,7 @@ export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig, me
     onSignal: s => hub.signal(s),
     // Every time, the first included: a socket can open before this process first LISTENs (a replica just started,
     // already sent sockets by the proxy), and what committed between its catch-up and the LISTEN would be missed.
-    onListening: () => { sessions.up(); hub.resync() },
+    onListening: () => { sessions.up(() => listener.sync()); hub.resync() },
     channels: { [SESSION_CHANNEL]: payload => sessions.revoke(payload) },
     onDown: () => sessions.down()
   })
