@@ -18,7 +18,7 @@ interface Entry { user: User, until: number }
  * sent meanwhile is lost. A lookup that was in flight while an entry was dropped is not kept (its answer may predate
  * the change). An entry never outlives its session's expires_at. Before an entry answers, the listener's barrier makes
  * sure every NOTIFY committed until then has been handled: a sign-out on replica A followed by a request to replica B
- * is refused there, however late B's LISTEN would otherwise have heard of it. The barrier is an empty query on the
+ * is refused there, however late B's LISTEN would otherwise have heard of it. The barrier is a prepared SELECT 1 on the
  * LISTEN connection, one per round-trip time for all the requests that wait on it: cheaper than a session look-up each.
  */
 export class SessionCache {

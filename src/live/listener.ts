@@ -23,7 +23,7 @@ export interface Listener {
   readonly up: boolean
   /**
    * Resolves once every NOTIFY committed before this call has been handled (its channel's handler called); rejects
-   * when not listening. A round trip on the LISTEN connection: PostgreSQL sends a listener the notifications pending
+   * when not listening. A round trip on the LISTEN connection (a prepared SELECT 1): PostgreSQL sends a listener the notifications pending
    * for it before it answers a query (the NOTIFY's commit signals every listener before it returns), so the answer
    * comes after them. Calls made while one is in flight share the next round trip: one per round-trip time at most.
    */
@@ -45,7 +45,7 @@ export function startListener (opts: ListenerOptions): Listener {
   function send (): Promise<void> {
     const c = client
     if (!c || !up) return Promise.reject(new Error('live: not listening'))
-    const p = c.query('').then(() => {})
+    const p = c.query({ name: 'listen-barrier', text: 'SELECT 1' }).then(() => {})
     current = p
     p.catch(() => {}).finally(() => { if (current === p) current = undefined })
     return p
