@@ -17,12 +17,14 @@ import type { Metrics } from './metrics/registry.ts'
 import { services } from './notifications/consumers.ts'
 import { UnsubscribeTokens } from './notifications/unsubscribe.ts'
 import { startRelay } from './outbox/relay.ts'
-import type { WorkerName } from './services.ts'
 import { Backoff, Waker } from './timing.ts'
 
 // The pieces that use Kafka (the relay, the consumer services and the e-mail they send), which services.ts loads only
 // in a process that runs one of them: the Kafka client, the mailer and the consumers' code are tens of MiB that the
 // API process, which never needs Kafka, does not carry.
+
+/** Every consumer service a process can run (hostly worker <name>): services.ts lists them as WORKER_NAMES. */
+export type WorkerName = 'owner' | 'traveler' | 'analytics' | 'messages' | 'email'
 
 /** The consumer services whose spec needs no settings; the e-mail service is built from SMTP_URL and friends. */
 export const workerSpecs = { ...services, analytics: analyticsService, messages: messageService } satisfies Record<Exclude<WorkerName, 'email'>, ConsumerSpec>

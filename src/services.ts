@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
+import type { WorkerName } from './services-kafka.ts'
 import { createPool } from './db/pool.ts'
 import { SESSION_COOKIE } from './auth/sessions.ts'
 import { buildApp } from './http/app.ts'
@@ -17,8 +18,8 @@ import { startOperationsServer, type OperationsServer } from './metrics/server.t
 import { startTracing } from './tracing/setup.ts'
 
 /** Every consumer service a process can run (hostly worker <name>); services-kafka.ts has their specs. */
-export const WORKER_NAMES = ['owner', 'traveler', 'analytics', 'messages', 'email'] as const
-export type WorkerName = (typeof WORKER_NAMES)[number]
+export const WORKER_NAMES = ['owner', 'traveler', 'analytics', 'messages', 'email'] as const satisfies readonly WorkerName[]
+export type { WorkerName }
 
 export interface Pieces {
   api?: boolean

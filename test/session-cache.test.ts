@@ -95,8 +95,8 @@ test('while B\'s LISTEN is down, or just back, B asks PostgreSQL (fail safe)', a
   assert.equal((await onB(traveler).get('/api/notifications')).status, 200) // in B's cache
   await deleteQuietly(traveler)
   const lost = lineMatching(b, /LISTEN connection lost/)
-  // The LISTEN connections (A's and B's): their last query was the LISTEN, or the cache's barrier (SELECT 1).
-  await stack.db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query IN ('SELECT 1', 'LISTEN hostly_live; LISTEN hostly_sessions')")
+  // The LISTEN connections (A's and B's).
+  await stack.db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'hostly live listener'")
   await lost
   assert.equal((await onB(traveler).get('/api/notifications')).status, 401)
 })

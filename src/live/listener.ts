@@ -31,6 +31,9 @@ export interface Listener {
   stop (): Promise<void>
 }
 
+/** The application_name of the LISTEN connection. */
+export const LISTENER_NAME = 'hostly live listener'
+
 /** One dedicated connection per API process LISTENing on the live channel; it reconnects, with backoff, for ever. */
 export function startListener (opts: ListenerOptions): Listener {
   const { log } = opts
@@ -52,7 +55,8 @@ export function startListener (opts: ListenerOptions): Listener {
   }
 
   async function session (): Promise<void> {
-    const c = new Connection({ connectionString: opts.databaseUrl }) // an error is followed by 'end'
+    // Named, so that operators (and tests) tell it from the pool's connections in pg_stat_activity.
+    const c = new Connection({ connectionString: opts.databaseUrl, application_name: LISTENER_NAME }) // an error is followed by 'end'
     client = c
     const ended = new Promise<void>(resolve => c.on('end', resolve))
     c.on('notification', msg => {
