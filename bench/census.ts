@@ -1,6 +1,6 @@
 // The statement census: what one booking costs, counted in ways that do not depend on the machine's load.
 //
-//   node bench/census.ts [--bookings 2000] [--connections 16]
+//   node bench/census.ts [--bookings 2000] [--connections 16] [--api-args "--max-semi-space-size=2"]
 //
 // Hostly as the creation phase runs it (api, relay, owner and traveler workers, bench/lib/servers.ts) on a fresh
 // broker and a PostgreSQL server of its own (support/postgres-server.ts) with pg_stat_statements loaded, fsync and
@@ -26,10 +26,12 @@ import { startPostgresServer } from '../support/postgres-server.ts'
 import { Cleanup } from './lib/cleanup.ts'
 import { makeFixtures, Stays } from './lib/fixtures.ts'
 import { closedLoop } from './lib/load.ts'
-import { Monitor } from './lib/monitor.ts'
+import { Monitor, statusMb } from './lib/monitor.ts'
 import { bookingRequest, startHostly, until } from './lib/servers.ts'
 
-const { values: flags } = parseArgs({ options: { bookings: { type: 'string', default: '2000' }, connections: { type: 'string', default: '16' } } })
+const { values: flags } = parseArgs({
+  options: { bookings: { type: 'string', default: '2000' }, connections: { type: 'string', default: '16' }, 'api-args': { type: 'string', default: '' } }
+})
 const N = Number(flags.bookings)
 const log = (line: string) => console.log(`census: ${line}`)
 
@@ -92,7 +94,7 @@ async function main () {
   await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
   const fixtures = await makeFixtures(url, { travelers: 200, owners: 20, properties: 200 })
   const monitor = new Monitor()
-  const hostly = await startHostly({ cleanup, monitor, workDir, brokers: broker.brokers }, url, { ownerWorkers: 1 })
+  const hostly = await startHostly({ cleanup, monitor, workDir, brokers: broker.brokers }, url, { ownerWorkers: 1, apiNodeArgs: flags['api-args'].split(' ').filter(Boolean) })
   const stays = new Stays(fixtures)
   const count = async () => {
     const { rows: [r] } = await db.query(
@@ -135,6 +137,8 @@ async function main () {
   console.log('\nCPU per booking, ms:')
   for (const [name, s] of Object.entries(cpu)) console.log(`  ${name.padEnd(16)} ${(1000 * per(s)).toFixed(3)}`)
   console.log(`  ${'all of these'.padEnd(16)} ${(1000 * per(Object.values(cpu).reduce((a, b) => a + b, 0))).toFixed(3)}`)
+  const api = hostly.processes[0]
+  console.log(`\nAPI memory after the run: VmRSS ${statusMb(api.pid, 'VmRSS')?.toFixed(0)} MiB, VmHWM (peak since start) ${statusMb(api.pid, 'VmHWM')?.toFixed(0)} MiB`)
 }
 
 main().then(() => cleanup.run(), async err => { console.error(err); await cleanup.run(); process.exitCode = 1 })
