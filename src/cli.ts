@@ -2,17 +2,12 @@
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { untilSignal } from './commands/common.ts'
-import { deadLetters } from './commands/dlq.ts'
-import { replayGroup } from './commands/replay.ts'
 import { serve } from './commands/serve.ts'
 import { ConfigError, describeVariables, loadConfig } from './config.ts'
 import { ensureDatabase, migrate } from './db/migrate.ts'
 import { checkSchema, SchemaError } from './db/schema-check.ts'
 import { seed } from './commands/seed.ts'
 import { DEMO_PASSWORD } from './demo/seed.ts'
-import { useKafkaSecurity } from './kafka/client/clients.ts'
-import { startLocalBroker } from './kafka/local/broker.ts'
-import { startLocalCluster } from './kafka/local/cluster.ts'
 import { createLogger, wantsPretty } from './log.ts'
 import { listMessages } from './email/dev-store.ts'
 import { WORKER_NAMES, type WorkerName } from './services.ts'
@@ -132,7 +127,9 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   const config = loadConfig()
-  useKafkaSecurity(config) // every Kafka client of every command authenticates as configured
+  // Every Kafka client of every command authenticates as configured. The Kafka client (tens of MiB) is loaded only by
+  // the commands that use it: never by hostly api, migrate, seed or mail.
+  if (!['api', 'migrate', 'seed', 'mail'].includes(command)) (await import('./kafka/client/clients.ts')).useKafkaSecurity(config)
   const log = createLogger(config.logLevel, 'hostly', wantsPretty(values.pretty, config.logPretty))
 
   switch (command) {
@@ -148,6 +145,8 @@ async function main (argv: string[]): Promise<number> {
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new ConfigError(`--nodes must be a number of nodes from 1 to 9, got "${values.nodes}"`)
       if (!Number.isInteger(port) || port < 1 || port + nodes - 1 > 65535) throw new ConfigError(`--port must be a port number, got "${values.port}"`)
       const dataDir = resolve(values['data-dir'] ?? config.kafkaDataDir)
+      const { startLocalBroker } = await import('./kafka/local/broker.ts')
+      const { startLocalCluster } = await import('./kafka/local/cluster.ts')
       const kafka = nodes === 1
         ? await startLocalBroker({ port, dataDir, log: m => log.info(m) })
         : await startLocalCluster({ ports: Array.from({ length: nodes }, (_, i) => port + i), dataDir, log: m => log.info(m), nodeLog: m => log.debug(m) })
@@ -156,8 +155,8 @@ async function main (argv: string[]): Promise<number> {
       await kafka.stop()
       return 0
     }
-    case 'dlq': return deadLetters(config, rest, values, HELP.dlq.split('\n')[0])
-    case 'replay': return replayGroup(config, values, HELP.replay.split('\n')[0])
+    case 'dlq': return (await import('./commands/dlq.ts')).deadLetters(config, rest, values, HELP.dlq.split('\n')[0])
+    case 'replay': return (await import('./commands/replay.ts')).replayGroup(config, values, HELP.replay.split('\n')[0])
     case 'worker': {
       const name = rest[0] as WorkerName
       if (!WORKER_NAMES.includes(name)) throw new ConfigError(`hostly worker needs one of: ${WORKER_NAMES.join(', ')}`)

@@ -103,6 +103,10 @@ export interface Settings {
   liveMaxBufferedBytes: number
   /** How often live sockets' sessions are checked (a logged-out or expired session closes its sockets), ms. */
   liveSessionCheckMs: number
+  /** How long an API process may answer a session from memory, ms (0: every request asks PostgreSQL). */
+  sessionCacheMs: number
+  /** Sessions an API process keeps in memory at most. */
+  sessionCacheSize: number
   /** SMTP server for e-mail (smtp:// or smtps://, user:password@ for auth); unset: hostly start catches mail locally. */
   smtpUrl: string | undefined
   /** The From of every e-mail. */
@@ -226,6 +230,9 @@ function duration (raw: string, name: string): number {
   }
   return Number(match[1]) * UNITS[match[2] ?? 'ms']
 }
+
+/** A duration, or 0 (off). */
+const durationOrOff = (raw: string, name: string): number => /^0(ms|s|m|h|d)?$/.test(raw.trim()) ? 0 : duration(raw, name)
 
 function bool (raw: string, name: string): boolean {
   if (raw === 'true' || raw === '1') return true
@@ -410,6 +417,8 @@ export const VARIABLES: { readonly [K in keyof Settings]: Variable<Settings[K]> 
   liveMaxSocketsPerUser: { name: 'LIVE_MAX_SOCKETS_PER_USER', default: '10', parse: int(1, 10_000), description: 'open live sockets per user on one API process (beyond: 429)' },
   liveMaxBufferedBytes: { name: 'LIVE_MAX_BUFFERED_BYTES', default: '1048576', parse: int(1024), description: 'bytes waiting on a live socket before it is closed (1013: reader too slow)' },
   liveSessionCheckMs: { name: 'LIVE_SESSION_CHECK', default: '10s', parse: duration, description: "how often live sockets' sessions are checked (logged out or expired: closed)" },
+  sessionCacheMs: { name: 'SESSION_CACHE_TTL', default: '5s', parse: durationOrOff, description: 'how long an API process answers a session from memory before asking PostgreSQL again; a sign-out or account change anywhere drops it at once (0: no cache)' },
+  sessionCacheSize: { name: 'SESSION_CACHE_SIZE', default: '10000', parse: int(1, 10_000_000), description: 'sessions an API process keeps in memory at most' },
   smtpUrl: { name: 'SMTP_URL', default: '', parse: url(['smtp', 'smtps']), description: 'SMTP server for e-mail (smtp:// or smtps://, user:password@ for auth); unset: hostly start catches mail locally' },
   mailFrom: { name: 'MAIL_FROM', default: 'Hostly <no-reply@hostly.localhost>', parse: text, description: 'the From of every e-mail' },
   mailDevPort: { name: 'MAIL_DEV_PORT', default: '1025', parse: int(0, 65535), description: 'port of the local catch-all SMTP server of hostly start when SMTP_URL is unset' },

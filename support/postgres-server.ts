@@ -13,6 +13,8 @@ const run = promisify(execFile)
 
 export interface PostgresServer {
   port: number
+  /** The server's data folder (its postmaster.pid names the postmaster). */
+  dataDir: string
   /** A URL for the named database on this server (created by `hostly migrate` / `start` when missing). */
   url (database: string): string
   /** A fast restart (`pg_ctl restart -m fast`, as `pg_ctlcluster … restart` does): every connection is closed. */
@@ -37,7 +39,8 @@ async function serverAccount (): Promise<{ uid: number, gid: number } | undefine
   return { uid: Number(uid), gid: Number(gid) }
 }
 
-export async function startPostgresServer (): Promise<PostgresServer> {
+/** settings: postgresql.conf lines added after the defaults below (a later line wins), e.g. shared_preload_libraries. */
+export async function startPostgresServer (opts: { settings?: string[] } = {}): Promise<PostgresServer> {
   const bin = await binDir()
   const account = await serverAccount()
   const home = await mkdtemp(join(tmpdir(), 'hostly-pg-'))
@@ -51,13 +54,15 @@ export async function startPostgresServer (): Promise<PostgresServer> {
   // Throw-away data: no fsync. The socket in our own folder, so nothing collides with the machine's server.
   await writeFile(join(data, 'postgresql.auto.conf'), [
     `port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${home}'`,
-    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200'
+    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200',
+    ...opts.settings ?? []
   ].join('\n') + '\n')
   if (account) await chown(join(data, 'postgresql.auto.conf'), account.uid, account.gid)
   await pgCtl('-l', join(home, 'server.log'), 'start')
 
   return {
     port,
+    dataDir: data,
     url: database => `postgres://postgres@127.0.0.1:${port}/${database}`,
     async restart () { await pgCtl('-l', join(home, 'server.log'), '-m', 'fast', 'restart') },
     async stop () {

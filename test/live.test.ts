@@ -141,7 +141,7 @@ test('the LISTEN connection coming back makes a resumed socket catch up from whe
 
   // The API's LISTEN connection dropped (as a PostgreSQL fault would drop it); a notification written while it is down.
   const listening = async () => (await stack.db.query<{ pid: number }>(
-    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN hostly_live'")).rows.map(r => r.pid)
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'hostly live listener'")).rows.map(r => r.pid)
   const [lost] = await waitFor('the API to LISTEN', async () => { const pids = await listening(); return pids.length === 1 ? pids : undefined }) as number[]
   await stack.db.query('SELECT pg_terminate_backend($1)', [lost])
   await bookMany(traveler, property.id, 1, 10)

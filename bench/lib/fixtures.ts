@@ -1,6 +1,7 @@
 // The people and places of a bench database, made straight in SQL (no argon2: nobody signs in during a
-// bench; each user gets a session the way sign-in opens one), and the stays they book, which never overlap.
-import { openSession, SESSION_COOKIE } from '../../src/auth/sessions.ts'
+// bench; each user gets a session as sign-in opens one: a random token, its hash stored), and the stays they book, which never overlap.
+import { randomBytes } from 'node:crypto'
+import { hashToken, SESSION_COOKIE } from '../../src/auth/sessions.ts'
 import { createPool } from '../../src/db/pool.ts'
 import { createProperty } from '../../src/properties/service.ts'
 
@@ -34,7 +35,13 @@ export async function makeFixtures (databaseUrl: string, counts: { travelers: nu
         `INSERT INTO users (name, email, password_hash, role)
          SELECT $1 || ' ' || i, $1 || '-' || i || '@bench.example', '!', $1 FROM generate_series(1, $2) AS i RETURNING id`,
         [role, n])
-      return Promise.all(rows.map(async ({ id }) => ({ id, cookie: `${SESSION_COOKIE}=${await openSession(pool, id, 24)}` })))
+      // One statement for all their sessions, made as sign-in makes one (a random token, its sha256 stored): 5,000
+      // separate inserts queued on a pool of 4 outlasted its 5 s connection timeout on a loaded machine.
+      const tokens = rows.map(() => randomBytes(32).toString('base64url'))
+      await pool.query(
+        'INSERT INTO sessions (token_hash, user_id, expires_at) SELECT unnest($1::bytea[]), unnest($2::bigint[]), now() + interval \'24 hours\'',
+        [tokens.map(hashToken), rows.map(r => r.id)])
+      return rows.map(({ id }, i) => ({ id, cookie: `${SESSION_COOKIE}=${tokens[i]}` }))
     }
     const travelers = await users('traveler', counts.travelers)
     const owners = await users('owner', counts.owners)

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import type { Queryable } from '../db/pool.ts'
 import { forbidden, unauthorized } from '../errors.ts'
-import { SESSION_COOKIE, sessionUser } from './sessions.ts'
+import { SESSION_COOKIE, sessionUserCached } from './sessions.ts'
 import { can, type Capability, type User } from './users.ts'
 
 declare module 'fastify' {
@@ -22,7 +22,7 @@ const START: Record<Capability, string> = {
 export function requireUser (db: Queryable, ...roles: Capability[]): onRequestAsyncHookHandler {
   return async function (request: FastifyRequest, _reply: FastifyReply) {
     const token = request.cookies[SESSION_COOKIE]
-    const user = token ? await sessionUser(db, token) : undefined
+    const user = token ? await sessionUserCached(db, token) : undefined
     if (!user) throw unauthorized()
     if (roles.length > 0 && !roles.some(r => can(user, r))) {
       throw forbidden(`Only ${roles.join(' or ')}s may do this; ${START[roles[0]]}`)
@@ -35,7 +35,7 @@ export function requireUser (db: Queryable, ...roles: Capability[]): onRequestAs
 export function optionalUser (db: Queryable): onRequestAsyncHookHandler {
   return async function (request: FastifyRequest, _reply: FastifyReply) {
     const token = request.cookies[SESSION_COOKIE]
-    request.user = token ? await sessionUser(db, token) : undefined
+    request.user = token ? await sessionUserCached(db, token) : undefined
   }
 }
 

@@ -7,8 +7,7 @@ import { errors, noBody, Timestamp } from '../http/schemas.ts'
 import { DisplayName } from '../http/text.ts'
 import { Avatar } from '../storage/schemas.ts'
 import { currentUser, requireUser } from './guard.ts'
-import { loadPasswordStrength } from './password-strength.ts'
-import { closeAllSessions, closeSession, openSession, SESSION_COOKIE, sessionUser } from './sessions.ts'
+import { closeAllSessions, closeSession, openSession, SESSION_COOKIE, sessionUserCached } from './sessions.ts'
 import { admitRegistration, type ThrottleLimits } from './throttle.ts'
 import { LocaleField, TimeZoneField } from './locale.ts'
 import { AboutField, CityField, LanguagesField } from './profile.ts'
@@ -63,8 +62,6 @@ export interface AuthOptions { pool: Pool, sessionTtlHours: number, cookieSecure
 export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { pool, sessionTtlHours, cookieSecure, throttle }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const cookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: cookieSecure, maxAge: sessionTtlHours * 3600 }
-  // Before the API listens: the load holds the event loop, and no request should wait behind it.
-  await loadPasswordStrength()
 
   app.post('/api/auth/register', {
     schema: {
@@ -143,7 +140,7 @@ export const authRoutes: FastifyPluginAsync<AuthOptions> = async (fastify, { poo
     }
   }, async (request) => {
     const token = request.cookies[SESSION_COOKIE]
-    return { user: (token ? await sessionUser(pool, token) : undefined) ?? null }
+    return { user: (token ? await sessionUserCached(pool, token) : undefined) ?? null }
   })
 
   app.patch('/api/me', {

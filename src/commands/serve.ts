@@ -3,8 +3,8 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import { ensureDatabase, migrate } from '../db/migrate.ts'
 import { checkSchemaWhenReachable } from '../db/schema-check.ts'
-import { startDevMailServer, type DevMailServer } from '../email/dev-server.ts'
-import { startLocalBroker, type LocalBroker } from '../kafka/local/broker.ts'
+import type { DevMailServer } from '../email/dev-server.ts'
+import type { LocalBroker } from '../kafka/local/broker.ts'
 import { SCHEMA } from '../schema.ts'
 import { startPieces, type Pieces } from '../services.ts'
 import { kafkaBrokers, untilSignal } from './common.ts'
@@ -34,7 +34,7 @@ export async function serve (config: Config, pieces: Pieces, log: Logger, opts: 
   if (needsKafka && config.kafkaBrokers.length === 0) {
     if (!opts.startBroker) kafkaBrokers(config) // throws: the pieces need KAFKA_BROKERS
     log.info({ port: config.kafkaPort, dataDir: config.kafkaDataDir }, 'Kafka: starting a local broker')
-    broker = await startLocalBroker({ port: config.kafkaPort, dataDir: resolve(config.kafkaDataDir), log: m => log.debug(m) })
+    broker = await (await import('../kafka/local/broker.ts')).startLocalBroker({ port: config.kafkaPort, dataDir: resolve(config.kafkaDataDir), log: m => log.debug(m) })
     config = { ...config, kafkaBrokers: [broker.brokers] }
     log.info({ brokers: broker.brokers }, 'Kafka: local broker ready')
   }
@@ -42,7 +42,7 @@ export async function serve (config: Config, pieces: Pieces, log: Logger, opts: 
   try {
     if (opts.devMail && !config.smtpUrl) {
       const dir = resolve(config.mailDevDir)
-      mail = await startDevMailServer(config.mailDevPort, dir, log)
+      mail = await (await import('../email/dev-server.ts')).startDevMailServer(config.mailDevPort, dir, log)
       config = { ...config, smtpUrl: mail.url }
       pieces = { ...pieces, devMailDir: dir }
       log.info({ smtp: mail.url, dir }, 'mail: no SMTP_URL, catching e-mail locally')

@@ -7,7 +7,7 @@ import { eventContext } from '../kafka/consumer/tracing.ts'
 import { inSpan, SpanKind } from '../tracing/spans.ts'
 import { readerOf } from '../notifications/consumers.ts'
 import { audience, changeOf, describeChange, notificationType, type Party } from '../notifications/messages.ts'
-import { believe, type AnyPayload, type Trusted } from '../notifications/trust.ts'
+import { believe, eventFacts, type AnyPayload, type Trusted } from '../notifications/trust.ts'
 import type { UnsubscribeTokens } from '../notifications/unsubscribe.ts'
 import { createMailer, MailRefused, messageIdFor, type Mailer } from './mailer.ts'
 import type { Metrics } from '../metrics/registry.ts'
@@ -113,9 +113,10 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
     topic: TOPICS.created,
     topics: [TOPICS.created, TOPICS.statusUpdated],
     decode: (message, topic) => decoders[topic as keyof typeof decoders](message),
-    async handle (tx, events) {
+    lookUp: eventFacts,
+    async handle (tx, events, looked) {
       // A forged or contradicting event e-mails no one: it is refused (an UntrustedEvent) before anything is sent.
-      const trusted = await believe(tx, events)
+      const trusted = await believe(tx, events, looked)
       const sends = trusted.flatMap((t, i) => audience(changeOf(t.recorded), t.recorded).map(party => ({ event: events[i], t, party })))
       const who = await addresses(tx, sends.map(s => readerOf(s.t.facts, s.party).userId))
       for (const s of sends) await sendOne(s.event, s.t, s.party, who.get(readerOf(s.t.facts, s.party).userId)!)

@@ -1,6 +1,5 @@
 import type { Pool } from '../db/pool.ts'
 import { errorBody } from '../errors.ts'
-import { pingKafka } from '../kafka/client/clients.ts'
 
 // /healthz and /readyz, decided here once; the API's PORT (http/operations.ts) and every process's METRICS_PORT
 // (metrics/server.ts) only serve these answers.
@@ -22,7 +21,8 @@ async function check (fn: () => Promise<unknown>): Promise<string | undefined> {
 export async function whatIsDown (pool: Pool, kafkaBrokers: string[]): Promise<Record<string, string>> {
   const [database, kafka] = await Promise.all([
     check(() => pool.query('SELECT 1')),
-    kafkaBrokers.length > 0 ? check(() => pingKafka(kafkaBrokers)) : undefined
+    // Loaded only by processes that use Kafka: the API's /readyz never asks it, and the client is tens of MiB.
+    kafkaBrokers.length > 0 ? check(async () => (await import('../kafka/client/clients.ts')).pingKafka(kafkaBrokers)) : undefined
   ])
   return Object.fromEntries(Object.entries({ database, kafka }).filter((e): e is [string, string] => e[1] !== undefined))
 }

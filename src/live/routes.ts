@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { currentUser, requireUser } from '../auth/guard.ts'
+import { SESSION_CHANNEL, sessionCache } from '../auth/session-cache.ts'
 import { hashToken, SESSION_COOKIE } from '../auth/sessions.ts'
 import type { Config } from '../config.ts'
 import type { Pool } from '../db/pool.ts'
@@ -16,7 +17,8 @@ import { Hub, type RowLoader } from './hub.ts'
 import type { NotificationSource } from './rows.ts'
 import { startListener } from './listener.ts'
 
-export type LiveConfig = Pick<Config, 'databaseUrl' | 'appOrigins' | 'livePingMs' | 'liveMaxSocketsPerUser' | 'liveMaxBufferedBytes' | 'liveSessionCheckMs'>
+export type LiveConfig = Pick<Config, 'databaseUrl' | 'appOrigins' | 'livePingMs' | 'liveMaxSocketsPerUser' | 'liveMaxBufferedBytes' | 'liveSessionCheckMs' |
+  'sessionCacheMs' | 'sessionCacheSize'>
 
 const Query = Type.Object({
   after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'resume after this notification id' }))
@@ -50,13 +52,18 @@ function socketError (error: Error & { code?: string }, socket: { terminate (): 
 export const liveRoutes: FastifyPluginAsync<{ pool: Pool, config: LiveConfig, metrics?: Metrics, notifications: NotificationSource, loaders?: Record<string, RowLoader> }> = async (fastify, { pool, config, metrics, notifications, loaders }) => {
   const hub = new Hub({ db: pool, notifications, loaders, log: fastify.log as never, pingMs: config.livePingMs, sessionCheckMs: config.liveSessionCheckMs })
   metrics?.onScrape(() => { metrics.liveSockets.set(hub.size) })
+  // The session cache of this process serves only while this LISTEN is up (auth/session-cache.ts).
+  const sessions = sessionCache(pool)
+  sessions.configure({ ttlMs: config.sessionCacheMs, size: config.sessionCacheSize })
   const listener = startListener({
     databaseUrl: config.databaseUrl,
     log: fastify.log as never,
     onSignal: s => hub.signal(s),
     // Every time, the first included: a socket can open before this process first LISTENs (a replica just started,
     // already sent sockets by the proxy), and what committed between its catch-up and the LISTEN would be missed.
-    onListening: () => hub.resync()
+    onListening: () => { sessions.up(() => listener.sync()); hub.resync() },
+    channels: { [SESSION_CHANNEL]: payload => sessions.revoke(payload) },
+    onDown: () => sessions.down()
   })
   await fastify.register(websocket, {
     options: { maxPayload: 1024 }, // the client has nothing to say but pongs

@@ -27,7 +27,7 @@ export interface LiveSignal {
 interface Wire { n?: LiveSignal['notifications'], b?: LiveSignal['bookings'], t?: LiveSignal['traces'], r?: LiveSignal['rows'] }
 
 /** Entries per NOTIFY: ids of up to 16 digits keep a payload well under PostgreSQL's 8000 bytes. */
-const CHUNK = 100
+export const CHUNK = 100
 /** With traceparents (55 characters each, tracing on), fewer. */
 const TRACED_CHUNK = 40
 

@@ -3,10 +3,10 @@ import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
 import type { ConsumerSpec } from '../kafka/consumer/spec.ts'
 import { eventContext } from '../kafka/consumer/tracing.ts'
-import { signalLive } from '../live/signal.ts'
+import { CHUNK, LIVE_CHANNEL, signalLive } from '../live/signal.ts'
 import { tracing, traceparentOf } from '../tracing/spans.ts'
 import { audience, changeOf, describeChange, notificationType, type Party } from './messages.ts'
-import { believe, type AnyPayload, type BookingEventFacts } from './trust.ts'
+import { believe, eventFacts, type AnyPayload, type BookingEventFacts } from './trust.ts'
 
 // The seed's two back-end services, each now telling one party of every change that party did not make
 // (messages.ts: audience): the owner service the property's owner, the traveler service the traveler. The
@@ -30,19 +30,37 @@ export interface Notice { userId: number, type: string, bookingId: number, event
  * socket that reconnected in between. Hence a lock per recipient, held to the commit, taken before the ids are
  * drawn and in recipient order (two batches never wait for each other in a cycle). Found by the chaos run.
  */
-export async function insertNotifications (tx: Client, notices: Notice[]): Promise<Array<{ id: number, user_id: number, event_id: string }>> {
+export async function insertNotifications (tx: Client, notices: Notice[], announce?: { bookings: Array<[number, ...number[]]> }):
+Promise<Array<{ id: number, user_id: number, event_id: string }>> {
   if (notices.length === 0) return []
-  await tx.query({
-    name: 'lock-recipients',
-    text: `SELECT count(pg_advisory_xact_lock(7243016, (u % 2147483647)::int))
-             FROM (SELECT DISTINCT u FROM unnest($1::bigint[]) AS u ORDER BY u) AS recipients`,
-    values: [notices.map(n => n.userId)]
-  })
+  // One statement: the locks are a materialized CTE read by the INSERT's one-time filter, which PostgreSQL evaluates
+  // before the INSERT's first row, so every lock is held before the first id is drawn (nextval, per row). With
+  // announce, the same statement NOTIFYs what it wrote and the bookings given, as signalLive would (one payload).
+  const values = [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)]
+  const written = `locked AS MATERIALIZED (
+             SELECT count(pg_advisory_xact_lock(7243016, (u % 2147483647)::int)) AS n
+               FROM (SELECT DISTINCT u FROM unnest($1::bigint[]) AS u ORDER BY u) AS recipients),
+           written AS (
+             INSERT INTO notifications (user_id, type, booking_id, event_id, message)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[])
+              WHERE (SELECT n FROM locked) >= 0
+             RETURNING id, user_id, event_id)`
+  if (!announce) {
+    const { rows } = await tx.query<{ id: number, user_id: number, event_id: string }>({
+      name: 'insert-notifications',
+      text: `WITH ${written} SELECT id, user_id, event_id FROM written`,
+      values
+    })
+    return rows
+  }
   const { rows } = await tx.query<{ id: number, user_id: number, event_id: string }>({
-    name: 'insert-notifications',
-    text: `INSERT INTO notifications (user_id, type, booking_id, event_id, message)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[]) RETURNING id, user_id, event_id`,
-    values: [notices.map(n => n.userId), notices.map(n => n.type), notices.map(n => n.bookingId), notices.map(n => n.eventId), notices.map(n => n.message)]
+    name: 'insert-notifications-signal',
+    text: `WITH ${written},
+           told AS MATERIALIZED (
+             SELECT pg_notify('${LIVE_CHANNEL}', json_strip_nulls(json_build_object(
+                      'n', (SELECT json_agg(json_build_array(id, user_id) ORDER BY id) FROM written), 'b', $6::json))::text))
+           SELECT id, user_id, event_id FROM written, told`,
+    values: [...values, announce.bookings.length > 0 ? JSON.stringify(announce.bookings) : null]
   })
   return rows
 }
@@ -53,8 +71,8 @@ export async function insertNotifications (tx: Client, notices: Notice[]): Promi
  * live channel (delivered at commit): each notification to its recipient and, when `bookings` says so, the
  * booking's new state to both parties (one service announces each event's booking, so a tab gets it once).
  */
-async function notify (tx: Client, events: Array<DecodedEvent<AnyPayload>>, party: Party, bookings: (e: DecodedEvent<AnyPayload>) => boolean) {
-  const trusted = await believe(tx, events)
+async function notify (tx: Client, events: Array<DecodedEvent<AnyPayload>>, looked: unknown[] | undefined, party: Party, bookings: (e: DecodedEvent<AnyPayload>) => boolean) {
+  const trusted = await believe(tx, events, looked)
   const notices = trusted.flatMap(({ facts, recorded }, i) => {
     const change = changeOf(recorded)
     if (!audience(change, recorded).includes(party)) return []
@@ -62,11 +80,17 @@ async function notify (tx: Client, events: Array<DecodedEvent<AnyPayload>>, part
     const { sentence } = describeChange(change, party, facts, reader)
     return [{ userId: reader.userId, type: notificationType(change), bookingId: facts.booking_id!, eventId: events[i].id, message: sentence }]
   })
-  const rows = await insertNotifications(tx, notices)
   const changed = new Map(trusted.filter((_, i) => bookings(events[i])).map(t => [t.facts.booking_id!, t.facts]))
+  const parties = [...changed.values()].map((b): [number, number, number] => [b.booking_id!, b.traveler_id, b.owner_id])
+  // Usually one round trip writes and announces (one NOTIFY's worth, tracing off); else signalLive's chunks after.
+  if (notices.length > 0 && notices.length <= CHUNK && parties.length <= CHUNK && !tracing()) {
+    await insertNotifications(tx, notices, { bookings: parties })
+    return
+  }
+  const rows = await insertNotifications(tx, notices)
   await signalLive(tx, {
     notifications: rows.map(r => [r.id, r.user_id]),
-    bookings: [...changed.values()].map(b => [b.booking_id!, b.traveler_id, b.owner_id]),
+    bookings: parties,
     traces: tracing() ? tracesOf(events, rows) : undefined
   })
 }
@@ -88,7 +112,8 @@ export const ownerService: ConsumerSpec<AnyPayload> = {
   topic: TOPICS.created,
   topics: [TOPICS.created, TOPICS.statusUpdated],
   decode: (message, topic) => decoders[topic as keyof typeof decoders](message),
-  handle: (tx, events) => notify(tx, events, 'owner', e => e.topic === TOPICS.created)
+  lookUp: eventFacts,
+  handle: (tx, events, looked) => notify(tx, events, looked, 'owner', e => e.topic === TOPICS.created)
 }
 
 /** The traveler service: the changes of booking-status-updated the traveler did not make. */
@@ -97,7 +122,8 @@ export const travelerService: ConsumerSpec<AnyPayload> = {
   group: 'traveler-service-group',
   topic: TOPICS.statusUpdated,
   decode: decoders[TOPICS.statusUpdated] as ConsumerSpec<AnyPayload>['decode'],
-  handle: (tx, events) => notify(tx, events, 'traveler', e => e.topic === TOPICS.statusUpdated)
+  lookUp: eventFacts,
+  handle: (tx, events, looked) => notify(tx, events, looked, 'traveler', e => e.topic === TOPICS.statusUpdated)
 }
 
 export const services = { owner: ownerService, traveler: travelerService }

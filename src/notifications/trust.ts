@@ -2,6 +2,7 @@ import type { BookingCreated, BookingStatusUpdated } from '../bookings/events.ts
 import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
 import { PermanentEventError } from '../kafka/consumer/errors.ts'
+import type { EventLookUp } from '../kafka/consumer/spec.ts'
 
 // An event is a signal, not the truth (docs/events.md): anyone who can write to the topic could have sent it.
 // So each event is checked against the database before it notifies or e-mails anyone: the outbox must hold its
@@ -52,18 +53,20 @@ export interface BookingEventFacts {
 /** A believed event: the database's facts, and the payload Hostly recorded for it (not the one received). */
 export interface Trusted { facts: BookingEventFacts, recorded: Record<string, unknown> }
 
-/** What the outbox recorded for each event, and the booking it names, in one query for the batch. */
-async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Promise<BookingEventFacts[]> {
-  const { rows } = await tx.query({
-    name: 'event-facts',
-    text: `SELECT e.event_id::text, o.topic, o.key, o.payload, b.id AS booking_id, b.property_id, b.traveler_id,
+/**
+ * What the outbox recorded for each event, and the booking it names, one row per event in their order: a look-up
+ * (kafka/consumer/spec.ts) that the consumers run in the statement that records the events as processed.
+ */
+export const eventFacts: EventLookUp<AnyPayload> = {
+  name: 'event-facts',
+  sql: (ids, params) => `SELECT e.event_id::text, o.topic, o.key, o.payload, b.id AS booking_id, b.property_id, b.traveler_id,
                   p.owner_id, p.name AS property, u.name AS traveler, to_char(b.start_date, 'YYYY-MM-DD') AS start_date,
                   to_char(b.end_date, 'YYYY-MM-DD') AS end_date, b.num_guests, b.total_price, p.currency, w.name AS owner,
                   u.locale AS traveler_locale, u.time_zone AS traveler_time_zone, w.locale AS owner_locale, w.time_zone AS owner_time_zone,
-                  dt.own AS own_request_accepted,
+                  dt.own AS own_request_accepted, e.n AS event_ordinal,
                   (SELECT h.cause = 'account_deleted' FROM booking_history h
                     WHERE h.booking_id = b.id AND h.status = 'cancelled' ORDER BY h.id DESC LIMIT 1) AS account_deleted
-             FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS e(event_id, booking_id, n)
+             FROM unnest(${ids}, ${params(1)}::bigint[]) WITH ORDINALITY AS e(event_id, booking_id, n)
              LEFT JOIN outbox o ON o.event_id = e.event_id
              LEFT JOIN bookings b ON b.id = e.booking_id
              LEFT JOIN properties p ON p.id = b.property_id
@@ -72,7 +75,15 @@ async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Pro
              LEFT JOIN LATERAL (SELECT a.traveler_id = b.traveler_id AS own FROM booking_history h JOIN bookings a ON a.id = h.accepted_booking_id
                                  WHERE h.booking_id = b.id AND h.reason = 'dates_taken' ORDER BY h.id DESC LIMIT 1) dt ON true
             ORDER BY e.n`,
-    values: [events.map(e => e.id), events.map(e => e.payload.id)]
+  values: events => [events.map(e => e.payload.id)]
+}
+
+/** The facts of a batch's events, in one query, when the consumer did not read them with its record (eventFacts). */
+async function lookUp (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Promise<BookingEventFacts[]> {
+  const { rows } = await tx.query({
+    name: 'event-facts',
+    text: eventFacts.sql('$1::uuid[]', n => `$${n + 1}`),
+    values: [events.map(e => e.id), ...eventFacts.values(events)]
   })
   return rows
 }
@@ -95,9 +106,9 @@ export function contradiction (event: DecodedEvent<AnyPayload>, f: BookingEventF
   return undefined
 }
 
-/** The events of a batch, each checked against the database; the first untrusted one fails the batch. */
-export async function believe (tx: Client, events: Array<DecodedEvent<AnyPayload>>): Promise<Trusted[]> {
-  const facts = await lookUp(tx, events)
+/** The events of a batch, each checked against the database (its facts, read already when looked is given); the first untrusted one fails the batch. */
+export async function believe (tx: Client, events: Array<DecodedEvent<AnyPayload>>, looked?: unknown[]): Promise<Trusted[]> {
+  const facts = (looked as BookingEventFacts[] | undefined) ?? await lookUp(tx, events)
   return events.map((e, i) => {
     const reason = contradiction(e, facts[i])
     if (reason) throw new UntrustedEvent(reason)

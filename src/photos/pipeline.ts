@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import sharp, { type Metadata, type ResizeOptions } from 'sharp'
+import type { Metadata, ResizeOptions } from 'sharp'
 import { appError } from '../errors.ts'
 
 // What an upload becomes: the server decides what the file is from its bytes (never its name or Content-Type),
@@ -27,6 +27,10 @@ export const PHOTO_WIDTHS = [1920, 960, 320]
 export const AVATAR_SIDES = [256, 128, 64]
 
 type Format = 'jpeg' | 'png' | 'webp'
+
+let loading: Promise<typeof import('sharp')> | undefined
+/** sharp (libvips, tens of MiB), loaded by the first photo or avatar an API process handles, not at its start. */
+const lib = async () => (await (loading ??= import('sharp'))).default
 
 /** The format from the first bytes: JPEG's SOI marker, PNG's signature, WebP's RIFF/WEBP header. */
 export function sniff (bytes: Buffer): Format | undefined {
@@ -57,6 +61,7 @@ export function isHeic (bytes: Buffer): boolean {
 /** The declared size, from the header only; refuses a bomb before a pixel is decoded. */
 async function checkHeader (bytes: Buffer, format: Format, limits: PipelineLimits) {
   let meta: Metadata
+  const sharp = await lib()
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata()
   } catch {
@@ -72,6 +77,7 @@ const name = (body: Buffer, ext: string) => `${createHash('sha256').update(body)
 
 /** Decodes the whole image once (upright, no wider than `widest`), as raw pixels the variants are encoded from. */
 async function decode (bytes: Buffer, limits: PipelineLimits, resize: ResizeOptions) {
+  const sharp = await lib()
   try {
     // failOn 'error': a truncated or corrupt image fails here; a mere warning (odd markers phones write) does not.
     return await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' })
@@ -83,6 +89,7 @@ async function decode (bytes: Buffer, limits: PipelineLimits, resize: ResizeOpti
 
 async function encode (raw: Awaited<ReturnType<typeof decode>>, resize: ResizeOptions): Promise<Variant[]> {
   const { data, info } = raw
+  const sharp = await lib()
   const base = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
     .resize({ ...resize, withoutEnlargement: true })
   const [webp, jpeg] = await Promise.all([
@@ -113,7 +120,8 @@ export async function processPhoto (bytes: Buffer, limits: PipelineLimits): Prom
 /** An avatar: square crops AVATAR_SIDES on a side, centred on what draws the eye (sharp's attention strategy). */
 export async function processAvatar (bytes: Buffer, limits: PipelineLimits): Promise<Processed> {
   await check(bytes, limits)
-  const square = (side: number): ResizeOptions => ({ width: side, height: side, fit: 'cover', position: sharp.strategy.attention })
+  const { strategy } = await lib()
+  const square = (side: number): ResizeOptions => ({ width: side, height: side, fit: 'cover', position: strategy.attention })
   const raw = await decode(bytes, limits, square(AVATAR_SIDES[0]))
   const sides = [...new Set(AVATAR_SIDES.map(s => Math.min(s, raw.info.width, raw.info.height)))]
   const variants = (await Promise.all(sides.map(side => encode(raw, square(side))))).flat()

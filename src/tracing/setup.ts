@@ -1,10 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api'
-import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { ZipkinExporter } from '@opentelemetry/exporter-zipkin'
-import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanExporter } from '@opentelemetry/sdk-trace-node'
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions'
+import type { SpanExporter } from '@opentelemetry/sdk-trace-node'
 import type { Config } from '../config.ts'
 import { setTracing, tracing } from './spans.ts'
 
@@ -18,10 +12,12 @@ export interface Tracing {
 const NOTHING: Tracing = { stop: async () => {} }
 
 /** The exporters configured: Zipkin, OTLP over HTTP (its traces path under the endpoint, as the OTLP spec says), or both. */
-function exporters (s: TracingSettings): SpanExporter[] {
+async function exporters (s: TracingSettings): Promise<SpanExporter[]> {
   const list: SpanExporter[] = []
-  if (s.otelZipkinEndpoint) list.push(new ZipkinExporter({ url: s.otelZipkinEndpoint }))
-  if (s.otelOtlpEndpoint) list.push(new OTLPTraceExporter({ url: `${s.otelOtlpEndpoint.replace(/\/$/, '')}/v1/traces` }))
+  if (s.otelZipkinEndpoint) list.push(new (await import('@opentelemetry/exporter-zipkin')).ZipkinExporter({ url: s.otelZipkinEndpoint }))
+  if (s.otelOtlpEndpoint) {
+    list.push(new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: `${s.otelOtlpEndpoint.replace(/\/$/, '')}/v1/traces` }))
+  }
   return list
 }
 
@@ -30,11 +26,17 @@ function exporters (s: TracingSettings): SpanExporter[] {
  * OTEL_EXPORTER_OTLP_ENDPOINT); otherwise does nothing at all, and the API's global tracer stays its no-op.
  * Sampling is decided where a trace starts (OTEL_TRACES_SAMPLER_ARG, a ratio) and followed by every piece the
  * trace reaches, through the sampled flag of its traceparent. One process, one tracer provider: a second call
- * while tracing is on (two stacks in one test process) leaves the first in place.
+ * while tracing is on (two stacks in one test process) leaves the first in place. The SDK and the exporters are
+ * loaded only then: a process that does not trace keeps them out of its memory.
  */
-export function startTracing (s: TracingSettings, defaultServiceName: string): Tracing {
-  const list = exporters(s)
-  if (list.length === 0 || tracing()) return NOTHING
+export async function startTracing (s: TracingSettings, defaultServiceName: string): Promise<Tracing> {
+  if ((!s.otelZipkinEndpoint && !s.otelOtlpEndpoint) || tracing()) return NOTHING
+  const list = await exporters(s)
+  const [{ context, propagation, trace }, { W3CTraceContextPropagator }, { resourceFromAttributes }, sdk, { ATTR_SERVICE_NAME }] = await Promise.all([
+    import('@opentelemetry/api'), import('@opentelemetry/core'), import('@opentelemetry/resources'), import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/semantic-conventions')
+  ])
+  const { BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } = sdk
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: s.otelServiceName || defaultServiceName }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(s.otelSamplerRatio) }),

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.ts'
 // context, no header, and the API's global tracer left as its no-op.
 
 test('without an exporter, startTracing does nothing: the global tracer stays the API\'s no-op and no span is made', async () => {
-  const tracer = startTracing(loadConfig({}), 'hostly')
+  const tracer = await startTracing(loadConfig({}), 'hostly')
   assert.equal(tracing(), false)
   const noop = trace.getTracer('hostly').startSpan('x')
   assert.equal(noop.isRecording(), false, 'the API\'s no-op tracer')
@@ -26,7 +26,7 @@ test('without an exporter, startTracing does nothing: the global tracer stays th
 })
 
 test('with an exporter, spans are made, sampled by the ratio at the root and by the parent\'s flag below it', async () => {
-  const tracer = startTracing(loadConfig({ OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9/api/v2/spans', OTEL_TRACES_SAMPLER_ARG: '0' }), 'hostly')
+  const tracer = await startTracing(loadConfig({ OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9/api/v2/spans', OTEL_TRACES_SAMPLER_ARG: '0' }), 'hostly')
   try {
     assert.equal(tracing(), true)
     const root = startSpan('root')!
