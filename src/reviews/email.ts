@@ -76,7 +76,7 @@ export function createReviewEmailService (opts: ReviewEmailOptions): ConsumerSpe
     topic: REVIEW_TOPICS.published,
     decode: message => decodeReviewPublished(message),
     async handle (tx, events) {
-      // A forged or contradicting event e-mails no one: it is refused (retryable: false) before anything is sent.
+      // A forged or contradicting event e-mails no one: it is refused (an UntrustedReview) before anything is sent.
       const facts = await believeReviews(tx, events)
       for (const [i, event] of events.entries()) await sendOne(event, facts[i])
     },

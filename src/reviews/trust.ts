@@ -1,15 +1,17 @@
 import type { Client } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
+import { PermanentEventError } from '../kafka/consumer/errors.ts'
 import type { ReviewPublished } from './events.ts'
 
 // As for bookings and messages (notifications/trust.ts, messages/trust.ts): an event is a signal, not the truth.
 // Each review-published is checked against the database before anyone is told or e-mailed: the outbox holds its
 // event id for this topic and booking with this very payload, and the review exists, is published, and is that
-// author's review of that party for that stay. A contradiction can never be fixed by retrying: refused with
-// retryable: false, dead-lettered at once.
+// author's review of that party for that stay. A contradiction can never be fixed by retrying: refused with an
+// UntrustedReview (a PermanentEventError), dead-lettered at once.
 
-export class UntrustedReview extends Error {
-  readonly retryable = false
+export class UntrustedReview extends PermanentEventError {
+  static readonly code = 'HOSTLY_UNTRUSTED_REVIEW'
+  constructor (reason: string) { super(UntrustedReview.code, reason) }
 }
 
 /** What the database says about a review-published event: names and addresses come from here. */
