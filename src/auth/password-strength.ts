@@ -22,7 +22,6 @@ const pending = new Map<number, { resolve (a: { score: number, warning: string }
 
 function start (): Worker {
   const w = new Worker(new URL('./password-strength-worker.ts', import.meta.url))
-  w.unref() // a process may end while it is idle
   const fail = (err: Error) => {
     if (worker === w) worker = undefined
     for (const p of pending.values()) p.reject(err)
@@ -46,6 +45,9 @@ function start (): Worker {
 export async function strength (password: string, userInputs: string[]): Promise<{ score: number, warning: string }> {
   clearTimeout(idle)
   worker ??= start()
+  // Held while a check waits for its answer; a process may end while the thread idles (left referenced, it held
+  // every test file's process open for the thread's idle minute).
+  worker.ref()
   const id = nextId++
   const answer = new Promise<{ score: number, warning: string }>((resolve, reject) => pending.set(id, { resolve, reject }))
   worker.postMessage({ id, password, userInputs: [...userInputs, ...SERVICE_WORDS] } satisfies StrengthRequest)
@@ -53,6 +55,7 @@ export async function strength (password: string, userInputs: string[]): Promise
     return await answer
   } finally {
     if (pending.size === 0) {
+      worker?.unref()
       clearTimeout(idle)
       idle = setTimeout(() => {
         const w = worker
