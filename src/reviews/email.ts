@@ -1,24 +1,14 @@
-import type { Logger } from 'pino'
-import type { Pool } from '../db/pool.ts'
 import { createMailer, MailRefused, messageIdFor } from '../email/mailer.ts'
 import { render } from '../email/render.ts'
+import type { EmailOptions } from '../email/service.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
 import type { ConsumerSpec } from '../kafka/consumer/spec.ts'
-import type { Metrics } from '../metrics/registry.ts'
-import type { UnsubscribeTokens } from '../notifications/unsubscribe.ts'
 import { decodeReviewPublished, REVIEW_TOPICS, type ReviewPublished } from './events.ts'
 import { believeReviews, type ReviewFacts } from './trust.ts'
 import { reviewHeadline, reviewSentence } from './words.ts'
 
-export interface ReviewEmailOptions {
-  pool: Pool
-  smtpUrl: string
-  mailFrom: string
-  appUrl: string
-  unsubscribe: UnsubscribeTokens
-  log: Logger
-  metrics?: Pick<Metrics, 'emails'>
-}
+/** The booking e-mail service's options: the same SMTP server, sender, links and metrics. */
+export type ReviewEmailOptions = EmailOptions
 
 /**
  * The review e-mail service: one e-mail to the reviewed party per published review, with the review's words, unless

@@ -43,7 +43,7 @@ const JOIN_DEADLINE_SESSIONS = 6
 const COMMIT_DEADLINE_SESSIONS = 3
 
 /** The promise's outcome, or a rejection once ms have passed without one (the promise itself is left to settle). */
-export async function withDeadline<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
+async function withDeadline<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
