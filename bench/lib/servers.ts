@@ -29,8 +29,8 @@ interface Context {
   hostlyEnv?: Record<string, string>
 }
 
-function launch (ctx: Context, name: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Child {
-  const child = startChild(name, process.execPath, [...nodeArgs, ...args], { cwd: root, env, logFile: join(ctx.workDir, `${name}.log`) })
+function launch (ctx: Context, name: string, args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = [], cwd = root): Child {
+  const child = startChild(name, process.execPath, [...nodeArgs, ...args], { cwd, env, logFile: join(ctx.workDir, `${name}.log`) })
   ctx.monitor.track(name, child.pid)
   ctx.cleanup.add(`stop ${name}`, () => child.stop())
   return child
@@ -69,14 +69,20 @@ const hostlyEnv = (ctx: Context, databaseUrl: string) => ({
   ...ctx.hostlyEnv
 })
 
-export async function startHostly (ctx: Context, databaseUrl: string, opts: { ownerWorkers: number, apiNodeArgs?: string[] }): Promise<Server> {
+/**
+ * Hostly's processes from the checkout at opts.root (this one by default: bench/versus.ts starts an older commit's
+ * too), their names prefixed with opts.name when given, so that two Hostlys on one machine keep their logs apart.
+ */
+export async function startHostly (ctx: Context, databaseUrl: string, opts: { ownerWorkers: number, apiNodeArgs?: string[], root?: string, name?: string }): Promise<Server> {
   const port = await freePort()
   const env = hostlyEnv(ctx, databaseUrl)
+  const start = (name: string, args: string[], extra: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) =>
+    launch(ctx, opts.name ? `${opts.name}-${name}` : name, ['src/cli.ts', ...args], { ...env, ...extra }, nodeArgs, opts.root)
   const processes = [
-    launch(ctx, 'api', ['src/cli.ts', 'api'], { ...env, PORT: String(port) }, opts.apiNodeArgs),
-    launch(ctx, 'relay', ['src/cli.ts', 'relay'], env),
-    ...Array.from({ length: opts.ownerWorkers }, (_, i) => launch(ctx, opts.ownerWorkers === 1 ? 'owner-worker' : `owner-worker-${i + 1}`, ['src/cli.ts', 'worker', 'owner'], env)),
-    launch(ctx, 'traveler-worker', ['src/cli.ts', 'worker', 'traveler'], env)
+    start('api', ['api'], { PORT: String(port) }, opts.apiNodeArgs),
+    start('relay', ['relay']),
+    ...Array.from({ length: opts.ownerWorkers }, (_, i) => start(opts.ownerWorkers === 1 ? 'owner-worker' : `owner-worker-${i + 1}`, ['worker', 'owner'])),
+    start('traveler-worker', ['worker', 'traveler'])
   ]
   const url = `http://127.0.0.1:${port}`
   await untilHealthy(url, processes)
