@@ -19,7 +19,8 @@
 -- caller's transaction: the events exist if and only if the change commits. The topic names are parameters, passed
 -- from src/bookings/events.ts, the one place they are written; this file names no topic.
 --
--- Locks, in one order everywhere so that no two transactions wait on each other in a cycle: a request takes the
+-- Locks, in one order everywhere so that no two transactions wait on each other in a cycle: a request takes its
+-- traveler's users row FOR KEY SHARE (waiting for an account deletion, which holds it FOR UPDATE), then the
 -- property FOR SHARE (requests run side by side); an accept takes the property FOR NO KEY UPDATE, then the booking,
 -- so it waits for the requests in flight, sees them and cancels the overlapping ones, and later requests see it;
 -- cancel and expire lock only the booking; a block takes the property FOR NO KEY UPDATE, as an accept does, so the
@@ -173,7 +174,8 @@ CREATE OR REPLACE FUNCTION dates_blocked(p_property bigint, p_start date, p_end 
   LANGUAGE sql STABLE
   AS $$ SELECT EXISTS (SELECT 1 FROM property_blocks k WHERE k.property_id = p_property AND stays_overlap(k.start_date, k.end_date, p_start, p_end)) $$;
 
--- request: a new booking, pending. outcome: 'created', 'no_property', 'own_property', 'unlisted' (its owner
+-- request: a new booking, pending. outcome: 'created', 'account_deleted' (the traveler's account was deleted while
+-- this request was on its way), 'no_property', 'own_property', 'unlisted' (its owner
 -- unlisted it), 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights), 'dates_taken' (the stay
 -- overlaps an accepted booking), 'dates_blocked' (it overlaps a block) or 'too_many_pending' (bound: p_max_pending,
 -- the traveler's pending requests already; null: no cap). The booking keeps the price of this moment, item by item
@@ -189,6 +191,14 @@ DECLARE
   price record;
   b bookings;
 BEGIN
+  -- The traveler's row first, as the account deletion takes it (users, then properties, then bookings): a
+  -- deletion holding it FOR UPDATE is waited for, and READ COMMITTED then re-reads the row, so a request that
+  -- passed its session check before the deletion committed finds the account deleted and writes nothing. KEY SHARE,
+  -- the lock the insert's foreign key takes anyway: requests and profile edits do not wait on each other.
+  PERFORM 1 FROM users u WHERE u.id = p_traveler AND u.deleted_at IS NULL FOR KEY SHARE;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'account_deleted', NULL::int, NULL::bookings; RETURN;
+  END IF;
   SELECT p.max_guests, p.min_nights, p.listed, p.price_per_night, p.cleaning_fee, p.tax_rate, p.currency, p.owner_id INTO prop
     FROM properties p WHERE p.id = p_property FOR SHARE;
   IF NOT FOUND THEN

@@ -1,7 +1,7 @@
 import type { User } from '../auth/users.ts'
 import type { Pool, Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
-import { appError, badRequest, forbidden, notFound } from '../errors.ts'
+import { appError, badRequest, forbidden, notFound, unauthorized } from '../errors.ts'
 import { traceparentOf } from '../tracing/spans.ts'
 import { TOPICS } from './events.ts'
 import type { Action, BookingInput } from './schemas.ts'
@@ -38,6 +38,8 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
       values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests, TOPICS.created, traceparentOf(), opts.maxPending ?? null]
     },
     refusals: {
+      // Deleted while this request was on its way (its session was checked before): signed out, as every later one.
+      account_deleted: () => unauthorized(),
       no_property: () => notFound('Property'),
       own_property: () => appError('OWN_PROPERTY'),
       unlisted: () => appError('PROPERTY_UNLISTED'),
