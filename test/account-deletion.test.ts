@@ -3,6 +3,7 @@ import { mkdtemp, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { TOPICS } from '../src/bookings/events.ts'
 import { assertSignedOut, book, Client, listProperty, signUp } from './helpers/http.ts'
 import { pngOf, upload } from './helpers/images.ts'
 import { openLive } from './helpers/live.ts'
@@ -184,6 +185,44 @@ describe('a traveler deletes their account', () => {
     await toldOf(host, pending.id, /deleted their account/)
     const { rows: [{ n }] } = await stack.db.query("SELECT count(*)::int AS n FROM outbox WHERE key = $1 AND payload::json ->> 'status' = 'cancelled'", [String(pending.id)])
     assert.equal(n, 1, 'one cancellation event')
+  })
+})
+
+describe('a request on its way while the account is deleted', () => {
+  test('a request on its way while the account is deleted waits for the deletion, then writes nothing (401)', async () => {
+    const host = await signUp(stack.url, 'owner')
+    const place = await listProperty(host)
+    const guest = await signUp(stack.url, 'traveler', 'Tia Twotabs')
+    const id = guest.user!.id
+    // The deletion, as deleteAccount() runs it (src/account/deletion.ts), held before its COMMIT: the row locked, the
+    // bookings closed, the row emptied. The guest's session is still valid to everyone else until it commits.
+    const deletion = await stack.db.connect()
+    try {
+      await deletion.query('BEGIN')
+      const { rows: [{ pid: deletionPid }] } = await deletion.query('SELECT pg_backend_pid() AS pid')
+      await deletion.query('SELECT deleted_at FROM users WHERE id = $1 FOR UPDATE', [id])
+      await deletion.query('SELECT * FROM close_account($1, $2)', [id, TOPICS.statusUpdated])
+      await deletion.query("UPDATE users SET name = 'Deleted account', deleted_at = now() WHERE id = $1", [id])
+
+      // The other tab's request: its session checked, request_booking() waits for the deletion's lock.
+      let answered = false
+      const request = guest.post('/api/bookings', { property_id: place.id, ...stay(10), num_guests: 1 }).finally(() => { answered = true })
+      await waitFor('the request waiting for the deletion', async () => (await stack.db.query(
+        "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%request_booking(%' AND $1::int = ANY (pg_blocking_pids(pid))", [deletionPid])).rowCount)
+      assert.equal(answered, false, 'it waits for the deletion')
+      await deletion.query('COMMIT')
+
+      const res = await request
+      assert.equal(res.status, 401, JSON.stringify(res.body))
+      assert.equal(res.body.code, 'UNAUTHORIZED')
+    } finally {
+      await deletion.query('ROLLBACK').catch(() => {})
+      deletion.release()
+    }
+    const { rows } = await stack.db.query('SELECT id, status FROM bookings WHERE traveler_id = $1', [id])
+    assert.deepEqual(rows, [], 'no request from a deleted account')
+    const { rows: [{ n }] } = await stack.db.query("SELECT count(*)::int AS n FROM outbox WHERE payload::json ->> 'traveler_id' = $1", [String(id)])
+    assert.equal(n, 0, 'no event')
   })
 })
 

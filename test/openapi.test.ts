@@ -401,6 +401,15 @@ describe('real responses, checked against the document', () => {
     assert.deepEqual(done.body.history.map((h: { status: string, reason: string | null, by: string }) => [h.status, h.reason, h.by]),
       [['pending', null, 'traveler'], ['accepted', null, 'owner'], ['cancelled', 'traveler_cancelled', 'traveler']])
     assert.deepEqual(done.body.actions, [])
+
+    // A stay that has begun is no longer cancelled, a request whose first night has passed no longer accepted.
+    const begun = (await expect(201, traveler, 'createBooking', { body: { property_id: property.id, start_date: day(44), end_date: day(46), num_guests: 1 } })).body.booking.id
+    await expect(200, owner, 'acceptBooking', { params: { id: begun } })
+    const late = (await expect(201, traveler, 'createBooking', { body: { property_id: property.id, start_date: day(47), end_date: day(49), num_guests: 1 } })).body.booking.id
+    await stack.db.query('UPDATE bookings SET start_date = current_date - 3, end_date = current_date - 1 WHERE id = ANY($1)', [[begun, late]])
+    assert.equal((await expect(409, traveler, 'cancelBooking', { params: { id: begun } })).body.code, 'STAY_STARTED')
+    assert.equal((await expect(409, owner, 'acceptBooking', { params: { id: late } })).body.code, 'REQUEST_DATES_PASSED')
+    await expect(200, traveler, 'cancelBooking', { params: { id: late } })
   })
 
   test('notifications, /healthz and /readyz in each documented status (503 below)', async () => {

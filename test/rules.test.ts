@@ -135,3 +135,65 @@ test('the database itself refuses two overlapping accepted stays', async () => {
   await stack.db.query('UPDATE bookings SET status = \'accepted\' WHERE id = $1', [a.id])
   await assert.rejects(stack.db.query('UPDATE bookings SET status = \'accepted\' WHERE id = $1', [b.id]), { code: '23P01' })
 })
+
+test('dates: a stay that has begun cannot be cancelled by either party (409 STAY_STARTED, nothing written); one starting today can; a request whose first night has passed is declined or withdrawn, not accepted', async () => {
+  const owner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const property = await listProperty(owner)
+  const accepted = async (inDays: number, propertyId = property.id) => {
+    const b = await book(traveler, propertyId, inDays)
+    assert.equal((await owner.post(`/api/bookings/${b.id}/accept`)).status, 200)
+    return b
+  }
+  /** Moves a booking's dates relative to the database's today: no request may be made for past dates. */
+  const move = (id: number, start: number, end: number) =>
+    stack.db.query('UPDATE bookings SET start_date = current_date + $2::int, end_date = current_date + $3::int WHERE id = $1', [id, start, end])
+  const rowOf = async (id: number) => (await stack.db.query(
+    'SELECT b.status, b.reason, b.previous_status, b.updated_at, (SELECT count(*)::int FROM booking_history h WHERE h.booking_id = b.id) AS history FROM bookings b WHERE b.id = $1', [id])).rows[0]
+  const actions = async (c: Client, id: number) => (await c.get(`/api/bookings/${id}`)).body.actions
+
+  // Ended months ago, and under way (began yesterday).
+  const over = await accepted(10)
+  await move(over.id, -120, -116)
+  const underWay = await accepted(20)
+  await move(underWay.id, -1, 2)
+  for (const b of [over, underWay]) {
+    const before = await rowOf(b.id)
+    assert.equal(before.status, 'accepted')
+    await refused('the guest cancels a stay that has begun', () => traveler.post(`/api/bookings/${b.id}/cancel`), 409, 'STAY_STARTED')
+    await refused('the host cancels a stay that has begun', () => owner.post(`/api/bookings/${b.id}/cancel`), 409, 'STAY_STARTED')
+    assert.deepEqual(await rowOf(b.id), before, 'nothing changed, no line of history')
+    assert.deepEqual(await actions(traveler, b.id), [], 'the page offers no cancel')
+    assert.deepEqual(await actions(owner, b.id), [])
+  }
+  const refusal = await traveler.post(`/api/bookings/${over.id}/cancel`)
+  assert.equal(refusal.body.message, 'This stay has already begun, so it can no longer be cancelled here.')
+
+  // Its first night today: not begun, so either party may still cancel it.
+  const elsewhere = await listProperty(owner)
+  const today = await accepted(0, elsewhere.id)
+  assert.deepEqual(await actions(traveler, today.id), ['cancel'])
+  assert.deepEqual(await actions(owner, today.id), ['cancel'])
+  const cancelled = await traveler.post(`/api/bookings/${today.id}/cancel`)
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body))
+  assert.deepEqual([cancelled.body.booking.reason, cancelled.body.booking.previous_status], ['traveler_cancelled', 'accepted'])
+
+  // A request whose first night has passed: too late to accept, still declined or withdrawn.
+  const late = await book(traveler, property.id, 30)
+  const lateToo = await book(traveler, property.id, 40)
+  await move(late.id, -6, -3)
+  await move(lateToo.id, -6, -3)
+  assert.deepEqual(await actions(owner, late.id), ['decline'])
+  assert.deepEqual(await actions(traveler, late.id), ['withdraw'])
+  await refused('accepting a request whose first night has passed', () => owner.post(`/api/bookings/${late.id}/accept`), 409, 'REQUEST_DATES_PASSED')
+  assert.equal((await rowOf(late.id)).status, 'pending')
+  const declined = await owner.post(`/api/bookings/${late.id}/cancel`)
+  assert.deepEqual([declined.status, declined.body.booking.reason, declined.body.booking.previous_status], [200, 'owner_declined', 'pending'])
+  const withdrawn = await traveler.post(`/api/bookings/${lateToo.id}/cancel`)
+  assert.deepEqual([withdrawn.status, withdrawn.body.booking.reason], [200, 'traveler_cancelled'])
+
+  assert.deepEqual(await published(over.id), { created: 1, statuses: ['accepted'] })
+  assert.deepEqual(await published(underWay.id), { created: 1, statuses: ['accepted'] })
+  assert.deepEqual(await published(today.id), { created: 1, statuses: ['accepted', 'cancelled:traveler_cancelled'] })
+  assert.deepEqual(await published(late.id), { created: 1, statuses: ['cancelled:owner_declined'] })
+})

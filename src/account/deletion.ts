@@ -52,10 +52,9 @@ export async function deleteAccount (pool: Pool, storage: Storage, limits: Throt
   await confirmPassword(pool, limits, user, password, client, 'password')
   const { summary, files } = await transaction(pool, async tx => {
     // The row first, for update: a second deletion at once waits here and then finds it gone; a request of this
-    // person's that has written its booking (its foreign key holds the row) is waited for, so it is cancelled with the
-    // rest. One sent from another tab in the very same instant, whose insert comes after this lock, waits and then
-    // commits: a pending request from "Deleted account", which the host declines or the sweeper expires. Closing that
-    // gap would be a check in request_booking(), on the booking path: not done without the benchmark.
+    // person's that has locked the row (request_booking() takes it first) is waited for, so its booking is cancelled
+    // with the rest. One sent from another tab in the very same instant, after this lock, waits for the commit and
+    // then finds the account deleted: it writes nothing (401, as the person is signed out).
     const { rows: [row] } = await tx.query('SELECT deleted_at, avatar FROM users WHERE id = $1 FOR UPDATE', [user.id])
     if (!row || row.deleted_at) throw unauthorized()
     const { rows: [summary] } = await tx.query<DeletionSummary>(

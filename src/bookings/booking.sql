@@ -3,7 +3,7 @@
 --   request  request_booking()   (nothing) -> pending        booking-created
 --   accept   accept_booking()    pending   -> accepted       booking-status-updated
 --                                and each overlapping pending request -> cancelled, reason dates_taken
---   cancel   cancel_booking()    pending | accepted -> cancelled, reason traveler_cancelled or owner_declined
+--   cancel   cancel_booking()    pending | accepted (not yet begun) -> cancelled, reason traveler_cancelled or owner_declined
 --   expire   expire_bookings()   pending (older than the TTL) -> cancelled, reason expired
 --   block    block_dates()       (a property's nights taken off sale by its owner)
 --                                and each overlapping pending request -> cancelled, reason owner_declined
@@ -19,7 +19,8 @@
 -- caller's transaction: the events exist if and only if the change commits. The topic names are parameters, passed
 -- from src/bookings/events.ts, the one place they are written; this file names no topic.
 --
--- Locks, in one order everywhere so that no two transactions wait on each other in a cycle: a request takes the
+-- Locks, in one order everywhere so that no two transactions wait on each other in a cycle: a request takes its
+-- traveler's users row FOR KEY SHARE (waiting for an account deletion, which holds it FOR UPDATE), then the
 -- property FOR SHARE (requests run side by side); an accept takes the property FOR NO KEY UPDATE, then the booking,
 -- so it waits for the requests in flight, sees them and cancels the overlapping ones, and later requests see it;
 -- cancel and expire lock only the booking; a block takes the property FOR NO KEY UPDATE, as an accept does, so the
@@ -51,6 +52,14 @@ CREATE OR REPLACE FUNCTION stays_overlap(a_start date, a_end date, b_start date,
 CREATE OR REPLACE FUNCTION booking_may_become(from_status text, to_status text) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT (from_status, to_status) IN (('pending', 'accepted'), ('pending', 'cancelled'), ('accepted', 'cancelled')) $$;
+
+-- Whether a stay has begun: its first night is before today (the database's current_date). The one definition of
+-- it: an accepted stay that has begun can no longer be cancelled, a request whose first night has passed no longer
+-- accepted, and deleting an account leaves such stays alone (account_closure_bookings()). Inlined (sql, one
+-- expression, not STRICT).
+CREATE OR REPLACE FUNCTION stay_begun(p_start date) RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  AS $$ SELECT p_start < current_date $$;
 
 -- The booking-created payload of docs/events.md, field for field.
 CREATE OR REPLACE FUNCTION booking_created_payload(b bookings) RETURNS text
@@ -165,7 +174,8 @@ CREATE OR REPLACE FUNCTION dates_blocked(p_property bigint, p_start date, p_end 
   LANGUAGE sql STABLE
   AS $$ SELECT EXISTS (SELECT 1 FROM property_blocks k WHERE k.property_id = p_property AND stays_overlap(k.start_date, k.end_date, p_start, p_end)) $$;
 
--- request: a new booking, pending. outcome: 'created', 'no_property', 'own_property', 'unlisted' (its owner
+-- request: a new booking, pending. outcome: 'created', 'account_deleted' (the traveler's account was deleted while
+-- this request was on its way), 'no_property', 'own_property', 'unlisted' (its owner
 -- unlisted it), 'too_many_guests' (bound: max_guests), 'too_few_nights' (bound: min_nights), 'dates_taken' (the stay
 -- overlaps an accepted booking), 'dates_blocked' (it overlaps a block) or 'too_many_pending' (bound: p_max_pending,
 -- the traveler's pending requests already; null: no cap). The booking keeps the price of this moment, item by item
@@ -181,6 +191,14 @@ DECLARE
   price record;
   b bookings;
 BEGIN
+  -- The traveler's row first, as the account deletion takes it (users, then properties, then bookings): a
+  -- deletion holding it FOR UPDATE is waited for, and READ COMMITTED then re-reads the row, so a request that
+  -- passed its session check before the deletion committed finds the account deleted and writes nothing. KEY SHARE,
+  -- the lock the insert's foreign key takes anyway: requests and profile edits do not wait on each other.
+  PERFORM 1 FROM users u WHERE u.id = p_traveler AND u.deleted_at IS NULL FOR KEY SHARE;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'account_deleted', NULL::int, NULL::bookings; RETURN;
+  END IF;
   SELECT p.max_guests, p.min_nights, p.listed, p.price_per_night, p.cleaning_fee, p.tax_rate, p.currency, p.owner_id INTO prop
     FROM properties p WHERE p.id = p_property FOR SHARE;
   IF NOT FOUND THEN
@@ -227,8 +245,9 @@ END
 $$;
 
 -- accept: by the property's owner. outcome: 'accepted', 'not_found', 'forbidden' (not the caller's property),
--- 'invalid_transition' (current_status says from what), 'dates_taken' or 'dates_blocked' (the owner blocked some
--- of its nights since it was requested). The pending requests this acceptance makes impossible are cancelled with
+-- 'invalid_transition' (current_status says from what), 'stay_begun' (the request's first night has passed: too
+-- late to say yes; it can still be declined, or the sweeper expires it), 'dates_taken' or 'dates_blocked' (the
+-- owner blocked some of its nights since it was requested). The pending requests this acceptance makes impossible are cancelled with
 -- it (reason dates_taken), each with its own event, after the acceptance's.
 CREATE OR REPLACE FUNCTION accept_booking(p_booking bigint, p_owner bigint, p_status_topic text)
   RETURNS TABLE (outcome text, current_status text, booking bookings)
@@ -251,6 +270,9 @@ BEGIN
   IF NOT booking_may_become(b.status, 'accepted') THEN
     RETURN QUERY SELECT 'invalid_transition', b.status, NULL::bookings; RETURN;
   END IF;
+  IF stay_begun(b.start_date) THEN
+    RETURN QUERY SELECT 'stay_begun', NULL::text, NULL::bookings; RETURN;
+  END IF;
   PERFORM 1 FROM bookings o WHERE o.property_id = v_property AND o.status = 'accepted' AND o.id <> p_booking
      AND stays_overlap(o.start_date, o.end_date, b.start_date, b.end_date);
   IF FOUND THEN
@@ -271,8 +293,10 @@ END
 $$;
 
 -- cancel: by the booking's traveler (reason traveler_cancelled) or its property's owner (owner_declined).
--- outcome: 'cancelled', 'not_found', 'forbidden' (neither party) or 'invalid_transition' (current_status says
--- from what). Locks only the booking: an accept holding the property and waiting for this booking finds it
+-- outcome: 'cancelled', 'not_found', 'forbidden' (neither party), 'invalid_transition' (current_status says
+-- from what) or 'stay_begun' (an accepted stay whose first night has passed: it is under way or over, and the
+-- other party's record; the rule account_closure_bookings() follows). A pending request can be withdrawn or
+-- declined whatever its dates: it holds no night, and the sweeper would expire it anyway. Locks only the booking: an accept holding the property and waiting for this booking finds it
 -- cancelled and refuses.
 CREATE OR REPLACE FUNCTION cancel_booking(p_booking bigint, p_user bigint, p_status_topic text)
   RETURNS TABLE (outcome text, current_status text, booking bookings)
@@ -294,6 +318,9 @@ BEGIN
   END IF;
   IF NOT booking_may_become(b.status, 'cancelled') THEN
     RETURN QUERY SELECT 'invalid_transition', b.status, NULL::bookings; RETURN;
+  END IF;
+  IF b.status = 'accepted' AND stay_begun(b.start_date) THEN
+    RETURN QUERY SELECT 'stay_begun', NULL::text, NULL::bookings; RETURN;
   END IF;
   UPDATE bookings o SET status = 'cancelled', reason = v_reason, previous_status = o.status, updated_at = now()
    WHERE o.id = p_booking RETURNING o.* INTO b;
@@ -364,8 +391,8 @@ $$;
 -- What deleting an account does to bookings, the one definition of it (close_account() below does it; the settings
 -- page asks GET /api/me/deletion, which reads this, before). side: 'guest' (the account's own request or stay) or
 -- 'host' (a request or stay at one of its places). Every pending request goes, whatever its dates; an accepted stay
--- goes when it has not begun (its first night is today or later). A stay under way or past is kept as it is: it
--- happened, and it is the other party's record.
+-- goes when it has not begun (stay_begun(): its first night is today or later), as cancel_booking() allows. A
+-- stay under way or past is kept as it is: it happened, and it is the other party's record.
 CREATE OR REPLACE FUNCTION account_closure_bookings(p_user bigint)
   RETURNS TABLE (id bigint, side text, status text)
   LANGUAGE sql STABLE
@@ -373,7 +400,7 @@ CREATE OR REPLACE FUNCTION account_closure_bookings(p_user bigint)
   SELECT b.id, CASE WHEN b.traveler_id = p_user THEN 'guest' ELSE 'host' END, b.status
     FROM bookings b
    WHERE (b.traveler_id = p_user OR b.property_id IN (SELECT p.id FROM properties p WHERE p.owner_id = p_user))
-     AND (b.status = 'pending' OR (b.status = 'accepted' AND b.start_date >= current_date))
+     AND (b.status = 'pending' OR (b.status = 'accepted' AND NOT stay_begun(b.start_date)))
 $$;
 
 -- close: the bookings' part of deleting an account, in the caller's transaction (which has locked the user's row).

@@ -129,9 +129,9 @@ export const bookingRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, m
       return { booking: await change(pool, user, parseId(request.params.id), along(user, request.body)) }
     })
   transitionRoute('/api/bookings/:id/accept', owner, 'acceptBooking',
-    "Accept a pending request (its property's owner); cancels overlapping requests; a message goes to the traveler with it", acceptBooking)
+    "Accept a pending request whose first night is today or later (its property's owner); cancels overlapping requests; a message goes to the traveler with it", acceptBooking)
   transitionRoute('/api/bookings/:id/cancel', anyone, 'cancelBooking',
-    "Cancel a booking (its traveler or its property's owner): decline, withdraw or cancel; a message goes to the other party with it", cancelBooking)
+    "Cancel a booking (its traveler or its property's owner): decline or withdraw a request, or cancel a stay that has not begun (409 STAY_STARTED once it has); a message goes to the other party with it", cancelBooking)
 
   app.post('/api/properties/:id/blocks', {
     onRequest: owner,

@@ -1,7 +1,7 @@
 import type { User } from '../auth/users.ts'
 import type { Pool, Queryable } from '../db/pool.ts'
 import { checkStay } from '../dates.ts'
-import { appError, badRequest, forbidden, notFound } from '../errors.ts'
+import { appError, badRequest, forbidden, notFound, unauthorized } from '../errors.ts'
 import { traceparentOf } from '../tracing/spans.ts'
 import { TOPICS } from './events.ts'
 import type { Action, BookingInput } from './schemas.ts'
@@ -38,6 +38,8 @@ export async function createBooking (pool: Pool, travelerId: number, input: Book
       values: [input.property_id, travelerId, input.start_date, input.end_date, input.num_guests, TOPICS.created, traceparentOf(), opts.maxPending ?? null]
     },
     refusals: {
+      // Deleted while this request was on its way (its session was checked before): signed out, as every later one.
+      account_deleted: () => unauthorized(),
       no_property: () => notFound('Property'),
       own_property: () => appError('OWN_PROPERTY'),
       unlisted: () => appError('PROPERTY_UNLISTED'),
@@ -62,6 +64,7 @@ export async function acceptBooking (pool: Pool, owner: User, bookingId: string,
       not_found: () => notFound('Booking'),
       forbidden: () => forbidden('This booking is not for one of your properties.'),
       invalid_transition: r => invalidTransition(r.current_status, 'accepted'),
+      stay_begun: () => appError('REQUEST_DATES_PASSED'),
       dates_taken: datesTaken,
       dates_blocked: datesBlocked
     },
@@ -79,7 +82,8 @@ export async function cancelBooking (pool: Pool, user: User, bookingId: string, 
     refusals: {
       not_found: () => notFound('Booking'),
       forbidden: () => notParty(user),
-      invalid_transition: r => invalidTransition(r.current_status, 'cancelled')
+      invalid_transition: r => invalidTransition(r.current_status, 'cancelled'),
+      stay_begun: () => appError('STAY_STARTED')
     },
     details: ['current_status']
   }, along)
@@ -89,7 +93,7 @@ export async function cancelBooking (pool: Pool, user: User, bookingId: string, 
 export async function getBooking (db: Queryable, user: User, bookingId: string) {
   const { rows: [row] } = await db.query({
     name: 'booking-detail',
-    text: `SELECT ${B_COLUMNS}, p.currency, booking_price(b) AS price, p.owner_id, p.name AS property_title, p.city, p.country,
+    text: `SELECT ${B_COLUMNS}, p.currency, booking_price(b) AS price, stay_begun(b.start_date) AS begun, p.owner_id, p.name AS property_title, p.city, p.country,
                   json_build_object('id', t.id, 'name', t.name, 'about', t.about, 'city', t.city, 'languages', t.languages, 'avatar', t.avatar, 'deleted', t.deleted_at IS NOT NULL) AS traveler,
                   json_build_object('id', o.id, 'name', o.name, 'about', o.about, 'city', o.city, 'languages', o.languages, 'avatar', o.avatar, 'deleted', o.deleted_at IS NOT NULL) AS owner,
                   (SELECT coalesce(json_agg(json_build_object('status', h.status, 'reason', h.reason, 'at', iso_utc(h.at), 'by', h.by, 'cause', h.cause) ORDER BY h.id), '[]')
@@ -101,7 +105,7 @@ export async function getBooking (db: Queryable, user: User, bookingId: string) 
   })
   if (!row) throw notFound('Booking')
   assertParty(user, row)
-  const { owner_id: ownerId, property_title: title, city, country, traveler, owner, history, ...booking } = row
+  const { owner_id: ownerId, property_title: title, city, country, traveler, owner, history, begun, ...booking } = row
   return {
     booking,
     property: { id: booking.property_id, title, city, country, currency: booking.currency },
@@ -109,14 +113,18 @@ export async function getBooking (db: Queryable, user: User, bookingId: string) 
     traveler,
     owner,
     history,
-    actions: actionsFor(user.id === ownerId ? 'owner' : 'traveler', booking.status)
+    actions: actionsFor(user.id === ownerId ? 'owner' : 'traveler', booking.status, begun)
   }
 }
 
-/** What a party may do with a booking in this status (booking_may_become in booking.sql has the moves). */
-export function actionsFor (party: 'owner' | 'traveler', status: string): Action[] {
-  if (status === 'pending') return party === 'owner' ? ['accept', 'decline'] : ['withdraw']
-  if (status === 'accepted') return ['cancel']
+/**
+ * What a party may do with a booking in this status (booking_may_become in booking.sql has the moves), begun
+ * being stay_begun() of it: a request whose first night has passed can be declined or withdrawn, not accepted; a
+ * stay that has begun cannot be cancelled (accept_booking() and cancel_booking() refuse them).
+ */
+export function actionsFor (party: 'owner' | 'traveler', status: string, begun: boolean): Action[] {
+  if (status === 'pending') return party === 'owner' ? (begun ? ['decline'] : ['accept', 'decline']) : ['withdraw']
+  if (status === 'accepted' && !begun) return ['cancel']
   return []
 }
 

@@ -217,6 +217,54 @@ test('the booking page at both widths for both parties, and a booking that is no
   await p.context.close()
 })
 
+test('a stay that has begun offers no Cancel stay, on its page (which says why) or in the lists, and a request past its first night no Accept, at both widths', async () => {
+  const owner = await signUp(stack.url, 'owner', 'Olivia Owner')
+  const lea = await signUp(stack.url, 'traveler', 'Lea Traveler')
+  const place = await listProperty(owner, { name: 'Sintra Cottage', city: 'Sintra' })
+  /** An accepted stay moved to days relative to the database's today (no request may be made for past dates). */
+  const accepted = async (inDays: number, start: number, end: number) => {
+    const b = await book(lea, place.id, inDays, 2)
+    await ok(owner.post(`/api/bookings/${b.id}/accept`))
+    await stack.db.query('UPDATE bookings SET start_date = current_date + $2::int, end_date = current_date + $3::int WHERE id = $1', [b.id, start, end])
+    return b
+  }
+  const underWay = await accepted(30, -1, 2)
+  const over = await accepted(40, -120, -118)
+  const late = await book(lea, place.id, 50, 2)
+  await stack.db.query('UPDATE bookings SET start_date = current_date - 2, end_date = current_date + 1 WHERE id = $1', [late.id])
+  const cancelStay = { name: /^Cancel stay/ }
+  for (const viewport of [DESKTOP, PHONE]) {
+    for (const [who, client] of [['owner', owner], ['traveler', lea]] as const) {
+      const p = await signedIn(client, viewport)
+      for (const [b, why] of [[underWay, 'This stay has already begun, so it can no longer be cancelled here.'], [over, 'This stay is over, so it can no longer be cancelled.']] as const) {
+        await p.page.goto(`/bookings/${b.id}`)
+        await p.page.locator('ol[aria-label="History"] li').first().waitFor()
+        assert.equal(await p.page.getByRole('button', cancelStay).count(), 0, `${who}: no Cancel stay on booking ${b.id}`)
+        assert.equal((await p.page.locator('.booking-actions p').textContent())?.trim(), why)
+        if (b === underWay) {
+          assert.deepEqual(await accessibilityProblems(p.page), [])
+          await screenshot(p.page, `booking-begun-${who}`)
+        }
+      }
+      if (who === 'owner') {
+        // A request whose first night has passed: declined, not accepted, and the page says why.
+        await p.page.goto(`/bookings/${late.id}`)
+        await p.page.getByRole('button', { name: 'Decline' }).waitFor()
+        assert.equal(await p.page.getByRole('button', { name: 'Accept' }).count(), 0)
+        await p.page.getByText('The first night of this request has passed, so it can no longer be accepted.').waitFor()
+        await screenshot(p.page, 'booking-late-request-owner')
+      }
+      // The lists decide on their own (My trips, Requests): the stay under way is still upcoming, with no Cancel stay.
+      await p.page.goto(who === 'owner' ? '/owner/requests' : '/trips')
+      await p.page.locator(`[data-booking="${underWay.id}"]`).waitFor()
+      await p.page.locator(`[data-booking="${over.id}"]`).waitFor()
+      assert.equal(await p.page.getByRole('button', cancelStay).count(), 0, `${who}: no Cancel stay in the list`)
+      assert.deepEqual(p.problems, [])
+      await p.context.close()
+    }
+  }
+})
+
 test('signed out, a booking\'s address leads to sign-in and then back to the booking', async () => {
   const owner = await signUp(stack.url, 'owner', 'Olivia Owner')
   const lea = await signUp(stack.url, 'traveler', 'Lea Traveler')

@@ -1,7 +1,7 @@
 import { api } from './api/client.ts'
 import type { Action, Booking, Why } from './api/types.ts'
 import { useConfirm, type Ask } from './components/Confirm.tsx'
-import { formatRange } from './format.ts'
+import { formatRange, today } from './format.ts'
 
 /** What a booking action is called on its button, and while it runs. */
 export const ACTION_WORDS: Record<Action, [string, string]> = {
@@ -37,10 +37,18 @@ export function question (action: Action, s: Subject): Ask | null {
   }
 }
 
-/** The actions the caller may take on a booking in a list (the booking page has the server's own list). */
-export function actionsFor (status: Booking['status'], as: 'owner' | 'traveler'): Action[] {
-  if (status === 'pending') return as === 'owner' ? ['accept', 'decline'] : ['withdraw']
-  if (status === 'accepted') return ['cancel']
+/** Whether a stay has begun: its first night is before today (the server's rule, stay_begun in booking.sql). */
+export const stayBegun = (startDate: string, day = today()) => startDate < day
+
+/**
+ * The actions the caller may take on a booking in a list (the booking page has the server's own list): a stay that
+ * has begun cannot be cancelled, a request whose first night has passed not accepted. Today is the reader's; the
+ * server's may differ by a day near midnight, and then its 409 says why.
+ */
+export function actionsFor (status: Booking['status'], as: 'owner' | 'traveler', startDate: string): Action[] {
+  const begun = stayBegun(startDate)
+  if (status === 'pending') return as === 'owner' ? (begun ? ['decline'] : ['accept', 'decline']) : ['withdraw']
+  if (status === 'accepted' && !begun) return ['cancel']
   return []
 }
 

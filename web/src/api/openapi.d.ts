@@ -455,7 +455,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept a pending request (its property's owner); cancels overlapping requests; a message goes to the traveler with it */
+        /** Accept a pending request whose first night is today or later (its property's owner); cancels overlapping requests; a message goes to the traveler with it */
         post: operations["acceptBooking"];
         delete?: never;
         options?: never;
@@ -472,7 +472,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a booking (its traveler or its property's owner): decline, withdraw or cancel; a message goes to the other party with it */
+        /** Cancel a booking (its traveler or its property's owner): decline or withdraw a request, or cancel a stay that has not begun (409 STAY_STARTED once it has); a message goes to the other party with it */
         post: operations["cancelBooking"];
         delete?: never;
         options?: never;

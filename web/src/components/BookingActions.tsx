@@ -10,7 +10,7 @@ export function BookingActions ({ subject, status, onDone }: { subject: Subject,
   const [busy, setBusy] = useState<Action | null>(null)
   const [error, setError] = useState<string | null>(null)
   const act = useBookingAction()
-  const actions = actionsFor(status, subject.as)
+  const actions = actionsFor(status, subject.as, subject.start_date)
   if (actions.length === 0) return null
   const what = `${subject.as === 'owner' ? (subject.other ?? 'guest') : subject.property}, ${formatRange(subject.start_date, subject.end_date)}`
 

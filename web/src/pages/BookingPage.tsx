@@ -8,7 +8,7 @@ import { Conversation } from '../components/Conversation.tsx'
 import { ErrorText, Loading } from '../components/Status.tsx'
 import { PriceLines } from '../components/PriceLines.tsx'
 import { StayReviews } from '../components/Reviews.tsx'
-import { formatDay, formatMoney, formatTimestamp, nights, plural } from '../format.ts'
+import { formatDay, formatMoney, formatTimestamp, nights, plural, today } from '../format.ts'
 import { useLive } from '../live.tsx'
 import { Picture } from '../components/Picture.tsx'
 import { Link, useTitle } from '../router.tsx'
@@ -111,7 +111,7 @@ export function BookingPage ({ id }: { id: string }) {
 
         <div className='card booking-actions' aria-labelledby='actions-title'>
           <h2 id='actions-title'>{actions.length ? 'What you can do' : 'Nothing to do'}</h2>
-          {actions.length === 0 && <p className='muted'>{b.status === 'cancelled' ? 'This booking is closed.' : b.status === 'accepted' ? 'The stay is confirmed.' : 'Waiting for the host’s answer.'}</p>}
+          {actions.length === 0 && <p className='muted'>{b.status === 'cancelled' ? 'This booking is closed.' : b.status === 'accepted' ? begunWords(b.end_date) : 'Waiting for the host’s answer.'}</p>}
           {actions.length > 0 && (
             <div className='actions'>
               {actions.map(a => (
@@ -124,6 +124,7 @@ export function BookingPage ({ id }: { id: string }) {
             </div>
           )}
           {actions.includes('accept') && <p className='muted small'>Accepting cancels the other requests for these dates.</p>}
+          {b.status === 'pending' && as === 'owner' && !actions.includes('accept') && <p className='muted small'>The first night of this request has passed, so it can no longer be accepted.</p>}
           <ErrorText>{actionError}</ErrorText>
         </div>
       </div>
@@ -152,6 +153,14 @@ export function BookingPage ({ id }: { id: string }) {
     </section>
   )
 }
+
+/**
+ * Why an accepted stay offers nothing: the server lists cancel until its first night has passed (stay_begun in
+ * booking.sql), so it has begun; the reader's today only chooses the words.
+ */
+const begunWords = (endDate: string) => endDate <= today()
+  ? 'This stay is over, so it can no longer be cancelled.'
+  : 'This stay has already begun, so it can no longer be cancelled here.'
 
 /** The booking's conversation; before its first message, the box that opens it. */
 function BookingConversation ({ id }: { id: number }) {

@@ -77,9 +77,8 @@ function Trip ({ booking: b, onChange }: { booking: Item, onChange (b: Partial<I
       </div>
       <div className='row-side'>
         <BookingStatus booking={b} />
-        {/* A stay already over is not cancelled from the list; its page still offers what the server allows. */}
         <BookingActions
-          status={tripGroup(b) === 'past' ? 'cancelled' : b.status}
+          status={b.status}
           subject={{ id: b.id, property: b.property_name, start_date: b.start_date, end_date: b.end_date, as: 'traveler' }}
           onDone={nb => onChange(whyOf(nb))}
         />
