@@ -200,7 +200,7 @@ describe('a request on its way while the account is deleted', () => {
     try {
       await deletion.query('BEGIN')
       const { rows: [{ pid: deletionPid }] } = await deletion.query('SELECT pg_backend_pid() AS pid')
-      await deletion.query('SELECT deleted_at FROM users WHERE id = $1 FOR UPDATE', [id])
+      await deletion.query('SELECT deleted_at FROM users WHERE id = $1 FOR NO KEY UPDATE', [id])
       await deletion.query('SELECT * FROM close_account($1, $2)', [id, TOPICS.statusUpdated])
       await deletion.query("UPDATE users SET name = 'Deleted account', deleted_at = now() WHERE id = $1", [id])
 
@@ -223,6 +223,32 @@ describe('a request on its way while the account is deleted', () => {
     assert.deepEqual(rows, [], 'no request from a deleted account')
     const { rows: [{ n }] } = await stack.db.query("SELECT count(*)::int AS n FROM outbox WHERE payload::json ->> 'traveler_id' = $1", [String(id)])
     assert.equal(n, 0, 'no event')
+  })
+
+  test('a guest\'s request at a place whose host is deleting their account: neither waits for the other in a cycle', async () => {
+    const host = await signUp(stack.url, 'owner', 'Cy Cycle')
+    const place = await listProperty(host)
+    // request_booking() midway (src/bookings/booking.sql), held open: it has the place FOR SHARE; its insert's
+    // foreign key will next take KEY SHARE on the host's row.
+    const request = await stack.db.connect()
+    try {
+      await request.query('BEGIN')
+      const { rows: [{ pid }] } = await request.query('SELECT pg_backend_pid() AS pid')
+      await request.query('SELECT 1 FROM properties WHERE id = $1 FOR SHARE', [place.id])
+      // The host's deletion, the real route: it locks the host's row, then close_account() waits for the place.
+      const deletion = host.post('/api/me/deletion', { password: PASSWORD })
+      await waitFor('the deletion waiting for the place', async () => (await stack.db.query(
+        "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%close_account(%' AND $1::int = ANY (pg_blocking_pids(pid))", [pid])).rowCount)
+      // With the host's row held FOR UPDATE this waited on the deletion, which waits on it: PostgreSQL's deadlock
+      // detector then failed one of the two (40P01) after deadlock_timeout.
+      await request.query('SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE', [host.user!.id])
+      await request.query('COMMIT')
+      const res = await deletion
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+    } finally {
+      await request.query('ROLLBACK').catch(() => {})
+      request.release()
+    }
   })
 })
 

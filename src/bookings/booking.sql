@@ -20,7 +20,7 @@
 -- from src/bookings/events.ts, the one place they are written; this file names no topic.
 --
 -- Locks, in one order everywhere so that no two transactions wait on each other in a cycle: a request takes its
--- traveler's users row FOR KEY SHARE (waiting for an account deletion, which holds it FOR UPDATE), then the
+-- traveler's users row FOR SHARE (waiting for an account deletion, which holds it FOR NO KEY UPDATE), then the
 -- property FOR SHARE (requests run side by side); an accept takes the property FOR NO KEY UPDATE, then the booking,
 -- so it waits for the requests in flight, sees them and cancels the overlapping ones, and later requests see it;
 -- cancel and expire lock only the booking; a block takes the property FOR NO KEY UPDATE, as an accept does, so the
@@ -192,10 +192,12 @@ DECLARE
   b bookings;
 BEGIN
   -- The traveler's row first, as the account deletion takes it (users, then properties, then bookings): a
-  -- deletion holding it FOR UPDATE is waited for, and READ COMMITTED then re-reads the row, so a request that
-  -- passed its session check before the deletion committed finds the account deleted and writes nothing. KEY SHARE,
-  -- the lock the insert's foreign key takes anyway: requests and profile edits do not wait on each other.
-  PERFORM 1 FROM users u WHERE u.id = p_traveler AND u.deleted_at IS NULL FOR KEY SHARE;
+  -- deletion holding it FOR NO KEY UPDATE is waited for, and READ COMMITTED then re-reads the row, so a request that
+  -- passed its session check before the deletion committed finds the account deleted and writes nothing. FOR SHARE,
+  -- not KEY SHARE: the deletion holds NO KEY UPDATE so that the foreign-key checks of requests at the account's own
+  -- places (KEY SHARE on the host's row, taken after the property's lock) never wait on it, which would close a
+  -- cycle with its wait for those properties.
+  PERFORM 1 FROM users u WHERE u.id = p_traveler AND u.deleted_at IS NULL FOR SHARE;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'account_deleted', NULL::int, NULL::bookings; RETURN;
   END IF;
