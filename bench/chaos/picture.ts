@@ -31,6 +31,10 @@ const W = 960
 const PANEL = 150
 const LEFT = 70
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
+/** A fault kind's family: kill, freeze, kafka, pg or smtp (the part before the colon). */
+const family = (kind: string) => kind.split(':')[0]
+const COLOURS: Record<string, string> = { kill: '#d62728', freeze: '#1f77b4', kafka: '#ff7f0e', pg: '#2ca02c', smtp: '#9467bd' }
+const familyColour = (kind: string) => COLOURS[family(kind)] ?? '#999'
 
 export function picture (s: Series, faults: Landed[], title: string): string {
   const end = Math.max(1, s.t.at(-1) ?? 1)
@@ -54,15 +58,24 @@ export function picture (s: Series, faults: Landed[], title: string): string {
     )
   })
   const bottom = top + panels.length * (PANEL + 40) - 40
+  // Each fault a line in its family's colour (a legend below); its kind written under it only while they fit
+  // (a 30-minute run lands 90), and always in the line's tooltip.
+  const labelled = faults.length <= 24
   faults.forEach((f, i) => {
     const fx = x(f.at / 1000).toFixed(1)
-    parts.push(`<line x1="${fx}" y1="${top}" x2="${fx}" y2="${bottom}" stroke="#999" stroke-dasharray="3,3"/>`,
-      `<text x="${fx}" y="${bottom + 14 + (i % 4) * 11}" font-size="9" text-anchor="middle">${esc(f.kind)}</text>`)
+    parts.push(`<line x1="${fx}" y1="${top}" x2="${fx}" y2="${bottom}" stroke="${familyColour(f.kind)}" stroke-dasharray="3,3"><title>${esc(f.kind)} at ${Math.round(f.at / 1000)} s</title></line>`)
+    if (labelled) parts.push(`<text x="${fx}" y="${bottom + 14 + (i % 4) * 11}" font-size="9" text-anchor="middle">${esc(f.kind)}</text>`)
+  })
+  const families = [...new Set(faults.map(f => family(f.kind)))]
+  families.forEach((name, i) => {
+    const lx = LEFT + i * 120
+    parts.push(`<line x1="${lx}" y1="${bottom + 84}" x2="${lx + 18}" y2="${bottom + 84}" stroke="${familyColour(name)}" stroke-width="2" stroke-dasharray="3,3"/>`,
+      `<text x="${lx + 24}" y="${bottom + 88}" font-size="11">${esc(name)} (${faults.filter(f => family(f.kind) === name).length})</text>`)
   })
   for (let sec = 0; sec <= end; sec += Math.max(10, Math.round(end / 10 / 10) * 10)) {
     parts.push(`<text x="${x(sec).toFixed(1)}" y="${bottom + 62}" font-size="10" text-anchor="middle">${sec} s</text>`)
   }
-  const height = bottom + 80
+  const height = bottom + 100
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 ${parts.join('\n')}
