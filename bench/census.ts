@@ -1,6 +1,6 @@
 // The statement census: what one booking costs, counted in ways that do not depend on the machine's load.
 //
-//   node bench/census.ts [--bookings 2000] [--connections 16] [--api-args "--max-semi-space-size=2"]
+//   node bench/census.ts [--bookings 2000] [--connections 16] [--travelers 200] [--api-args "--max-semi-space-size=2"]
 //
 // Hostly as the creation phase runs it (api, relay, owner and traveler workers, bench/lib/servers.ts) on a fresh
 // broker and a PostgreSQL server of its own (support/postgres-server.ts) with pg_stat_statements loaded, fsync and
@@ -30,7 +30,14 @@ import { Monitor, statusMb } from './lib/monitor.ts'
 import { bookingRequest, startHostly, until } from './lib/servers.ts'
 
 const { values: flags } = parseArgs({
-  options: { bookings: { type: 'string', default: '2000' }, connections: { type: 'string', default: '16' }, 'api-args': { type: 'string', default: '' } }
+  options: {
+    bookings: { type: 'string', default: '2000' },
+    connections: { type: 'string', default: '16' },
+    // 5,000 as the bench's creation phase has: each traveler books every 10 s or so there, past the session cache's
+    // 5 s, so every request looks its session up; at 200 most are served from memory.
+    travelers: { type: 'string', default: '200' },
+    'api-args': { type: 'string', default: '' }
+  }
 })
 const N = Number(flags.bookings)
 const log = (line: string) => console.log(`census: ${line}`)
@@ -92,7 +99,7 @@ async function main () {
   const db = new pg.Pool({ connectionString: url, max: 2 })
   cleanup.add('close the pool', () => db.end())
   await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
-  const fixtures = await makeFixtures(url, { travelers: 200, owners: 20, properties: 200 })
+  const fixtures = await makeFixtures(url, { travelers: Number(flags.travelers), owners: 20, properties: 200 })
   const monitor = new Monitor()
   const hostly = await startHostly({ cleanup, monitor, workDir, brokers: broker.brokers }, url, { ownerWorkers: 1, apiNodeArgs: flags['api-args'].split(' ').filter(Boolean) })
   const stays = new Stays(fixtures)
