@@ -51,12 +51,12 @@ export async function deleteAccount (pool: Pool, storage: Storage, limits: Throt
   log: { warn: (obj: object, msg: string) => void }): Promise<DeletionSummary> {
   await confirmPassword(pool, limits, user, password, client, 'password')
   const { summary, files } = await transaction(pool, async tx => {
-    // The row first: a second deletion at once waits here and then finds it gone; a request of this person's that
-    // has locked the row (request_booking() takes it FOR SHARE, first) is waited for, so its booking is cancelled
-    // with the rest. One sent from another tab in the very same instant, after this lock, waits for the commit and
-    // then finds the account deleted: it writes nothing (401, as the person is signed out). NO KEY UPDATE, not FOR
-    // UPDATE: a guest's request at one of this account's places holds the place's lock and then the foreign key's
-    // KEY SHARE on this row, while close_account() below waits for the place: FOR UPDATE would close that cycle.
+    // The row first: a second deletion at once waits here and then finds it gone. A request of this person's on the
+    // way meets close_account()'s lock below: one that holds it is waited for and its booking closed with the rest;
+    // one that comes after waits for the commit and then finds the account deleted: it writes nothing (401, as the
+    // person is signed out). NO KEY UPDATE, not FOR UPDATE: a guest's request at one of this account's places holds
+    // the place's lock and then the foreign key's KEY SHARE on this row, while close_account() waits for the place:
+    // FOR UPDATE would close that cycle.
     const { rows: [row] } = await tx.query('SELECT deleted_at, avatar FROM users WHERE id = $1 FOR NO KEY UPDATE', [user.id])
     if (!row || row.deleted_at) throw unauthorized()
     const { rows: [summary] } = await tx.query<DeletionSummary>(

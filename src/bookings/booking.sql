@@ -19,9 +19,9 @@
 -- caller's transaction: the events exist if and only if the change commits. The topic names are parameters, passed
 -- from src/bookings/events.ts, the one place they are written; this file names no topic.
 --
--- Locks, in one order everywhere so that no two transactions wait on each other in a cycle: a request takes its
--- traveler's users row FOR SHARE (waiting for an account deletion, which holds it FOR NO KEY UPDATE), then the
--- property FOR SHARE (requests run side by side); an accept takes the property FOR NO KEY UPDATE, then the booking,
+-- Locks, in one order everywhere so that no two transactions wait on each other in a cycle: a request takes the
+-- property FOR SHARE (requests run side by side), then its traveler's advisory lock (the pending cap's, which an
+-- account deletion takes too: close_account()); an accept takes the property FOR NO KEY UPDATE, then the booking,
 -- so it waits for the requests in flight, sees them and cancels the overlapping ones, and later requests see it;
 -- cancel and expire lock only the booking; a block takes the property FOR NO KEY UPDATE, as an accept does, so the
 -- two never check each other's dates at the same time. The exclusion constraints bookings_no_overlap
@@ -191,16 +191,6 @@ DECLARE
   price record;
   b bookings;
 BEGIN
-  -- The traveler's row first, as the account deletion takes it (users, then properties, then bookings): a
-  -- deletion holding it FOR NO KEY UPDATE is waited for, and READ COMMITTED then re-reads the row, so a request that
-  -- passed its session check before the deletion committed finds the account deleted and writes nothing. FOR SHARE,
-  -- not KEY SHARE: the deletion holds NO KEY UPDATE so that the foreign-key checks of requests at the account's own
-  -- places (KEY SHARE on the host's row, taken after the property's lock) never wait on it, which would close a
-  -- cycle with its wait for those properties.
-  PERFORM 1 FROM users u WHERE u.id = p_traveler AND u.deleted_at IS NULL FOR SHARE;
-  IF NOT FOUND THEN
-    RETURN QUERY SELECT 'account_deleted', NULL::int, NULL::bookings; RETURN;
-  END IF;
   SELECT p.max_guests, p.min_nights, p.listed, p.price_per_night, p.cleaning_fee, p.tax_rate, p.currency, p.owner_id INTO prop
     FROM properties p WHERE p.id = p_property FOR SHARE;
   IF NOT FOUND THEN
@@ -227,10 +217,17 @@ BEGIN
   IF dates_blocked(p_property, p_start, p_end) THEN
     RETURN QUERY SELECT 'dates_blocked', NULL::int, NULL::bookings; RETURN;
   END IF;
-  -- The cap: the lock per traveler makes two requests of one traveler at once count each other;
+  -- The traveler's lock, held to the commit. Two requests of one traveler at once count each other against the cap;
+  -- and an account deletion takes it too (close_account()), so a request whose session was checked before the
+  -- deletion committed waits for it and then, reading the row again (a fresh snapshot), writes nothing. An advisory
+  -- lock and a plain read, not a lock on the users row: that would write the row (and WAL) for every booking.
+  PERFORM pg_advisory_xact_lock(7243012, (p_traveler % 2147483647)::int);
+  PERFORM 1 FROM users u WHERE u.id = p_traveler AND u.deleted_at IS NULL;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'account_deleted', NULL::int, NULL::bookings; RETURN;
+  END IF;
   -- bookings_pending_traveler_idx (migration 007) finds the pending ones, at most the cap of them.
   IF p_max_pending IS NOT NULL THEN
-    PERFORM pg_advisory_xact_lock(7243012, (p_traveler % 2147483647)::int);
     PERFORM 1 FROM bookings o WHERE o.traveler_id = p_traveler AND o.status = 'pending' OFFSET p_max_pending - 1 LIMIT 1;
     IF FOUND THEN
       RETURN QUERY SELECT 'too_many_pending', p_max_pending, NULL::bookings; RETURN;
@@ -426,6 +423,9 @@ DECLARE
   n_hosted int := 0;
   n_unlisted int;
 BEGIN
+  -- The account's lock as a traveler (request_booking() takes it): a request of its own on the way waits, and
+  -- then finds the account deleted; one that holds it already is waited for here, and closed below.
+  PERFORM pg_advisory_xact_lock(7243012, (p_user % 2147483647)::int);
   PERFORM 1 FROM properties p WHERE p.owner_id = p_user ORDER BY p.id FOR NO KEY UPDATE;
   UPDATE properties p SET listed = false, updated_at = now() WHERE p.owner_id = p_user AND p.listed;
   GET DIAGNOSTICS n_unlisted = ROW_COUNT;
