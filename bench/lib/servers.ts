@@ -36,7 +36,8 @@ function launch (ctx: Context, name: string, args: string[], env: NodeJS.Process
   return child
 }
 
-async function untilHealthy (url: string, processes: Child[], timeoutMs = 60_000) {
+// 120 s: the bench smoke test's third Hostly was not healthy within 60 s at load 20 (other test files beside it).
+async function untilHealthy (url: string, processes: Child[], timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     const dead = processes.find(p => p.child.exitCode !== null)

@@ -136,7 +136,8 @@ export function output (p: Hostly): string {
 }
 
 /** Waits until a stdout line matches; fails at once, with stderr, when the process exits first. */
-export async function lineMatching (p: Hostly, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+// 120 s: `hostly start` with a broker of its own took over 60 s to say it listens at load 20.
+export async function lineMatching (p: Hostly, pattern: RegExp, timeoutMs = 120_000): Promise<RegExpMatchArray> {
   return waitFor(`a line matching ${pattern}`, () => {
     for (const line of p.out) {
       const match = line.match(pattern)
