@@ -34,9 +34,10 @@
 -- statement here is CREATE OR REPLACE and must be safe to run again. CREATE OR REPLACE cannot change a function's
 -- arguments or result columns: to change them, drop the old signature in a numbered migration (as 008 does).
 
--- ISO 8601 in UTC with milliseconds, as JavaScript's Date.prototype.toISOString writes it.
+-- ISO 8601 in UTC with milliseconds, as JavaScript's Date.prototype.toISOString writes it. STABLE, as to_char() is:
+-- a sql function declared less volatile than its body is not inlined, and runs as a query of its own at every call.
 CREATE OR REPLACE FUNCTION iso_utc(t timestamptz) RETURNS text
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  LANGUAGE sql STABLE PARALLEL SAFE
   AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
 
 -- Two stays overlap when they share a night: [start, end) ranges, so checking out on the day another checks in is
@@ -61,9 +62,10 @@ CREATE OR REPLACE FUNCTION stay_begun(p_start date) RETURNS boolean
   LANGUAGE sql STABLE PARALLEL SAFE
   AS $$ SELECT p_start < current_date $$;
 
--- The booking-created payload of docs/events.md, field for field.
+-- The booking-created payload of docs/events.md, field for field. VOLATILE, as clock_timestamp() is: so declared,
+-- the planner inlines it into the statement that writes the event (declared STABLE, it ran as a query of its own).
 CREATE OR REPLACE FUNCTION booking_created_payload(b bookings) RETURNS text
-  LANGUAGE sql STABLE
+  LANGUAGE sql VOLATILE
   AS $$ SELECT json_build_object(
     'id', b.id, 'property_id', b.property_id, 'traveler_id', b.traveler_id,
     'start_date', b.start_date, 'end_date', b.end_date, 'num_guests', b.num_guests, 'status', b.status,
@@ -75,7 +77,7 @@ CREATE OR REPLACE FUNCTION booking_created_payload(b bookings) RETURNS text
 -- pending or accepted, the booking's own columns). json_strip_nulls drops only those two when null (no other field
 -- can be) and keeps the fields' order.
 CREATE OR REPLACE FUNCTION booking_status_payload(b bookings, reason text) RETURNS text
-  LANGUAGE sql STABLE
+  LANGUAGE sql VOLATILE
   AS $$ SELECT json_strip_nulls(json_build_object(
     'id', b.id, 'property_id', b.property_id, 'traveler_id', b.traveler_id, 'status', b.status,
     'updated_at', iso_utc(b.updated_at), 'timestamp', iso_utc(clock_timestamp()), 'reason', reason,
@@ -87,18 +89,10 @@ CREATE OR REPLACE FUNCTION record_booking_history(b bookings, p_by text) RETURNS
   LANGUAGE sql
   AS $$ INSERT INTO booking_history (booking_id, status, reason, by, at) VALUES (b.id, b.status, b.reason, p_by, b.updated_at) $$;
 
--- The outbox row of one booking's event: booking-created for a new request, booking-status-updated for a change of
--- status (its reason the booking's own column: null when accepted). cancel_pending() below writes many at once.
+-- The outbox row of a change of status: booking-status-updated (its reason the booking's own column: null when
+-- accepted). cancel_pending() below writes many at once; booking-created has one writer, request_booking().
 -- plpgsql, not sql, here and in cancel_pending(): PostgreSQL plans a sql function's statements at every call, and
--- a plpgsql one's once per connection; these run on every request, accept and cancel.
-CREATE OR REPLACE FUNCTION write_created_event(b bookings, p_topic text) RETURNS void
-  LANGUAGE plpgsql
-  AS $$
-BEGIN
-  INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), p_topic, b.id::text, booking_created_payload(b));
-END
-$$;
-
+-- a plpgsql one's once per connection; these run on every accept and cancel.
 CREATE OR REPLACE FUNCTION write_status_event(b bookings, p_topic text) RETURNS void
   LANGUAGE plpgsql
   AS $$
@@ -169,10 +163,20 @@ CREATE OR REPLACE FUNCTION booking_price(b bookings) RETURNS json
     'total', b.total_price::text
   ) $$;
 
--- Whether the owner blocked any night of the stay (property_blocks_property_end_idx).
-CREATE OR REPLACE FUNCTION dates_blocked(p_property bigint, p_start date, p_end date) RETURNS boolean
-  LANGUAGE sql STABLE
-  AS $$ SELECT EXISTS (SELECT 1 FROM property_blocks k WHERE k.property_id = p_property AND stays_overlap(k.start_date, k.end_date, p_start, p_end)) $$;
+-- What holds a night of the stay, if anything: 'dates_taken' (an accepted stay; first, if both do) or 'dates_blocked'
+-- (a block of the owner's); null when every night is free. One look-up of taken_nights (migration 047), which
+-- triggers keep in the same transaction as the acceptance, cancellation or block that changes it, so it says what
+-- bookings and property_blocks say (taken_nights_property_end_idx). The one test of it: a request, an accept and a
+-- block call it. plpgsql, so its query is planned once per connection.
+CREATE OR REPLACE FUNCTION nights_held(p_property bigint, p_start date, p_end date) RETURNS text
+  LANGUAGE plpgsql STABLE
+  AS $$
+BEGIN
+  RETURN (SELECT CASE WHEN t.booking_id IS NOT NULL THEN 'dates_taken' ELSE 'dates_blocked' END
+            FROM taken_nights t WHERE t.property_id = p_property AND stays_overlap(t.start_date, t.end_date, p_start, p_end)
+           ORDER BY t.booking_id IS NULL LIMIT 1);
+END
+$$;
 
 -- request: a new booking, pending. outcome: 'created', 'account_deleted' (the traveler's account was deleted while
 -- this request was on its way), 'no_property', 'own_property', 'unlisted' (its owner
@@ -188,7 +192,9 @@ CREATE OR REPLACE FUNCTION request_booking(p_property bigint, p_traveler bigint,
   AS $$
 DECLARE
   prop record;
-  price record;
+  v_held text;
+  v_present boolean;
+  v_full boolean;
   b bookings;
 BEGIN
   SELECT p.max_guests, p.min_nights, p.listed, p.price_per_night, p.cleaning_fee, p.tax_rate, p.currency, p.owner_id INTO prop
@@ -209,36 +215,41 @@ BEGIN
   IF p_end - p_start < prop.min_nights THEN
     RETURN QUERY SELECT 'too_few_nights', prop.min_nights, NULL::bookings; RETURN;
   END IF;
-  PERFORM 1 FROM bookings o WHERE o.property_id = p_property AND o.status = 'accepted'
-     AND stays_overlap(o.start_date, o.end_date, p_start, p_end);
-  IF FOUND THEN
-    RETURN QUERY SELECT 'dates_taken', NULL::int, NULL::bookings; RETURN;
-  END IF;
-  IF dates_blocked(p_property, p_start, p_end) THEN
-    RETURN QUERY SELECT 'dates_blocked', NULL::int, NULL::bookings; RETURN;
+  v_held := nights_held(p_property, p_start, p_end);
+  IF v_held IS NOT NULL THEN
+    RETURN QUERY SELECT v_held, NULL::int, NULL::bookings; RETURN;
   END IF;
   -- The traveler's lock, held to the commit. Two requests of one traveler at once count each other against the cap;
   -- and an account deletion takes it too (close_account()), so a request whose session was checked before the
   -- deletion committed waits for it and then, reading the row again (a fresh snapshot), writes nothing. An advisory
   -- lock and a plain read, not a lock on the users row: that would write the row (and WAL) for every booking.
   PERFORM pg_advisory_xact_lock(7243012, (p_traveler % 2147483647)::int);
-  PERFORM 1 FROM users u WHERE u.id = p_traveler AND u.deleted_at IS NULL;
-  IF NOT FOUND THEN
+  -- The account, and the pending requests (bookings_pending_traveler_idx, migration 007: at most the cap of them),
+  -- in one statement after the lock.
+  SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = p_traveler AND u.deleted_at IS NULL),
+         p_max_pending IS NOT NULL AND EXISTS (SELECT 1 FROM bookings o WHERE o.traveler_id = p_traveler AND o.status = 'pending'
+                                                OFFSET p_max_pending - 1 LIMIT 1)
+    INTO v_present, v_full;
+  IF NOT v_present THEN
     RETURN QUERY SELECT 'account_deleted', NULL::int, NULL::bookings; RETURN;
   END IF;
-  -- bookings_pending_traveler_idx (migration 007) finds the pending ones, at most the cap of them.
-  IF p_max_pending IS NOT NULL THEN
-    PERFORM 1 FROM bookings o WHERE o.traveler_id = p_traveler AND o.status = 'pending' OFFSET p_max_pending - 1 LIMIT 1;
-    IF FOUND THEN
-      RETURN QUERY SELECT 'too_many_pending', p_max_pending, NULL::bookings; RETURN;
-    END IF;
+  IF v_full THEN
+    RETURN QUERY SELECT 'too_many_pending', p_max_pending, NULL::bookings; RETURN;
   END IF;
-  SELECT * INTO price FROM stay_price(prop.price_per_night, prop.cleaning_fee, prop.tax_rate, p_end - p_start, prop.currency);
-  INSERT INTO bookings (property_id, owner_id, traveler_id, start_date, end_date, num_guests, total_price, nightly_price, cleaning_fee, tax_rate, taxes)
-  VALUES (p_property, prop.owner_id, p_traveler, p_start, p_end, p_guests, price.total, prop.price_per_night, prop.cleaning_fee, prop.tax_rate, price.taxes)
-  RETURNING * INTO b;
-  INSERT INTO booking_history (booking_id, status, by, at) VALUES (b.id, 'pending', 'traveler', b.created_at);
-  PERFORM write_created_event(b, p_created_topic);
+  -- The booking, its first line of history and its booking-created event: one statement (the statements of a
+  -- plpgsql function cost a round of the executor each).
+  WITH made AS (
+    INSERT INTO bookings (property_id, owner_id, traveler_id, start_date, end_date, num_guests, total_price, nightly_price, cleaning_fee, tax_rate, taxes)
+    SELECT p_property, prop.owner_id, p_traveler, p_start, p_end, p_guests, price.total, prop.price_per_night, prop.cleaning_fee, prop.tax_rate, price.taxes
+      FROM stay_price(prop.price_per_night, prop.cleaning_fee, prop.tax_rate, p_end - p_start, prop.currency) price
+    RETURNING *
+  ), history AS (
+    INSERT INTO booking_history (booking_id, status, by, at) SELECT m.id, 'pending', 'traveler', m.created_at FROM made m
+  ), event AS (
+    INSERT INTO outbox (event_id, topic, key, payload)
+    SELECT gen_random_uuid(), p_created_topic, m.id::text, booking_created_payload(ROW(m.*)::bookings) FROM made m
+  )
+  SELECT * INTO b FROM made;
   RETURN QUERY SELECT 'created', NULL::int, b;
 END
 $$;
@@ -255,6 +266,7 @@ CREATE OR REPLACE FUNCTION accept_booking(p_booking bigint, p_owner bigint, p_st
 DECLARE
   v_property bigint;
   v_owner bigint;
+  v_held text;
   b bookings;
 BEGIN
   SELECT o.property_id INTO v_property FROM bookings o WHERE o.id = p_booking;
@@ -272,13 +284,10 @@ BEGIN
   IF stay_begun(b.start_date) THEN
     RETURN QUERY SELECT 'stay_begun', NULL::text, NULL::bookings; RETURN;
   END IF;
-  PERFORM 1 FROM bookings o WHERE o.property_id = v_property AND o.status = 'accepted' AND o.id <> p_booking
-     AND stays_overlap(o.start_date, o.end_date, b.start_date, b.end_date);
-  IF FOUND THEN
-    RETURN QUERY SELECT 'dates_taken', NULL::text, NULL::bookings; RETURN;
-  END IF;
-  IF dates_blocked(v_property, b.start_date, b.end_date) THEN
-    RETURN QUERY SELECT 'dates_blocked', NULL::text, NULL::bookings; RETURN;
+  -- b is pending, so it holds no night itself.
+  v_held := nights_held(v_property, b.start_date, b.end_date);
+  IF v_held IS NOT NULL THEN
+    RETURN QUERY SELECT v_held, NULL::text, NULL::bookings; RETURN;
   END IF;
 
   UPDATE bookings o SET status = 'accepted', updated_at = now() WHERE o.id = p_booking RETURNING o.* INTO b;
@@ -359,6 +368,7 @@ CREATE OR REPLACE FUNCTION block_dates(p_property bigint, p_owner bigint, p_star
   AS $$
 DECLARE
   v_owner bigint;
+  v_held text;
   k property_blocks;
   v_cancelled bigint[];
 BEGIN
@@ -369,13 +379,9 @@ BEGIN
   IF v_owner <> p_owner THEN
     RETURN QUERY SELECT 'forbidden', NULL::property_blocks, NULL::bigint[]; RETURN;
   END IF;
-  PERFORM 1 FROM bookings o WHERE o.property_id = p_property AND o.status = 'accepted'
-     AND stays_overlap(o.start_date, o.end_date, p_start, p_end);
-  IF FOUND THEN
-    RETURN QUERY SELECT 'dates_taken', NULL::property_blocks, NULL::bigint[]; RETURN;
-  END IF;
-  IF dates_blocked(p_property, p_start, p_end) THEN
-    RETURN QUERY SELECT 'dates_blocked', NULL::property_blocks, NULL::bigint[]; RETURN;
+  v_held := nights_held(p_property, p_start, p_end);
+  IF v_held IS NOT NULL THEN
+    RETURN QUERY SELECT v_held, NULL::property_blocks, NULL::bigint[]; RETURN;
   END IF;
 
   INSERT INTO property_blocks (property_id, start_date, end_date, note) VALUES (p_property, p_start, p_end, p_note)
