@@ -74,28 +74,60 @@ function dateStyleOf (locale: string): 'medium' | 'long' {
 /**
  * The name of the reader's time zone in their language, said once after the time so no reader wonders which clock:
  * "Eastern Time", "Hora oriental norte-americana". A zone with no generic name (UTC) says its standard one
- * rather than an offset ("Coordinated Universal Time", not "GMT+00:00").
+ * rather than an offset ("Coordinated Universal Time", not "GMT+00:00"). Made once per locale and zone (formatsFor).
  */
-function zoneName (locale: string, timeZone: string, at: Date): string {
-  const name = (style: 'longGeneric' | 'long') => new Intl.DateTimeFormat(locale, { timeZoneName: style, timeZone })
-    .formatToParts(at).find(p => p.type === 'timeZoneName')?.value ?? timeZone
-  const generic = name('longGeneric')
-  return /^(GMT|UTC)[+−-]/.test(generic) ? name('long') : generic
+function zoneNamer (locale: string, timeZone: string): (at: Date) => string {
+  const namer = (timeZoneName: 'longGeneric' | 'long') => {
+    let format: Intl.DateTimeFormat | undefined
+    return (at: Date) => (format ??= new Intl.DateTimeFormat(locale, { timeZoneName, timeZone }))
+      .formatToParts(at).find(p => p.type === 'timeZoneName')?.value ?? timeZone
+  }
+  const generic = namer('longGeneric')
+  const standard = namer('long')
+  return at => {
+    const name = generic(at)
+    return /^(GMT|UTC)[+−-]/.test(name) ? standard(at) : name
+  }
 }
 
+export type Formats = ReturnType<typeof makeFormats>
+
+/**
+ * Formats made, by locale and time zone. Making an Intl format costs far more than using one (ICU loads the
+ * locale's data), and every notification and e-mail needs its reader's: each process keeps the last few hundred.
+ */
+const made = new Map<string, Formats>()
+const MADE_KEPT = 256
+
 /** The formats of one reader. A stay's dates are calendar days (no time zone); the time of a change is an instant, shown in the reader's zone. */
-export function formatsFor (reader: Reader) {
+export function formatsFor (reader: Reader): Formats {
+  const key = `${reader.locale} ${reader.time_zone}`
+  let formats = made.get(key)
+  if (!formats) {
+    formats = makeFormats(reader)
+    if (made.size >= MADE_KEPT) made.delete(made.keys().next().value!) // the oldest
+    made.set(key, formats)
+  }
+  return formats
+}
+
+function makeFormats (reader: Reader) {
   const locale = safeLocale(reader.locale)
   const dateStyle = dateStyleOf(locale)
   const day = new Intl.DateTimeFormat(locale, { dateStyle, timeZone: 'UTC' })
   // dateStyle cannot be combined with timeZoneName: the zone's name is added after the time.
   const instant = new Intl.DateTimeFormat(locale, { dateStyle, timeStyle: 'short', timeZone: reader.time_zone })
-  return {
+  const zoneName = zoneNamer(locale, reader.time_zone)
+  const currencies = new Map<string, Intl.NumberFormat>()
+  return Object.freeze({
     day: (d: string | Date) => day.format(typeof d === 'string' ? new Date(`${d.slice(0, 10)}T00:00:00Z`) : d),
-    instant: (t: string | Date) => `${instant.format(new Date(t))} (${zoneName(locale, reader.time_zone, new Date(t))})`,
-    money: (amount: number | string, currency: string) =>
-      new Intl.NumberFormat(locale, { style: 'currency', currency }).format(Number(amount))
-  }
+    instant: (t: string | Date) => `${instant.format(new Date(t))} (${zoneName(new Date(t))})`,
+    money: (amount: number | string, currency: string) => {
+      let money = currencies.get(currency)
+      if (!money) currencies.set(currency, money = new Intl.NumberFormat(locale, { style: 'currency', currency }))
+      return money.format(Number(amount))
+    }
+  })
 }
 
 /** A locale Intl can write in (the API checks it at sign-up; a row written otherwise falls back to English). */
