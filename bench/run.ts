@@ -30,7 +30,7 @@ import { makeFixtures, Stays, type Fixtures } from './lib/fixtures.ts'
 import { Monitor } from './lib/monitor.ts'
 import { summarizeProfile } from './lib/profile.ts'
 import { render } from './lib/report.ts'
-import { startSpanSink } from './lib/span-sink.ts'
+import { tracesEnv } from './lib/span-sink.ts'
 import { acceptOne, bookOne, startBaseline, startHostly, until } from './lib/servers.ts'
 import { nowMs, rounded } from './lib/stats.ts'
 import { acceptThroughput } from './phases/accept.ts'
@@ -193,7 +193,7 @@ async function main () {
   await ensureTopics(brokers, [...Object.values(TOPICS), BASELINE_TOPIC, ...kafkaClientTopics])
   log(`broker on ${broker.brokers}, work folder ${workDir}`)
 
-  const ctx = { cleanup, monitor, workDir, brokers: broker.brokers, hostlyEnv: await tracesEnv() }
+  const ctx = { cleanup, monitor, workDir, brokers: broker.brokers, hostlyEnv: await tracesEnv(flags.traces, cleanup, log) }
   const scale = () => dataScale({ ...cfg.scale, ...ctx, database, log })
   if (phase === 'scale') {
     const data = await scale()
@@ -343,17 +343,6 @@ async function profile (ours: Target, profileDir: string) {
 
 /** What every results file starts with: the run, the phase and the machine (the database answers its version). */
 /** With --traces: the span sink, and the variables that make Hostly's processes trace into it. */
-async function tracesEnv (): Promise<Record<string, string>> {
-  if (flags.traces === undefined) return {}
-  const sink = await startSpanSink()
-  cleanup.add('stop the span sink', async () => {
-    log(`span sink: ${JSON.stringify(sink.received())}`)
-    await sink.stop()
-  })
-  log(`tracing on, ratio ${flags.traces}, spans to ${sink.url}`)
-  return { OTEL_EXPORTER_ZIPKIN_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_ARG: flags.traces }
-}
-
 async function header (databaseUrl: string) {
   return {
     version: 1,

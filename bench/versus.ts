@@ -12,9 +12,9 @@
 // both meet the same machine; each round gives a ratio after / before, and the report is their mean and spread.
 // Writes bench/results/versus-<timestamp>.json.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, symlinkSync } from 'node:fs'
+import { symlinkSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { TOPICS } from '../src/bookings/events.ts'
@@ -26,7 +26,7 @@ import { Cleanup } from './lib/cleanup.ts'
 import { makeFixtures, Stays, type Fixtures } from './lib/fixtures.ts'
 import { Monitor } from './lib/monitor.ts'
 import { bookOne, startHostly, until } from './lib/servers.ts'
-import { startSpanSink } from './lib/span-sink.ts'
+import { tracesEnv } from './lib/span-sink.ts'
 import { summarize } from './lib/stats.ts'
 import { caughtUp, measureCreation, type Target } from './phases/booking-creation.ts'
 
@@ -94,13 +94,6 @@ async function databaseOf (side: Side): Promise<{ url: string, fixtures: Fixture
   return JSON.parse(Buffer.concat(chunks).toString())
 }
 
-async function tracing (ratio: string | undefined): Promise<Record<string, string>> {
-  if (ratio === undefined) return {}
-  const sink = await startSpanSink()
-  cleanup.add('stop a span sink', () => sink.stop())
-  return { OTEL_EXPORTER_ZIPKIN_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_ARG: ratio }
-}
-
 async function start (side: Side, workDir: string): Promise<Target> {
   // A broker each: the two Hostlys use the same topic and group names.
   const broker = await freshBroker()
@@ -109,7 +102,7 @@ async function start (side: Side, workDir: string): Promise<Target> {
   await ensureTopics([broker.brokers], Object.values(TOPICS))
   const { url, fixtures } = await databaseOf(side)
   cleanup.add(`drop ${side.name}'s database`, () => dropDatabase(url))
-  const ctx = { cleanup, monitor, workDir, brokers: broker.brokers, hostlyEnv: await tracing(side.traces) }
+  const ctx = { cleanup, monitor, workDir, brokers: broker.brokers, hostlyEnv: await tracesEnv(side.traces, cleanup) }
   const server = await startHostly(ctx, url, { ownerWorkers: 1, root: side.root, name: side.name })
   const db = createPool(url, 4)
   cleanup.add(`close ${side.name}'s pool`, () => db.end())
@@ -131,7 +124,7 @@ async function main () {
     : { name: 'before', root: here, traces: flags['before-traces'], label: `this checkout${traced(flags['before-traces'])}` }
   const after: Side = { name: 'after', root: here, traces: flags['after-traces'], label: `${head}${dirty ? ' with changes' : ''}${traced(flags['after-traces'])}` }
   const targets = { before: await start(before, workDir), after: await start(after, workDir) }
-  const load = await import('node:os').then(os => os.loadavg()[0])
+  const load = loadavg()[0]
   log(`load average before the windows: ${load.toFixed(2)}`)
 
   const results: Array<{ round: number, connections: number, before: number, after: number, before_p99: number, after_p99: number, ratio: number }> = []
@@ -170,5 +163,4 @@ try {
   process.exitCode = 1
 } finally {
   await cleanup.run()
-  if (existsSync(join(here, '.git'))) execFileSync('git', ['worktree', 'prune'], { cwd: here })
 }

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Cleanup } from './cleanup.ts'
 
 /**
  * A Zipkin span endpoint that takes every POST and keeps only counts: where `npm run bench -- --traces <ratio>`
@@ -20,4 +21,19 @@ export async function startSpanSink () {
     received: () => ({ posts, bytes }),
     stop: () => new Promise<void>(resolve => server.close(() => resolve()))
   }
+}
+
+/**
+ * The environment that has a Hostly trace, sampling `ratio` of new traces, into a span sink of its own (stopped by
+ * cleanup, which logs what it received when given log); none when ratio is undefined (tracing off).
+ */
+export async function tracesEnv (ratio: string | undefined, cleanup: Cleanup, log?: (line: string) => void): Promise<Record<string, string>> {
+  if (ratio === undefined) return {}
+  const sink = await startSpanSink()
+  cleanup.add('stop a span sink', async () => {
+    log?.(`span sink: ${JSON.stringify(sink.received())}`)
+    await sink.stop()
+  })
+  log?.(`tracing on, ratio ${ratio}, spans to ${sink.url}`)
+  return { OTEL_EXPORTER_ZIPKIN_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_ARG: ratio }
 }
