@@ -55,7 +55,11 @@ export async function recordTopics (brokers: string[], topics: string[], opts: {
   let closing = false
   let ended: string | undefined
   stream.on('error', (err: Error) => { lastError = err.message })
-  stream.on('close', () => { if (!closing) ended = `its stream ended${lastError ? ` (${lastError})` : ''}` })
+  stream.on('close', () => {
+    if (closing) return
+    ended = `its stream ended${lastError ? ` (${lastError})` : ''}`
+    console.error(`${name}: ${ended}; it records nothing more`) // seen in the file's output whatever waits on it
+  })
   stream.on('data', (m: Message<string, string, string, string>) => {
     records.push({
       topic: hostlyName(m.topic),
