@@ -85,3 +85,25 @@ export function repeat (step: () => Promise<number>, onError: (err: Error, retry
     }
   }
 }
+
+/** Whether the promise settles (either way) within ms. */
+export async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<boolean>(resolve => { timer = setTimeout(resolve, ms, false) })
+  const settled = await Promise.race([promise.then(() => true, () => true), late])
+  clearTimeout(timer)
+  return settled
+}
+
+/** The promise's outcome, or a rejection once ms have passed without one (the promise itself is left to settle). */
+export async function withDeadline<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -27,7 +27,7 @@ async function refused (what: string, request: () => Promise<Reply>, status: num
 /** Kafka records for a booking, once the relay has published all the outbox holds; statuses as status:reason. */
 async function published (bookingId: number) {
   const expected = (await stack.db.query('SELECT count(*)::int AS n FROM outbox WHERE key = $1', [String(bookingId)])).rows[0].n
-  await waitFor(`${expected} records of booking ${bookingId}`, () =>
+  await stack.recorder.waitFor(`${expected} records of booking ${bookingId}`, () =>
     stack.recorder.forKey(TOPICS.created, bookingId).length + stack.recorder.forKey(TOPICS.statusUpdated, bookingId).length >= expected)
   return {
     created: stack.recorder.forKey(TOPICS.created, bookingId).length,

@@ -1,6 +1,6 @@
 import { MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka'
 import type { Logger } from 'pino'
-import { Backoff } from '../../timing.ts'
+import { Backoff, settlesWithin, withDeadline } from '../../timing.ts'
 import { createConsumer } from '../client/clients.ts'
 import type { KafkaMessage } from './failures.ts'
 import { inBatches } from './batches.ts'
@@ -24,15 +24,6 @@ export interface StreamOptions {
   onBatch (messages: KafkaMessage[]): Promise<void>
 }
 
-/** Whether the promise settles (either way) within ms. */
-async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<boolean>(resolve => { timer = setTimeout(resolve, ms, false) })
-  const settled = await Promise.race([promise.then(() => true, () => true), late])
-  clearTimeout(timer)
-  return settled
-}
-
 /**
  * How long a join, and a batch's commit, may take before the member gives up on its connection and joins again.
  * A join may legitimately wait out a rebalance (its timeout is the session timeout here), a commit a coordinator
@@ -41,19 +32,6 @@ async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<bo
  */
 const JOIN_DEADLINE_SESSIONS = 6
 const COMMIT_DEADLINE_SESSIONS = 3
-
-/** The promise's outcome, or a rejection once ms have passed without one (the promise itself is left to settle). */
-async function withDeadline<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([promise, late])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 /** Commits each partition's last record of the batch (of each topic: a group may read several). */
 async function commit (messages: KafkaMessage[]) {
