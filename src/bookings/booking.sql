@@ -84,10 +84,15 @@ CREATE OR REPLACE FUNCTION booking_status_payload(b bookings, reason text) RETUR
     'previous_status', b.previous_status
   ))::text $$;
 
--- A line of a booking's history (booking_history, migration 030), at the booking's updated_at.
+-- A line of a booking's history (booking_history, migration 030), at the booking's updated_at. plpgsql, as the event
+-- writers below: a sql function's INSERT was planned again at every accept and cancel.
 CREATE OR REPLACE FUNCTION record_booking_history(b bookings, p_by text) RETURNS void
-  LANGUAGE sql
-  AS $$ INSERT INTO booking_history (booking_id, status, reason, by, at) VALUES (b.id, b.status, b.reason, p_by, b.updated_at) $$;
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  INSERT INTO booking_history (booking_id, status, reason, by, at) VALUES (b.id, b.status, b.reason, p_by, b.updated_at);
+END
+$$;
 
 -- The outbox row of a change of status: booking-status-updated (its reason the booking's own column: null when
 -- accepted). cancel_pending() below writes many at once; booking-created has one writer, request_booking().
