@@ -342,7 +342,6 @@ async function profile (ours: Target, profileDir: string) {
 }
 
 /** What every results file starts with: the run, the phase and the machine (the database answers its version). */
-/** With --traces: the span sink, and the variables that make Hostly's processes trace into it. */
 async function header (databaseUrl: string) {
   return {
     version: 1,
