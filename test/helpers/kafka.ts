@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Consumer, MessagesStreamModes, stringDeserializers, type Message } from '@platformatic/kafka'
 import { createAdmin, hostlyName, kafkaName, PARTITIONS } from '../../src/kafka/client/clients.ts'
 import { settlesWithin, withDeadline } from '../../src/timing.ts'
+import { waitFor, WaitTimeout } from './wait.ts'
 
 export interface RecordSeen {
   topic: string
@@ -79,17 +79,12 @@ export async function recordTopics (brokers: string[], topics: string[], opts: {
      * the recorder stands (the records of each topic it has, its stream's end, the client's last error).
      */
     async waitFor<T> (what: string, fn: () => T, timeoutMs = 30_000): Promise<NonNullable<T>> {
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        const found = fn()
-        if (found) return found as NonNullable<T>
-        if (Date.now() >= deadline) {
-          const seen = topics.map(topic => `${records.filter(r => r.topic === topic).length} records of ${topic}`).join(', ')
-          throw new Error(`${name}: timed out after ${timeoutMs} ms waiting for ${what} (it has ${seen}; ` +
-            `${ended ?? 'its stream is open'}; the client's last error: ${lastError ?? 'none'})`)
-        }
-        await sleep(100)
-      }
+      return await waitFor(what, fn, timeoutMs).catch(err => {
+        if (!(err instanceof WaitTimeout)) throw err
+        const seen = topics.map(topic => `${records.filter(r => r.topic === topic).length} records of ${topic}`).join(', ')
+        throw new WaitTimeout(`${name}: timed out after ${timeoutMs} ms waiting for ${what} (it has ${seen}; ` +
+          `${ended ?? 'its stream is open'}; the client's last error: ${lastError ?? 'none'})`)
+      })
     },
     /** True once the recorder has read every record the topic holds now (each partition up to its end). */
     async caughtUp (topic: string): Promise<boolean> {

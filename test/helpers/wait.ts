@@ -1,15 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { withDeadline } from '../../src/timing.ts'
 
-/** Polls fn until it returns a truthy value, or fails after timeoutMs with what it last returned. */
+/** waitFor's failure: the condition did not hold in time (an error the check itself threw is passed on as it is). */
+export class WaitTimeout extends Error {}
+
+/**
+ * Polls fn until it returns a truthy value, or fails after timeoutMs with what it last returned. A check that does
+ * not settle is cut off at the deadline too: a wait never outlives its timeout.
+ */
 export async function waitFor<T> (what: string, fn: () => Promise<T> | T, timeoutMs = 30_000, everyMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
+  const timedOut = (last: string) => new WaitTimeout(`timed out after ${timeoutMs} ms waiting for ${what} (${last})`)
   let last: T | undefined
   while (Date.now() < deadline) {
-    last = await fn()
+    last = await withDeadline(Promise.resolve(fn()), Math.max(1, deadline - Date.now()), 'a check').catch(err => {
+      if (Date.now() >= deadline) throw timedOut(`its last check had not answered: ${(err as Error).message}`)
+      throw err
+    })
     if (last) return last as NonNullable<T>
     await sleep(everyMs)
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`)
+  throw timedOut(`last: ${JSON.stringify(last)}`)
 }
 
 /** A stay of `nights` nights starting `inDays` days from today (UTC), as YYYY-MM-DD strings. */
