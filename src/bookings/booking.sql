@@ -168,11 +168,11 @@ CREATE OR REPLACE FUNCTION booking_price(b bookings) RETURNS json
     'total', b.total_price::text
   ) $$;
 
--- What holds a night of the stay, if anything: 'dates_taken' (an accepted stay; first, if both do) or 'dates_blocked'
--- (a block of the owner's); null when every night is free. One look-up of taken_nights (migration 047), which
--- triggers keep in the same transaction as the acceptance, cancellation or block that changes it, so it says what
--- bookings and property_blocks say (taken_nights_property_end_idx). The one place this is decided: a request, an accept and a
--- block all call it. plpgsql, so its query is planned once per connection.
+-- What holds a night of the stay, if anything: 'dates_taken' (an accepted stay; first, if both do) or
+-- 'dates_blocked' (a block of the owner's); null when every night is free. One look-up of taken_nights (migration
+-- 047), which triggers keep in the same transaction as the acceptance, cancellation or block that changes it, so it
+-- says what bookings and property_blocks say (taken_nights_property_end_idx). The one place this is decided: a
+-- request, an accept and a block all call it. plpgsql, so its query is planned once per connection.
 CREATE OR REPLACE FUNCTION nights_held(p_property bigint, p_start date, p_end date) RETURNS text
   LANGUAGE plpgsql STABLE
   AS $$
