@@ -80,8 +80,33 @@ export function consumeStream (opts: StreamOptions): { stop (): Promise<void> } 
         inflight = opts.onBatch(batch).then(() => withDeadline(commit(batch), COMMIT_DEADLINE_SESSIONS * opts.sessionTimeoutMs, 'committing the batch'))
         await inflight
       }
+    } catch (err) {
+      // Given up on: destroyed, not closed. Closing it would wait for its fetch and its commit in flight, whose
+      // failure ("Client is closed") then fails the consumer's close too; a consumer whose close failed stays in
+      // its group, and @platformatic/kafka 2.12.1 lets its next heartbeat join it again: a member that holds
+      // partitions and reads nothing, beside the new one, until the process ends (found by kafka-deadlines.test.ts).
+      stream.destroy()
+      throw err
     } finally {
       current = undefined
+    }
+  }
+
+  /**
+   * Closes the consumer, leaving its group. A close that fails leaves the member in the group (see above), so it is
+   * tried once more; if that fails too, the member's connections are cut, so that it cannot join again.
+   */
+  async function leave (c: NonNullable<typeof consumer>) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await c.close(true)
+        return
+      } catch (err) {
+        if (attempt < 2) continue
+        log.warn({ err: (err as Error).message }, 'Kafka consumer: leaving the group failed; its connections are cut')
+        await settlesWithin(c.connections.close(), 5000)
+        return
+      }
     }
   }
 
@@ -93,7 +118,7 @@ export function consumeStream (opts: StreamOptions): { stop (): Promise<void> } 
       } catch (err) {
         reason = (err as Error).message
       } finally {
-        await consumer?.close(true).catch(() => {})
+        if (consumer) await leave(consumer)
         consumer = undefined
       }
       if (!life.running) break
