@@ -97,17 +97,10 @@ export function consumeStream (opts: StreamOptions): { stop (): Promise<void> } 
    * tried once more; if that fails too, the member's connections are cut, so that it cannot join again.
    */
   async function leave (c: NonNullable<typeof consumer>) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await c.close(true)
-        return
-      } catch (err) {
-        if (attempt < 2) continue
-        log.warn({ err: (err as Error).message }, 'Kafka consumer: leaving the group failed; its connections are cut')
-        await settlesWithin(c.connections.close(), 5000)
-        return
-      }
-    }
+    const failure = await c.close(true).catch(() => c.close(true)).then(() => undefined, (err: Error) => err)
+    if (!failure) return
+    log.warn({ err: failure.message }, 'Kafka consumer: leaving the group failed twice; its connections are cut')
+    await settlesWithin(c.connections.close(), 5000)
   }
 
   async function loop () {
