@@ -20,7 +20,7 @@ import { reviewService } from './reviews/consumer.ts'
 import { createReviewEmailService } from './reviews/email.ts'
 import { REVIEW_TOPICS } from './reviews/events.ts'
 import { startRelay } from './outbox/relay.ts'
-import { Backoff, Waker } from './timing.ts'
+import { Backoff, Stops, Waker } from './timing.ts'
 
 // The pieces that use Kafka (the relay, the consumer services and the e-mail they send), which services.ts loads only
 // in a process that runs one of them: the Kafka client, the mailer and the consumers' code are tens of MiB that the
@@ -32,7 +32,11 @@ export type WorkerName = 'owner' | 'traveler' | 'analytics' | 'messages' | 'revi
 /** The consumer services whose spec needs no settings; the e-mail service is built from SMTP_URL and friends. */
 export const workerSpecs = { ...services, analytics: analyticsService, messages: messageService, reviews: reviewService } satisfies Record<Exclude<WorkerName, 'email'>, ConsumerSpec>
 
-export interface KafkaPieces { stop (): Promise<void> }
+export interface KafkaPieces {
+  stop (): Promise<void>
+  /** While stopping: the pieces not stopped yet. */
+  unfinished (): string[]
+}
 
 /** Starts the relay (pieces.relay) and the workers named, on the process's pool and metrics. */
 export function startKafkaPieces (config: Config, pieces: { relay?: boolean, workers: WorkerName[] }, pool: Pool, log: Logger, metrics: Metrics): KafkaPieces {
@@ -63,20 +67,30 @@ export function startKafkaPieces (config: Config, pieces: { relay?: boolean, wor
     ? startAccountMail({ pool, smtpUrl: config.smtpUrl!, mailFrom: config.mailFrom, appUrl: config.appUrl, key: config.unsubscribeKey, log })
     : undefined
   // Each service runs two members: one on its topic, one on the topic's retry lane.
-  const consumers: RunningConsumer[] = specs.flatMap(spec => (['main', 'retry'] as const).map(lane => startConsumer({
-    spec, lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config, metrics
-  })))
+  // Named by group and lane, for a shutdown that overruns to say which have not stopped.
+  const consumers = specs.flatMap(spec => (['main', 'retry'] as const).map((lane): [string, RunningConsumer] => [
+    `${spec.group} (${lane})`,
+    startConsumer({ spec, lane, brokers: config.kafkaBrokers, pool, log, sessionTimeoutMs: config.kafkaSessionTimeoutMs, policy: config, metrics })
+  ]))
   const kafkaMetrics = specs.length > 0
     ? collectKafka(metrics, config.kafkaBrokers, specs.map(spec => ({ group: spec.group, topics: specTopics(spec) })))
     : undefined
+  const stops = new Stops()
   return {
     async stop () {
       stopping = true
-      await Promise.all([relay?.stop(), accountMail?.stop(), digestSweeper?.stop(), kafkaMetrics?.stop(), ...consumers.map(c => c.stop())])
+      await stops.all({
+        relay: relay && (() => relay.stop()),
+        'account e-mail': accountMail && (() => accountMail.stop()),
+        'digest sweeper': digestSweeper && (() => digestSweeper.stop()),
+        'Kafka metrics': kafkaMetrics && (() => kafkaMetrics.stop()),
+        ...Object.fromEntries(consumers.map(([name, c]) => [`consumer ${name}`, () => c.stop()]))
+      })
       for (const spec of email) spec.close()
       accountMail?.close()
       topicsWaker.wake()
-    }
+    },
+    unfinished: () => stops.unfinished()
   }
 }
 

@@ -107,3 +107,26 @@ export async function withDeadline<T> (promise: Promise<T>, ms: number, what: st
     clearTimeout(timer)
   }
 }
+
+/**
+ * Stops several things at once, by name, and knows which have not finished: a shutdown deadline can then say what
+ * it was still waiting for.
+ */
+export class Stops {
+  private readonly pending = new Set<string>()
+
+  async all (stops: Record<string, (() => Promise<unknown>) | undefined>): Promise<void> {
+    await Promise.all(Object.entries(stops).map(async ([name, stop]) => {
+      if (!stop) return
+      this.pending.add(name)
+      try {
+        await stop()
+      } finally {
+        this.pending.delete(name)
+      }
+    }))
+  }
+
+  /** The names whose stop has begun and not finished. */
+  unfinished (): string[] { return [...this.pending] }
+}

@@ -56,7 +56,10 @@ export async function serve (config: Config, pieces: Pieces, log: Logger, opts: 
     if (running.url && mail) console.log(`E-mail is caught locally (no SMTP_URL): ${running.url}/dev/mail, served to this machine only, or hostly mail list`)
     await untilSignal()
     log.info('shutting down')
-    const deadline = setTimeout(() => { log.error('shutdown took over 10 s, exiting'); process.exit(1) }, 10_000)
+    const deadline = setTimeout(() => {
+      log.error({ unfinished: running.unfinished() }, 'shutdown took over 10 s, exiting')
+      process.exit(1)
+    }, 10_000)
     await running.stop()
     clearTimeout(deadline)
   } finally {

@@ -168,7 +168,7 @@ export async function stop (p: Hostly, signal: NodeJS.Signals, opts: { group?: b
   let timer: NodeJS.Timeout | undefined
   const exit = await Promise.race([
     p.exited,
-    new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms of ${signal}`)), timeoutMs) })
+    new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms of ${signal}; its last lines:\n${output(p).split('\n').slice(-30).join('\n')}`)), timeoutMs) })
   ]).finally(() => clearTimeout(timer))
   return { ...exit, ms: Date.now() - started }
 }
