@@ -95,11 +95,20 @@ export async function settlesWithin (promise: Promise<unknown>, ms: number): Pro
   return settled
 }
 
-/** The promise's outcome, or a rejection once ms have passed without one (the promise itself is left to settle). */
+/** withDeadline's rejection: what it waited for, by the name it was given. */
+export class DeadlineExceeded extends Error {
+  readonly what: string
+  constructor (what: string, ms: number) {
+    super(`${what} did not finish within ${ms} ms`)
+    this.what = what
+  }
+}
+
+/** The promise's outcome, or a DeadlineExceeded once ms have passed without one (the promise is left to settle). */
 export async function withDeadline<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)
+    timer = setTimeout(() => reject(new DeadlineExceeded(what, ms)), ms)
   })
   try {
     return await Promise.race([promise, late])

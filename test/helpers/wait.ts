@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { withDeadline } from '../../src/timing.ts'
+import { DeadlineExceeded, withDeadline } from '../../src/timing.ts'
 
 /** waitFor's failure: the condition did not hold in time (an error the check itself threw is passed on as it is). */
 export class WaitTimeout extends Error {}
@@ -11,10 +11,12 @@ export class WaitTimeout extends Error {}
 export async function waitFor<T> (what: string, fn: () => Promise<T> | T, timeoutMs = 30_000, everyMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   const timedOut = (last: string) => new WaitTimeout(`timed out after ${timeoutMs} ms waiting for ${what} (${last})`)
+  const check = `a check for ${what}`
   let last: T | undefined
   while (Date.now() < deadline) {
-    last = await withDeadline(Promise.resolve(fn()), Math.max(1, deadline - Date.now()), 'a check').catch(err => {
-      if (Date.now() >= deadline) throw timedOut(`its last check had not answered: ${(err as Error).message}`)
+    last = await withDeadline(Promise.resolve(fn()), Math.max(1, deadline - Date.now()), check).catch(err => {
+      // Only this wait's own cut-off is a timeout; whatever the check threw, even late, is passed on as it is.
+      if (err instanceof DeadlineExceeded && err.what === check) throw timedOut(`its last check had not answered: ${err.message}`)
       throw err
     })
     if (last) return last as NonNullable<T>
