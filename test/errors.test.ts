@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { AppError, appError, ERRORS } from '../src/errors.ts'
 import { classifyPg, DatabaseUnavailableError, TransactionConflictError } from '../src/db/errors.ts'
-import { connect, createPool } from '../src/db/pool.ts'
+import { connect, Connection, createPool } from '../src/db/pool.ts'
 import { ROOT } from './helpers/processes.ts'
 
 // The registry is the only list of error codes: docs/errors.md is it in words, and src/ names no code it lacks.
@@ -67,6 +67,27 @@ test('a refused connection and a terminated backend come out of the db wrapper a
   await client.end().catch(() => {})
   assert.ok(terminated instanceof DatabaseUnavailableError, `${terminated?.code}: ${terminated?.message}`)
   assert.ok(after instanceof DatabaseUnavailableError, `a query on the lost connection: ${after?.message}`)
+})
+
+test('a connection ended while it connects: connect() fails as the connection gone, in both forms, and end() returns', async () => {
+  // pg itself never answers such a connect (nothing awaiting it ever went on); the wrapper does.
+  const url = 'postgres://postgres@127.0.0.1:5432/postgres'
+  const promised = new Connection(url)
+  const connecting = promised.connect().then(() => undefined, (err: unknown) => err)
+  await promised.end()
+  const failed = await connecting
+  assert.ok(failed instanceof DatabaseUnavailableError, String(failed))
+  assert.match(failed.message, /closed while connecting/)
+
+  const called = new Connection(url)
+  const answered = new Promise<unknown>(resolve => { called.connect(resolve) })
+  await called.end()
+  assert.ok(await answered instanceof DatabaseUnavailableError)
+
+  const whole = new Connection(url)
+  assert.equal(await whole.connect(), whole, 'a connect left alone still gives the client, as pg\'s does')
+  assert.equal((await whole.query('SELECT 1 AS one')).rows[0].one, 1)
+  await whole.end()
 })
 
 test('a deadlock asks for a retry with the server there; a statement\'s own error and a bug stay as they are', () => {

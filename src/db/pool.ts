@@ -35,13 +35,30 @@ export class Connection extends pg.Client {
       this.lost ??= err
       endedAConnection(err)
     })
+    // pg never answers a connect() whose client is ended before the server's handshake is done (its 'end' handler
+    // reports to the connect only an end it did not ask for), so whoever awaited that connect waited for ever: an API
+    // stopped just after it started, its LISTEN connection still connecting, hung its shutdown. end() answers it.
+    let connecting: ((err?: Error) => void) | undefined
     const end = this.end
     this.end = ((...args: unknown[]) => {
       this.closing = true
+      connecting?.(new Error('Connection terminated: closed while connecting'))
       return (end as (...a: unknown[]) => unknown).apply(this, args)
     }) as typeof this.end
+    const connect = this.connect as (callback: (err?: Error) => void) => void
+    const connectOnce = (callback?: (err?: Error) => void): Promise<this> | undefined => {
+      const connected = new Promise<this>((resolve, reject) => {
+        connecting = err => {
+          connecting = undefined
+          if (err) reject(err); else resolve(this)
+        }
+        connect.call(this, err => connecting?.(err ?? undefined))
+      })
+      if (!callback) return connected
+      connected.then(() => callback(), callback)
+    }
     this.query = classifying(this.query, () => this.lost !== undefined || this.closing)
-    this.connect = classifying(this.connect, () => true)
+    this.connect = classifying(connectOnce as typeof this.connect, () => true)
   }
 }
 
