@@ -71,6 +71,15 @@ export async function buildApp (opts: AppOptions): Promise<FastifyInstance> {
   if (tracing()) traceRequests(app) // first, so that every later hook runs in the request's span
   app.addHook('onRequest', refuseCrossSite(sec.appOrigins))
   app.addHook('onSend', securityHeaders({ hsts: opts.cookieSecure }))
+  // Once the API is stopping, every answer closes its connection. A keep-alive connection whose request was in flight
+  // when the stop began was left open and idle after its answer, and held the stop until the drain's cut-off
+  // (services.ts, closeApp): Node closes idle connections once, when the stop begins.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close')
+    return payload
+  })
   if (opts.metrics) app.addHook('onResponse', observeRequests(opts.metrics))
   app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(errorHandler)
