@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import pg from 'pg'
-import { ensureDatabase, migrate } from '../src/db/migrate.ts'
+import { migrate } from '../src/db/migrate.ts'
 import { functionFiles, migrationNames, type Schema } from '../src/db/schema.ts'
 import { SCHEMA } from '../src/schema.ts'
 
@@ -20,8 +20,13 @@ const TEMPLATE_LOCK = 7243012
 
 /** The URL of a database of its own that does not exist yet (dropped by dropDatabase). */
 export function newDatabaseUrl (): string {
+  return urlOf(`hostly_test_${randomBytes(6).toString('hex')}`)
+}
+
+/** The URL of the named database on the admin URL's server. */
+function urlOf (name: string): string {
   const url = new URL(ADMIN_URL)
-  url.pathname = `/hostly_test_${randomBytes(6).toString('hex')}`
+  url.pathname = `/${encodeURIComponent(name)}`
   return url.toString()
 }
 
@@ -47,7 +52,7 @@ let template: Promise<string> | undefined
  * The name of this schema's template, made if missing: migrated under a temporary name and renamed when done, so a
  * run killed half-way leaves no half-migrated template. Templates of other schemas go when a new one is made.
  */
-function schemaTemplate (): Promise<string> {
+export function schemaTemplate (): Promise<string> {
   template ??= (async () => {
     const name = TEMPLATE_PREFIX + await schemaHash(SCHEMA)
     return withAdmin(async admin => {
@@ -57,10 +62,10 @@ function schemaTemplate (): Promise<string> {
       for (const { datname } of rows) {
         await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`)
       }
-      const making = newDatabaseUrl()
-      await ensureDatabase(making)
-      await migrate(making, SCHEMA)
-      await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(nameOf(making))} RENAME TO ${pg.escapeIdentifier(name)}`)
+      const making = nameOf(newDatabaseUrl())
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(making)}`)
+      await migrate(urlOf(making), SCHEMA)
+      await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(making)} RENAME TO ${pg.escapeIdentifier(name)}`)
       return name
     }) // ending the session releases the lock
   })()
