@@ -11,6 +11,7 @@
 // - the CPU-seconds of each process (utime + stime from /proc), PostgreSQL's being every process of its server.
 // Counts are exact whatever else runs on the machine; times and CPU are per booking, so load stretches them less
 // than it does throughput.
+import { execFileSync } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -22,7 +23,7 @@ import { ensureDatabase, migrate } from '../src/db/migrate.ts'
 import { ensureTopics } from '../src/kafka/client/clients.ts'
 import { SCHEMA } from '../src/schema.ts'
 import { freshBroker } from '../support/broker.ts'
-import { startPostgresServer } from '../support/postgres-server.ts'
+import { binDir, startPostgresServer } from '../support/postgres-server.ts'
 import { Cleanup } from './lib/cleanup.ts'
 import { makeFixtures, Stays } from './lib/fixtures.ts'
 import { closedLoop } from './lib/load.ts'
@@ -77,6 +78,26 @@ function postgresCpu (postmaster: number): number {
   return total
 }
 
+/**
+ * The WAL written during the window, per booking, by kind of record (pg_waldump --stats=record): what PostgreSQL wrote
+ * for each row inserted, updated, locked or indexed, counted exactly whatever the machine's load; FPI bytes are
+ * whole pages written again after a checkpoint.
+ */
+function walByRecord (dataDir: string, from: string, to: string, bookings: number, bin: string) {
+  const out = execFileSync(join(bin, 'pg_waldump'), ['--stats=record', '-p', join(dataDir, 'pg_wal'), '-s', from, '-e', to], { encoding: 'utf8' })
+  // "Heap/INSERT   count (pct)   rec bytes (pct)   fpi bytes (pct)   combined (pct)"
+  const records = out.split('\n').flatMap(line => {
+    const m = /^(\S+(?:\/\S+)?)\s+(\d+)\s+\(\s*[\d.]+\)\s+(\d+)\s+\(\s*[\d.]+\)\s+(\d+)\s+\(\s*[\d.]+\)\s+(\d+)/.exec(line)
+    return m && m[1] !== 'Total' ? [{ kind: m[1], count: Number(m[2]), fpi: Number(m[4]), bytes: Number(m[5]) }] : []
+  }).sort((a, b) => b.bytes - a.bytes)
+  const total = records.reduce((s, r) => s + r.bytes, 0)
+  console.log(`\nWAL per booking: ${(total / bookings).toFixed(0)} bytes in ${(records.reduce((s, r) => s + r.count, 0) / bookings).toFixed(1)} records`)
+  console.log('  records   bytes   (of which full pages)   kind')
+  for (const r of records.slice(0, 14)) {
+    console.log(`${(r.count / bookings).toFixed(2).padStart(9)} ${(r.bytes / bookings).toFixed(0).padStart(7)}   ${(r.fpi / bookings).toFixed(0).padStart(7)}                 ${r.kind}`)
+  }
+}
+
 const cleanup = new Cleanup()
 cleanup.onSignals()
 
@@ -118,12 +139,15 @@ async function main () {
   await db.query('SELECT pg_stat_statements_reset()')
   const cpu0 = new Map(hostly.processes.map(p => [p.name, cpuSeconds(p.pid)]))
   const pg0 = postgresCpu(postmaster)
+  const lsn = async () => (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn
+  const wal0 = await lsn()
   const started = Date.now()
   const load = await closedLoop({ url: hostly.url, connections: Number(flags.connections), seconds: 600, maxRequests: N, expect: 201, next: () => bookingRequest(stays.take()) })
   await until('every booking to be notified', settled, 300_000, 100)
   const elapsed = (Date.now() - started) / 1000
   const cpu = Object.fromEntries(hostly.processes.map(p => [p.name, cpuSeconds(p.pid) - cpu0.get(p.name)!]))
   cpu.postgres = postgresCpu(postmaster) - pg0
+  const wal1 = await lsn()
   const made = (await count()).b - before.b
   log(`${made} bookings (${load.failed} failed) in ${elapsed.toFixed(1)} s, ${Number(flags.connections)} connections; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
 
@@ -141,6 +165,7 @@ async function main () {
   console.log(`${per(top.reduce((s, r) => s + Number(r.calls), 0)).toFixed(3).padStart(7)} ${(1000 * per(top.reduce((s, r) => s + r.total_exec_time, 0))).toFixed(1).padStart(7)}  in all`)
   console.log('\nNested (inside functions), per booking:')
   for (const r of rows.filter(r => !r.toplevel).slice(0, 25)) console.log(line(r))
+  walByRecord(server.dataDir, wal0, wal1, made, await binDir())
   console.log('\nCPU per booking, ms:')
   for (const [name, s] of Object.entries(cpu)) console.log(`  ${name.padEnd(16)} ${(1000 * per(s)).toFixed(3)}`)
   console.log(`  ${'all of these'.padEnd(16)} ${(1000 * per(Object.values(cpu).reduce((a, b) => a + b, 0))).toFixed(3)}`)

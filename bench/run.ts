@@ -15,7 +15,7 @@
 //   --traces <ratio>  Hostly's processes trace, sampling this share of new traces (0.1), and export to a span
 //              sink that discards them (lib/span-sink.ts): the cost of tracing, against a run without
 //   --profile  only booking creation of Hostly at the highest level, with the API under --cpu-prof; prints
-//              the API's top self-time functions and writes the profile next to the JSON
+//              the API's top self-time functions and writes the profile and its flame graph (.svg) next to the JSON
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { cpus, release, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -28,6 +28,7 @@ import { dropDatabase, freshDatabase } from '../support/databases.ts'
 import { Cleanup } from './lib/cleanup.ts'
 import { makeFixtures, Stays, type Fixtures } from './lib/fixtures.ts'
 import { Monitor } from './lib/monitor.ts'
+import { writeFlameGraph } from './lib/flamegraph.ts'
 import { summarizeProfile } from './lib/profile.ts'
 import { render } from './lib/report.ts'
 import { tracesEnv } from './lib/span-sink.ts'
@@ -334,6 +335,9 @@ async function profile (ours: Target, profileDir: string) {
   const kept = outFile.replace(/\.json$/, '.cpuprofile.json') // *.json: ignored by git like the results
   await mkdir(resolve(kept, '..'), { recursive: true })
   await copyFile(join(profileDir, file), kept)
+  const svg = outFile.replace(/\.json$/, '.svg') // committed when BENCHMARKS.md shows it
+  await writeFlameGraph(kept, svg, `hostly api, booking creation at ${connections} connections (${run.rps.toFixed(0)} req/s), node --cpu-prof`)
+  log(`flame graph: ${svg}`)
   console.log('\nAPI self time by area (% of busy time)')
   for (const a of summary.areas) console.log(`${a.pct.toFixed(1).padStart(6)} %  ${a.name}`)
   console.log('\nAPI top functions by self time (% of busy time)')

@@ -24,7 +24,7 @@ export interface PostgresServer {
 }
 
 /** The newest PostgreSQL's bin folder (Debian keeps each major version under /usr/lib/postgresql/<n>/bin). */
-async function binDir (): Promise<string> {
+export async function binDir (): Promise<string> {
   const versions = (await readdir('/usr/lib/postgresql')).filter(v => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
   if (versions.length === 0) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql')
   return join('/usr/lib/postgresql', versions[0], 'bin')
