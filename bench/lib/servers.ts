@@ -2,8 +2,10 @@
 // (`hostly api`, `hostly relay`, `hostly worker owner`, `hostly worker traveler`) and the seed's baseline
 // (bench/baseline/server.ts, one process). Each is ready once a first booking has reached its owner's
 // notification, which proves the whole path (and, for Hostly, an accepted booking its traveler's).
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { parseAllDocuments } from 'yaml'
 import { freePort } from '../../src/kafka/local/broker.ts'
 import { startChild, type Child } from './children.ts'
 import type { Cleanup } from './cleanup.ts'
@@ -71,6 +73,18 @@ const hostlyEnv = (ctx: Context, databaseUrl: string) => ({
 })
 
 /**
+ * The Node options the API runs with in production (NODE_OPTIONS in deploy/k8s/base/api.yaml), so that the bench
+ * measures the API as deployed; read from the checkout that is started ('' where its manifest sets none).
+ */
+function deployedApiNodeOptions (checkout: string): string {
+  const manifest = join(checkout, 'deploy', 'k8s', 'base', 'api.yaml')
+  if (!existsSync(manifest)) return ''
+  const docs = parseAllDocuments(readFileSync(manifest, 'utf8')).map(d => d.toJS())
+  const api = docs.find(d => d?.kind === 'Deployment')?.spec?.template?.spec?.containers?.find((c: { name: string }) => c.name === 'api')
+  return api?.env?.find((e: { name: string }) => e.name === 'NODE_OPTIONS')?.value ?? ''
+}
+
+/**
  * Hostly's processes from the checkout at opts.root (this one by default: bench/versus.ts starts an older commit's
  * too), their names prefixed with opts.name when given, so that two Hostlys on one machine keep their logs apart.
  */
@@ -80,7 +94,7 @@ export async function startHostly (ctx: Context, databaseUrl: string, opts: { ow
   const start = (name: string, args: string[], extra: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) =>
     launch(ctx, opts.name ? `${opts.name}-${name}` : name, ['src/cli.ts', ...args], { ...env, ...extra }, nodeArgs, opts.root)
   const processes = [
-    start('api', ['api'], { PORT: String(port) }, opts.apiNodeArgs),
+    start('api', ['api'], { PORT: String(port), NODE_OPTIONS: deployedApiNodeOptions(opts.root ?? root) }, opts.apiNodeArgs),
     start('relay', ['relay']),
     ...Array.from({ length: opts.ownerWorkers }, (_, i) => start(opts.ownerWorkers === 1 ? 'owner-worker' : `owner-worker-${i + 1}`, ['worker', 'owner'])),
     start('traveler-worker', ['worker', 'traveler'])

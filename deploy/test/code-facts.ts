@@ -19,6 +19,9 @@ export function configVariables (): Set<string> {
   return names
 }
 
+/** Variables Node.js itself reads, not Hostly's configuration (the API's young-generation limit is one). */
+export const NODE_VARIABLES = new Set(['NODE_OPTIONS'])
+
 /** Variables the manifests set for work of other issues, allowed while src/config.ts does not read them yet. */
 export const PENDING_VARIABLES: Record<string, string> = {
   KAFKA_SASL_MECHANISM: 'issue 8 (broker authentication)',

@@ -11,7 +11,7 @@ import { withFailureTopics } from '../../src/kafka/client/topics.ts'
 import { MESSAGE_TOPICS } from '../../src/messages/events.ts'
 import { REVIEW_TOPICS } from '../../src/reviews/events.ts'
 import { workerSpecs } from '../../src/services-kafka.ts'
-import { configVariables, hostlyCommands, operationPaths, PENDING_VARIABLES, PENDING_WORKERS, shutdownDeadlineSeconds } from './code-facts.ts'
+import { configVariables, hostlyCommands, NODE_VARIABLES, operationPaths, PENDING_VARIABLES, PENDING_WORKERS, shutdownDeadlineSeconds } from './code-facts.ts'
 import { containerEnv, find, isHostly, k8sDir, OVERLAYS, render, selects, workloads, type Obj } from './manifests.ts'
 import { validateKubernetes, validateStrimzi } from './schemas.ts'
 
@@ -65,7 +65,7 @@ for (const overlay of OVERLAYS) {
         }
         const env = containerEnv(objs, w, c)
         for (const v of Object.keys(env)) {
-          if (read.has(v)) continue
+          if (read.has(v) || NODE_VARIABLES.has(v)) continue
           assert.ok(PENDING_VARIABLES[v], `${where}: sets ${v}, which src/config.ts does not read`)
           pending.add(`${v}: ${PENDING_VARIABLES[v]}`)
         }
