@@ -1,4 +1,3 @@
-// test-suite: alone — its graceful-shutdown test holds `hostly start` to the 10 s shutdown deadline of src/commands/serve.ts; started beside bench-smoke, pg-faults and cli-kafka on the 2 cores it went past that even with the pieces stopping at once (a fresh-clone .ci/run)
 import assert from 'node:assert/strict'
 import { after, before, test, type TestContext } from 'node:test'
 import pg from 'pg'
