@@ -39,10 +39,11 @@ async function halfSentRequest (cookie?: string): Promise<{ socket: Socket, rest
   let received = ''
   socket.on('data', chunk => { received += chunk })
   const reply = once(socket, 'close').then(() => received)
+  // The request is the server's once Node has parsed its headers, which its 'request' event says (not before: a stop
+  // would find the connection idle and close it).
+  const seen = once(stack.running.app!.server, 'request')
   socket.write(`POST /api/bookings HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n${cookie ? `Cookie: ${cookie}\r\n` : ''}Content-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`)
-  // The request is the server's once its headers are parsed; nothing visible says so, but a loopback write is read
-  // within milliseconds.
-  await sleep(300)
+  await seen
   return { socket, rest: body.slice(10), reply }
 }
 
