@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import pg from 'pg'
 import { migrate } from '../src/db/migrate.ts'
+import { connect, type Connection } from '../src/db/pool.ts'
 import { functionFiles, migrationNames, type Schema } from '../src/db/schema.ts'
 import { SCHEMA } from '../src/schema.ts'
 
@@ -12,11 +13,11 @@ import { SCHEMA } from '../src/schema.ts'
 // applying ninety-odd migrations (about 0.2 s against 1–2 s a database, for the 150 or so of a test run). The
 // template is named by a hash of the schema's files, so a changed migration or function file gets a new one.
 
-const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
+export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 const TEMPLATE_PREFIX = 'hostly_template_'
 // An advisory lock on the admin database: copies hold it shared, making or dropping a template holds it alone, so
 // a template is never dropped while another run (another checkout's schema) copies it.
-const TEMPLATE_LOCK = 7243012
+export const TEMPLATE_LOCK = 7243012
 
 /** The URL of a database of its own that does not exist yet (dropped by dropDatabase). */
 export function newDatabaseUrl (): string {
@@ -32,9 +33,8 @@ function urlOf (name: string): string {
 
 const nameOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1))
 
-async function withAdmin<T> (fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL })
-  await admin.connect()
+async function withAdmin<T> (fn: (admin: Connection) => Promise<T>): Promise<T> {
+  const admin = await connect(ADMIN_URL)
   try { return await fn(admin) } finally { await admin.end() }
 }
 

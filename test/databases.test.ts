@@ -3,13 +3,10 @@ import { test } from 'node:test'
 import pg from 'pg'
 import { migrationNames } from '../src/db/schema.ts'
 import { SCHEMA } from '../src/schema.ts'
-import { dropDatabase, freshDatabase, schemaTemplate } from '../support/databases.ts'
+import { ADMIN_URL, dropDatabase, freshDatabase, schemaTemplate, TEMPLATE_LOCK } from '../support/databases.ts'
 
 // The throw-away databases of the tests and the bench (support/databases.ts): copies of a template migrated once per
 // schema, which another checkout's run may drop while this one still copies from it.
-
-const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
-const TEMPLATE_LOCK = 7243012
 
 async function applied (databaseUrl: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl })

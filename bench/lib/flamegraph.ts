@@ -3,10 +3,7 @@
 // entry points read first. Identical stacks are merged; idle time, boxes under 0.2 % and frames deeper than 48 are
 // left out. Hovering a box shows its name, place and share.
 import { readFile, writeFile } from 'node:fs/promises'
-
-interface CallFrame { functionName: string, url: string, lineNumber: number }
-interface ProfileNode { id: number, callFrame: CallFrame, children?: number[] }
-interface Profile { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
+import { shortUrl, type CallFrame, type Profile } from './profile.ts'
 
 interface Frame { name: string, where: string, kind: Kind, us: number, children: Map<string, Frame> }
 type Kind = 'src' | 'package' | 'node' | 'vm'
@@ -25,11 +22,7 @@ function kindOf (f: CallFrame): Kind {
   return 'vm'
 }
 
-function whereOf (f: CallFrame): string {
-  if (!f.url) return ''
-  const short = f.url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*?\/(src|bench|support)\//, '$1/')
-  return `${short}:${f.lineNumber + 1}`
-}
+const whereOf = (f: CallFrame) => f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''
 
 /** Busy time per stack, merged into one tree whose root is the whole process. */
 function callTree (profile: Profile): Frame {

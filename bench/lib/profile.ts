@@ -2,8 +2,10 @@
 // src/, Node's internals, the garbage collector), as shares of the time the process was not idle.
 import { readFile } from 'node:fs/promises'
 
-interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, hitCount?: number }
-interface Profile { nodes: ProfileNode[], startTime: number, endTime: number, samples: number[] }
+/** A V8 .cpuprofile, the parts read here and in flamegraph.ts. */
+export interface CallFrame { functionName: string, url: string, lineNumber: number }
+export interface ProfileNode { id: number, callFrame: CallFrame, children?: number[], hitCount?: number }
+export interface Profile { nodes: ProfileNode[], startTime: number, endTime: number, samples: number[], timeDeltas: number[] }
 
 export interface Share { name: string, ms: number, pct: number }
 export interface ProfileSummary { busy_ms: number, idle_ms: number, top_functions: Share[], areas: Share[] }
@@ -18,7 +20,8 @@ function area (url: string, functionName: string): string {
   return url
 }
 
-const shortUrl = (url: string) => url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/(src|bench)\//, '$1/')
+/** A frame's file, from the package or from src/ (or bench/). */
+export const shortUrl = (url: string) => url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/(src|bench)\//, '$1/')
 
 export async function summarizeProfile (file: string, top = 20): Promise<ProfileSummary> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as Profile

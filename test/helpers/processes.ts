@@ -8,6 +8,7 @@ import { basename, delimiter, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { variableNames } from '../../src/config.ts'
 import { kafkaPrefix } from '../../src/kafka/client/clients.ts'
+import { DeadlineExceeded, withDeadline } from '../../src/timing.ts'
 import { RELAXED_LIMITS } from './limits.ts'
 import { dropDatabase } from './stack.ts'
 import { waitFor } from './wait.ts'
@@ -165,11 +166,10 @@ export async function stop (p: Hostly, signal: NodeJS.Signals, opts: { group?: b
   send()
   if (opts.twice) setTimeout(send, 50)
   const timeoutMs = opts.timeoutMs ?? 15_000
-  let timer: NodeJS.Timeout | undefined
-  const exit = await Promise.race([
-    p.exited,
-    new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms of ${signal}; its last lines:\n${output(p).split('\n').slice(-30).join('\n')}`)), timeoutMs) })
-  ]).finally(() => clearTimeout(timer))
+  const exit = await withDeadline(p.exited, timeoutMs, `an exit after ${signal}`).catch((err: unknown) => {
+    if (err instanceof DeadlineExceeded) throw new Error(`${err.message}; its last lines:\n${output(p).split('\n').slice(-30).join('\n')}`)
+    throw err
+  })
   return { ...exit, ms: Date.now() - started }
 }
 

@@ -4,34 +4,27 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { DeadlineExceeded, Stops, withDeadline } from '../../src/timing.ts'
 import { waitFor, WaitTimeout } from '../helpers/wait.ts'
 
-/** A promise and the function that settles it. */
-function gate () {
-  let open!: () => void
-  const opened = new Promise<void>(resolve => { open = resolve })
-  return { opened, open }
-}
-
 test('Stops names what has begun stopping and not finished, and forgets each as it ends', async () => {
   const stops = new Stops()
-  const api = gate()
-  const relay = gate()
-  const all = stops.all({ api: () => api.opened, relay: () => relay.opened, absent: undefined })
+  const api = Promise.withResolvers<void>()
+  const relay = Promise.withResolvers<void>()
+  const all = stops.all({ api: () => api.promise, relay: () => relay.promise, absent: undefined })
   assert.deepEqual(stops.unfinished(), ['api', 'relay'], 'a piece this process does not run is not waited for')
-  relay.open()
+  relay.resolve()
   await sleep(0)
   assert.deepEqual(stops.unfinished(), ['api'])
-  api.open()
+  api.resolve()
   await all
   assert.deepEqual(stops.unfinished(), [])
 })
 
 test('Stops: a stop that fails is no longer unfinished, and all() rejects with its error', async () => {
   const stops = new Stops()
-  const other = gate()
-  const all = stops.all({ broken: () => Promise.reject(new Error('pool already ended')), other: () => other.opened })
+  const other = Promise.withResolvers<void>()
+  const all = stops.all({ broken: () => Promise.reject(new Error('pool already ended')), other: () => other.promise })
   await assert.rejects(all, { message: 'pool already ended' })
   assert.deepEqual(stops.unfinished(), ['other'], 'the others go on stopping')
-  other.open()
+  other.resolve()
 })
 
 test('withDeadline: the outcome in time, a DeadlineExceeded naming what it waited for when late', async () => {
