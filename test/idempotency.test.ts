@@ -49,8 +49,10 @@ test('a relay that publishes an event again (crash between send and mark) adds n
   const booking = await book(traveler, (await listProperty(owner)).id, 14)
   await waitFor('the notification', async () => (await notifications(booking.id)).length === 1)
 
-  // As if the relay had died after Kafka acknowledged the batch but before it marked the rows published.
-  await stack.db.query('UPDATE outbox SET published_at = NULL WHERE key = $1', [String(booking.id)])
+  // As if the relay had died after Kafka acknowledged the batch but before it marked the rows published (and so
+  // before it moved its position past them).
+  await stack.db.query(`WITH again AS (UPDATE outbox SET published_at = NULL WHERE key = $1 RETURNING id)
+                        UPDATE outbox_relay SET published_through = (SELECT min(id) - 1 FROM again)`, [String(booking.id)])
   await waitFor('the republished record', () => stack.recorder.forKey(TOPICS.created, booking.id).length === 2)
   await settled()
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { EVENT_VERSION, TOPICS } from '../src/bookings/events.ts'
 import { createLogger } from '../src/log.ts'
@@ -48,4 +49,50 @@ test('two relays: one leads, each event is published once, and the standby takes
   await waitFor('the last event', () => stack.recorder.forKey(TOPICS.created, last.id)[0])
   await waitFor('the recorder to read the whole topic', () => stack.recorder.caughtUp(TOPICS.created))
   for (const b of [...first, ...later]) assert.equal(stack.recorder.forKey(TOPICS.created, b.id).length, 1, `booking ${b.id} once`)
+})
+
+const position = async () => (await stack.db.query('SELECT published_through AS n FROM outbox_relay')).rows[0].n as number
+
+test('an event whose transaction commits after later ones is published, and the position waits below it until then', async () => {
+  // Rows as the stored functions write them, on the created topic with keys of their own (no consumer runs here).
+  const run = randomUUID()
+  const insert = 'INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), $1, $2, \'{}\') RETURNING id'
+  const late = await stack.db.connect()
+  try {
+    // The late transaction's first write is its outbox row: outbox_next_id() gives it its xid before its id.
+    await late.query('BEGIN')
+    const lateId = (await late.query(insert, [TOPICS.created, `${run}-late`])).rows[0].id as number
+    const published = async (key: string) => {
+      await stack.db.query(insert, [TOPICS.created, key])
+      await waitFor(`${key} published`, () => stack.recorder.forKey(TOPICS.created, key).length === 1)
+    }
+    // Three commits after it, each published by a turn of its own: turns that would have moved the position past
+    // the late id if they counted only what they saw.
+    for (const n of [1, 2, 3]) await published(`${run}-${n}`)
+    assert.ok(await position() < lateId, `the position (${await position()}) stays below ${lateId}`)
+
+    await late.query('COMMIT')
+    await waitFor('the late event published', () => stack.recorder.forKey(TOPICS.created, `${run}-late`).length === 1)
+    const newest = (await stack.db.query('SELECT max(id) AS n FROM outbox')).rows[0].n as number
+    await waitFor('the position to reach the newest id', async () => await position() === newest)
+  } finally {
+    await late.query('ROLLBACK').catch(() => {})
+    late.release()
+  }
+})
+
+test('drawing an outbox id gives the transaction its xid first, and a rolled-back id does not hold the position', async () => {
+  const client = await stack.db.connect()
+  try {
+    await client.query('BEGIN')
+    const { rows: [drawn] } = await client.query('SELECT pg_current_xact_id_if_assigned() IS NULL AS before, outbox_next_id() AS id, pg_current_xact_id_if_assigned() IS NOT NULL AS after')
+    assert.deepEqual([drawn.before, drawn.after], [true, true])
+    await client.query('ROLLBACK')
+    // A gap at that id: the position passes it once the relay has seen a later id commit.
+    const { rows: [later] } = await stack.db.query('INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), $1, $2, \'{}\') RETURNING id', [TOPICS.created, randomUUID()])
+    assert.ok(later.id > drawn.id)
+    await waitFor('the position past the gap', async () => await position() >= later.id)
+  } finally {
+    client.release()
+  }
 })

@@ -145,6 +145,8 @@ export async function buildScaleData (db: pg.Pool, size: ScaleSize, benchOwners:
       SELECT md5('created-' || b.id)::uuid, 'booking-created', b.id::text, booking_created_payload(b), b.created_at,
              b.created_at + interval '50 milliseconds'
         FROM bookings b ORDER BY b.id LIMIT $1`, [size.outbox])
+    // All published, as the relay's position says (else its first turn would read every row to find none).
+    await step('outbox relay position', 'UPDATE outbox_relay SET published_through = (SELECT coalesce(max(id), 0) FROM outbox)')
 
     // Notifications in created_at order: the owner's for every request, a few more per request for the heavy
     // owner (reminders), and the traveler's for as many decisions as make up the total.

@@ -55,7 +55,7 @@ async function tableBytes (db: pg.Pool): Promise<Record<string, number>> {
 export async function settled (db: pg.Pool, marks: { outbox: number, notifications: number }): Promise<boolean> {
   const { rows: [r] } = await db.query(
     `SELECT (SELECT count(*) FROM outbox WHERE id > $1) AS events,
-            (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS unpublished,
+            (SELECT count(*) FROM outbox WHERE id > $1 AND published_at IS NULL) AS unpublished,
             (SELECT count(*) FROM notifications WHERE id > $2) AS notified`, [marks.outbox, marks.notifications])
   return Number(r.unpublished) === 0 && Number(r.events) === Number(r.notified)
 }

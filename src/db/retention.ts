@@ -14,10 +14,17 @@ export interface RetentionPolicy {
 
 type Table = 'outbox' | 'processed_events' | 'sessions' | 'login_failures'
 
-/** For each table: the rows that may go, given $1 = the retention in ms (indexed: see 006_retention.sql). */
-const OLD: Record<Table, { where: string, order: string, keepMs: (p: RetentionPolicy) => number }> = {
+/**
+ * For each table: the rows that may go, given $1 = the retention in ms, and the order they go in where an index
+ * gives it (006_retention.sql). The outbox's is a BRIN index on created_at (100_outbox_high_water.sql), which finds
+ * the old block ranges but gives no order; a row is written before it is published, so created_at bounds the search.
+ */
+const OLD: Record<Table, { where: string, order?: string, keepMs: (p: RetentionPolicy) => number }> = {
   // Published only: an unpublished row is an event still on its way, however old.
-  outbox: { where: 'published_at < now() - make_interval(secs => $1 / 1000.0)', order: 'published_at', keepMs: p => p.outboxRetentionMs },
+  outbox: {
+    where: 'created_at < now() - make_interval(secs => $1 / 1000.0) AND published_at < now() - make_interval(secs => $1 / 1000.0)',
+    keepMs: p => p.outboxRetentionMs
+  },
   // Kept as long as Kafka may deliver the event again (the config checks it against KAFKA_TOPIC_RETENTION).
   processed_events: { where: 'processed_at < now() - make_interval(secs => $1 / 1000.0)', order: 'processed_at', keepMs: p => p.processedEventsRetentionMs },
   // An expired session signs nobody in any more.
@@ -30,7 +37,7 @@ export async function sweepTable (db: Queryable, table: Table, policy: Retention
   const { where, order, keepMs } = OLD[table]
   // ctid: login_failures has no key; the rows are locked by the subquery, so their ctids hold until the DELETE.
   const sql = `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
-                 SELECT ctid FROM ${table} WHERE ${where} ORDER BY ${order} LIMIT $2 FOR UPDATE SKIP LOCKED))`
+                 SELECT ctid FROM ${table} WHERE ${where} ${order ? `ORDER BY ${order}` : ''} LIMIT $2 FOR UPDATE SKIP LOCKED))`
   let deleted = 0
   for (;;) {
     const { rowCount } = await db.query(sql, [keepMs(policy), batch])

@@ -16,8 +16,8 @@ export function collectPool (metrics: Metrics, pool: Pool): () => void {
 export const OUTBOX_COUNT_CAP = 1_000_000
 
 /**
- * The outbox's backlog, by one query on its partial index outbox_unpublished_idx (published_at IS NULL):
- * the count reads the unpublished rows' index entries only (at most the cap), and the oldest is the first by id.
+ * The outbox's backlog, by one query: every row at or below the relay's position is published (src/outbox/position.ts),
+ * so both read the primary key above it only, a range about one relay turn long when the relay keeps up.
  */
 export function collectOutbox (metrics: Metrics, pool: Pool): () => void {
   return metrics.onScrape(async () => {
@@ -27,8 +27,9 @@ export function collectOutbox (metrics: Metrics, pool: Pool): () => void {
     // query_timeout per query: pg reads it (node_modules/pg/lib/client.js), its types list it for the client only.
     const query = {
       name: 'metrics-outbox',
-      text: `SELECT (SELECT count(*) FROM (SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT ${OUTBOX_COUNT_CAP}) u)::int AS pending,
-                    coalesce(extract(epoch FROM now() - (SELECT created_at FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT 1)), 0)::float8 AS age`,
+      text: `WITH waiting AS NOT MATERIALIZED (SELECT o.id, o.created_at FROM outbox o, outbox_relay r WHERE o.id > r.published_through AND o.published_at IS NULL)
+             SELECT (SELECT count(*) FROM (SELECT 1 FROM waiting LIMIT ${OUTBOX_COUNT_CAP}) u)::int AS pending,
+                    coalesce(extract(epoch FROM now() - (SELECT created_at FROM waiting ORDER BY id LIMIT 1)), 0)::float8 AS age`,
       query_timeout: 2000
     }
     const { rows: [row] } = await pool.query<{ pending: number, age: number }>(query)

@@ -4,6 +4,7 @@ import { createProducer } from '../kafka/client/clients.ts'
 import type { Metrics } from '../metrics/registry.ts'
 import { repeat } from '../timing.ts'
 import { contextOf, contextWith, endSpan, SpanKind, startSpan, traceparentOf, type Span } from '../tracing/spans.ts'
+import { nextPosition, type Candidate, type View } from './position.ts'
 import { OUTBOX_CHANNEL } from './wake.ts'
 
 /** Only the relay holding this advisory lock publishes: one publisher keeps each booking's events in order. */
@@ -29,6 +30,29 @@ export interface Relay {
 }
 
 interface OutboxRow { id: number, event_id: string, topic: string, key: string, payload: string, traceparent: string | null }
+
+/**
+ * One turn's read, in one statement and so one snapshot: the position, the newest committed id, the snapshot's
+ * bounds (xid8 as bigint, so a number like every bigint here), and up to $1 unpublished rows above the position, in
+ * id order. The lateral join keeps one row when there is nothing to publish (its outbox columns null).
+ */
+const UNPUBLISHED = `
+  WITH pos AS (SELECT published_through, pg_current_snapshot() AS snap FROM outbox_relay)
+  SELECT pos.published_through AS through, (SELECT max(id) FROM outbox) AS newest,
+         pg_snapshot_xmin(pos.snap)::text::bigint AS xmin, pg_snapshot_xmax(pos.snap)::text::bigint AS xmax,
+         o.id, o.event_id, o.topic, o.key, o.payload, o.traceparent
+    FROM pos LEFT JOIN LATERAL (
+           SELECT * FROM outbox WHERE id > pos.published_through AND published_at IS NULL ORDER BY id LIMIT $1) o ON true
+   ORDER BY o.id`
+
+/** Moves the position from $1 to $2, unless someone else moved it meanwhile (an operator lowering it: theirs wins). */
+const ADVANCE = 'UPDATE outbox_relay SET published_through = $2 WHERE published_through = $1 AND $2::bigint > $1::bigint'
+
+/** Marks the batch published (a HOT update: no index covers published_at) and moves the position, in one statement. */
+const MARK = `WITH marked AS (UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]))
+              UPDATE outbox_relay SET published_through = $3 WHERE published_through = $2 AND $3::bigint > $2::bigint`
+
+type BatchRow = { through: number, newest: number | null, xmin: number, xmax: number } & { [K in keyof OutboxRow]: OutboxRow[K] | null }
 
 /**
  * A span per event published (tracing on): a child of the request that wrote the row, from its traceparent, or a
@@ -59,8 +83,8 @@ function traceHeader (r: OutboxRow, span: Span | undefined): { traceparent?: str
 }
 
 /**
- * The outbox relay: publishes unpublished outbox rows to Kafka in id order (per booking, commit order),
- * then marks them published. Woken by NOTIFY at each commit, and polls every pollMs as a fallback.
+ * The outbox relay: publishes unpublished outbox rows to Kafka in id order (per booking, commit order), then marks
+ * them published and moves its position (nextPosition). Woken by NOTIFY at each commit, polls every pollMs.
  * A crash between send and mark re-sends a batch: delivery is at-least-once, and consumers deduplicate.
  */
 export function startRelay (opts: RelayOptions): Relay {
@@ -94,13 +118,20 @@ export function startRelay (opts: RelayOptions): Relay {
     return true
   }
 
+  // Where the next batch starts (outbox_relay.published_through, read each turn so that an operator can lower it)
+  // and a point it may move to once nothing at or below it can still commit. See nextPosition().
+  let candidate: Candidate | undefined
+
   async function publishBatch (): Promise<number> {
-    const { rows } = await pool.query<OutboxRow>({
-      name: 'relay-unpublished',
-      text: 'SELECT id, event_id, topic, key, payload, traceparent FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
-      values: [opts.batchSize]
-    })
-    if (rows.length === 0) return 0
+    const { rows: [head, ...more] } = await pool.query<BatchRow>({ name: 'relay-unpublished', text: UNPUBLISHED, values: [opts.batchSize] })
+    const rows = (head.id === null ? [] : [head, ...more]) as OutboxRow[]
+    const view: View = { through: head.through, newest: head.newest ?? head.through, xmin: head.xmin, xmax: head.xmax }
+    const { through, next } = nextPosition(view, candidate, rows, opts.batchSize)
+    candidate = next
+    if (rows.length === 0) {
+      if (through > view.through) await pool.query({ name: 'relay-advance', text: ADVANCE, values: [view.through, through] })
+      return 0
+    }
     const done = opts.metrics?.relayPublish.startTimer()
     const spans = rows.map(sendSpan)
     try {
@@ -112,7 +143,7 @@ export function startRelay (opts: RelayOptions): Relay {
           headers: { 'event-id': r.event_id, 'event-type': r.topic, 'event-version': opts.eventVersion, ...traceHeader(r, spans[i]) }
         }))
       })
-      await pool.query({ name: 'relay-mark', text: 'UPDATE outbox SET published_at = now() WHERE id = ANY($1)', values: [rows.map(r => r.id)] })
+      await pool.query({ name: 'relay-mark', text: MARK, values: [rows.map(r => r.id), view.through, through] })
     } catch (err) {
       for (const span of spans) endSpan(span, err)
       throw err
