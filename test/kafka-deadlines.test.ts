@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
+import { createProducer, ensureTopics, kafkaName } from '../src/kafka/client/clients.ts'
 import { startConsumer, type ConsumerSpec } from '../src/kafka/consumer/runner.ts'
 import { createLogger } from '../src/log.ts'
 import { ownerService } from '../src/notifications/consumers.ts'
@@ -45,6 +47,33 @@ test('the recorder: a join that hangs fails naming its topics, and a close that 
     assert.ok(await settlesWithin(recorder.close(), 20_000), 'the close returned while the broker was still stopped')
   } finally {
     thaw()
+  }
+})
+
+// Hostly creates its topics in the background as its processes start: a recorder started at once asked before they
+// existed, got "Unknown topic" (not retried by the client) and failed its file's before hook, once, on a busy machine.
+test('the recorder started before its topic exists waits for it, then records it from the beginning', async () => {
+  const topic = `created-late-${randomUUID()}`
+  // The topic is created once the recorder has been told it is unknown (seen on the library's diagnostics channel).
+  let told = false
+  const onMetadataError = (ctx: unknown) => { told ||= String((ctx as { error?: Error }).error?.message).includes(topic) }
+  subscribe('tracing:plt:kafka:base:metadata:error', onMetadataError)
+  const recording = recordTopics(stack.brokers, [topic], { closeMs: 3000 })
+  recording.catch(() => {}) // awaited below; until then a rejection is not unhandled
+  try {
+    await waitFor('the recorder told the topic is unknown', () => told)
+  } finally {
+    unsubscribe('tracing:plt:kafka:base:metadata:error', onMetadataError)
+  }
+  await ensureTopics(stack.brokers, [topic])
+  const recorder = await recording
+  try {
+    const producer = createProducer(stack.brokers)
+    await producer.send({ messages: [{ topic: kafkaName(topic), key: 'k', value: 'first' }] }).finally(() => producer.close())
+    const record = await recorder.waitFor('the first record', () => recorder.forKey(topic, 'k')[0])
+    assert.equal(record.value, 'first')
+  } finally {
+    await recorder.close()
   }
 })
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Consumer, MessagesStreamModes, stringDeserializers, type Message } from '@platformatic/kafka'
 import { createAdmin, hostlyName, kafkaName, PARTITIONS } from '../../src/kafka/client/clients.ts'
 import { settlesWithin, withDeadline } from '../../src/timing.ts'
@@ -45,8 +46,13 @@ export async function recordTopics (brokers: string[], topics: string[], opts: {
   // end the test process; what the recorder saw is what the tests assert on. The last is told when a wait fails.
   let lastError: string | undefined
   consumer.on('error', (err: Error) => { lastError = err.message })
-  const consuming = consumer.consume({ topics: topics.map(kafkaName), mode: MessagesStreamModes.EARLIEST })
+  let gaveUp = false
+  const consuming = (async () => {
+    await untilTopicsExist(consumer, topics.map(kafkaName), () => gaveUp)
+    return await consumer.consume({ topics: topics.map(kafkaName), mode: MessagesStreamModes.EARLIEST })
+  })()
   const stream = await withDeadline(consuming, opts.joinMs ?? JOIN_DEADLINE_MS, `${name}: joining its group`).catch(async err => {
+    gaveUp = true
     consuming.then(late => { late.on('error', () => {}); late.destroy() }, () => {})
     await settlesWithin(consumer.close(true), closeMs)
     await settlesWithin(consumer.connections.close(), closeMs)
@@ -101,6 +107,23 @@ export async function recordTopics (brokers: string[], topics: string[], opts: {
       consumer.close(true).catch(() => {}) // stops its heartbeats; what it still sends fails on the closed connections
       await settlesWithin(Promise.all([stream.connections.close(), consumer.connections.close()]), closeMs)
       console.error(`${name}: closing did not finish within ${closeMs} ms; its connections were closed`)
+    }
+  }
+}
+
+/**
+ * Hostly's processes create their topics in the background once they start (src/services-kafka.ts), so a recorder
+ * started right after them may ask before the topics exist: the client answers "Unknown topic", which is not
+ * retried. It asks again until they do, or until the recorder's join deadline has given up on it.
+ */
+async function untilTopicsExist (consumer: Consumer<string, string, string, string>, topics: string[], gaveUp: () => boolean): Promise<void> {
+  for (;;) {
+    try {
+      await consumer.metadata({ topics, forceUpdate: true })
+      return
+    } catch (err) {
+      if (gaveUp() || !/^Unknown topic /.test((err as Error).message)) throw err
+      await sleep(100)
     }
   }
 }
