@@ -27,7 +27,7 @@ export function collectOutbox (metrics: Metrics, pool: Pool): () => void {
     // query_timeout per query: pg reads it (node_modules/pg/lib/client.js), its types list it for the client only.
     const query = {
       name: 'metrics-outbox',
-      text: `WITH waiting AS NOT MATERIALIZED (SELECT o.id, o.created_at FROM outbox o, outbox_relay r WHERE o.id > r.published_through AND o.published_at IS NULL)
+      text: `WITH waiting AS NOT MATERIALIZED (SELECT id, created_at FROM outbox WHERE id > (SELECT published_through FROM outbox_relay) AND published_at IS NULL)
              SELECT (SELECT count(*) FROM (SELECT 1 FROM waiting LIMIT ${OUTBOX_COUNT_CAP}) u)::int AS pending,
                     coalesce(extract(epoch FROM now() - (SELECT created_at FROM waiting ORDER BY id LIMIT 1)), 0)::float8 AS age`,
       query_timeout: 2000

@@ -29,6 +29,7 @@ ALTER TABLE outbox ALTER COLUMN id SET DEFAULT outbox_next_id();
 
 INSERT INTO outbox_relay (published_through)
 SELECT coalesce(min(id) FILTER (WHERE published_at IS NULL) - 1, max(id), 0) FROM outbox;
+ANALYZE outbox_relay; -- one row, not the planner's guess for a table never analysed (2,200): see relay.ts
 
 -- Retention deletes rows published longer ago than OUTBOX_RETENTION. A row is written before it is published, so
 -- created_at bounds the search: a BRIN index (a few pages for the whole table; an insert touches it only when its
