@@ -98,6 +98,16 @@ test('through the API pod: register, property, booking, accept; the owner and th
   await waitFor('the traveler notified', async () => (await notifications(traveler)).some(n => n.type === 'booking_accepted' && n.booking_id === booking.id), 60_000, 250)
 })
 
+test('the API container runs with the NODE_OPTIONS its manifest sets (the young generation, BENCHMARKS.md)', async () => {
+  const api = render('dev').find(o => o.kind === 'Deployment' && o.metadata.name === 'hostly-api')
+  const wanted = api?.spec.template.spec.containers.find((c: { name: string }) => c.name === 'api')?.env
+    ?.find((e: { name: string }) => e.name === 'NODE_OPTIONS')?.value
+  assert.ok(wanted, 'the manifest sets NODE_OPTIONS for the API')
+  // The environment of the container's first process, as the kubelet (here podman) gave it.
+  const environ = (await podman('exec', 'hostly-api-api', 'cat', '/proc/1/environ')).split('\0')
+  assert.ok(environ.includes(`NODE_OPTIONS=${wanted}`), environ.filter(v => v.startsWith('NODE')).join(', ') || 'no NODE_ variable')
+})
+
 test('podman logs of the app=backend pods show the Kafka lines the seed\'s monitoring greps for', async () => {
   const pods = (await podman('pod', 'ps', '--filter', 'label=app=backend', '--format', '{{.Name}}')).trim().split('\n').filter(Boolean)
   assert.ok(pods.includes('hostly-api') && pods.includes('hostly-relay'), `app=backend pods: ${pods}`)
