@@ -59,6 +59,32 @@ test('a sweep deletes old published outbox rows, processed events, expired sessi
   assert.deepEqual((await stack.db.query('SELECT email FROM login_failures')).rows.map(r => r.email), ['new@example.com'])
 })
 
+test('the outbox has no index on a time: its sweep stops at the first id written after the cutoff, found by bisection', async () => {
+  const client = await stack.db.connect()
+  try {
+    await client.query('BEGIN') // the outbox as this test makes it, rolled back at the end
+    await client.query('DELETE FROM outbox')
+    const since = async (daysAgo: number) =>
+      (await client.query('SELECT outbox_first_id_since(now() - $1::float8 * interval \'1 day\') AS id', [daysAgo])).rows[0].id as number
+    assert.equal(await since(7), 0, 'an empty outbox')
+    // Rows written 20, 19, …, 1 days ago, in id order, and one written 30 days ago by a transaction that ran long
+    // (an id later than its time).
+    const ids: number[] = []
+    for (const daysAgo of [...Array.from({ length: 20 }, (_, i) => 20 - i), 30]) {
+      ids.push((await client.query(`INSERT INTO outbox (event_id, topic, key, payload, created_at)
+        VALUES (gen_random_uuid(), 'bisect-test', 'k', '{}', now() - make_interval(days => $1)) RETURNING id`, [daysAgo])).rows[0].id)
+    }
+    // The row written 7 days ago is the first since 7.5 days ago; the long transaction's row, older but above it,
+    // waits for a sweep whose bound has passed it.
+    assert.equal(await since(7.5), ids[13])
+    assert.equal(await since(25), ids[0], 'every row is younger, but for the long transaction\'s')
+    assert.equal(await since(0.5), ids[20] + 1, 'every row is older')
+  } finally {
+    await client.query('ROLLBACK')
+    client.release()
+  }
+})
+
 test('two sweepers at once delete each old row once and leave the young ones', async () => {
   await processed('sweep-two', 20, 3000)
   await processed('sweep-two', 1, 500)

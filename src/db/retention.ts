@@ -14,15 +14,14 @@ export interface RetentionPolicy {
 
 type Table = 'outbox' | 'processed_events' | 'sessions' | 'login_failures'
 
-/**
- * For each table: the rows that may go, given $1 = the retention in ms, and the order they go in where an index
- * gives it (006_retention.sql). The outbox's is a BRIN index on created_at (100_outbox_high_water.sql), which finds
- * the old block ranges but gives no order; a row is written before it is published, so created_at bounds the search.
- */
-const OLD: Record<Table, { where: string, order?: string, keepMs: (p: RetentionPolicy) => number }> = {
-  // Published only: an unpublished row is an event still on its way, however old.
+/** For each table: the rows that may go, given $1 = the retention in ms, in the order an index gives (006_retention.sql). */
+const OLD: Record<Table, { where: string, order: string, keepMs: (p: RetentionPolicy) => number }> = {
+  // Published only: an unpublished row is an event still on its way, however old. The outbox has no index on a
+  // time: the primary key up to the first id written after the cutoff (outbox_first_id_since(), a bisection,
+  // computed once per statement), 100_outbox_high_water.sql.
   outbox: {
-    where: 'created_at < now() - make_interval(secs => $1 / 1000.0) AND published_at < now() - make_interval(secs => $1 / 1000.0)',
+    where: 'id < outbox_first_id_since(now() - make_interval(secs => $1 / 1000.0)) AND published_at < now() - make_interval(secs => $1 / 1000.0)',
+    order: 'id',
     keepMs: p => p.outboxRetentionMs
   },
   // Kept as long as Kafka may deliver the event again (the config checks it against KAFKA_TOPIC_RETENTION).
@@ -37,7 +36,7 @@ export async function sweepTable (db: Queryable, table: Table, policy: Retention
   const { where, order, keepMs } = OLD[table]
   // ctid: login_failures has no key; the rows are locked by the subquery, so their ctids hold until the DELETE.
   const sql = `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
-                 SELECT ctid FROM ${table} WHERE ${where} ${order ? `ORDER BY ${order}` : ''} LIMIT $2 FOR UPDATE SKIP LOCKED))`
+                 SELECT ctid FROM ${table} WHERE ${where} ORDER BY ${order} LIMIT $2 FOR UPDATE SKIP LOCKED))`
   let deleted = 0
   for (;;) {
     const { rowCount } = await db.query(sql, [keepMs(policy), batch])

@@ -27,16 +27,42 @@ END
 $$;
 ALTER TABLE outbox ALTER COLUMN id SET DEFAULT outbox_next_id();
 
+-- Each part read on an index (the partial one is dropped below), not by a scan of the table under the lock.
 INSERT INTO outbox_relay (published_through)
-SELECT coalesce(min(id) FILTER (WHERE published_at IS NULL) - 1, max(id), 0) FROM outbox;
+SELECT coalesce((SELECT min(id) - 1 FROM outbox WHERE published_at IS NULL), (SELECT max(id) FROM outbox), 0);
 ANALYZE outbox_relay; -- one row, not the planner's guess for a table never analysed (2,200): see relay.ts
 
--- Retention deletes rows published longer ago than OUTBOX_RETENTION. A row is written before it is published, so
--- created_at bounds the search: a BRIN index (a few pages for the whole table; an insert touches it only when its
--- block range has been summarised by vacuum, and then changes one small summary in place) instead of a B-tree.
+-- Retention deletes rows published longer ago than OUTBOX_RETENTION. A row is written before it is published, and
+-- ids follow the order rows are written closely enough to bound the search: the first id whose row is younger than
+-- a time, found by bisecting the primary key (about 26 index probes for 60 million rows). No index on a time, so
+-- nothing more is written per row, and nothing is built here under the table's lock. A row written by a transaction
+-- that ran long has an id later than its time: it is deleted by a later sweep, once the bound has passed it.
 DROP INDEX outbox_unpublished_idx;
 DROP INDEX outbox_published_at_idx;
-CREATE INDEX outbox_created_at_brin ON outbox USING brin (created_at);
+CREATE FUNCTION outbox_first_id_since(t timestamptz) RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  lo bigint;  -- every row below lo that a probe saw was written before t
+  hi bigint;  -- the row at hi, if any, was not
+  mid bigint;
+  next_id bigint;
+  next_at timestamptz;
+BEGIN
+  SELECT min(id), max(id) + 1 INTO lo, hi FROM outbox;
+  IF lo IS NULL THEN
+    RETURN 0;
+  END IF;
+  WHILE lo < hi LOOP
+    mid := lo + (hi - lo) / 2;
+    SELECT id, created_at INTO next_id, next_at FROM outbox WHERE id >= mid ORDER BY id LIMIT 1;
+    IF next_id IS NOT NULL AND next_id < hi AND next_at < t THEN
+      lo := next_id + 1;
+    ELSE
+      hi := mid;  -- no row in [mid, next_id), and the one at next_id (if below hi) is younger
+    END IF;
+  END LOOP;
+  RETURN lo;
+END
+$$;
 
 -- Room on each page for its rows' second versions: the mark's new version is HOT only if it fits on the same page.
 ALTER TABLE outbox SET (fillfactor = 50);
