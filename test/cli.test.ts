@@ -80,7 +80,7 @@ test('hostly migrate creates a missing database and its tables, and is a no-op t
   await client.end()
   assert.deepEqual(rows.map(r => r.tablename),
     ['account_emails', 'account_tokens', 'analytics_bookings', 'analytics_daily', 'analytics_talk', 'booking_history', 'bookings', 'email_messages', 'favorites',
-      'login_failures', 'messages', 'notifications', 'outbox', 'processed_events', 'properties', 'property_blocks', 'property_photos', 'property_ratings', 'registrations',
+      'login_failures', 'messages', 'notifications', 'outbox', 'outbox_relay', 'processed_events', 'properties', 'property_blocks', 'property_photos', 'property_ratings', 'registrations',
       'reset_requests', 'reviews', 'schema_functions', 'schema_migrations', 'search_terms', 'sessions', 'taken_nights', 'thread_parties', 'threads',
       'user_preferences', 'users'])
 

@@ -17,7 +17,9 @@ export const OUTBOX_COUNT_CAP = 1_000_000
 
 /**
  * The outbox's backlog, by one query: every row at or below the relay's position is published (src/outbox/position.ts),
- * so both read the primary key above it only, a range about one relay turn long when the relay keeps up.
+ * so both read the primary key above it only, a range about one relay turn long when the relay keeps up. Closed
+ * above by the newest id so that the planner's guess for the range stays small (as in relay.ts): an open one is a
+ * third of the table (at a million rows its generic plan launched parallel workers: 210 ms a scrape, against 0.12).
  */
 export function collectOutbox (metrics: Metrics, pool: Pool): () => void {
   return metrics.onScrape(async () => {
@@ -27,7 +29,9 @@ export function collectOutbox (metrics: Metrics, pool: Pool): () => void {
     // query_timeout per query: pg reads it (node_modules/pg/lib/client.js), its types list it for the client only.
     const query = {
       name: 'metrics-outbox',
-      text: `WITH waiting AS NOT MATERIALIZED (SELECT id, created_at FROM outbox WHERE id > (SELECT published_through FROM outbox_relay) AND published_at IS NULL)
+      text: `WITH waiting AS NOT MATERIALIZED (
+               SELECT id, created_at FROM outbox
+                WHERE id > (SELECT published_through FROM outbox_relay) AND id <= (SELECT max(id) FROM outbox) AND published_at IS NULL)
              SELECT (SELECT count(*) FROM (SELECT 1 FROM waiting LIMIT ${OUTBOX_COUNT_CAP}) u)::int AS pending,
                     coalesce(extract(epoch FROM now() - (SELECT created_at FROM waiting ORDER BY id LIMIT 1)), 0)::float8 AS age`,
       query_timeout: 2000
