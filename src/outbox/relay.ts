@@ -56,7 +56,7 @@ const ADVANCE = 'UPDATE outbox_relay SET published_through = $2 WHERE published_
 const MARK = `WITH marked AS (UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]))
               UPDATE outbox_relay SET published_through = $3 WHERE published_through = $2 AND $3::bigint > $2::bigint`
 
-type BatchRow = { through: number, newest: number | null, xmin: number, xmax: number } & { [K in keyof OutboxRow]: OutboxRow[K] | null }
+type BatchRow = { through: number | null, newest: number | null, xmin: number, xmax: number } & { [K in keyof OutboxRow]: OutboxRow[K] | null }
 
 /**
  * A span per event published (tracing on): a child of the request that wrote the row, from its traceparent, or a
@@ -128,6 +128,7 @@ export function startRelay (opts: RelayOptions): Relay {
 
   async function publishBatch (): Promise<number> {
     const { rows: [head, ...more] } = await pool.query<BatchRow>({ name: 'relay-unpublished', text: UNPUBLISHED, values: [opts.batchSize] })
+    if (head.through === null) throw new Error('outbox_relay has no row: the relay does not know where to start (docs/operations.md, "Outbox not draining")')
     const rows = (head.id === null ? [] : [head, ...more]) as OutboxRow[]
     const view: View = { through: head.through, newest: head.newest ?? head.through, xmin: head.xmin, xmax: head.xmax }
     const { through, next } = nextPosition(view, candidate, rows, opts.batchSize)
