@@ -13,5 +13,9 @@ if (Number(process.versions.node.split('.')[0]) >= 24) {
 } else {
   const child = spawn(join(root, 'node_modules', 'node', 'bin', 'node'), [cli, ...process.argv.slice(2)], { stdio: 'inherit' })
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+  child.on('exit', (code, signal) => {
+    // Hostly handles SIGINT and SIGTERM itself: a child ended by a signal was killed (or crashed), and says nothing.
+    if (signal) console.error(`hostly: the pinned Node.js process running Hostly was ended by ${signal}`)
+    process.exit(code ?? (signal ? 1 : 0))
+  })
 }
