@@ -122,8 +122,8 @@ export function startRelay (opts: RelayOptions): Relay {
     return true
   }
 
-  // Where the next batch starts (outbox_relay.published_through, read each turn so that an operator can lower it)
-  // and a point it may move to once nothing at or below it can still commit. See nextPosition().
+  // Where the position may move once nothing at or below that point can still commit (nextPosition). The position
+  // itself is read every turn, not kept here, so that an operator can lower it.
   let candidate: Candidate | undefined
 
   async function publishBatch (): Promise<number> {
