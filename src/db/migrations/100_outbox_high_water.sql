@@ -1,11 +1,11 @@
--- The relay finds what to publish from a position instead of a partial index (issue 21): marking a row published
--- becomes a HOT update, which writes no index entry, where it used to write three (a new row version in the
--- primary key, in event_id's index and in the retention index, because published_at was in both partial indexes'
--- predicates), and the insert writes two index entries instead of three.
+-- The relay finds what to publish from a position instead of a partial index (issue 21). Marking a row published
+-- becomes a HOT update, which writes no index entry; it used to write three (published_at was in both partial
+-- indexes' conditions, so the new row version went into the primary key, event_id's index and the retention index).
+-- The insert writes two index entries instead of three.
 --
 -- outbox_relay.published_through: every outbox id at or below it is published, or belongs to a transaction that
 -- rolled back. The relay reads unpublished rows above it, in id order, and advances it only past ids that can no
--- longer commit; why that is safe is in src/outbox/relay.ts. Lowering it (with the rows' published_at set to null)
+-- longer commit; why that is safe is in src/outbox/position.ts. Lowering it (with the rows' published_at set to null)
 -- makes the relay send those events again.
 CREATE TABLE outbox_relay (
   one               boolean PRIMARY KEY DEFAULT true CHECK (one),
