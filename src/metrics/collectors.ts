@@ -18,8 +18,8 @@ export const OUTBOX_COUNT_CAP = 1_000_000
 /**
  * The outbox's backlog, by one query: every row at or below the relay's position is published (src/outbox/position.ts),
  * so both read the primary key above it only, a range about one relay turn long when the relay keeps up. Closed
- * above by the newest id so that the planner's guess for the range stays small (as in relay.ts): an open one is a
- * third of the table (at a million rows its generic plan launched parallel workers: 210 ms a scrape, against 0.12).
+ * above by the newest id, as in relay.ts, so that the planner's guess stays small: for an open range it guesses a
+ * third of the table, and a huge outbox's scrape went parallel (BENCHMARKS.md, "The outbox's position").
  */
 export function collectOutbox (metrics: Metrics, pool: Pool): () => void {
   return metrics.onScrape(async () => {

@@ -35,10 +35,9 @@ interface OutboxRow { id: number, event_id: string, topic: string, key: string, 
  * One turn's read, in one statement and so one snapshot: the position, the newest committed id, the snapshot's
  * bounds (xid8 as bigint, so a number like every bigint here), and up to $1 unpublished rows above the position, in
  * id order. The lateral join keeps one row when there is nothing to publish (its outbox columns null). The position
- * is a scalar subquery, not a join with outbox_relay: the planner takes an unanalysed table for 2,200 rows, and the
- * lateral scan's cost times that crossed jit_above_cost, so each turn compiled the query (40–200 ms, measured). The
- * range is closed above by `newest` for the same reason: the generic plan guesses a third of the table for an open
- * range, a two-sided one 0.5 %, which keeps the estimate of a huge outbox (tens of millions of rows) below JIT's.
+ * is a scalar subquery and the range is closed above by `newest` so that the planner's estimate stays far below
+ * jit_above_cost, even for a huge outbox: as a join, each turn JIT-compiled the query (BENCHMARKS.md, "The outbox's
+ * position").
  */
 const UNPUBLISHED = `
   SELECT pos.through, pos.newest, pg_snapshot_xmin(pos.snap)::text::bigint AS xmin, pg_snapshot_xmax(pos.snap)::text::bigint AS xmax,
@@ -52,9 +51,8 @@ const UNPUBLISHED = `
 /** Moves the position from $1 to $2, unless someone else moved it meanwhile (an operator lowering it: theirs wins). */
 const ADVANCE = 'UPDATE outbox_relay SET published_through = $2 WHERE published_through = $1 AND $2::bigint > $1::bigint'
 
-/** Marks the batch published (a HOT update: no index covers published_at) and moves the position, in one statement. */
-const MARK = `WITH marked AS (UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]))
-              UPDATE outbox_relay SET published_through = $3 WHERE published_through = $2 AND $3::bigint > $2::bigint`
+/** Marks the batch $3 published (a HOT update: no index covers published_at) and advances, in one statement. */
+const MARK = `WITH marked AS (UPDATE outbox SET published_at = now() WHERE id = ANY($3::bigint[])) ${ADVANCE}`
 
 type BatchRow = { through: number | null, newest: number | null, xmin: number, xmax: number } & { [K in keyof OutboxRow]: OutboxRow[K] | null }
 
@@ -148,7 +146,7 @@ export function startRelay (opts: RelayOptions): Relay {
           headers: { 'event-id': r.event_id, 'event-type': r.topic, 'event-version': opts.eventVersion, ...traceHeader(r, spans[i]) }
         }))
       })
-      await pool.query({ name: 'relay-mark', text: MARK, values: [rows.map(r => r.id), view.through, through] })
+      await pool.query({ name: 'relay-mark', text: MARK, values: [view.through, through, rows.map(r => r.id)] })
     } catch (err) {
       for (const span of spans) endSpan(span, err)
       throw err
