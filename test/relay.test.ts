@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
+import pino from 'pino'
 import { EVENT_VERSION, TOPICS } from '../src/bookings/events.ts'
 import { createLogger } from '../src/log.ts'
 import { startRelay, type Relay } from '../src/outbox/relay.ts'
@@ -26,6 +27,25 @@ after(async () => {
 const leaders = async () => (await stack.db.query(
   `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 7243012 AND granted AND database =
      (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows[0].n
+
+const insertEvent = 'INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), $1, $2, \'{}\') RETURNING id'
+
+// First in the file: the table's update counts then hold this test's marks only.
+test('marking an event published is a HOT update: no index holds published_at, and the page has room', async () => {
+  // One event at a time, each marked before the next is written, as the relay keeps up with bookings.
+  const marks = 12
+  for (let n = 0; n < marks; n++) {
+    const { rows: [row] } = await stack.db.query(insertEvent, [TOPICS.created, `hot-${randomUUID()}`])
+    await waitFor(`event ${row.id} marked`, async () => (await stack.db.query('SELECT published_at FROM outbox WHERE id = $1', [row.id])).rows[0].published_at)
+  }
+  // The relay's backend reports its counts when idle (at most a second apart in PostgreSQL 15).
+  const counts = await waitFor('the relay\'s updates counted', async () => {
+    const { rows: [c] } = await stack.db.query<{ updated: number, hot: number }>(
+      "SELECT n_tup_upd::int AS updated, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'outbox'")
+    return c.updated >= marks ? c : undefined
+  })
+  assert.equal(counts.hot, counts.updated, `every mark HOT (${counts.hot} of ${counts.updated})`)
+})
 
 test('two relays: one leads, each event is published once, and the standby takes over when the leader stops', async () => {
   const owner = await signUp(stack.url, 'owner')
@@ -56,7 +76,7 @@ const position = async () => (await stack.db.query('SELECT published_through AS 
 test('an event whose transaction commits after later ones is published, and the position waits below it until then', async () => {
   // Rows as the stored functions write them, on the created topic with keys of their own (no consumer runs here).
   const run = randomUUID()
-  const insert = 'INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), $1, $2, \'{}\') RETURNING id'
+  const insert = insertEvent
   const late = await stack.db.connect()
   try {
     // The late transaction's first write is its outbox row: outbox_next_id() gives it its xid before its id.
@@ -89,10 +109,32 @@ test('drawing an outbox id gives the transaction its xid first, and a rolled-bac
     assert.deepEqual([drawn.before, drawn.after], [true, true])
     await client.query('ROLLBACK')
     // A gap at that id: the position passes it once the relay has seen a later id commit.
-    const { rows: [later] } = await stack.db.query('INSERT INTO outbox (event_id, topic, key, payload) VALUES (gen_random_uuid(), $1, $2, \'{}\') RETURNING id', [TOPICS.created, randomUUID()])
+    const { rows: [later] } = await stack.db.query(insertEvent, [TOPICS.created, randomUUID()])
     assert.ok(later.id > drawn.id)
     await waitFor('the position past the gap', async () => await position() >= later.id)
   } finally {
     client.release()
+  }
+})
+
+test('a deleted position is an error the relay logs every turn, and the runbook\'s statement puts it back', async () => {
+  const errors: string[] = []
+  const log = pino({ level: 'warn' }, { write: (line: string) => { errors.push(JSON.parse(line).err ?? '') } })
+  await standby.stop() // the one that leads once the stack's relay stops below
+  await stack.stopPieces()
+  await stack.startPieces({ api: true })
+  const relay = startRelay({ pool: stack.db, databaseUrl: stack.databaseUrl, brokers: stack.brokers, log, pollMs: 100, batchSize: 500, eventVersion: EVENT_VERSION })
+  try {
+    await stack.db.query('DELETE FROM outbox_relay')
+    const key = `lost-${randomUUID()}`
+    await stack.db.query(insertEvent, [TOPICS.created, key])
+    await waitFor('the error logged on several turns', () => errors.filter(e => e.includes('outbox_relay has no row')).length >= 3)
+    assert.equal(stack.recorder.forKey(TOPICS.created, key).length, 0, 'nothing published without a position')
+
+    // docs/operations.md, "Outbox not draining", step 4.
+    await stack.db.query('INSERT INTO outbox_relay (published_through) SELECT coalesce(min(id) - 1, 0) FROM outbox WHERE published_at IS NULL')
+    await waitFor('the event published once the position is back', () => stack.recorder.forKey(TOPICS.created, key).length === 1)
+  } finally {
+    await relay.stop()
   }
 })
