@@ -33,6 +33,8 @@ export type WorkerName = 'owner' | 'traveler' | 'analytics' | 'messages' | 'revi
 export const workerSpecs = { ...services, analytics: analyticsService, messages: messageService, reviews: reviewService } satisfies Record<Exclude<WorkerName, 'email'>, ConsumerSpec>
 
 export interface KafkaPieces {
+  /** Settles once every topic exists (ensured in the background, retried while Kafka is down), or the pieces stop. */
+  topicsReady: Promise<void>
   stop (): Promise<void>
   /** While stopping: the pieces not stopped yet. */
   unfinished (): string[]
@@ -46,7 +48,7 @@ export function startKafkaPieces (config: Config, pieces: { relay?: boolean, wor
   useKafkaSecurity(config)
   let stopping = false
   const topicsWaker = new Waker()
-  void ensureTopicsEventually(config, log, () => stopping, topicsWaker)
+  const topicsReady = ensureTopicsEventually(config, log, () => stopping, topicsWaker)
   const relay = pieces.relay
     ? startRelay({ pool, databaseUrl: config.databaseUrl, brokers: config.kafkaBrokers, log, pollMs: config.relayPollMs, batchSize: config.relayBatchSize, eventVersion: EVENT_VERSION, metrics })
     : undefined
@@ -77,6 +79,7 @@ export function startKafkaPieces (config: Config, pieces: { relay?: boolean, wor
     : undefined
   const stops = new Stops()
   return {
+    topicsReady,
     async stop () {
       stopping = true
       await stops.all({

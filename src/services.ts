@@ -43,6 +43,8 @@ export interface Running {
   operationsUrl?: string
   /** This process's metrics registry. */
   metrics: Metrics
+  /** With Kafka pieces: settles once their topics exist, or they stop (tests wait on it; nothing in Hostly does). */
+  topicsReady?: Promise<void>
   stop (): Promise<void>
   /** While stopping: the pieces not stopped yet (hostly start's shutdown deadline names them). */
   unfinished (): string[]
@@ -121,6 +123,7 @@ export async function startPieces (config: Config, pieces: Pieces, log: Logger):
     app,
     operationsUrl: operations?.url,
     metrics,
+    topicsReady: kafka?.topicsReady,
     async stop () {
       // All at once: the requests in flight need none of the rest (what they write to the outbox is published by
       // whichever relay runs next), so the shutdown takes the longest of them, not their sum (10 s at most in all,

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../../src/config.ts'
 import { createPool, type Pool } from '../../src/db/pool.ts'
 import { createLogger } from '../../src/log.ts'
 import { startPieces, type Pieces, type Running } from '../../src/services.ts'
+import { withDeadline } from '../../src/timing.ts'
 import { freshBroker, type FreshBroker } from '../../support/broker.ts'
 import { dropDatabase, freshDatabase } from '../../support/databases.ts'
 import { signUp, type Client } from './http.ts'
@@ -112,6 +113,9 @@ export async function startStack (opts: { kafka?: boolean, ownBroker?: boolean, 
     }
   }
   await stack.startPieces()
+  // Hostly creates its topics in the background; a client a test starts next (a recorder, a producer of forged
+  // events) would otherwise meet "Unknown topic", which its library does not retry.
+  if (stack.running.topicsReady) await withDeadline(stack.running.topicsReady, 60_000, 'the stack\'s Kafka topics')
   if (opts.record) stack.recorder = await recordTopics(stack.brokers, opts.record)
   return stack
 }
