@@ -15,7 +15,7 @@ import { existsSync, globSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freshBroker, type FreshBroker } from '../support/broker.ts'
+import { freshBroker, warmBrokerClassData, type FreshBroker } from '../support/broker.ts'
 
 // --test-force-exit ends a file's process once its tests are done, whatever still holds the event loop. Given to
 // every file it would hide our own leaked handles (a pool not ended, a timer not cleared), so it goes only to the
@@ -113,7 +113,10 @@ async function main (): Promise<number> {
   try {
     // Only when a file starts a stack (a run of unit tests needs no JVM); one that does so through another helper
     // without this variable gets a broker of its own, as outside npm test.
-    if (files.some(f => readFileSync(f, 'utf8').includes('startStack'))) broker = await freshBroker()
+    if (files.some(f => readFileSync(f, 'utf8').includes('startStack'))) {
+      await warmBrokerClassData()
+      broker = await freshBroker()
+    }
     const env = {
       // V8's compiled code for our modules and their dependencies, kept on disk (after type stripping) for the files'
       // processes and every Hostly process they start: a third less CPU to start each of the few hundred.

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, startLocalBroker, type LocalBroker } from '../src/kafka/local/broker.ts'
+import { brokerClassDataReady, freePort, startLocalBroker, type LocalBroker } from '../src/kafka/local/broker.ts'
 
 export type FreshBroker = LocalBroker & { dataDir: string, port: number, restart (): Promise<LocalBroker> }
 
@@ -45,4 +45,16 @@ export async function freshBroker (): Promise<FreshBroker> {
       return broker
     }
   }
+}
+
+/**
+ * Starts and stops a broker when the JVMs have no class-data archive yet (a fresh clone): its clean exit writes one,
+ * and every broker after it starts in about two thirds of the CPU (src/kafka/local/class-data.ts). A test run starts
+ * a few dozen.
+ */
+export async function warmBrokerClassData (): Promise<void> {
+  if (brokerClassDataReady()) return
+  const broker = await freshBroker()
+  await broker.stop()
+  await rm(broker.dataDir, { recursive: true, force: true })
 }
