@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { EVENT_VERSION, TOPICS } from './bookings/events.ts'
 import { ConfigError, type Config } from './config.ts'
 import type { Pool } from './db/pool.ts'
+import type { WorkerName } from './workers.ts'
 import { startAccountMail } from './email/account-mail.ts'
 import { createEmailService } from './email/service.ts'
 import { ensureTopics, useKafkaSecurity } from './kafka/client/clients.ts'
@@ -25,9 +26,6 @@ import { Backoff, Stops, Waker } from './timing.ts'
 // The pieces that use Kafka (the relay, the consumer services and the e-mail they send), which services.ts loads only
 // in a process that runs one of them: the Kafka client, the mailer and the consumers' code are tens of MiB that the
 // API process, which never needs Kafka, does not carry.
-
-/** Every consumer service a process can run (hostly worker <name>): services.ts lists them as WORKER_NAMES. */
-export type WorkerName = 'owner' | 'traveler' | 'analytics' | 'messages' | 'reviews' | 'email'
 
 /** The consumer services whose spec needs no settings; the e-mail service is built from SMTP_URL and friends. */
 export const workerSpecs = { ...services, analytics: analyticsService, messages: messageService, reviews: reviewService } satisfies Record<Exclude<WorkerName, 'email'>, ConsumerSpec>

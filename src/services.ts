@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
-import type { WorkerName } from './services-kafka.ts'
+import type { WorkerName } from './workers.ts'
 import { createPool } from './db/pool.ts'
 import { SESSION_COOKIE } from './auth/sessions.ts'
 import { buildApp } from './http/app.ts'
@@ -19,9 +19,7 @@ import { startOperationsServer, type OperationsServer } from './metrics/server.t
 import { startTracing } from './tracing/setup.ts'
 import { settlesWithin, Stops } from './timing.ts'
 
-/** Every consumer service a process can run (hostly worker <name>); services-kafka.ts has their specs. */
-export const WORKER_NAMES = ['owner', 'traveler', 'analytics', 'messages', 'reviews', 'email'] as const satisfies readonly WorkerName[]
-export type { WorkerName }
+export { WORKER_NAMES, type WorkerName } from './workers.ts'
 
 export interface Pieces {
   api?: boolean

@@ -4,6 +4,7 @@ import { expirePendingBookings } from '../bookings/expiry.ts'
 import type { Pool } from '../db/pool.ts'
 import { createProperty } from '../properties/service.ts'
 import type { PropertyInput } from '../properties/schemas.ts'
+import { DEMO_PASSWORD } from './password.ts'
 
 // hostly seed --demo: a few owners, places and travelers, and bookings in every state, made through the same
 // functions the API calls (register, createProperty, request/accept/cancel/expire in booking.sql), so every change
@@ -12,8 +13,7 @@ import type { PropertyInput } from '../properties/schemas.ts'
 // the demo is there already (nothing is done twice).
 
 export const DEMO_DOMAIN = 'demo.hostly.example'
-/** Every demo person's password (README, "Using Hostly"): a demo, not a secret. */
-export const DEMO_PASSWORD = 'try-hostly-demo'
+export { DEMO_PASSWORD } from './password.ts'
 
 const PEOPLE = {
   olivia: { name: 'Olivia Martins', role: 'owner' },
