@@ -19,8 +19,6 @@ import { startOperationsServer, type OperationsServer } from './metrics/server.t
 import { startTracing } from './tracing/setup.ts'
 import { settlesWithin, Stops } from './timing.ts'
 
-export { WORKER_NAMES, type WorkerName } from './workers.ts'
-
 export interface Pieces {
   api?: boolean
   relay?: boolean

@@ -38,7 +38,8 @@ test('a clean exit keeps the archive; the next JVM maps it (-Xshare:on fails if 
   assert.equal(hasClassData(where, 'format', libs), false)
 
   const first = classData(where, 'format', libs)
-  await tool(first.args)
+  const written = await tool(first.args)
+  assert.doesNotMatch(written.stdout + written.stderr, /\[cds\]/, 'writing the archive adds nothing to the log')
   first.keep(0)
   assert.equal(hasClassData(where, 'format', libs), true)
   assert.equal((await files()).length, 1)

@@ -1,8 +1,8 @@
 // Class-data sharing for the local broker's JVMs. The classes a broker (or the format tool) loads are saved by the
 // first run that exits cleanly, and every later JVM maps them instead of loading and verifying each class again: a
-// broker is ready in about two thirds of the time and CPU (BENCHMARKS.md, "The local broker's start"). One archive per
-// kind of run, per Java and per set of jars: a JDK upgrade or new jars make a new one. A JVM that cannot map its
-// archive says so in its log and starts as it would without.
+// broker is ready in about two thirds of the time, for a quarter less CPU (BENCHMARKS.md, "The local broker's
+// start"). One archive per kind of run, per Java and per set of jars: a JDK upgrade or new jars make a new one. A
+// JVM that cannot map its archive says so in its log and starts as it would without.
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
