@@ -46,7 +46,7 @@ export function aloneReason (source: string): string | undefined {
   return match ? (match[1].trim() || 'alone') : undefined
 }
 
-interface Outcome { file: string, ms: number, cpuS?: number, status: number, alone: boolean }
+interface Outcome { file: string, ms: number, cpuS?: number, status: number, alone: boolean, output: string }
 
 // GNU time reports the CPU a file used, its children (brokers, hostly processes) included: what the suite's
 // length on two cores comes down to. Without it, wall times only.
@@ -83,8 +83,22 @@ async function runFile (file: string, env: NodeJS.ProcessEnv): Promise<Omit<Outc
   const cpu = timed ? await readFile(cpuFile, 'utf8').then(t => t.trim().split(/\s+/).map(Number).reduce((a, b) => a + b, 0), () => undefined) : undefined
   if (timed) await rm(cpuFile, { force: true })
   const cpuS = Number.isFinite(cpu) ? cpu : undefined
-  process.stdout.write(`\n▶ ${file} (${(ms / 1000).toFixed(1)} s${cpuS === undefined ? '' : `, CPU ${cpuS.toFixed(1)} s`}${status === 0 ? '' : `, exit ${code ?? signal}`})\n${Buffer.concat(chunks).toString()}`)
-  return { file, ms, cpuS, status }
+  const output = Buffer.concat(chunks).toString()
+  process.stdout.write(`\n▶ ${file} (${(ms / 1000).toFixed(1)} s${cpuS === undefined ? '' : `, CPU ${cpuS.toFixed(1)} s`}${status === 0 ? '' : `, exit ${code ?? signal}`})\n${output}`)
+  return { file, ms, cpuS, status, output: status === 0 ? '' : output }
+}
+
+/**
+ * What a failed file's output says of its failures, repeated after the table: the end of a long run is what a CI
+ * log shows first, and a file's own output may lie thousands of lines above it. node's spec reporter ends a file
+ * with its failing tests, each with its error; a file killed or crashed before that has its last lines instead.
+ */
+export function failureDigest (output: string, maxLines = 60): string {
+  const at = output.lastIndexOf('✖ failing tests:')
+  const lines = (at >= 0 ? output.slice(at) : output).trimEnd().split('\n')
+  const kept = at >= 0 ? lines.slice(0, maxLines) : lines.slice(-maxLines)
+  const cut = lines.length - kept.length
+  return (at < 0 && cut > 0 ? `  (${cut} lines before)\n` : '') + kept.join('\n') + (at >= 0 && cut > 0 ? `\n  (${cut} more lines)` : '')
 }
 
 async function pool<T> (items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -144,6 +158,7 @@ async function main (): Promise<number> {
     await writeFile(TIMES_FILE, JSON.stringify(Object.fromEntries(outcomes.map(o => [o.file, o.ms])), null, 2) + '\n')
   }
   const failed = outcomes.filter(o => o.status !== 0)
+  for (const o of failed) console.log(`\n✖ ${o.file}, why:\n${failureDigest(o.output)}`)
   if (failed.length > 0) console.log(`\nFailed: ${failed.map(o => o.file).join(', ')}`)
   return failed.length > 0 ? 1 : 0
 }

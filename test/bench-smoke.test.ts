@@ -71,7 +71,9 @@ test('npm run bench -- --smoke writes every named figure as a finite positive nu
   t.after(() => { if (child.exitCode === null) child.kill('SIGTERM') })
   const [code] = await once(child, 'close')
   t.diagnostic(`bench --smoke took ${((Date.now() - started) / 1000).toFixed(1)} s`)
-  assert.equal(code, 0, output)
+  // What the bench said of itself ("bench: " lines: phases, failed requests, windows measured again), then its end.
+  const said = () => output.split('\n').filter(line => line.startsWith('bench: ')).join('\n')
+  assert.equal(code, 0, `${said()}\n…\n${output.trimEnd().split('\n').slice(-30).join('\n')}`)
 
   const results = JSON.parse(await readFile(out, 'utf8'))
   assert.equal(results.mode, 'smoke')
@@ -79,7 +81,7 @@ test('npm run bench -- --smoke writes every named figure as a finite positive nu
     const value = at(results, path)
     // With what the bench said of failed requests: a ratio is null (NaN in JSON) when a side had no answer in time.
     assert.ok(typeof value === 'number' && Number.isFinite(value) && value > 0,
-      `${path} = ${value}\n${output.split('\n').filter(line => line.startsWith('bench: ')).join('\n')}`)
+      `${path} = ${value}\n${said()}`)
   }
   // Every measured phase says where the CPU went, and the table was printed.
   assert.ok(Object.keys(results.cpu).length >= 8, Object.keys(results.cpu).join(', '))

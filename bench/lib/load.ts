@@ -21,11 +21,7 @@ export interface LoadResult {
   latency: Summary
 }
 
-/**
- * Runs `connections` connections for `seconds` (or until `maxRequests`), each request made by next().
- * Latency is autocannon's per-request time from writing the request to the end of the answer.
- */
-export async function closedLoop (opts: {
+interface ClosedLoop {
   url: string,
   connections: number,
   seconds: number,
@@ -33,7 +29,30 @@ export async function closedLoop (opts: {
   expect: number,
   next: () => Request,
   onOk?: (body: string, receivedAt: number) => void
-}): Promise<LoadResult> {
+}
+
+/** Windows a closed loop may try before it reports a window with no answer (each twice as long as the one before). */
+const WINDOWS = 4
+
+/**
+ * Runs `connections` connections for `seconds` (or until `maxRequests`), each request made by next().
+ * Latency is autocannon's per-request time from writing the request to the end of the answer.
+ *
+ * A window in which no answer at all arrived measured nothing (a rate of 0 would be a ratio of 0 or of
+ * infinity): it is run again, twice as long, and says so. On a busy machine the smoke run's half-second windows
+ * ended before a freshly started API had answered once. Answers of another status are answers: never run again.
+ */
+export async function closedLoop (opts: ClosedLoop): Promise<LoadResult> {
+  let seconds = opts.seconds
+  for (let window = 1; ; window++) {
+    const load = await closedLoopWindow({ ...opts, seconds })
+    if (load.ok + load.failed > 0 || window === WINDOWS) return load
+    console.error(`bench: no answer from ${opts.url} within ${seconds} s with ${opts.connections} connections: measuring again for ${seconds * 2} s`)
+    seconds *= 2
+  }
+}
+
+async function closedLoopWindow (opts: ClosedLoop): Promise<LoadResult> {
   const latencies: number[] = []
   const statuses: Record<string, number> = {}
   let ok = 0

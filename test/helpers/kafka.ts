@@ -114,7 +114,9 @@ export async function recordTopics (brokers: string[], topics: string[], opts: {
 /**
  * Hostly's processes create their topics in the background once they start (src/services-kafka.ts), so a recorder
  * started right after them may ask before the topics exist: the client answers "Unknown topic", which is not
- * retried. It asks again until they do, or until the recorder's join deadline has given up on it.
+ * retried. It asks again until they do, or until the recorder's join deadline has given up on it. startStack()
+ * waits for its stack's topics already; this covers the `hostly` processes a test starts by itself
+ * (cli-kafka.test.ts) and a recorder started on a topic nothing has created yet (kafka-deadlines.test.ts).
  */
 async function untilTopicsExist (consumer: Consumer<string, string, string, string>, topics: string[], gaveUp: () => boolean): Promise<void> {
   for (;;) {
