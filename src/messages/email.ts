@@ -169,9 +169,12 @@ export function createDigestService (opts: DigestOptions): ConsumerSpec<MessageS
     group: 'message-email-group',
     topic: MESSAGE_TOPICS.sent,
     decode: message => decodeMessageSent(message),
-    async handle (tx, events) {
+    async handle (tx, events, _looked, stopping) {
       const facts = await believeMessages(tx, events)
-      for (const [i, event] of events.entries()) await digest(tx, fromEvent(event, facts[i]))
+      for (const [i, event] of events.entries()) {
+        stopping?.throwIfAborted() // as the booking e-mails do (email/service.ts)
+        await digest(tx, fromEvent(event, facts[i]))
+      }
     },
     sendDue,
     close: () => mailer.close()

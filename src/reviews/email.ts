@@ -65,10 +65,13 @@ export function createReviewEmailService (opts: ReviewEmailOptions): ConsumerSpe
     group: 'review-email-group',
     topic: REVIEW_TOPICS.published,
     decode: message => decodeReviewPublished(message),
-    async handle (tx, events) {
+    async handle (tx, events, _looked, stopping) {
       // A forged or contradicting event e-mails no one: it is refused (an UntrustedReview) before anything is sent.
       const facts = await believeReviews(tx, events)
-      for (const [i, event] of events.entries()) await sendOne(event, facts[i])
+      for (const [i, event] of events.entries()) {
+        stopping?.throwIfAborted() // as the booking e-mails do (email/service.ts)
+        await sendOne(event, facts[i])
+      }
     },
     close: () => mailer.close()
   }

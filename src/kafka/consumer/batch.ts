@@ -43,7 +43,7 @@ export function batchHandler<P> (ctx: BatchContext<P>): (messages: KafkaMessage[
     let fresh: number
     try {
       fresh = await withContext(events.length === 1 ? eventContext(events[0]) : undefined,
-        () => applyOnce(ctx.pool, spec.group, events, (tx, list, looked) => { todo = list; return spec.handle(tx, list, looked) }, spec.lookUp))
+        () => applyOnce(ctx.pool, spec.group, events, (tx, list, looked) => { todo = list; return spec.handle(tx, list, looked, life.signal) }, spec.lookUp))
     } catch (err) {
       endProcessSpans(spans, { err })
       throw err

@@ -7,6 +7,9 @@ export class Stopping extends Error {}
 export class Lifecycle {
   running = true
   private readonly waker = new Waker()
+  private readonly stopped = new AbortController()
+  /** Aborted with a Stopping once stop() was called: for a handler's own slow work (spec.ts). */
+  readonly signal = this.stopped.signal
 
   sleep (ms: number): Promise<void> { return this.waker.sleep(ms) }
 
@@ -23,6 +26,7 @@ export class Lifecycle {
 
   stop (): void {
     this.running = false
+    this.stopped.abort(new Stopping())
     this.waker.wake()
   }
 }

@@ -22,7 +22,13 @@ export interface ConsumerSpec<P = unknown> {
    * gets the rows of the events it is given as its third argument.
    */
   lookUp?: EventLookUp<P>
-  handle (tx: Client, events: Array<DecodedEvent<P>>, looked?: unknown[]): Promise<void>
+  /**
+   * stopping is aborted once the member is stopping. A handler whose events each take long (an e-mail sent over
+   * SMTP) calls stopping.throwIfAborted() between them: the batch is then rolled back and not committed, and it
+   * comes again to the next member, so the shutdown does not wait for the rest of it. What the handler did outside
+   * the batch's transaction before that must be safe to find again (the e-mails' sent record).
+   */
+  handle (tx: Client, events: Array<DecodedEvent<P>>, looked?: unknown[], stopping?: AbortSignal): Promise<void>
 }
 
 export interface EventLookUp<P> {
