@@ -148,11 +148,14 @@ async function main (argv: string[]): Promise<number> {
       const dataDir = resolve(values['data-dir'] ?? config.kafkaDataDir)
       const { startLocalBroker } = await import('./kafka/local/broker.ts')
       const { startLocalCluster } = await import('./kafka/local/cluster.ts')
+      // Listened for before the JVMs start, as serve() does: a signal while they start stops them once started,
+      // instead of ending this process and leaving them running.
+      const signalled = untilSignal()
       const kafka = nodes === 1
         ? await startLocalBroker({ port, dataDir, log: m => log.info(m) })
         : await startLocalCluster({ ports: Array.from({ length: nodes }, (_, i) => port + i), dataDir, log: m => log.info(m), nodeLog: m => log.debug(m) })
       log.info({ brokers: kafka.brokers }, nodes === 1 ? 'Kafka broker ready' : `Kafka cluster ready: KAFKA_BROKERS=${kafka.brokers}`)
-      await untilSignal()
+      await signalled
       await kafka.stop()
       return 0
     }

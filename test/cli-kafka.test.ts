@@ -87,6 +87,14 @@ test('hostly kafka formats its folder, stops on SIGTERM with its JVM, and reuses
   const again = await stop(second, 'SIGINT', { group: true })
   assert.deepEqual([again.code, again.signal], [0, null], output(second))
   assert.deepEqual(javaProcessesUsing(dataDir), [])
+
+  // A SIGTERM to hostly alone while its JVM starts: it stops the broker once started and exits 0. Before it
+  // listened for signals at start, the signal ended the process and left the JVM running.
+  const third = hostly(['kafka', '--port', String(port), '--data-dir', dataDir])
+  await waitFor('the JVM started', () => javaProcessesUsing(dataDir).length === 1, 30_000, 20)
+  const early = await stop(third, 'SIGTERM', { timeoutMs: 60_000 })
+  assert.deepEqual([early.code, early.signal], [0, null], output(third))
+  assert.deepEqual(javaProcessesUsing(dataDir), [], 'no JVM left behind')
 })
 
 /** n consecutive free ports (for hostly kafka --nodes n, which takes them from --port up). */

@@ -51,10 +51,14 @@ export async function serve (config: Config, pieces: Pieces, log: Logger, opts: 
       await ensureDatabase(config.databaseUrl)
       await migrate(config.databaseUrl, SCHEMA)
     }
+    // Listened for before the pieces start, not after they say they are up: a signal sent on reading "Hostly
+    // listening" could otherwise arrive first (a process descheduled between the two, at load 30) and kill the
+    // process unstopped. One received while they start stops them once they have.
+    const signalled = untilSignal()
     const running = await startPieces(config, pieces, log)
     if (running.url) console.log(`Hostly listening on ${running.url} (${reach(config.host)}; API docs: ${running.url}/docs)`)
     if (running.url && mail) console.log(`E-mail is caught locally (no SMTP_URL): ${running.url}/dev/mail, served to this machine only, or hostly mail list`)
-    await untilSignal()
+    await signalled
     log.info('shutting down')
     const deadline = setTimeout(() => {
       log.error({ unfinished: running.unfinished() }, 'shutdown took over 10 s, exiting')
