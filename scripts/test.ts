@@ -9,7 +9,8 @@
 // except files that say in their first lines
 //   // test-suite: alone — <why>
 // (they restart PostgreSQL servers, kill brokers or measure): those run afterwards, one at a time, with nothing
-// else. Each file's output is printed whole when it ends, then a table of every file's wall time.
+// else. Each file's output is printed whole when it ends, then a table of every file's wall time, then why each
+// failed file failed (failureDigest).
 import { spawn } from 'node:child_process'
 import { existsSync, globSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
