@@ -55,11 +55,13 @@ export interface Loop {
 
 /**
  * Runs step again and again until stop(). Each step returns how long to wait before the next (0: at once);
- * a step that throws is reported to onError and retried after an exponential backoff (min..max ms).
+ * a step that throws is reported to onError and retried after an exponential backoff (min..max ms). stopping is
+ * aborted by stop(): a step made of many slow pieces (e-mails) may end after the piece in hand.
  */
-export function repeat (step: () => Promise<number>, onError: (err: Error, retryInMs: number) => void, min = 200, max = 5000): Loop {
+export function repeat (step: (stopping: AbortSignal) => Promise<number>, onError: (err: Error, retryInMs: number) => void, min = 200, max = 5000): Loop {
   const waker = new Waker()
   const backoff = new Backoff(min, max)
+  const stopping = new AbortController()
   let running = true
   const done = (async () => {
     await Promise.resolve() // the first step runs once the caller holds the returned Loop
@@ -67,7 +69,7 @@ export function repeat (step: () => Promise<number>, onError: (err: Error, retry
     while (running) {
       let wait: number
       try {
-        wait = await step()
+        wait = await step(stopping.signal)
         backoff.reset()
       } catch (err) {
         wait = backoff.next()
@@ -80,6 +82,7 @@ export function repeat (step: () => Promise<number>, onError: (err: Error, retry
     wake: () => waker.wake(),
     async stop () {
       running = false
+      stopping.abort()
       waker.wake()
       await done
     }

@@ -27,7 +27,7 @@ function messageIdOf (id: string, from: string) {
 
 interface Due { id: string, address: string, attempts: number, purpose: TokenPurpose, token_id: string, nonce: Buffer, name: string }
 
-/** Starts sending; stop() lets the batch in progress finish. */
+/** Starts sending; stop() lets the e-mail in progress finish. */
 export function startAccountMail (opts: AccountMailOptions): Loop & { close (): void } {
   const { pool, log } = opts
   const mailer = createMailer(opts.smtpUrl, opts.mailFrom)
@@ -48,7 +48,7 @@ export function startAccountMail (opts: AccountMailOptions): Loop & { close (): 
   }
 
   /** Claims the due e-mails (committed before sending: attempts counts the tries, next_attempt_at the backoff). */
-  async function step (): Promise<number> {
+  async function step (stopping: AbortSignal): Promise<number> {
     const { rows } = await pool.query<Due>(
       `UPDATE account_emails e SET status = 'sending', attempts = e.attempts + 1,
               next_attempt_at = now() + make_interval(secs => least(${MAX_DELAY_S}, 2 ^ e.attempts))
@@ -58,6 +58,8 @@ export function startAccountMail (opts: AccountMailOptions): Loop & { close (): 
           AND t.id = e.token_id
         RETURNING e.id, e.address, e.attempts, t.purpose, t.id AS token_id, t.nonce, u.name`)
     for (const m of rows) {
+      // A worker stopping leaves the rest 'sending': they are due again after their delay, for whichever worker runs.
+      if (stopping.aborted) break
       try {
         await sendOne(m)
       } catch (err) {

@@ -47,7 +47,7 @@ interface Digest { eventId: string, threadId: number, recipientId: number, throu
  * same Message-ID on a resend, derived from the event of the newest message listed); a recipient who turned e-mail
  * off is recorded as skipped.
  */
-export function createDigestService (opts: DigestOptions): ConsumerSpec<MessageSent> & { sendDue (): Promise<number>, close (): void } {
+export function createDigestService (opts: DigestOptions): ConsumerSpec<MessageSent> & { sendDue (stopping?: AbortSignal): Promise<number>, close (): void } {
   const { pool, log } = opts
   const mailer = createMailer(opts.smtpUrl, opts.mailFrom)
 
@@ -142,7 +142,7 @@ export function createDigestService (opts: DigestOptions): ConsumerSpec<MessageS
    * since to send them. Rows another sweep (another e-mail worker) or the consumer holds are skipped; a send that
    * fails rolls the batch back, and the next sweep sends it again with the same Message-ID. Returns how many it found.
    */
-  async function sendDue (): Promise<number> {
+  async function sendDue (stopping?: AbortSignal): Promise<number> {
     return transaction(pool, async tx => {
       const { rows } = await tx.query({
         name: 'digests-due',
@@ -155,7 +155,10 @@ export function createDigestService (opts: DigestOptions): ConsumerSpec<MessageS
                 ORDER BY p.emailed_at LIMIT ${SWEEP_BATCH} FOR UPDATE OF p SKIP LOCKED`,
         values: [opts.quietMs]
       })
-      for (const d of rows as Digest[]) await digest(tx, d)
+      for (const d of rows as Digest[]) {
+        if (stopping?.aborted) break // a worker stopping commits what it sent; the rest stays due for the next sweep
+        await digest(tx, d)
+      }
       return rows.length
     })
   }
@@ -182,9 +185,9 @@ export function createDigestService (opts: DigestOptions): ConsumerSpec<MessageS
 }
 
 /** Runs the digest service's sendDue() every intervalMs (at once again while a batch comes back full). */
-export function startDigestSweeper (digests: { sendDue (): Promise<number> }, intervalMs: number, log: Logger): Loop {
-  return repeat(async () => {
-    const found = await digests.sendDue()
+export function startDigestSweeper (digests: { sendDue (stopping?: AbortSignal): Promise<number> }, intervalMs: number, log: Logger): Loop {
+  return repeat(async stopping => {
+    const found = await digests.sendDue(stopping)
     if (found > 0) log.info({ found }, 'sent held message e-mails after their quiet period')
     return found < SWEEP_BATCH ? intervalMs : 0
   }, (err, retryInMs) => log.warn({ err: err.message, retryInMs }, 'held message e-mails failed, will retry'), 500, 30_000)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DeadlineExceeded, Stops, withDeadline } from '../../src/timing.ts'
+import { DeadlineExceeded, repeat, Stops, withDeadline } from '../../src/timing.ts'
 import { waitFor, WaitTimeout } from '../helpers/wait.ts'
 
 test('Stops names what has begun stopping and not finished, and forgets each as it ends', async () => {
@@ -55,4 +55,29 @@ test('waitFor: a check that never answers is a WaitTimeout; an error the check t
   const thrown = await waitFor('a late failure', busyThenRefused, 50).catch((err: unknown) => err)
   assert.ok(!(thrown instanceof WaitTimeout), `not a timeout: ${String(thrown)}`)
   assert.equal((thrown as Error).message, 'connection refused')
+})
+
+test('repeat: stop() aborts the signal the step in hand was given, and waits for that step to end', async () => {
+  const pieces: number[] = []
+  let seen: AbortSignal | undefined
+  const started = Promise.withResolvers<void>()
+  // A step of a hundred slow pieces (an e-mail sweep) that ends after the piece in hand once told to stop.
+  const loop = repeat(async stopping => {
+    seen = stopping
+    started.resolve()
+    for (let i = 0; i < 100 && !stopping.aborted; i++) {
+      await sleep(10)
+      pieces.push(i)
+    }
+    return 1000
+  }, () => {})
+  await started.promise
+  await waitFor('three pieces', () => pieces.length >= 3)
+  assert.equal(seen!.aborted, false)
+  await loop.stop()
+  assert.equal(seen!.aborted, true)
+  const after = pieces.length
+  assert.ok(after < 100, `stopped after ${after} pieces, not the whole step`)
+  await sleep(50)
+  assert.equal(pieces.length, after, 'nothing runs after stop() resolved')
 })
