@@ -113,7 +113,12 @@ export async function liveMessages (target: Target, fixtures: Fixtures, opts: {
       missing: answered.size - ids.length,
       cpu: usage.cpu
     }
-    if (requests.failed > 0) console.error(`bench: live messages: ${requests.failed} failed requests ${JSON.stringify(requests.statuses)}`)
+    if (requests.failed > 0) {
+      console.error(`bench: live messages: ${requests.failed} failed requests ${JSON.stringify(requests.statuses)}`)
+      // A 500 is a fault of the API's: what it logged at error level says which (a few were seen at load 30).
+      const errors = (await target.server.processes[0].tail(2000)).split('\n').filter(l => l.includes('"level":50'))
+      for (const line of errors.slice(-3)) console.error(`bench: live messages: the API logged ${line.slice(0, 2000)}`)
+    }
     opts.log(`live messages at ${opts.rate}/s (achieved ${requests.achievedRate.toFixed(1)}/s, POST p99 ${requests.latency.p99.toFixed(1)} ms): ` +
       `sent → recipient's socket p50 ${run.latency_ms.p50.toFixed(1)} ms, p99 ${run.latency_ms.p99.toFixed(1)} ms, ${run.missing} missing`)
     return run
