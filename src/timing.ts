@@ -62,11 +62,9 @@ export function repeat (step: (stopping: AbortSignal) => Promise<number>, onErro
   const waker = new Waker()
   const backoff = new Backoff(min, max)
   const stopping = new AbortController()
-  let running = true
   const done = (async () => {
     await Promise.resolve() // the first step runs once the caller holds the returned Loop
-    // eslint-disable-next-line no-unmodified-loop-condition -- the flag is set by stop(), from another call, while this loop awaits
-    while (running) {
+    while (!stopping.signal.aborted) {
       let wait: number
       try {
         wait = await step(stopping.signal)
@@ -75,13 +73,12 @@ export function repeat (step: (stopping: AbortSignal) => Promise<number>, onErro
         wait = backoff.next()
         onError(err as Error, wait)
       }
-      if (wait > 0 && running) await waker.sleep(wait)
+      if (wait > 0 && !stopping.signal.aborted) await waker.sleep(wait)
     }
   })()
   return {
     wake: () => waker.wake(),
     async stop () {
-      running = false
       stopping.abort()
       waker.wake()
       await done

@@ -5,11 +5,12 @@ export class Stopping extends Error {}
 
 /** Whether a consumer member still runs, and sleeps that stop() ends at once. */
 export class Lifecycle {
-  running = true
   private readonly waker = new Waker()
   private readonly stopped = new AbortController()
   /** Aborted with a Stopping once stop() was called: for a handler's own slow work (spec.ts). */
   readonly signal = this.stopped.signal
+
+  get running (): boolean { return !this.signal.aborted }
 
   sleep (ms: number): Promise<void> { return this.waker.sleep(ms) }
 
@@ -21,11 +22,10 @@ export class Lifecycle {
 
   /** Throws Stopping once stop() was called. */
   check (): void {
-    if (!this.running) throw new Stopping()
+    this.signal.throwIfAborted()
   }
 
   stop (): void {
-    this.running = false
     this.stopped.abort(new Stopping())
     this.waker.wake()
   }
