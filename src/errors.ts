@@ -67,6 +67,7 @@ export const ERRORS = {
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side.', when: 'A bug; the server logs it.' },
   SERVER_BUSY: { status: 503, message: 'Too many sign-ins are being checked right now; try again in a moment.', when: 'More sign-ins or registrations at once than `HASH_CONCURRENCY` + `HASH_QUEUE`; `Retry-After` says when to come back.' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable right now; try again shortly.', when: 'PostgreSQL cannot be reached; nothing was written.' },
+  TRY_AGAIN: { status: 503, message: 'This change collided with another one made at the same moment; try again.', when: 'PostgreSQL ended the request\'s transaction as a deadlock or a serialization failure (a message is tried three times first); nothing was written.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Only GET is served on the operations port.', when: 'A method other than GET or HEAD sent to the `METRICS_PORT` of the relay or a worker (`/healthz`, `/readyz`, `/metrics`).' },
   NOT_READY: { status: 503, message: 'Not ready: {down} unavailable.', when: '`GET /readyz` while the database or Kafka cannot be reached; `down` says why for each.' }
 } as const satisfies Record<string, ErrorSpec>

@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { AppError, appError, ERRORS } from '../src/errors.ts'
 import { classifyPg, DatabaseUnavailableError, TransactionConflictError } from '../src/db/errors.ts'
-import { connect, Connection, createPool } from '../src/db/pool.ts'
+import type { PoolClient } from 'pg'
+import { connect, Connection, createPool, retriedTransaction, transaction } from '../src/db/pool.ts'
+import { toErrorResponse } from '../src/http/error-handler.ts'
 import { ROOT } from './helpers/processes.ts'
 
 // The registry is the only list of error codes: docs/errors.md is it in words, and src/ names no code it lacks.
@@ -100,4 +102,40 @@ test('a deadlock asks for a retry with the server there; a statement\'s own erro
   const bug = new TypeError('x is undefined')
   assert.equal(classifyPg(bug, false), bug)
   assert.ok(classifyPg(new Error('timeout exceeded when trying to connect'), true) instanceof DatabaseUnavailableError, 'no connection to be had')
+})
+
+test('a real deadlock: the victim is a TransactionConflictError, answered 503 TRY_AGAIN; retriedTransaction runs it again and commits', async () => {
+  const url = 'postgres://postgres@127.0.0.1:5432/postgres'
+  const pool = createPool(url, 2)
+  const rival = await connect(url)
+  const [k1, k2] = [Math.floor(Math.random() * 1e9), Math.floor(Math.random() * 1e9) + 1e9]
+  // Takes k1 then k2 while the rival, holding k2, asks for k1: the one that waited first (this one, whose
+  // deadlock_timeout is the shorter) finds the cycle and is ended, once; the next attempt finds both free.
+  let attempts = 0
+  const crossed = async (tx: PoolClient) => {
+    attempts++
+    await tx.query("SET LOCAL deadlock_timeout = '100ms'")
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [k1])
+    if (attempts === 1) {
+      await rival.query('BEGIN')
+      await rival.query('SELECT pg_advisory_xact_lock($1)', [k2])
+      const rivalWaits = rival.query('SELECT pg_advisory_xact_lock($1)', [k1]).then(() => rival.query('COMMIT'))
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [k2]).finally(() => rivalWaits)
+    }
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [k2])
+    return attempts
+  }
+  try {
+    const victim = await transaction(pool, crossed).then(() => undefined, (err: unknown) => err)
+    assert.ok(victim instanceof TransactionConflictError, String(victim))
+    assert.equal((victim.cause as { code?: string }).code, '40P01')
+    const { status, body } = toErrorResponse(victim as never)
+    assert.deepEqual([status, body.code], [503, 'TRY_AGAIN'])
+
+    attempts = 0
+    assert.equal(await retriedTransaction(pool, crossed), 2, 'ended once, committed on the second attempt')
+  } finally {
+    await rival.end()
+    await pool.end()
+  }
 })

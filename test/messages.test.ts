@@ -4,6 +4,7 @@ import { createProducer } from '../src/kafka/client/clients.ts'
 import { deadLetterTopic } from '../src/kafka/client/topics.ts'
 import { messageIdFor } from '../src/email/mailer.ts'
 import { MESSAGE_TOPICS } from '../src/messages/events.ts'
+import { lockParties } from '../src/messages/store.ts'
 import { book, listProperty, signUp, type Client } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
 import { openLive } from './helpers/live.ts'
@@ -302,4 +303,34 @@ test('poison goes to message-sent.dlq: an unreadable record, and a forged event 
   assert.ok(dead.some(r => /not valid JSON/.test(r.headers['error-message'])))
   assert.ok(dead.some(r => /was never recorded by Hostly/.test(r.headers['error-message'])))
   assert.deepEqual([...new Set(dead.map(r => r.headers['consumer-group']))].sort(), ['message-email-group', 'message-service-group'])
+})
+
+test("the two message consumers lock parties' rows by thread, then user, whatever order their events came in", async () => {
+  // Both lock with lockParties(). A batch holding thread B's row while it waits for A's, which the other consumer
+  // holds while it asks for B's, is a deadlock (seen under load). In one order, a batch waiting for A's holds no later row.
+  const first = await pair()
+  const second = await pair()
+  const a = (await ask(first.traveler, first.property.id, 'Is there parking?')).thread_id
+  const b = (await ask(second.traveler, second.property.id, 'Is there a cot?')).thread_id
+  assert.ok(a < b)
+  await caughtUp() // the consumers hold none of these rows
+  const other = await stack.db.connect()
+  const batch = await stack.db.connect()
+  try {
+    const { rows: [{ pid }] } = await batch.query('SELECT pg_backend_pid() AS pid')
+    await other.query('BEGIN')
+    await other.query('SELECT FROM thread_parties WHERE thread_id = $1 AND user_id = $2 FOR UPDATE', [a, first.owner.user!.id])
+    await batch.query('BEGIN')
+    const locking = lockParties(batch, [{ threadId: b, userId: second.owner.user!.id }, { threadId: a, userId: first.owner.user!.id }])
+    await waitFor('the batch waiting for a row', async () =>
+      (await stack.db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid])).rowCount)
+    // Thread B's row is free: the batch took nothing before A's.
+    await other.query('SELECT FROM thread_parties WHERE thread_id = $1 AND user_id = $2 FOR UPDATE NOWAIT', [b, second.owner.user!.id])
+    await other.query('ROLLBACK')
+    await locking
+    await batch.query('ROLLBACK')
+  } finally {
+    other.release()
+    batch.release()
+  }
 })

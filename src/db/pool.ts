@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { classifying, endedAConnection, isDatabaseUnavailable } from './errors.ts'
+import { classifying, endedAConnection, isDatabaseUnavailable, TransactionConflictError } from './errors.ts'
 
 // bigint ids come back as strings by default; ours stay far below 2^53, so numbers are exact.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v))
@@ -101,5 +101,23 @@ export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient)
   } finally {
     // A connection that failed (terminated, reset) is closed rather than handed to the next request.
     client.release(broken)
+  }
+}
+
+/** How many times in all an API write runs while PostgreSQL ends it as a deadlock or a serialization failure. */
+const CONFLICT_ATTEMPTS = 3
+
+/**
+ * transaction(), run again when PostgreSQL ended it as a deadlock or a serialization failure (rolled back whole: the
+ * server asks for exactly this). Only for fn whose every effect is in the database; a conflict on the last attempt is
+ * thrown (the API answers 503 TRY_AGAIN).
+ */
+export async function retriedTransaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, attempts = CONFLICT_ATTEMPTS): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction(pool, fn)
+    } catch (err) {
+      if (!(err instanceof TransactionConflictError) || attempt >= attempts) throw err
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, appError, ERRORS, errorBody, type ErrorDetail } from '../errors.ts'
-import { isDatabaseUnavailable } from '../db/errors.ts'
+import { isDatabaseUnavailable, TransactionConflictError } from '../db/errors.ts'
 import { describe } from './validation.ts'
 
 interface ErrorBody { code: string, message: string, details?: ErrorDetail[] }
@@ -29,6 +29,7 @@ function known (err: FastifyError & { code?: string }): AppError | undefined {
   }
   if (err instanceof SyntaxError && err.statusCode === 400) return appError('MALFORMED_JSON', { problem: 'is not valid JSON' })
   if (isDatabaseUnavailable(err)) return appError('DATABASE_UNAVAILABLE')
+  if (err instanceof TransactionConflictError) return appError('TRY_AGAIN')
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return appError('BAD_REQUEST', { reason: err.message })
   return undefined
 }

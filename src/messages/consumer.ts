@@ -4,6 +4,7 @@ import type { ConsumerSpec } from '../kafka/consumer/spec.ts'
 import { signalLive } from '../live/signal.ts'
 import { decodeMessageSent, MESSAGE_TOPICS, type MessageSent } from './events.ts'
 import { LIVE_KINDS } from './live.ts'
+import { lockParties } from './store.ts'
 import { believeMessages } from './trust.ts'
 
 /**
@@ -14,6 +15,7 @@ import { believeMessages } from './trust.ts'
  */
 async function tell (tx: Client, events: Array<DecodedEvent<MessageSent>>) {
   const facts = await believeMessages(tx, events)
+  await lockParties(tx, events.map(e => ({ threadId: e.payload.thread_id, userId: e.payload.recipient_id })))
   await tx.query({
     name: 'count-unread',
     text: `UPDATE thread_parties p

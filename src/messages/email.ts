@@ -9,6 +9,7 @@ import type { UnsubscribeTokens } from '../notifications/unsubscribe.ts'
 import { repeat, type Loop } from '../timing.ts'
 import { decodeMessageSent, MESSAGE_TOPICS, type MessageSent } from './events.ts'
 import { believeMessages, type MessageFacts } from './trust.ts'
+import { lockParties } from './store.ts'
 
 export interface DigestOptions {
   pool: Pool
@@ -174,6 +175,8 @@ export function createDigestService (opts: DigestOptions): ConsumerSpec<MessageS
     decode: message => decodeMessageSent(message),
     async handle (tx, events, _looked, stopping) {
       const facts = await believeMessages(tx, events)
+      // All of the batch's rows at once, in the one order the message service takes them too (store.ts).
+      await lockParties(tx, events.map(e => ({ threadId: e.payload.thread_id, userId: e.payload.recipient_id })))
       for (const [i, event] of events.entries()) {
         stopping?.throwIfAborted() // as the booking e-mails do (email/service.ts)
         await digest(tx, fromEvent(event, facts[i]))

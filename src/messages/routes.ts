@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { currentUser, requireUser } from '../auth/guard.ts'
 import type { User } from '../auth/users.ts'
-import { transaction, type Client, type Pool } from '../db/pool.ts'
+import { retriedTransaction, type Client, type Pool } from '../db/pool.ts'
 import { SESSION } from '../http/openapi.ts'
 import type { Cursors } from '../http/paging.ts'
 import { errors, IdParams, noBody, parseId } from '../http/schemas.ts'
@@ -21,10 +21,13 @@ export const messageRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, s
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const anyone = requireUser(pool)
 
-  /** Checks the text, then writes it in the thread `open` finds or makes, in one transaction; wakes the relay. */
+  /**
+   * Checks the text, then writes it in the thread `open` finds or makes, in one transaction (run again if it is a
+   * deadlock's victim: the thread's rows are locked by the two message consumers too); wakes the relay.
+   */
   async function post (user: User, raw: string, open: (tx: Client) => Promise<ThreadRow>) {
     const text = checkMessage(raw, 'text')
-    const message = await transaction(pool, async tx => {
+    const message = await retriedTransaction(pool, async tx => {
       const thread = await open(tx)
       await checkReachable(tx, thread, user.id)
       return writeMessage(tx, thread, user.id, text, settings.messagesPerMinute)

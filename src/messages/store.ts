@@ -31,6 +31,22 @@ async function withParties (tx: Client, thread: ThreadRow): Promise<ThreadRow> {
   return thread
 }
 
+/**
+ * Locks parties' rows for the rest of the caller's transaction, in one order: by thread, then user. The two message
+ * consumers each lock several per batch (the unread counts; the digests, held while their e-mails go out). Taken in
+ * the order of their events, each could hold a row the other waits for: a deadlock, which PostgreSQL breaks only after
+ * deadlock_timeout (1 s) by failing one batch (seen under load: docs/reliability.md, "Deadlocks").
+ */
+export async function lockParties (tx: Client, parties: Array<{ threadId: number, userId: number }>) {
+  await tx.query({
+    name: 'lock-parties',
+    text: `SELECT FROM thread_parties p
+            WHERE (p.thread_id, p.user_id) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))
+            ORDER BY p.thread_id, p.user_id FOR UPDATE`,
+    values: [parties.map(p => p.threadId), parties.map(p => p.userId)]
+  })
+}
+
 /** The traveler's open question about the property: continued if there is one, else opened. 404 without the property. */
 export async function questionThread (tx: Client, travelerId: number, propertyId: string): Promise<ThreadRow> {
   const { rows: [thread] } = await tx.query({
