@@ -154,3 +154,34 @@ test('SIGTERM in a batch of slow e-mails: the worker stops after the send in han
   assert.deepEqual(mails.map(m => bookingOf(m.text)).sort((a, b) => a - b), ids, 'each booking e-mailed once')
   assert.equal(new Set(mails.map(m => m.messageId)).size, mails.length, 'no Message-ID twice')
 })
+
+test('SIGTERM in a batch of slow message digests: the worker stops after the digest in hand; the next sends the rest, none twice', { timeout: 180_000 }, async (t: TestContext) => {
+  // As above, for the message e-mail service: twelve questions in twelve threads, written while no worker runs,
+  // are twelve digests (no thread is in its quiet period) read in one batch or a few large ones.
+  assert.equal((await stop(worker, 'SIGTERM')).code, 0, output(worker))
+  const owner = await signUp(stack.url, 'owner')
+  const traveler = await signUp(stack.url, 'traveler')
+  const threads: number[] = []
+  for (let i = 0; i < 12; i++) {
+    const property = await listProperty(owner, { name: `Cabin ${i}` })
+    const asked = await traveler.post(`/api/properties/${property.id}/questions`, { text: `Is cabin ${i} free in May?` })
+    assert.equal(asked.status, 201, JSON.stringify(asked.body))
+    threads.push(asked.body.message.thread_id)
+  }
+  sink.options.delayMs = 1500
+  worker = await startWorker()
+  await waitFor('a first digest of the batch', () => sink.to(owner.user!.email).length >= 1, 60_000)
+  const exit = await stop(worker, 'SIGTERM', { timeoutMs: 60_000 })
+  const sentBefore = sink.to(owner.user!.email).length
+  t.diagnostic(`SIGTERM after ${sentBefore} of 12 digests: exited ${exit.ms} ms later with code ${exit.code}`)
+  assert.deepEqual([exit.code, exit.signal], [0, null], output(worker))
+  assert.ok(sentBefore < 12, 'the worker stopped before the batch was done')
+
+  sink.options.delayMs = 0
+  worker = await startWorker()
+  await waitFor('12 digests', () => sink.to(owner.user!.email).length >= 12, 60_000)
+  const mails = sink.to(owner.user!.email)
+  const threadOf = (text: string) => Number(/\/threads\/(\d+)/.exec(text)?.[1])
+  assert.deepEqual(mails.map(m => threadOf(m.text)).sort((a, b) => a - b), threads, 'each thread e-mailed once')
+  assert.equal(new Set(mails.map(m => m.messageId)).size, mails.length, 'no Message-ID twice')
+})
