@@ -131,57 +131,52 @@ test('the worker SIGKILLed mid-stream and restarted: every e-mail sent, a resend
   sink.options.delayMs = 0
 })
 
-test('SIGTERM in a batch of slow e-mails: the worker stops after the send in hand, within its 10 s; the next sends the rest, none twice', { timeout: 180_000 }, async (t: TestContext) => {
-  // The bookings are made while no worker runs, so the next one reads them in one batch or a few large ones; at
-  // 1.5 s a message, any batch of 7 or more outlasts hostly's 10 s shutdown deadline, which exits 1 naming the
-  // consumer that had not stopped (faults.test.ts met it with 200 e-mails queued on a busy machine).
+/**
+ * SIGTERM while the worker holds a batch of slow e-mails to `to`, each naming what `idOf` reads off it: `make` writes
+ * their causes while no worker runs, so the next one reads them in one batch or a few large ones. At 1.5 s a message,
+ * any batch of 7 or more outlasts hostly's 10 s shutdown deadline, which exits 1 naming the consumer that had not
+ * stopped (faults.test.ts met it with 200 e-mails queued on a busy machine). The worker must exit 0 before the batch
+ * is done; the next one sends the rest, each once.
+ */
+async function stopMidBatch (t: TestContext, what: string, make: () => Promise<{ to: string, ids: number[] }>, idOf: (text: string) => number) {
   assert.equal((await stop(worker, 'SIGTERM')).code, 0, output(worker))
-  const { owner, bookAll } = await ownerWithBookings(30)
-  const ids = await bookAll()
+  const { to, ids } = await make()
   sink.options.delayMs = 1500
   worker = await startWorker()
-  await waitFor('a first e-mail of the batch', () => sink.to(owner.user!.email).length >= 1, 60_000)
+  await waitFor(`a first ${what} of the batch`, () => sink.to(to).length >= 1, 60_000)
   const exit = await stop(worker, 'SIGTERM', { timeoutMs: 60_000 })
-  const sentBefore = sink.to(owner.user!.email).length
-  t.diagnostic(`SIGTERM after ${sentBefore} of 30 e-mails: exited ${exit.ms} ms later with code ${exit.code}`)
+  const sentBefore = sink.to(to).length
+  t.diagnostic(`SIGTERM after ${sentBefore} of ${ids.length} ${what}s: exited ${exit.ms} ms later with code ${exit.code}`)
   assert.deepEqual([exit.code, exit.signal], [0, null], output(worker))
-  assert.ok(sentBefore < 30, 'the worker stopped before the batch was done')
+  assert.ok(sentBefore < ids.length, 'the worker stopped before the batch was done')
 
   sink.options.delayMs = 0
   worker = await startWorker()
-  await waitFor('30 e-mails', () => sink.to(owner.user!.email).length >= 30, 60_000)
-  const mails = sink.to(owner.user!.email)
-  assert.deepEqual(mails.map(m => bookingOf(m.text)).sort((a, b) => a - b), ids, 'each booking e-mailed once')
+  await waitFor(`${ids.length} ${what}s`, () => sink.to(to).length >= ids.length, 60_000)
+  const mails = sink.to(to)
+  assert.deepEqual(mails.map(m => idOf(m.text)).sort((a, b) => a - b), ids, `each ${what} sent once`)
   assert.equal(new Set(mails.map(m => m.messageId)).size, mails.length, 'no Message-ID twice')
+}
+
+test('SIGTERM in a batch of slow e-mails: the worker stops after the send in hand, within its 10 s; the next sends the rest, none twice', { timeout: 180_000 }, async (t: TestContext) => {
+  await stopMidBatch(t, 'booking e-mail', async () => {
+    const { owner, bookAll } = await ownerWithBookings(30)
+    return { to: owner.user!.email, ids: await bookAll() }
+  }, bookingOf)
 })
 
 test('SIGTERM in a batch of slow message digests: the worker stops after the digest in hand; the next sends the rest, none twice', { timeout: 180_000 }, async (t: TestContext) => {
-  // As above, for the message e-mail service: twelve questions in twelve threads, written while no worker runs,
-  // are twelve digests (no thread is in its quiet period) read in one batch or a few large ones.
-  assert.equal((await stop(worker, 'SIGTERM')).code, 0, output(worker))
-  const owner = await signUp(stack.url, 'owner')
-  const traveler = await signUp(stack.url, 'traveler')
-  const threads: number[] = []
-  for (let i = 0; i < 12; i++) {
-    const property = await listProperty(owner, { name: `Cabin ${i}` })
-    const asked = await traveler.post(`/api/properties/${property.id}/questions`, { text: `Is cabin ${i} free in May?` })
-    assert.equal(asked.status, 201, JSON.stringify(asked.body))
-    threads.push(asked.body.message.thread_id)
-  }
-  sink.options.delayMs = 1500
-  worker = await startWorker()
-  await waitFor('a first digest of the batch', () => sink.to(owner.user!.email).length >= 1, 60_000)
-  const exit = await stop(worker, 'SIGTERM', { timeoutMs: 60_000 })
-  const sentBefore = sink.to(owner.user!.email).length
-  t.diagnostic(`SIGTERM after ${sentBefore} of 12 digests: exited ${exit.ms} ms later with code ${exit.code}`)
-  assert.deepEqual([exit.code, exit.signal], [0, null], output(worker))
-  assert.ok(sentBefore < 12, 'the worker stopped before the batch was done')
-
-  sink.options.delayMs = 0
-  worker = await startWorker()
-  await waitFor('12 digests', () => sink.to(owner.user!.email).length >= 12, 60_000)
-  const mails = sink.to(owner.user!.email)
-  const threadOf = (text: string) => Number(/\/threads\/(\d+)/.exec(text)?.[1])
-  assert.deepEqual(mails.map(m => threadOf(m.text)).sort((a, b) => a - b), threads, 'each thread e-mailed once')
-  assert.equal(new Set(mails.map(m => m.messageId)).size, mails.length, 'no Message-ID twice')
+  // Twelve questions in twelve threads: twelve digests, as no thread is in its quiet period.
+  await stopMidBatch(t, 'digest', async () => {
+    const owner = await signUp(stack.url, 'owner')
+    const traveler = await signUp(stack.url, 'traveler')
+    const threads: number[] = []
+    for (let i = 0; i < 12; i++) {
+      const property = await listProperty(owner, { name: `Cabin ${i}` })
+      const asked = await traveler.post(`/api/properties/${property.id}/questions`, { text: `Is cabin ${i} free in May?` })
+      assert.equal(asked.status, 201, JSON.stringify(asked.body))
+      threads.push(asked.body.message.thread_id)
+    }
+    return { to: owner.user!.email, ids: threads }
+  }, text => Number(/\/threads\/(\d+)/.exec(text)?.[1]))
 })
