@@ -233,6 +233,26 @@ describe('resetting a forgotten password by e-mail', () => {
     await stack.db.query('DELETE FROM reset_requests')
   })
 
+  test("a reset request does not wait for a recipient's notifications whose user id equals its client's hash", async () => {
+    // The notification consumers hold (7243016, user id) while they write a recipient's notifications; the claim's
+    // lock for its client is of another class, so nothing makes the two wait for each other.
+    const holder = await stack.db.connect()
+    const claimer = await stack.db.connect()
+    try {
+      await holder.query('BEGIN')
+      await holder.query("SELECT pg_advisory_xact_lock(7243016, hashtext('127.0.0.1'))")
+      await claimer.query("SET lock_timeout = '2s'") // a wait fails the test instead of hanging it
+      const { rows: [claim] } = await claimer.query("SELECT claim_reset_request($1, '127.0.0.1', interval '1 hour', 3, 20) AS admitted", [`hash-${Date.now()}@example.com`])
+      assert.equal(claim.admitted, true)
+    } finally {
+      await holder.query('ROLLBACK')
+      await claimer.query('RESET lock_timeout')
+      holder.release()
+      claimer.release()
+      await stack.db.query('DELETE FROM reset_requests')
+    }
+  })
+
   test('with SMTP down the request is answered at once, and the e-mail is sent when it is back', async () => {
     const me = await signUp(stack.url, 'traveler', 'Sam Smtp')
     await sink.stop()
