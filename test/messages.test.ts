@@ -4,7 +4,7 @@ import { createProducer } from '../src/kafka/client/clients.ts'
 import { deadLetterTopic } from '../src/kafka/client/topics.ts'
 import { messageIdFor } from '../src/email/mailer.ts'
 import { MESSAGE_TOPICS } from '../src/messages/events.ts'
-import { lockParties } from '../src/messages/store.ts'
+import { lockParties, writeMessage } from '../src/messages/store.ts'
 import { book, listProperty, signUp, type Client } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
 import { openLive } from './helpers/live.ts'
@@ -332,5 +332,48 @@ test("the two message consumers lock parties' rows by thread, then user, whateve
   } finally {
     other.release()
     batch.release()
+  }
+})
+
+test("a message write locks the thread's row before its party row, and a sender's lock before both", async () => {
+  // Every message write takes the sender's lock, then the thread's row, then the sender's party row. A writer that
+  // held its party row while it waited for the thread's deadlocked with a guest's follow-up question, which holds the
+  // thread's row while it waits for the parties' rows to be free; one that held the thread's row while it waited for
+  // the sender's lock deadlocked with the same person writing in the thread another way.
+  const { owner, traveler, property } = await pair()
+  const t = (await ask(traveler, property.id, 'Is there a cot?')).thread_id
+  await caughtUp() // the consumers hold none of these rows
+  const holder = await stack.db.connect()
+  const writer = await stack.db.connect()
+  const waiting = async (pid: number) => waitFor('the write waiting for a lock', async () =>
+    (await stack.db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid])).rowCount)
+  const free = (sql: string, values: unknown[]) => stack.db.query(`${sql} FOR UPDATE NOWAIT`, values).then(() => true, () => false)
+  try {
+    // The host's reply, while someone holds the thread's row: it waits holding no party row.
+    const { rows: [{ pid }] } = await writer.query('SELECT pg_backend_pid() AS pid')
+    await holder.query('BEGIN')
+    await holder.query('SELECT FROM threads WHERE id = $1 FOR UPDATE', [t])
+    await writer.query('BEGIN')
+    const { rows: [thread] } = await stack.db.query('SELECT id, property_id, traveler_id, owner_id, booking_id FROM threads WHERE id = $1', [t])
+    const reply = writeMessage(writer, thread, owner.user!.id, 'Yes, on request.')
+    await waiting(pid)
+    assert.equal(await free('SELECT FROM thread_parties WHERE thread_id = $1 AND user_id = $2', [t, owner.user!.id]), true, 'the party row is free')
+    await holder.query('ROLLBACK')
+    await reply
+    await writer.query('ROLLBACK')
+
+    // The guest's follow-up question, while their own lock is held: it waits holding not the thread's row.
+    await holder.query('BEGIN')
+    await holder.query("SELECT pg_advisory_xact_lock(hashtextextended('hostly-messages-of:' || $1::bigint, 0))", [traveler.user!.id])
+    const question = traveler.post(`/api/properties/${property.id}/questions`, { text: 'And a high chair?' })
+    await waitFor('the question waiting for the sender\'s lock', async () => (await stack.db.query(
+      "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%hostly-messages-of%' AND pid <> pg_backend_pid()")).rowCount)
+    assert.equal(await free('SELECT FROM threads WHERE id = $1', [t]), true, "the thread's row is free")
+    await holder.query('ROLLBACK')
+    assert.equal((await question).status, 201)
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {})
+    holder.release()
+    writer.release()
   }
 })

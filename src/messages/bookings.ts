@@ -1,7 +1,7 @@
 import type { User } from '../auth/users.ts'
 import type { Client } from '../db/pool.ts'
 import { MessageText } from './schemas.ts'
-import { bookingThread, writeMessage } from './store.ts'
+import { bookingThread, claimSend, writeMessage } from './store.ts'
 import { checkMessage } from './text.ts'
 
 /**
@@ -15,7 +15,8 @@ export function bookingMessages (settings: { messagesPerMinute: number }) {
     text: MessageText,
     check: checkMessage,
     async write (tx: Client, user: User, bookingId: number, text: string) {
-      await writeMessage(tx, await bookingThread(tx, user, bookingId), user.id, text, settings.messagesPerMinute)
+      await claimSend(tx, user.id, settings.messagesPerMinute)
+      await writeMessage(tx, await bookingThread(tx, user, bookingId), user.id, text)
     }
   }
 }

@@ -10,7 +10,7 @@ import { signalLive } from '../live/signal.ts'
 import { wakeRelay } from '../outbox/wake.ts'
 import { markRead, messagePage, threadOfBooking, threadPage, threadView, unreadMessages } from './inbox.ts'
 import { MessageInput, MessagePage, MessageReply, MessagesQuery, ReadReply, ThreadList, ThreadsQuery } from './schemas.ts'
-import { bookingThread, checkReachable, questionThread, threadFor, writeMessage, type ThreadRow } from './store.ts'
+import { bookingThread, checkReachable, claimSend, questionThread, threadFor, writeMessage, type ThreadRow } from './store.ts'
 import { checkMessage } from './text.ts'
 import { LIVE_KINDS } from './live.ts'
 
@@ -28,9 +28,10 @@ export const messageRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, s
   async function post (user: User, raw: string, open: (tx: Client) => Promise<ThreadRow>) {
     const text = checkMessage(raw, 'text')
     const message = await retriedTransaction(pool, async tx => {
+      await claimSend(tx, user.id, settings.messagesPerMinute)
       const thread = await open(tx)
       await checkReachable(tx, thread, user.id)
-      return writeMessage(tx, thread, user.id, text, settings.messagesPerMinute)
+      return writeMessage(tx, thread, user.id, text)
     })
     wakeRelay(pool)
     return { message }

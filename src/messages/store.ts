@@ -100,11 +100,11 @@ export async function checkReachable (tx: Client, thread: ThreadRow, senderId: n
 export interface MessageRow { id: number, thread_id: number, sender_id: number, text: string, created_at: Date }
 
 /**
- * Writes the message and its message-sent event, and marks the thread read by its sender, in the caller's
- * transaction. More than perMinute messages from one sender within a minute are refused (429); one sender's
- * messages take a transaction-level lock on them, so two at once cannot both slip under the limit.
+ * Claims one message of the sender's allowance, first in the transaction: more than perMinute messages from one sender
+ * within a minute are refused (429). The sender's messages take a transaction-level lock, so two at once cannot both
+ * slip under the limit; taken before any row, it also puts one sender's writes in a queue (below).
  */
-export async function writeMessage (tx: Client, thread: ThreadRow, senderId: number, text: string, perMinute: number): Promise<MessageRow> {
+export async function claimSend (tx: Client, senderId: number, perMinute: number) {
   const { rows: [{ recent }] } = await tx.query({
     name: 'message-rate',
     text: `SELECT pg_advisory_xact_lock(hashtextextended('hostly-messages-of:' || $1::bigint, 0)),
@@ -112,6 +112,17 @@ export async function writeMessage (tx: Client, thread: ThreadRow, senderId: num
     values: [senderId]
   })
   if (recent >= perMinute) throw Object.assign(appError('TOO_MANY_MESSAGES', { max: perMinute }), { retryAfter: 60 })
+}
+
+/**
+ * Writes the message and its message-sent event, and marks the thread read by its sender, in the caller's
+ * transaction, after claimSend(). Locks, in the one order every message write takes them: the sender's (claimSend),
+ * the thread's row (a question's or an adopting thread takes it when it opens the thread), then the sender's party
+ * row (`r` reads `t`, so PostgreSQL runs `t` first). Taken the other way round, a writer holding its party row while
+ * it waits for the thread's would deadlock with one holding the thread's while it waits for that party row
+ * (withParties waits for a party row's writer), or, for one sender, the sender's lock.
+ */
+export async function writeMessage (tx: Client, thread: ThreadRow, senderId: number, text: string): Promise<MessageRow> {
   const recipient = senderId === thread.traveler_id ? thread.owner_id : thread.traveler_id
   const { rows: [message] } = await tx.query({
     name: 'write-message',
@@ -123,8 +134,8 @@ export async function writeMessage (tx: Client, thread: ThreadRow, senderId: num
                    'property_id', t.property_id, 'booking_id', t.booking_id,
                    'created_at', iso_utc(m.created_at), 'timestamp', iso_utc(clock_timestamp()))::text
                    FROM m, t),
-           r AS (UPDATE thread_parties p SET last_read_id = m.id, read_at = now(), unread_count = 0
-                   FROM m WHERE p.thread_id = m.thread_id AND p.user_id = m.sender_id)
+           r AS (UPDATE thread_parties p SET last_read_id = t.last_message_id, read_at = now(), unread_count = 0
+                   FROM t WHERE p.thread_id = t.id AND p.user_id = $2)
            SELECT id, thread_id, sender_id, body AS text, created_at FROM m`,
     values: [thread.id, senderId, text, MESSAGE_TOPICS.sent, recipient]
   })
