@@ -8,8 +8,8 @@ import type { Metrics } from '../metrics/registry.ts'
 import type { UnsubscribeTokens } from '../notifications/unsubscribe.ts'
 import { repeat, type Loop } from '../timing.ts'
 import { decodeMessageSent, MESSAGE_TOPICS, type MessageSent } from './events.ts'
-import { believeMessages, type MessageFacts } from './trust.ts'
 import { lockParties } from './store.ts'
+import { believeMessages, type MessageFacts } from './trust.ts'
 
 export interface DigestOptions {
   pool: Pool

@@ -22,8 +22,8 @@ export const messageRoutes: FastifyPluginAsync<{ pool: Pool, cursors: Cursors, s
   const anyone = requireUser(pool)
 
   /**
-   * Checks the text, then writes it in the thread `open` finds or makes, in one transaction (run again if it is a
-   * deadlock's victim: the thread's rows are locked by the two message consumers too); wakes the relay.
+   * Checks the text, then writes it in the thread `open` finds or makes, in one transaction, taking its locks in
+   * store.ts's one order (run again should PostgreSQL still end it as a deadlock's victim); wakes the relay.
    */
   async function post (user: User, raw: string, open: (tx: Client) => Promise<ThreadRow>) {
     const text = checkMessage(raw, 'text')
