@@ -8,6 +8,7 @@ import type { PoolClient } from 'pg'
 import { connect, Connection, createPool, retriedTransaction, transaction } from '../src/db/pool.ts'
 import { toErrorResponse } from '../src/http/error-handler.ts'
 import { ROOT } from './helpers/processes.ts'
+import { waitFor } from './helpers/wait.ts'
 
 // The registry is the only list of error codes: docs/errors.md is it in words, and src/ names no code it lacks.
 
@@ -109,8 +110,9 @@ test('a real deadlock: the victim is a TransactionConflictError, answered 503 TR
   const pool = createPool(url, 2)
   const rival = await connect(url)
   const [k1, k2] = [Math.floor(Math.random() * 1e9), Math.floor(Math.random() * 1e9) + 1e9]
-  // Takes k1 then k2 while the rival, holding k2, asks for k1: the one that waited first (this one, whose
-  // deadlock_timeout is the shorter) finds the cycle and is ended, once; the next attempt finds both free.
+  // Takes k1 then k2 while the rival, holding k2, waits for k1. This one's deadlock_timeout (100 ms) runs out long
+  // before the rival's (1 s), so it finds the cycle and is the one ended, once; the next attempt finds both free.
+  const { rows: [{ pid: rivalPid }] } = await rival.query('SELECT pg_backend_pid() AS pid')
   let attempts = 0
   const crossed = async (tx: PoolClient) => {
     attempts++
@@ -120,6 +122,8 @@ test('a real deadlock: the victim is a TransactionConflictError, answered 503 TR
       await rival.query('BEGIN')
       await rival.query('SELECT pg_advisory_xact_lock($1)', [k2])
       const rivalWaits = rival.query('SELECT pg_advisory_xact_lock($1)', [k1]).then(() => rival.query('COMMIT'))
+      await waitFor('the rival waiting for k1', async () =>
+        (await pool.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [rivalPid])).rowCount)
       await tx.query('SELECT pg_advisory_xact_lock($1)', [k2]).finally(() => rivalWaits)
     }
     await tx.query('SELECT pg_advisory_xact_lock($1)', [k2])
