@@ -40,16 +40,25 @@ after(async () => {
 
 const liveBrokers = () => cluster.nodes.filter(n => n.pid() !== undefined).map(n => n.broker)
 
+/** The innermost messages of an error and of the errors it aggregates (the client's "failed 4 times" wraps the reason). */
+const reasons = (err: unknown): string[] => err instanceof AggregateError
+  ? err.errors.flatMap(reasons)
+  : [err instanceof Error ? err.message : String(err)]
+
 /**
  * Per topic: the replica counts and in-sync counts its partitions have, and its min.insync.replicas. A topic just
- * created may not be in the answering broker's metadata yet, or be without a leader for a moment: asked again.
+ * created may not be in the answering broker's metadata yet, or be without a leader for a moment, and its configs
+ * not yet known to the node asked (the client gives up after four tries: once, in a CI run): both asked again.
  */
 async function describeTopics (topics: string[]) {
   const states = await waitFor(`${topics} in the metadata`, () => partitions(liveBrokers(), topics).catch(() => undefined))
   const admin = createAdmin(liveBrokers())
   try {
-    const configs = await admin.describeConfigs({
+    let failed: unknown
+    const configs = await waitFor(`${topics}' configs`, () => admin.describeConfigs({
       resources: topics.map(resourceName => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName, configurationKeys: ['min.insync.replicas'] }))
+    }).catch(err => { failed = err; return undefined })).catch(err => {
+      throw new Error(`${err.message}; the last answer: ${reasons(failed).join('; ')}`)
     })
     return topics.map((topic, i) => ({
       topic,
