@@ -35,8 +35,13 @@ export interface Findings {
   longestWaitMs: { notification: number, email: number }
 }
 
-/** Whether everything that was started has finished: nothing unpublished, pending, unprocessed or being sent. */
-export async function settled (db: pg.Pool, live: LiveClient[]): Promise<string | undefined> {
+/**
+ * Whether everything that was started has finished: nothing unpublished, pending, unprocessed or being sent, every
+ * group's offsets committed to the end of its topics (a consumer commits them after its transaction, and a member
+ * that lost its partitions in a rebalance leaves them to the next, which reads the records again first: once, a run
+ * was checked 5 records before that), and every notification on its sockets.
+ */
+export async function settled (db: pg.Pool, live: LiveClient[], brokers: string[]): Promise<string | undefined> {
   const { rows: [s] } = await db.query(`SELECT
       (SELECT count(*) FROM outbox WHERE published_at IS NULL)::int AS unpublished,
       (SELECT count(*) FROM bookings WHERE status = 'pending')::int AS pending,
@@ -47,6 +52,8 @@ export async function settled (db: pg.Pool, live: LiveClient[]): Promise<string 
         (SELECT count(*) FROM processed_events p JOIN outbox o USING (event_id) WHERE p.consumer_group = $1 AND o.topic = ANY($2))::int AS done`, [group, topics])
     if (c.done < c.events) return `${group}: ${c.done} of ${c.events} events processed`
   }
+  const { lag } = await kafkaLeftovers(brokers)
+  if (lag.length > 0) return `offsets not yet committed: ${lag.join('; ')}`
   const missing = await liveMisses(db, live)
   if (missing.missed > 0) return `${missing.missed} notifications not yet on a live socket`
 }

@@ -126,7 +126,7 @@ async function main () {
   cleanup.add('close the check pool', () => db.end())
   const deadline = Date.now() + SETTLE_TIMEOUT_MS
   let waiting: string | undefined
-  while ((waiting = await settled(db, live).catch((err: Error) => err.message)) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 1000))
+  while ((waiting = await settled(db, live, cluster.brokers.split(',')).catch((err: Error) => err.message)) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 1000))
   const settleMs = Date.now() - began - loadMs
 
   const findings = await check(db, cluster.brokers.split(','), { answers: load.answers, live, smtp, crashed: fleet.crashed() })
