@@ -52,14 +52,17 @@ export function createDigestService (opts: DigestOptions): ConsumerSpec<MessageS
   const { pool, log } = opts
   const mailer = createMailer(opts.smtpUrl, opts.mailFrom)
 
-  /** The party's digest state, locked for this transaction (the retry lane's member or a sweep may hold the same thread). */
+  /**
+   * The party's digest state. Its row is locked already by whoever calls: the consumer locks its batch's rows
+   * (lockParties), the sweep the rows it found (SKIP LOCKED); this statement, after the lock, reads them as committed.
+   */
   async function state (tx: Client, threadId: number, userId: number) {
     const { rows: [row] } = await tx.query({
       name: 'digest-state',
       text: `SELECT p.emailed_at > now() - $3 * interval '1 millisecond' AS quiet, greatest(p.emailed_through, p.last_read_id) AS after,
                     u.name, u.email, coalesce(up.email_notifications, true) AS wants
                FROM thread_parties p JOIN users u ON u.id = p.user_id LEFT JOIN user_preferences up ON up.user_id = u.id
-              WHERE p.thread_id = $1 AND p.user_id = $2 FOR UPDATE OF p`,
+              WHERE p.thread_id = $1 AND p.user_id = $2`,
       values: [threadId, userId, opts.quietMs]
     })
     return row as Recipient & { quiet: boolean | null, after: number } | undefined
