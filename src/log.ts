@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module'
 import pino, { type DestinationStream, type Logger } from 'pino'
-import prettyStream from 'pino-pretty'
+import type prettyStream from 'pino-pretty'
 import { logFields } from './tracing/spans.ts'
 
 /**
@@ -10,7 +11,9 @@ import { logFields } from './tracing/spans.ts'
  */
 export function createLogger (level: string, name = 'hostly', pretty = false, destination?: DestinationStream): Logger {
   if (!pretty) return destination ? pino({ name, level, mixin: logFields }, destination) : pino({ name, level, mixin: logFields })
-  return pino({ name, level, mixin: logFields }, prettyStream({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }))
+  // Required only when asked for: a deployed process logs JSON and never holds the pretty printer.
+  const printer = createRequire(import.meta.url)('pino-pretty') as typeof prettyStream
+  return pino({ name, level, mixin: logFields }, printer({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }))
 }
 
 /** Pretty when asked (--pretty, LOG_PRETTY=true), JSON when refused (LOG_PRETTY=false), else pretty on a terminal. */

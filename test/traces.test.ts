@@ -88,6 +88,9 @@ test('one booking is one trace in Zipkin: request → relay send → each consum
   assert.equal(request.parentId, undefined, 'the request starts the trace')
   assert.equal(request.tags?.['http.response.status_code'], '201')
   assert.equal(request.tags?.['http.route'], '/api/bookings')
+  assert.equal(request.tags?.['http.request.method'], 'POST')
+  assert.equal(request.tags?.['url.path'], '/api/bookings')
+  assert.equal(request.tags?.['client.address'], '127.0.0.1')
 
   const send = one(spans, 'send booking-created')
   assert.equal(send.kind, 'PRODUCER')

@@ -1,6 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { simpleParser } from 'mailparser'
 
 // The caught messages of the local catch-all SMTP server: one .eml file each, in a folder, named so that the
 // names sort by arrival. A folder, not memory, so that `hostly mail list` (another process) sees them too.
@@ -25,7 +24,11 @@ export async function messageNames (dir: string): Promise<string[]> {
 export async function readMessage (dir: string, name: string) {
   if (!/^[\w-]+\.eml$/.test(name)) return undefined
   const raw = await readFile(join(dir, name)).catch(() => undefined)
-  return raw && simpleParser(raw)
+  if (!raw) return undefined
+  // Loaded on the first read: an API process that never shows caught mail does not hold the parser (about 1 MiB
+  // of source with its charset tables).
+  const { simpleParser } = await import('mailparser')
+  return simpleParser(raw)
 }
 
 export async function listMessages (dir: string, limit = 100): Promise<Caught[]> {
