@@ -2,6 +2,8 @@
 // (`hostly api`, `hostly relay`, `hostly worker owner`, `hostly worker traveler`) and the seed's baseline
 // (bench/baseline/server.ts, one process). Each is ready once a first booking has reached its owner's
 // notification, which proves the whole path (and, for Hostly, an accepted booking its traveler's).
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -51,7 +53,24 @@ async function untilHealthy (url: string, processes: Child[], timeoutMs = 120_00
   throw new Error(`${url} was not healthy within ${timeoutMs} ms:\n${await processes[0].tail()}`)
 }
 
+/** Node's compile cache of the bench's Hostly processes (scripts/compile-cache.ts fills it, as the image build does). */
+const COMPILE_CACHE = join(root, '.data', 'compile-cache')
+
+/**
+ * Fills the compile cache with the checkout's modules for the API's Node options and for the other processes'
+ * (none), as deploy/Containerfile does: the processes then start as they do from the image, without stripping types.
+ */
+async function warmCompileCache (checkout: string, apiNodeOptions: string) {
+  for (const options of new Set([apiNodeOptions, ''])) {
+    const child = spawn(process.execPath, [join(root, 'scripts', 'compile-cache.ts'), checkout],
+      { env: { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE, NODE_OPTIONS: options }, stdio: ['ignore', 'ignore', 'inherit'] })
+    const [code] = await once(child, 'exit')
+    if (code !== 0) throw new Error(`scripts/compile-cache.ts ${checkout} exited with ${code}`)
+  }
+}
+
 const hostlyEnv = (ctx: Context, databaseUrl: string) => ({
+  NODE_COMPILE_CACHE: COMPILE_CACHE,
   DATABASE_URL: databaseUrl,
   KAFKA_BROKERS: ctx.brokers,
   LOG_LEVEL: 'warn',
@@ -91,10 +110,12 @@ function deployedApiNodeOptions (checkout: string): string {
 export async function startHostly (ctx: Context, databaseUrl: string, opts: { ownerWorkers: number, apiNodeArgs?: string[], root?: string, name?: string }): Promise<Server> {
   const port = await freePort()
   const env = hostlyEnv(ctx, databaseUrl)
+  const apiNodeOptions = deployedApiNodeOptions(opts.root ?? root)
+  await warmCompileCache(opts.root ?? root, apiNodeOptions)
   const start = (name: string, args: string[], extra: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) =>
     launch(ctx, opts.name ? `${opts.name}-${name}` : name, ['src/cli.ts', ...args], { ...env, ...extra }, nodeArgs, opts.root)
   const processes = [
-    start('api', ['api'], { PORT: String(port), NODE_OPTIONS: deployedApiNodeOptions(opts.root ?? root) }, opts.apiNodeArgs),
+    start('api', ['api'], { PORT: String(port), NODE_OPTIONS: apiNodeOptions }, opts.apiNodeArgs),
     start('relay', ['relay']),
     ...Array.from({ length: opts.ownerWorkers }, (_, i) => start(opts.ownerWorkers === 1 ? 'owner-worker' : `owner-worker-${i + 1}`, ['worker', 'owner'])),
     start('traveler-worker', ['worker', 'traveler'])

@@ -106,6 +106,10 @@ test('the API container runs with the NODE_OPTIONS its manifest sets (the young 
   // The environment of the container's first process, as the kubelet (here podman) gave it.
   const environ = (await podman('exec', 'hostly-api-api', 'cat', '/proc/1/environ')).split('\0')
   assert.ok(environ.includes(`NODE_OPTIONS=${wanted}`), environ.filter(v => v.startsWith('NODE')).join(', ') || 'no NODE_ variable')
+  // The image's compile cache was filled for these options and this user: a module loads from it, types stripped.
+  const loaded = await podman('exec', '-e', 'NODE_DEBUG_NATIVE=COMPILE_CACHE', 'hostly-api-api',
+    'sh', '-c', 'node --input-type=module -e "await import(\'/app/src/config.ts\')" 2>&1').catch((err: Error) => err.message)
+  assert.match(loaded, /retrieving transpile cache for StrippedTypeScript file:\/\/\/app\/src\/config\.ts\.\.\.success/, loaded.slice(0, 2000))
 })
 
 test('podman logs of the app=backend pods show the Kafka lines the seed\'s monitoring greps for', async () => {
