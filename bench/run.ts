@@ -79,7 +79,7 @@ const FULL = {
   dbCeiling: { seconds: 10, warmupS: 3 },
   scale: { small: scaled(LARGE, 0.01), large: LARGE, seconds: 10, warmupS: 2, readConnections: 4, writeConnections: 16, relayBookings: 5000, sweepRuns: 50 },
   live: {
-    endToEnd: { rate: 100, seconds: 15, maxInFlight: 256 },
+    endToEnd: { rate: 100, seconds: 15, maxInFlight: 256, lighter: [25, 50] },
     messages: { rate: 20, count: 600, pairs: 20, maxInFlight: 256 },
     sockets: { count: 2000, pushes: 500, pushRate: 50, settleMemoryMs: 2000 },
     creation: { connections: 16, seconds: 10, warmupS: 3 },
@@ -96,7 +96,7 @@ const SMOKE: typeof FULL = {
   dbCeiling: { seconds: 1, warmupS: 1 },
   scale: { small: scaled(LARGE, 0.002), large: scaled(LARGE, 0.004), seconds: 0.5, warmupS: 0.2, readConnections: 4, writeConnections: 8, relayBookings: 100, sweepRuns: 3 },
   live: {
-    endToEnd: { rate: 100, seconds: 1, maxInFlight: 256 },
+    endToEnd: { rate: 100, seconds: 1, maxInFlight: 256, lighter: [25] },
     messages: { rate: 20, count: 40, pairs: 4, maxInFlight: 256 },
     sockets: { count: 50, pushes: 20, pushRate: 100, settleMemoryMs: 200 },
     creation: { connections: 16, seconds: 1, warmupS: 0.5 },

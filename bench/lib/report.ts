@@ -63,6 +63,11 @@ function renderLive (l: any): string[] {
     `Live push: booking 201 → the owner's WebSocket, at ${e.rate}/s for ${e.requests.sent} bookings (achieved ${fmt(e.requests.achievedRate)}/s; ms)`,
     table(['figure', 'p50', 'p95', 'p99', 'max', 'missing'], [['201 → owner socket', ...lat(e.latency_ms), e.latency_ms.max, e.missing]]),
     '',
+    'The same at each rate, and where the time goes: each stage from the 201, p50 / p99 ms (machine: % of one core, 200 in all)',
+    table(['rate', 'machine', 'event published', 'owner worker begins', 'its commit', 'owner socket'],
+      (l.end_to_end_by_rate ?? []).map((r: any) => [r.rate, r.machine_cpu,
+        ...['published', 'processing', 'committed', 'socket'].map(k => `${fmt(r.stages_ms[k].p50)} / ${fmt(r.stages_ms[k].p99)}`)])),
+    '',
     `Live push: a conversation's message → the other party's WebSocket, at ${m.rate}/s for ${m.requests.sent} messages, ${m.pairs} pairs of traveler and host (achieved ${fmt(m.requests.achievedRate)}/s; ms)`,
     table(['figure', 'p50', 'p95', 'p99', 'max', 'missing / failed'], [
       ['POST written → recipient socket', ...lat(m.latency_ms), m.latency_ms.max, m.missing],

@@ -6,7 +6,7 @@
 //     and pg_notify in one transaction): COMMIT sent → received on the user's socket.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { openSession, SESSION_COOKIE } from '../../src/auth/sessions.ts'
-import { signalLive } from '../../src/live/signal.ts'
+import { LIVE_CHANNEL, parseSignal, signalLive } from '../../src/live/signal.ts'
 import type { Fixtures } from '../lib/fixtures.ts'
 import { openLive } from '../lib/live-clients.ts'
 import { paced, type PacedResult } from '../lib/load.ts'
@@ -22,6 +22,13 @@ export interface LiveEndToEnd {
   latency_ms: Summary
   /** Bookings whose notification no socket received within 10 s of the system catching up. */
   missing: number
+  /**
+   * Where the time goes, each from the same 201 (the database's clock and the bench's are the machine's one clock):
+   * the relay marking the event published (after Kafka acknowledged it), the owner worker's transaction beginning
+   * (its processed_events record), its commit (its NOTIFY heard on a LISTEN connection of the bench's), and the
+   * socket. A stage whose tail is the socket's tail is where the tail comes from.
+   */
+  stages_ms: { published: Summary, processing: Summary, committed: Summary, socket: Summary }
   cpu: Record<string, number>
 }
 
@@ -31,6 +38,13 @@ export async function liveEndToEnd (target: Target, fixtures: Fixtures, opts: {
   await settle(target, opts.settleS)
   const pushed = new Map<number, number>() // booking id -> received on the owner's socket
   const answered = new Map<number, number>() // booking id -> 201 received
+  const heard = new Map<number, number>() // notification id -> its NOTIFY heard here
+  const listener = await target.db.connect()
+  listener.on('notification', msg => {
+    const at = nowMs()
+    for (const [id] of parseSignal(msg.payload).notifications ?? []) heard.set(id, at)
+  })
+  await listener.query(`LISTEN ${LIVE_CHANNEL}`)
   const clients = await openLive(target.server.url, fixtures.owners.map(o => o.cookie), (m, at) => {
     if (m.type === 'notification' && m.notification.type === 'booking_requested') pushed.set(m.notification.booking_id, at)
   })
@@ -49,10 +63,34 @@ export async function liveEndToEnd (target: Target, fixtures: Fixtures, opts: {
   const all = () => [...answered.keys()].every(id => pushed.has(id))
   await until('every booking pushed to its owner', async () => all(), 10_000).catch(() => {})
   await clients.close()
+  await listener.query(`UNLISTEN ${LIVE_CHANNEL}`)
+  listener.release()
   const latencies = [...answered].filter(([id]) => pushed.has(id)).map(([id, at]) => pushed.get(id)! - at)
-  const run = { rate: opts.rate, requests, latency_ms: summarize(latencies), missing: answered.size - latencies.length, cpu: usage.cpu }
+  const stages = await stagesOf(target, answered, pushed, heard)
+  const run = { rate: opts.rate, requests, latency_ms: summarize(latencies), missing: answered.size - latencies.length, stages_ms: stages, cpu: usage.cpu }
   opts.log(`live end to end at ${opts.rate}/s (achieved ${requests.achievedRate.toFixed(0)}/s): p50 ${run.latency_ms.p50.toFixed(1)} ms, p99 ${run.latency_ms.p99.toFixed(1)} ms, ${run.missing} missing`)
+  for (const [stage, s] of Object.entries(stages)) opts.log(`  201 → ${stage}: p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms`)
   return run
+}
+
+/** The per-stage times of LiveEndToEnd.stages_ms, read from the rows the booking's event left behind. */
+async function stagesOf (target: Target, answered: Map<number, number>, pushed: Map<number, number>, heard: Map<number, number>):
+Promise<LiveEndToEnd['stages_ms']> {
+  const { rows } = await target.db.query<{ id: string, booking_id: string, published: number, processing: number }>(
+    `SELECT n.id, n.booking_id, extract(epoch FROM o.published_at) * 1000 AS published, extract(epoch FROM p.processed_at) * 1000 AS processing
+       FROM notifications n
+       JOIN outbox o ON o.event_id = n.event_id
+       JOIN processed_events p ON p.event_id = n.event_id AND p.consumer_group = 'owner-service-group'
+      WHERE n.type = 'booking_requested' AND n.booking_id = ANY($1::bigint[])`, [[...answered.keys()]])
+  const since = (id: number, at: number) => at - answered.get(id)!
+  const measured = rows.map(r => ({ id: Number(r.booking_id), published: Number(r.published), processing: Number(r.processing), committed: heard.get(Number(r.id)) }))
+    .filter(r => pushed.has(r.id) && r.committed !== undefined)
+  return {
+    published: summarize(measured.map(r => since(r.id, r.published))),
+    processing: summarize(measured.map(r => since(r.id, r.processing))),
+    committed: summarize(measured.map(r => since(r.id, r.committed!))),
+    socket: summarize(measured.map(r => since(r.id, pushed.get(r.id)!)))
+  }
 }
 
 /**
