@@ -4,8 +4,8 @@
 // of about 18 MiB that a process holds until it exits). The image runs it at build time (deploy/Containerfile) and
 // the bench before it starts Hostly (bench/lib/servers.ts), so both run Hostly as deployed.
 //   NODE_COMPILE_CACHE=<dir> node [flags] scripts/compile-cache.ts [checkout]   (default: this one)
-// Node keys the cache by its version, the user's id and the V8 flags: run it as the user and with the flags the
-// processes will have (the API's NODE_OPTIONS differ from the other processes', so the image runs it twice).
+// Node keys the cache by its version, the user's id and the V8 flags that change compiled code (--expose-gc does,
+// heap sizes such as --max-semi-space-size do not): run it as the user the processes run as, with their flags.
 import { readdirSync } from 'node:fs'
 import { flushCompileCache, getCompileCacheDir } from 'node:module'
 import { join, relative, resolve } from 'node:path'

@@ -57,16 +57,15 @@ async function untilHealthy (url: string, processes: Child[], timeoutMs = 120_00
 const COMPILE_CACHE = join(root, '.data', 'compile-cache')
 
 /**
- * Fills the compile cache with the checkout's modules for the API's Node options and for the other processes'
- * (none), as deploy/Containerfile does: the processes then start as they do from the image, without stripping types.
+ * Fills the compile cache with the checkout's modules, as deploy/Containerfile does: the processes then start as
+ * they do from the image, without stripping types. The bench's own Node flags are not passed on (the API's heap
+ * size, the one flag the processes get, is not part of the cache's key).
  */
-async function warmCompileCache (checkout: string, apiNodeOptions: string) {
-  for (const options of new Set([apiNodeOptions, ''])) {
-    const child = spawn(process.execPath, [join(root, 'scripts', 'compile-cache.ts'), checkout],
-      { env: { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE, NODE_OPTIONS: options }, stdio: ['ignore', 'ignore', 'inherit'] })
-    const [code] = await once(child, 'exit')
-    if (code !== 0) throw new Error(`scripts/compile-cache.ts ${checkout} exited with ${code}`)
-  }
+async function warmCompileCache (checkout: string) {
+  const child = spawn(process.execPath, [join(root, 'scripts', 'compile-cache.ts'), checkout],
+    { env: { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const [code] = await once(child, 'exit')
+  if (code !== 0) throw new Error(`scripts/compile-cache.ts ${checkout} exited with ${code}`)
 }
 
 const hostlyEnv = (ctx: Context, databaseUrl: string) => ({
@@ -110,12 +109,11 @@ function deployedApiNodeOptions (checkout: string): string {
 export async function startHostly (ctx: Context, databaseUrl: string, opts: { ownerWorkers: number, apiNodeArgs?: string[], root?: string, name?: string }): Promise<Server> {
   const port = await freePort()
   const env = hostlyEnv(ctx, databaseUrl)
-  const apiNodeOptions = deployedApiNodeOptions(opts.root ?? root)
-  await warmCompileCache(opts.root ?? root, apiNodeOptions)
+  await warmCompileCache(opts.root ?? root)
   const start = (name: string, args: string[], extra: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) =>
     launch(ctx, opts.name ? `${opts.name}-${name}` : name, ['src/cli.ts', ...args], { ...env, ...extra }, nodeArgs, opts.root)
   const processes = [
-    start('api', ['api'], { PORT: String(port), NODE_OPTIONS: apiNodeOptions }, opts.apiNodeArgs),
+    start('api', ['api'], { PORT: String(port), NODE_OPTIONS: deployedApiNodeOptions(opts.root ?? root) }, opts.apiNodeArgs),
     start('relay', ['relay']),
     ...Array.from({ length: opts.ownerWorkers }, (_, i) => start(opts.ownerWorkers === 1 ? 'owner-worker' : `owner-worker-${i + 1}`, ['worker', 'owner'])),
     start('traveler-worker', ['worker', 'traveler'])
