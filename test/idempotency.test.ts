@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { TOPICS } from '../src/bookings/events.ts'
-import { randomUUID } from 'node:crypto'
-import { createPool } from '../src/db/pool.ts'
 import { createProducer } from '../src/kafka/client/clients.ts'
-import { applyOnce } from '../src/kafka/consumer/idempotency.ts'
 import { book, listProperty, signUp } from './helpers/http.ts'
 import { groupCaughtUp } from './helpers/kafka.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
@@ -77,20 +74,4 @@ test('a different event about the same booking is a new effect', async () => {
   // One each, in no common order: the acceptance's notice (to the traveler) and the cancellation's (to the owner)
   // are written by different consumers, so either may take its id first. Each person's own notices keep their order.
   assert.deepEqual((await types()).sort(), ['booking_accepted', 'booking_cancelled', 'booking_requested'])
-})
-
-test('a consumer\'s batch keeps its statements\' plans, in its own transaction only (BENCHMARKS.md, "Plans kept")', async () => {
-  const pool = createPool(stack.databaseUrl, 1) // one connection: the query after the batch runs where the batch ran
-  try {
-    let inside: string | undefined
-    const fresh = await applyOnce(pool, 'plans-test-group', [{ id: randomUUID(), topic: TOPICS.created, payload: {} }], async tx => {
-      inside = (await tx.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0].plan_cache_mode
-    })
-    assert.equal(fresh, 1)
-    assert.equal(inside, 'force_generic_plan')
-    const { rows: [after] } = await pool.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')
-    assert.equal(after.plan_cache_mode, 'auto', 'the setting ends with the transaction')
-  } finally {
-    await pool.end()
-  }
 })

@@ -85,22 +85,12 @@ export function createPool (connectionString: string, max = 10, settings: Record
   return pool
 }
 
-/**
- * How a transaction plans its prepared statements. 'kept': each is planned once per connection and that plan kept
- * (plan_cache_mode = force_generic_plan, for this transaction only). PostgreSQL's default plans a statement again at
- * every run while that looks cheaper for the values given, which statements over arrays of ids always do (it knows
- * the array's length): for the consumers' look-up the planning costs more than the run (BENCHMARKS.md, "Plans kept").
- */
-export type Planning = 'default' | 'kept'
-
-const BEGIN = { default: 'BEGIN', kept: 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan' } as const
-
 /** Runs fn in a transaction; commits on success, rolls back on any error and rethrows it. */
-export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, planning: Planning = 'default'): Promise<T> {
+export async function transaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
   let broken = false
   try {
-    await client.query(BEGIN[planning]) // one round trip either way
+    await client.query('BEGIN')
     const result = await fn(client)
     await client.query('COMMIT')
     return result

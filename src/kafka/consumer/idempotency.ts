@@ -6,8 +6,7 @@ import type { EventLookUp } from './spec.ts'
  * Applies the effect of the events this group has not processed before, in one transaction with the record
  * that it has (processed_events: group, event id). A redelivered event finds its id and does nothing; an
  * event delivered twice within one batch counts once. Returns how many events were new. With lookUp, the same
- * statement reads what the handler needs about each event (spec.ts), handed to it for the new events. Its statements
- * keep their plans (pool.ts, Planning): they find rows by the ids of a batch, and a plan fits every batch.
+ * statement reads what the handler needs about each event (spec.ts), handed to it for the new events.
  */
 export async function applyOnce<P> (pool: Pool, group: string, events: Array<DecodedEvent<P>>,
   handle: (tx: Client, events: Array<DecodedEvent<P>>, looked?: unknown[]) => Promise<void>, lookUp?: EventLookUp<P>): Promise<number> {
@@ -46,5 +45,5 @@ export async function applyOnce<P> (pool: Pool, group: string, events: Array<Dec
     })
     if (todo.length > 0) await handle(tx, todo, looked)
     return todo.length
-  }, 'kept')
+  })
 }
