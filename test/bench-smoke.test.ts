@@ -39,6 +39,9 @@ const NAMED = [
   // The live phase (bench/phases/live.ts), at a tiny size.
   'live.end_to_end.p50_ms',
   'live.end_to_end.p99_ms',
+  'live.end_to_end.stages_ms.committed.p50',
+  'live.end_to_end.stages_ms.socket.p99',
+  'live.end_to_end_by_rate.0.latency_ms.p99',
   'live.messages.p50_ms',
   'live.messages.p99_ms',
   'live.messages.requests.ok',
@@ -91,6 +94,8 @@ test('npm run bench -- --smoke writes every named figure as a finite positive nu
   // Every booking reached its owner's socket, every message its recipient's, every push its user's, and the sockets
   // stayed open.
   assert.deepEqual([results.live.end_to_end.missing, results.live.messages.missing, results.live.sockets.missing], [0, 0, 0], said())
+  // The stages were read for every booking pushed: its outbox row, its processed_events row and its NOTIFY were found.
+  assert.equal(results.live.end_to_end.stages_ms.socket.count, results.live.end_to_end.latency_ms.count)
   // No message was refused (4xx: the bench's pace is under its MESSAGE_RATE_PER_MINUTE). A 500 is not asserted here:
   // 1–2 of 40 message POSTs answered 500 in 2 of 13 live phases run beside other load (load 30), cause not yet
   // located; the bench prints what the API logged for them ("bench: live messages: the API logged …").
