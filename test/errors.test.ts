@@ -8,7 +8,7 @@ import type { PoolClient } from 'pg'
 import { connect, Connection, createPool, retriedTransaction, transaction } from '../src/db/pool.ts'
 import { toErrorResponse } from '../src/http/error-handler.ts'
 import { ROOT } from './helpers/processes.ts'
-import { waitFor } from './helpers/wait.ts'
+import { waitingForLock } from './helpers/wait.ts'
 
 // The registry is the only list of error codes: docs/errors.md is it in words, and src/ names no code it lacks.
 
@@ -122,8 +122,7 @@ test('a real deadlock: the victim is a TransactionConflictError, answered 503 TR
       await rival.query('BEGIN')
       await rival.query('SELECT pg_advisory_xact_lock($1)', [k2])
       const rivalWaits = rival.query('SELECT pg_advisory_xact_lock($1)', [k1]).then(() => rival.query('COMMIT'))
-      await waitFor('the rival waiting for k1', async () =>
-        (await pool.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [rivalPid])).rowCount)
+      await waitingForLock(pool, rivalPid) // for k1
       await tx.query('SELECT pg_advisory_xact_lock($1)', [k2]).finally(() => rivalWaits)
     }
     await tx.query('SELECT pg_advisory_xact_lock($1)', [k2])

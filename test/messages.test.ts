@@ -10,7 +10,7 @@ import { groupCaughtUp } from './helpers/kafka.ts'
 import { openLive } from './helpers/live.ts'
 import { smtpSink } from './helpers/smtp.ts'
 import { startStack, type Stack } from './helpers/stack.ts'
-import { waitFor } from './helpers/wait.ts'
+import { waitFor, waitingForLock } from './helpers/wait.ts'
 
 // Conversations over Kafka (issue 19): message-sent through the outbox, the message service (inbox, live) and the
 // e-mail digests, on a real broker, PostgreSQL and SMTP server, with WebSocket clients.
@@ -305,10 +305,6 @@ test('poison goes to message-sent.dlq: an unreadable record, and a forged event 
   assert.deepEqual([...new Set(dead.map(r => r.headers['consumer-group']))].sort(), ['message-email-group', 'message-service-group'])
 })
 
-/** Until the backend with this pid waits for a lock. */
-const waitingForLock = (pid: number) => waitFor(`backend ${pid} waiting for a lock`, async () =>
-  (await stack.db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid])).rowCount)
-
 test("the two message consumers lock parties' rows by thread, then user, whatever order their events came in", async () => {
   // Both lock with lockParties(). A batch holding thread B's row while it waits for A's, which the other consumer
   // holds while it asks for B's, is a deadlock (seen under load). In one order, a batch waiting for A's holds no later row.
@@ -326,7 +322,7 @@ test("the two message consumers lock parties' rows by thread, then user, whateve
     await other.query('SELECT FROM thread_parties WHERE thread_id = $1 AND user_id = $2 FOR UPDATE', [a, first.owner.user!.id])
     await batch.query('BEGIN')
     const locking = lockParties(batch, [{ threadId: b, userId: second.owner.user!.id }, { threadId: a, userId: first.owner.user!.id }])
-    await waitingForLock(pid)
+    await waitingForLock(stack.db, pid)
     // Thread B's row is free: the batch took nothing before A's.
     await other.query('SELECT FROM thread_parties WHERE thread_id = $1 AND user_id = $2 FOR UPDATE NOWAIT', [b, second.owner.user!.id])
     await other.query('ROLLBACK')
@@ -357,7 +353,7 @@ test("a message write locks the thread's row before its party row, and a sender'
     await writer.query('BEGIN')
     const { rows: [thread] } = await stack.db.query('SELECT id, property_id, traveler_id, owner_id, booking_id FROM threads WHERE id = $1', [t])
     const reply = writeMessage(writer, thread, owner.user!.id, 'Yes, on request.')
-    await waitingForLock(pid)
+    await waitingForLock(stack.db, pid)
     assert.equal(await free('SELECT FROM thread_parties WHERE thread_id = $1 AND user_id = $2', [t, owner.user!.id]), true, 'the party row is free')
     await holder.query('ROLLBACK')
     await reply

@@ -58,14 +58,20 @@ const COMPILE_CACHE = join(root, '.data', 'compile-cache')
 
 /**
  * Fills the compile cache with the checkout's modules, as deploy/Containerfile does: the processes then start as
- * they do from the image, without stripping types. The bench's own Node flags are not passed on (the API's heap
- * size, the one flag the processes get, is not part of the cache's key).
+ * they do from the image, without stripping types. Once per checkout and bench run (a run starts Hostly several
+ * times). The bench's own Node flags are not passed on (the API's heap size, the one flag the processes get, is not
+ * part of the cache's key).
  */
-async function warmCompileCache (checkout: string) {
-  const child = spawn(process.execPath, [join(root, 'scripts', 'compile-cache.ts'), checkout],
-    { env: { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] })
-  const [code] = await once(child, 'exit')
-  if (code !== 0) throw new Error(`scripts/compile-cache.ts ${checkout} exited with ${code}`)
+const warmed = new Map<string, Promise<void>>()
+function warmCompileCache (checkout: string): Promise<void> {
+  let done = warmed.get(checkout)
+  if (!done) {
+    const child = spawn(process.execPath, [join(root, 'scripts', 'compile-cache.ts'), checkout],
+      { env: { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] })
+    done = once(child, 'exit').then(([code]) => { if (code !== 0) throw new Error(`scripts/compile-cache.ts ${checkout} exited with ${code}`) })
+    warmed.set(checkout, done)
+  }
+  return done
 }
 
 const hostlyEnv = (ctx: Context, databaseUrl: string) => ({
