@@ -28,7 +28,7 @@ after(async () => {
 test('a message sent to the catch-all server is listed by hostly mail list and shown, rendered and escaped, at /dev/mail', async () => {
   const mailer = createMailer(server.url, 'Hostly <no-reply@hostly.localhost>')
   const to = `traveler-${randomUUID()}@example.com`
-  const mail = await render('booking_accepted', {
+  const mail = render('booking_accepted', {
     recipient: 'Tom',
     headline: 'Your stay is confirmed',
     summary: 'Your request for Cliff <script>alert(1)</script> was accepted by the host.',

@@ -35,7 +35,7 @@ export function startAccountMail (opts: AccountMailOptions): Loop & { close (): 
 
   async function sendOne (m: Due) {
     const link = `${opts.appUrl}${TOKEN_PAGE[m.purpose]}?token=${links.token(m.token_id, m.nonce)}`
-    const mail = await render(m.purpose, { recipient: m.name, address: m.address, link })
+    const mail = render(m.purpose, { recipient: m.name, address: m.address, link })
     try {
       await mailer.send({ ...mail, to: { name: m.name, address: m.address }, messageId: messageIdOf(m.id, opts.mailFrom) })
     } catch (err) {

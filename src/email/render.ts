@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** One template pair per kind of message: templates/<kind>.txt (its first line "Subject: …") and <kind>.html. */
@@ -32,23 +32,42 @@ const PART = '<!-- part -->\n'
  * share booking_layout.html and booking_layout.txt: the greeting, the stay's facts and the footer; each kind has its
  * own call to action.
  */
-async function inLayout (own: string): Promise<string> {
+function inLayout (own: string): string {
   const layout = LAYOUT.exec(own)
   if (!layout) return own
-  const frame = await readFile(join(TEMPLATES_DIR, layout[1]), 'utf8')
+  const frame = template(layout[1])
   if (!frame.includes(PART)) throw new Error(`templates/${layout[1]} has no "${PART.trim()}" line for its kinds' part`)
   return frame.replace(PART, () => own.slice(layout[0].length))
 }
 
+const files = new Map<string, { mtimeMs: number, size: number, text: string }>()
+
+const template = (name: string) => readChanged(join(TEMPLATES_DIR, name))
+
 /**
- * The subject, text and HTML of a message. The files are read at each call, so an edited template takes effect
- * with the next e-mail. Values in the subject and text lose their line breaks and control characters (no header or
- * layout injection); in HTML they are entity-escaped.
+ * A file's text, read again only when its modification time or size has changed: an edited template takes effect
+ * with the next e-mail, and an unchanged one costs a stat, not an open, read and close (with four files an e-mail,
+ * those were a sixth of the e-mail worker's CPU; BENCHMARKS.md).
  */
-export async function render (kind: Kind, values: Record<string, Value>): Promise<Rendered> {
-  const [ownTxt, ownHtml] = await Promise.all(['txt', 'html'].map(ext => readFile(join(TEMPLATES_DIR, `${kind}.${ext}`), 'utf8')))
+export function readChanged (path: string): string {
+  const { mtimeMs, size } = statSync(path)
+  const kept = files.get(path)
+  if (kept?.mtimeMs === mtimeMs && kept.size === size) return kept.text
+  const text = readFileSync(path, 'utf8')
+  files.set(path, { mtimeMs, size, text })
+  return text
+}
+
+/**
+ * The subject, text and HTML of a message, from the templates as they are on disk now. Values in the subject and
+ * text lose their line breaks and control characters (no header or layout injection); in HTML they are
+ * entity-escaped.
+ */
+export function render (kind: Kind, values: Record<string, Value>): Rendered {
+  const ownTxt = template(`${kind}.txt`)
   const newline = ownTxt.indexOf('\n') + 1
-  const [txt, html] = await Promise.all([inLayout(ownTxt.slice(newline)).then(body => ownTxt.slice(0, newline) + body), inLayout(ownHtml)])
+  const txt = ownTxt.slice(0, newline) + inLayout(ownTxt.slice(newline))
+  const html = inLayout(template(`${kind}.html`))
   const plain = (s: string) => s.replace(/[\p{Cc}\s]+/gu, ' ')
   const [first, ...body] = fill(txt, values, plain, '\n').split('\n')
   const subject = /^Subject:\s*(.*)$/i.exec(first)

@@ -70,7 +70,7 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
     // From the event's time, not the clock's: a resend after a crash is the same message, link included.
     const at = String(recorded.updated_at ?? recorded.created_at)
     const token = opts.unsubscribe.make(recipientId, Date.parse(at))
-    const mail = await render(kind, {
+    const mail = render(kind, {
       recipient: name,
       address: who.email,
       headline: words.headline,

@@ -117,7 +117,7 @@ export function createDigestService (opts: DigestOptions): ConsumerSpec<MessageS
     const token = opts.unsubscribe.make(d.recipientId, Date.parse(d.createdAt))
     const lines = listed.map(m => `${m.sender}: ${m.body}`)
     if (total > listed.length) lines.push(`… and ${total - listed.length} more in Hostly.`)
-    const mail = await render('message_digest', {
+    const mail = render('message_digest', {
       recipient: who.name,
       address: who.email,
       headline: total === 1 ? `${sender} wrote to you about ${d.property}` : `${total} new messages from ${sender} about ${d.property}`,

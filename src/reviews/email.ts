@@ -37,7 +37,7 @@ export function createReviewEmailService (opts: ReviewEmailOptions): ConsumerSpe
     const { rows: [review] } = await pool.query('SELECT comment FROM reviews WHERE id = $1', [f.review_id])
     // From the event's time, not the clock's: a resend after a crash is the same message, link included.
     const token = opts.unsubscribe.make(recipientId, Date.parse(event.payload.published_at))
-    const mail = await render('review_published', {
+    const mail = render('review_published', {
       recipient: f.subject,
       address: f.subject_email,
       headline: reviewHeadline(f),
