@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import nodemailer from 'nodemailer'
+import MailComposer from 'nodemailer/lib/mail-composer'
 import { PermanentEventError } from '../kafka/consumer/errors.ts'
+import { serialize } from './mime.ts'
 import type { Rendered } from './render.ts'
 
 export interface Mail extends Rendered {
@@ -31,6 +33,20 @@ export function messageIdFor (eventId: string, recipientId: number, from: string
   return `<${hash}@${domain}>`
 }
 
+/** The message's MIME tree: a text and an HTML alternative, the unsubscribe headers when it has a link. */
+export function compose (from: string, mail: Mail) {
+  return new MailComposer({
+    from,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    messageId: mail.messageId,
+    // RFC 8058: a mail client may POST `List-Unsubscribe=One-Click` to the URL, with no cookie, to unsubscribe.
+    headers: mail.unsubscribeUrl ? { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}
+  }).compile()
+}
+
 export interface Mailer {
   send (mail: Mail): Promise<void>
   close (): void
@@ -42,16 +58,9 @@ export function createMailer (smtpUrl: string, from: string): Mailer {
   return {
     async send (mail) {
       try {
-        await transport.sendMail({
-          from,
-          to: mail.to,
-          subject: mail.subject,
-          text: mail.text,
-          html: mail.html,
-          messageId: mail.messageId,
-          // RFC 8058: a mail client may POST `List-Unsubscribe=One-Click` to the URL, with no cookie, to unsubscribe.
-          headers: mail.unsubscribeUrl ? { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}
-        })
+        const message = compose(from, mail)
+        // One buffer: streamed part by part, each small piece of the message was a write on the socket of its own.
+        await transport.sendMail({ envelope: message.getEnvelope(), raw: serialize(message) })
       } catch (err) {
         const e = err as Error & { code?: string, responseCode?: number, response?: string }
         const status = e.responseCode ?? 0
