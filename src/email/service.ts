@@ -1,13 +1,13 @@
 import type { Logger } from 'pino'
 import { decoders, TOPICS } from '../bookings/events.ts'
-import type { Pool, Queryable } from '../db/pool.ts'
+import type { Pool } from '../db/pool.ts'
 import type { DecodedEvent } from '../kafka/consumer/decode.ts'
-import type { ConsumerSpec } from '../kafka/consumer/spec.ts'
+import type { ConsumerSpec, EventLookUp } from '../kafka/consumer/spec.ts'
 import { eventContext } from '../kafka/consumer/tracing.ts'
 import { inSpan, SpanKind } from '../tracing/spans.ts'
 import { readerOf } from '../notifications/consumers.ts'
 import { audience, changeOf, describeChange, notificationType, type Party } from '../notifications/messages.ts'
-import { believe, eventFacts, type AnyPayload, type Trusted } from '../notifications/trust.ts'
+import { believe, eventFacts, type AnyPayload, type BookingEventFacts, type Trusted } from '../notifications/trust.ts'
 import type { UnsubscribeTokens } from '../notifications/unsubscribe.ts'
 import { createMailer, MailRefused, messageIdFor, type Mailer } from './mailer.ts'
 import type { Metrics } from '../metrics/registry.ts'
@@ -24,16 +24,30 @@ export interface EmailOptions {
   metrics?: Pick<Metrics, 'emails'>
 }
 
-/** Each party's address and whether they want e-mail, read from the database. */
-async function addresses (db: Queryable, ids: number[]) {
-  const { rows } = await db.query({
-    name: 'email-addresses',
-    text: `SELECT u.id, u.email, coalesce(up.email_notifications, true) AS wants
-             FROM users u LEFT JOIN user_preferences up ON up.user_id = u.id WHERE u.id = ANY($1)`,
-    values: [ids]
-  })
-  return new Map<number, { email: string, wants: boolean }>(rows.map(r => [r.id, r]))
+/** What the e-mail service reads about an event: its facts (trust.ts), and each party's address and whether they want e-mail. */
+interface EmailFacts extends BookingEventFacts {
+  owner_email: string
+  owner_wants: boolean
+  traveler_email: string
+  traveler_wants: boolean
 }
+
+/** The facts of the events with the parties' addresses, in the statement that records the batch (one round trip less). */
+const emailFacts: EventLookUp<AnyPayload> = {
+  name: 'email-facts',
+  sql: (ids, params) => `SELECT f.*, ou.email AS owner_email, coalesce(op.email_notifications, true) AS owner_wants,
+                                tu.email AS traveler_email, coalesce(tp.email_notifications, true) AS traveler_wants
+                           FROM (${eventFacts.sql(ids, params)}) AS f
+                           LEFT JOIN users ou ON ou.id = f.owner_id
+                           LEFT JOIN user_preferences op ON op.user_id = f.owner_id
+                           LEFT JOIN users tu ON tu.id = f.traveler_id
+                           LEFT JOIN user_preferences tp ON tp.user_id = f.traveler_id`,
+  values: eventFacts.values
+}
+
+const addressOf = (f: EmailFacts, party: Party) => party === 'owner'
+  ? { email: f.owner_email, wants: f.owner_wants }
+  : { email: f.traveler_email, wants: f.traveler_wants }
 
 /**
  * The e-mail service: one e-mail per notification (messages.ts: audience, the same parties the notification services
@@ -113,17 +127,17 @@ export function createEmailService (opts: EmailOptions): ConsumerSpec<AnyPayload
     topic: TOPICS.created,
     topics: [TOPICS.created, TOPICS.statusUpdated],
     decode: (message, topic) => decoders[topic as keyof typeof decoders](message),
-    lookUp: eventFacts,
+    lookUp: emailFacts,
     async handle (tx, events, looked, stopping) {
       // A forged or contradicting event e-mails no one: it is refused (an UntrustedEvent) before anything is sent.
       const trusted = await believe(tx, events, looked)
-      const sends = trusted.flatMap((t, i) => audience(changeOf(t.recorded), t.recorded).map(party => ({ event: events[i], t, party })))
-      const who = await addresses(tx, sends.map(s => readerOf(s.t.facts, s.party).userId))
-      for (const s of sends) {
-        // A batch of 200 events is up to 400 sends: a worker told to stop does not wait for them (spec.ts). The ones
-        // sent are marked so; the batch comes again and skips them.
-        stopping?.throwIfAborted()
-        await sendOne(s.event, s.t, s.party, who.get(readerOf(s.t.facts, s.party).userId)!)
+      for (const [i, t] of trusted.entries()) {
+        for (const party of audience(changeOf(t.recorded), t.recorded)) {
+          // A batch of 200 events is up to 400 sends: a worker told to stop does not wait for them (spec.ts). The ones
+          // sent are marked so; the batch comes again and skips them.
+          stopping?.throwIfAborted()
+          await sendOne(events[i], t, party, addressOf(t.facts as EmailFacts, party))
+        }
       }
     },
     close: () => mailer.close()
