@@ -1,5 +1,4 @@
 import { Type, type Static } from 'typebox'
-import { Compile } from 'typebox/compile'
 import { eventDecoder, type Decoder } from '../kafka/consumer/decode.ts'
 
 /**
@@ -60,13 +59,8 @@ export interface EventPayloads {
 }
 export type EventTopic = keyof EventPayloads
 
-export const payloadValidators = {
-  [TOPICS.created]: Compile(BookingCreated),
-  [TOPICS.statusUpdated]: Compile(BookingStatusUpdated)
-}
-
 /** Each topic's decoder: a record in, the typed event (or why it is poison) out. */
 export const decoders: { readonly [T in EventTopic]: Decoder<EventPayloads[T]> } = {
-  [TOPICS.created]: eventDecoder(TOPICS.created, EVENT_VERSION, payloadValidators[TOPICS.created]),
-  [TOPICS.statusUpdated]: eventDecoder(TOPICS.statusUpdated, EVENT_VERSION, payloadValidators[TOPICS.statusUpdated])
+  [TOPICS.created]: eventDecoder(TOPICS.created, EVENT_VERSION, BookingCreated),
+  [TOPICS.statusUpdated]: eventDecoder(TOPICS.statusUpdated, EVENT_VERSION, BookingStatusUpdated)
 }

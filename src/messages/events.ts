@@ -1,5 +1,4 @@
 import { Type, type Static } from 'typebox'
-import { Compile } from 'typebox/compile'
 import { eventDecoder } from '../kafka/consumer/decode.ts'
 
 /** The topic of conversations: one record per message, key = thread id, so a thread's messages keep their order. */
@@ -26,4 +25,4 @@ export const MessageSent = Type.Object({
 })
 export type MessageSent = Static<typeof MessageSent>
 
-export const decodeMessageSent = eventDecoder(MESSAGE_TOPICS.sent, MESSAGE_EVENT_VERSION, Compile(MessageSent))
+export const decodeMessageSent = eventDecoder(MESSAGE_TOPICS.sent, MESSAGE_EVENT_VERSION, MessageSent)

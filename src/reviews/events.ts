@@ -1,5 +1,4 @@
 import { Type, type Static } from 'typebox'
-import { Compile } from 'typebox/compile'
 import { eventDecoder } from '../kafka/consumer/decode.ts'
 
 /**
@@ -33,4 +32,4 @@ export const ReviewPublished = Type.Object({
 })
 export type ReviewPublished = Static<typeof ReviewPublished>
 
-export const decodeReviewPublished = eventDecoder(REVIEW_TOPICS.published, REVIEW_EVENT_VERSION, Compile(ReviewPublished))
+export const decodeReviewPublished = eventDecoder(REVIEW_TOPICS.published, REVIEW_EVENT_VERSION, ReviewPublished)
