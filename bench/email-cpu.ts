@@ -18,10 +18,13 @@ const { values: args } = parseArgs({ options: { mails: { type: 'string', default
 const MAILS = Number(args.mails)
 const FROM = 'Hostly <no-reply@hostly.localhost>'
 
-const sink = spawn(process.execPath, ['-e', `
+const sink = spawn(process.execPath, ['--input-type=module', '-e', `
   const { smtpSink } = await import(${JSON.stringify(new URL('../support/smtp.ts', import.meta.url).href)})
-  console.log((await smtpSink({ countOnly: true })).url)`, '--input-type=module'], { stdio: ['ignore', 'pipe', 'inherit'] })
-const smtpUrl = await new Promise<string>(resolve => createInterface({ input: sink.stdout! }).once('line', resolve))
+  console.log((await smtpSink({ countOnly: true })).url)`], { stdio: ['ignore', 'pipe', 'inherit'] })
+const smtpUrl = await new Promise<string>((resolve, reject) => {
+  createInterface({ input: sink.stdout! }).once('line', resolve)
+  sink.once('exit', code => reject(new Error(`the SMTP server exited (${code}) before it listened`)))
+})
 
 const mail = (i: number) => ({
   ...render('booking_requested', {
