@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import nodemailer from 'nodemailer'
-import { createMailer } from '../src/email/mailer.ts'
+import { createMailer, mailOptions } from '../src/email/mailer.ts'
 import { render } from '../src/email/render.ts'
 import { percentile } from './lib/stats.ts'
 
@@ -53,18 +53,7 @@ const hostly = createMailer(smtpUrl, FROM)
 const transport = nodemailer.createTransport(smtpUrl + '?pool=true&maxConnections=2')
 const ways: Record<string, (i: number) => Promise<unknown>> = {
   hostly: i => hostly.send(mail(i)),
-  nodemailer: i => {
-    const m = mail(i)
-    return transport.sendMail({
-      from: FROM,
-      to: m.to,
-      subject: m.subject,
-      text: m.text,
-      html: m.html,
-      messageId: m.messageId,
-      headers: { 'List-Unsubscribe': `<${m.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
-    })
-  }
+  nodemailer: i => transport.sendMail(mailOptions(FROM, mail(i)))
 }
 
 const cpuMsPerMail = async (send: (i: number) => Promise<unknown>) => {

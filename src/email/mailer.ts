@@ -33,19 +33,20 @@ export function messageIdFor (eventId: string, recipientId: number, from: string
   return `<${hash}@${domain}>`
 }
 
-/** The message's MIME tree: a text and an HTML alternative, the unsubscribe headers when it has a link. */
-export function compose (from: string, mail: Mail) {
-  return new MailComposer({
-    from,
-    to: mail.to,
-    subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
-    messageId: mail.messageId,
-    // RFC 8058: a mail client may POST `List-Unsubscribe=One-Click` to the URL, with no cookie, to unsubscribe.
-    headers: mail.unsubscribeUrl ? { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}
-  }).compile()
-}
+/** The message as nodemailer takes it: a text and an HTML alternative, the unsubscribe headers when it has a link. */
+export const mailOptions = (from: string, mail: Mail) => ({
+  from,
+  to: mail.to,
+  subject: mail.subject,
+  text: mail.text,
+  html: mail.html,
+  messageId: mail.messageId,
+  // RFC 8058: a mail client may POST `List-Unsubscribe=One-Click` to the URL, with no cookie, to unsubscribe.
+  headers: mail.unsubscribeUrl ? { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}
+})
+
+/** The message's MIME tree, as nodemailer's sendMail() would compose it. */
+export const compose = (from: string, mail: Mail) => new MailComposer(mailOptions(from, mail)).compile()
 
 export interface Mailer {
   send (mail: Mail): Promise<void>

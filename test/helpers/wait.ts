@@ -26,11 +26,11 @@ export async function waitFor<T> (what: string, fn: () => Promise<T> | T, timeou
   throw timedOut(`last: ${JSON.stringify(last)}`)
 }
 
-/** A stay of `nights` nights starting `inDays` days from today (UTC), as YYYY-MM-DD strings. */
 /** Until the backend with this pid waits for a lock (asked through db, another connection). */
 export const waitingForLock = (db: Queryable, pid: number) => waitFor(`backend ${pid} waiting for a lock`, async () =>
   (await db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid])).rowCount)
 
+/** A stay of `nights` nights starting `inDays` days from today (UTC), as YYYY-MM-DD strings. */
 export function stay (inDays: number, nights = 3) {
   const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10)
   return { start_date: day(inDays), end_date: day(inDays + nights) }

@@ -21,7 +21,7 @@ export type RecordLike = Pick<Message<string, string, string, string>, 'value' |
 export type Decoder<P> = (message: RecordLike) => Decoded<P>
 
 /** A compiled schema (typebox's Validator fits): a type guard, and the errors of a value that fails it. */
-export interface PayloadSchema<P> {
+interface PayloadSchema<P> {
   Check (value: unknown): value is P
   Errors (value: unknown): Iterable<{ instancePath: string, message: string }>
 }
