@@ -76,7 +76,7 @@ test('npm run bench -- --smoke writes every named figure as a finite positive nu
   t.diagnostic(`bench --smoke took ${((Date.now() - started) / 1000).toFixed(1)} s`)
   // What the bench said of itself ("bench: " lines: phases, failed requests, windows measured again), then its end.
   const said = () => output.split('\n').filter(line => line.startsWith('bench: ')).join('\n')
-  assert.equal(code, 0, `${said()}\n…\n${output.trimEnd().split('\n').slice(-30).join('\n')}`)
+  assert.equal(code, 0, `${said()}\n…\n${output.trimEnd().split('\n').slice(-80).join('\n')}`)
 
   const results = JSON.parse(await readFile(out, 'utf8'))
   assert.equal(results.mode, 'smoke')

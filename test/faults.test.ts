@@ -8,7 +8,7 @@ import { deadLetterTopic } from '../src/kafka/client/topics.ts'
 import { book, Client, listProperty, signUp } from './helpers/http.ts'
 import { groupCaughtUp, recordTopics } from './helpers/kafka.ts'
 import { burst, steady } from './helpers/load.ts'
-import { cleanUp, consumersJoined, databases, hostly, lineMatching, output, stop, type Hostly } from './helpers/processes.ts'
+import { cleanUp, consumersJoined, databases, explained, hostly, lineMatching, output, stop, type Hostly } from './helpers/processes.ts'
 import { freshBroker, freshDatabase } from './helpers/stack.ts'
 import { stay, waitFor } from './helpers/wait.ts'
 
@@ -52,9 +52,11 @@ async function notificationCounts (ids: number[], type = 'booking_requested') {
 }
 
 /** Waits for every booking's notification, then reports sent / received / duplicated / lost. */
-async function delivered (t: TestContext, what: string, ids: number[], timeoutMs = 90_000) {
-  await waitFor(`${ids.length} notifications`, async () => (await notificationCounts(ids)).size === ids.length, timeoutMs, 250)
-  await waitFor('the owner service to commit all', () => groupCaughtUp([broker.brokers], 'owner-service-group', TOPICS.created), 30_000)
+async function delivered (t: TestContext, what: string, ids: number[], processes: Record<string, Hostly>, timeoutMs = 90_000) {
+  await explained((async () => {
+    await waitFor(`${ids.length} notifications`, async () => (await notificationCounts(ids)).size === ids.length, timeoutMs, 250)
+    await waitFor('the owner service to commit all', () => groupCaughtUp([broker.brokers], 'owner-service-group', TOPICS.created), 30_000)
+  })(), processes)
   const counts = await notificationCounts(ids)
   const figures = {
     sent: ids.length,
@@ -90,7 +92,7 @@ test('a: the broker stopped for 10 s while bookings keep arriving: every one 201
 
   const statuses = results.map(r => (r.ok ? r.value.status : r.error.message))
   assert.ok(statuses.every(s => s === 201), `every booking answered 201: ${[...new Set(statuses)]}`)
-  await delivered(t, 'broker down 10 s', results.map(r => (r.ok ? r.value.body.booking.id : 0)))
+  await delivered(t, 'broker down 10 s', results.map(r => (r.ok ? r.value.body.booking.id : 0)), { hostly: p })
   assert.deepEqual([(await stop(p, 'SIGTERM')).code], [0])
 })
 
@@ -118,7 +120,7 @@ test('b: a worker killed with SIGKILL in a stream of 500 events, then restarted:
   assert.ok(beforeRestart < 500, 'killed midway')
 
   worker = hostly(['worker', 'owner'], env())
-  await delivered(t, 'worker SIGKILL', ids)
+  await delivered(t, 'worker SIGKILL', ids, { api, relay, worker })
   for (const child of [api, relay, worker]) assert.equal((await stop(child, 'SIGTERM')).code, 0, output(child))
 })
 
@@ -160,7 +162,7 @@ test('c: PostgreSQL connections terminated under load: 503 with a message meanwh
   const created = byStatus['201']!.map(r => r.body.booking.id)
   const { rows: [{ found }] } = await db.query('SELECT count(*)::int AS found FROM bookings WHERE id = ANY($1)', [created])
   assert.equal(found, created.length)
-  await delivered(t, 'connections terminated', [...created, after.body.booking.id])
+  await delivered(t, 'connections terminated', [...created, after.body.booking.id], { hostly: p })
   assert.equal((await stop(p, 'SIGTERM')).code, 0, output(p))
 })
 
@@ -261,6 +263,6 @@ test('graceful shutdown: SIGTERM in a burst of bookings exits within 10 s; after
   const { rows } = await db.query('SELECT id FROM bookings WHERE property_id = $1', [property.id])
   const stored = rows.map(r => r.id)
   assert.ok(created.every(id => stored.includes(id)), 'every 201 is stored')
-  await delivered(t, 'SIGTERM mid-burst', stored)
+  await delivered(t, 'SIGTERM mid-burst', stored, { hostly: second.p })
   assert.equal((await stop(second.p, 'SIGTERM')).code, 0)
 })

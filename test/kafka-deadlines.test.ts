@@ -133,6 +133,10 @@ test('a commit that hangs ends the connection: the member joins again, and the e
     assert.equal(readings.filter(l => !l.duplicate).length, 1, 'applied once')
     // Whether the commit reached the broker after SIGCONT decides whether the event is read again (as a duplicate).
     t.diagnostic(`the frozen event was read ${readings.length} time(s)`)
+  } catch (err) {
+    // What the member did, for a failure seen only in CI's output.
+    if (err instanceof Error) err.message += `\nthe member's last log lines:\n${lines.slice(-20).map(l => JSON.stringify(l).slice(0, 300)).join('\n')}`
+    throw err
   } finally {
     thaw()
     unsubscribe('tracing:plt:kafka:consumer:group:start', onGroupCall)

@@ -33,7 +33,16 @@ export async function caughtUp (db: pg.Pool): Promise<boolean> {
 
 export async function settle (target: Target, timeoutS: number): Promise<number> {
   const started = nowMs()
-  await until(`${target.name} to notify every booking`, () => caughtUp(target.db), timeoutS * 1000, 100)
+  try {
+    await until(`${target.name} to notify every booking`, () => caughtUp(target.db), timeoutS * 1000, 100)
+  } catch (err) {
+    // How far behind, and what each process last logged (warnings and errors: the bench runs them at warn), so that a
+    // failure seen only in a test's output tells a stuck consumer from a slow one.
+    const { rows: [r] } = await target.db.query(
+      'SELECT (SELECT count(*) FROM bookings) AS bookings, (SELECT count(*) FROM notifications WHERE type = \'booking_requested\') AS notified')
+    const tails = await Promise.all(target.server.processes.map(async p => `── ${p.name}:\n${await p.tail(12)}`))
+    throw new Error(`${(err as Error).message}: ${r.notified} of ${r.bookings} bookings notified\n${tails.join('\n')}`)
+  }
   return (nowMs() - started) / 1000
 }
 

@@ -136,6 +136,38 @@ export function output (p: Hostly): string {
   return [...p.out, ...p.err].join('\n')
 }
 
+/**
+ * For a failure's message when a wait on processes times out: each one's last log entries at warn or above, its
+ * last few entries of any level, and its stderr's end, one short line each. Enough to tell a stuck consumer from a
+ * slow one, or a database that refused connections, from CI's output alone.
+ */
+export function lastWords (processes: Record<string, Hostly>, lines = 12): string {
+  const short = (line: string) => {
+    if (!line.startsWith('{')) return line.slice(0, 300)
+    const { time, level, msg, err, consumer, group } = JSON.parse(line) as Record<string, unknown>
+    const error = typeof err === 'string' ? err : (err as { message?: string } | undefined)?.message
+    const at = new Date(Number(time)).toISOString().slice(11, 23)
+    return [at, level, consumer ?? group, msg, error && `— ${String(error).slice(0, 200)}`].filter(Boolean).join(' ')
+  }
+  return Object.entries(processes).map(([name, p]) => {
+    const warnings = p.out.filter(line => /^\{"level":[4-6]\d\b/.test(line)).slice(-lines)
+    const latest = p.out.slice(-4).filter(line => !warnings.includes(line))
+    const exit = p.child.exitCode ?? p.child.signalCode
+    return [`── ${name} (pid ${p.child.pid}${exit === null ? ', running' : `, exited ${exit}`}): its last ${warnings.length} warnings or errors, then its latest lines`,
+      ...warnings, ...latest, ...p.err.slice(-lines)].map(line => `  ${short(line)}`).join('\n')
+  }).join('\n')
+}
+
+/** Runs the wait; when it fails, its error carries the processes' last words (lastWords). */
+export async function explained<T> (wait: Promise<T>, processes: Record<string, Hostly>): Promise<T> {
+  try {
+    return await wait
+  } catch (err) {
+    if (err instanceof Error) err.message += `\n${lastWords(processes)}`
+    throw err
+  }
+}
+
 /** Waits until a stdout line matches; fails at once, with stderr, when the process exits first. */
 // 120 s: `hostly start` with a broker of its own took over 60 s to say it listens at load 20.
 export async function lineMatching (p: Hostly, pattern: RegExp, timeoutMs = 120_000): Promise<RegExpMatchArray> {
