@@ -1,8 +1,9 @@
 // The statement census: what one booking costs, counted in ways that do not depend on the machine's load.
 //
-//   node bench/census.ts [--bookings 2000] [--connections 16] [--travelers 200] [--api-args "--max-semi-space-size=2"]
+//   node bench/census.ts [--bookings 2000] [--connections 16] [--travelers 200] [--api-args=--max-semi-space-size=2]
 //
-// The API runs with the NODE_OPTIONS of its manifest (deploy/k8s/base/api.yaml), as in the bench; --api-args come after them.
+// The API runs with the NODE_OPTIONS of its manifest (deploy/k8s/base/api.yaml), as in the bench; --api-args come after them
+// (written with `=`: a value that starts with a dash is otherwise refused).
 //
 // Hostly as the creation phase runs it (api, relay, owner and traveler workers, bench/lib/servers.ts) on a fresh
 // broker and a PostgreSQL server of its own (support/postgres-server.ts) with pg_stat_statements loaded, fsync and
