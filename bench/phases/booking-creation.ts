@@ -40,6 +40,7 @@ export async function settle (target: Target, timeoutS: number): Promise<number>
     // failure seen only in a test's output tells a stuck consumer from a slow one.
     const { rows: [r] } = await target.db.query(
       'SELECT (SELECT count(*) FROM bookings) AS bookings, (SELECT count(*) FROM notifications WHERE type = \'booking_requested\') AS notified')
+      .catch(() => ({ rows: [{ bookings: '?', notified: '?' }] })) // the database gone too: the wait's error still stands
     const tails = await Promise.all(target.server.processes.map(async p => `── ${p.name}:\n${await p.tail(12)}`))
     throw new Error(`${(err as Error).message}: ${r.notified} of ${r.bookings} bookings notified\n${tails.join('\n')}`)
   }

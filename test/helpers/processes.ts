@@ -143,8 +143,9 @@ export function output (p: Hostly): string {
  */
 export function lastWords (processes: Record<string, Hostly>, lines = 12): string {
   const short = (line: string) => {
-    if (!line.startsWith('{')) return line.slice(0, 300)
-    const { time, level, msg, err, consumer, group } = JSON.parse(line) as Record<string, unknown>
+    let entry: Record<string, unknown>
+    try { entry = JSON.parse(line) } catch { return line.slice(0, 300) } // not a log entry: as printed
+    const { time, level, msg, err, consumer, group } = entry
     const error = typeof err === 'string' ? err : (err as { message?: string } | undefined)?.message
     const at = new Date(Number(time)).toISOString().slice(11, 23)
     return [at, level, consumer ?? group, msg, error && `— ${String(error).slice(0, 200)}`].filter(Boolean).join(' ')
