@@ -143,11 +143,12 @@ export function output (p: Hostly): string {
  */
 export function lastWords (processes: Record<string, Hostly>, lines = 12): string {
   const short = (line: string) => {
-    let entry: Record<string, unknown>
-    try { entry = JSON.parse(line) } catch { return line.slice(0, 300) } // not a log entry: as printed
-    const { time, level, msg, err, consumer, group } = entry
+    let entry: unknown
+    try { entry = JSON.parse(line) } catch {}
+    const { time, level, msg, err, consumer, group } = (entry ?? {}) as Record<string, unknown>
+    if (typeof entry !== 'object' || !Number.isFinite(time)) return line.slice(0, 300) // not a log entry: as printed
     const error = typeof err === 'string' ? err : (err as { message?: string } | undefined)?.message
-    const at = new Date(Number(time)).toISOString().slice(11, 23)
+    const at = new Date(time as number).toISOString().slice(11, 23)
     return [at, level, consumer ?? group, msg, error && `— ${String(error).slice(0, 200)}`].filter(Boolean).join(' ')
   }
   return Object.entries(processes).map(([name, p]) => {
