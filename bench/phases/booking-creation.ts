@@ -24,11 +24,17 @@ export interface CreationRun extends LoadResult {
   backlog_drain_s: number
 }
 
-/** Every booking has its owner's notification: the system has caught up. */
-export async function caughtUp (db: pg.Pool): Promise<boolean> {
+/** How many bookings there are, and how many have their owner's notification. */
+async function notified (db: pg.Pool): Promise<{ bookings: number, notified: number }> {
   const { rows: [r] } = await db.query(
     'SELECT (SELECT count(*) FROM bookings) AS bookings, (SELECT count(*) FROM notifications WHERE type = \'booking_requested\') AS notified')
-  return Number(r.bookings) === Number(r.notified)
+  return { bookings: Number(r.bookings), notified: Number(r.notified) }
+}
+
+/** Every booking has its owner's notification: the system has caught up. */
+export async function caughtUp (db: pg.Pool): Promise<boolean> {
+  const n = await notified(db)
+  return n.bookings === n.notified
 }
 
 export async function settle (target: Target, timeoutS: number): Promise<number> {
@@ -38,9 +44,7 @@ export async function settle (target: Target, timeoutS: number): Promise<number>
   } catch (err) {
     // How far behind, and what each process last logged (warnings and errors: the bench runs them at warn), so that a
     // failure seen only in a test's output tells a stuck consumer from a slow one.
-    const { rows: [r] } = await target.db.query(
-      'SELECT (SELECT count(*) FROM bookings) AS bookings, (SELECT count(*) FROM notifications WHERE type = \'booking_requested\') AS notified')
-      .catch(() => ({ rows: [{ bookings: '?', notified: '?' }] })) // the database gone too: the wait's error still stands
+    const r = await notified(target.db).catch(() => ({ bookings: '?', notified: '?' })) // the database gone too: the wait's error still stands
     const tails = await Promise.all(target.server.processes.map(async p => `── ${p.name}:\n${await p.tail(12)}`))
     throw new Error(`${(err as Error).message}: ${r.notified} of ${r.bookings} bookings notified\n${tails.join('\n')}`)
   }
